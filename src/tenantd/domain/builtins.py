@@ -1,0 +1,48 @@
+"""Built-in service principals every tenant holds: Microsoft Graph and tenantd's own admin API."""
+
+from __future__ import annotations
+
+from .model import AppRole
+
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+GRAPH_RESOURCE = "https://graph.microsoft.com"
+GRAPH_IDENTIFIER_URIS = ("https://graph.microsoft.com", "https://graph.microsoft.com/",
+                         "https://canary.graph.microsoft.com", "https://graph.microsoft.us")
+MICROSOFT_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
+
+# Graph's application permissions, with the role ids Microsoft Graph has in every tenant.
+GRAPH_ROLES: dict[str, str] = {
+    "Application.Read.All": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
+    "Application.ReadWrite.All": "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",
+    "AppRoleAssignment.ReadWrite.All": "06b708a9-e830-4db3-a914-8e69da51d44f",
+    "Directory.Read.All": "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
+    "Directory.ReadWrite.All": "19dbc75e-c2e2-444c-a770-ec69d8559fc7",
+    "User.Read.All": "df021288-bdef-4463-88db-98f22de89214",
+    "User.ReadWrite.All": "741f803b-c850-494e-b5df-cde7c675a1ca",
+    "Group.Read.All": "5b567255-7703-4780-807c-7be8301ae99b",
+    "Group.ReadWrite.All": "62a82d76-70ea-41e2-9197-370581804d09",
+    "GroupMember.ReadWrite.All": "dbaae8cf-10b5-4b86-a4a1-f871c94c6695",
+}
+
+TENANTD_APP_ID = "7e4a47d0-7e4a-47d0-a000-7e4a47d00001"
+TENANTD_RESOURCE = "api://tenantd"
+TENANTD_ROLES: dict[str, str] = {
+    # Manage tenants, managed identities, hosts and keys through the admin API.
+    "Tenantd.Admin": "7e4a47d0-7e4a-47d0-a000-7e4a47d00101",
+    # Mint tokens as another principal (``tenantd token --as``); audited.
+    "Tenantd.Impersonate": "7e4a47d0-7e4a-47d0-a000-7e4a47d00102",
+}
+
+ADMIN_APP_NAME = "tenantd admin"
+
+
+def _roles(table: dict[str, str], describe: str) -> tuple[AppRole, ...]:
+    return tuple(
+        AppRole(id=role_id, value=value, display_name=value, description=f"{describe}: {value}",
+                allowed_member_types=("Application",))
+        for value, role_id in table.items()
+    )
+
+
+GRAPH_APP_ROLES = _roles(GRAPH_ROLES, "Microsoft Graph application permission")
+TENANTD_APP_ROLES = _roles(TENANTD_ROLES, "tenantd administration")

@@ -1,0 +1,71 @@
+"""Access token claims, built apart from any grant (v1 and v2 app-only shapes of Entra)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Issuers:
+    """Both issuers of one tenant, derived from the server's single public URL."""
+
+    v1: str
+    v2: str
+
+    @classmethod
+    def for_tenant(cls, public_url: str, tenant_id: str) -> Issuers:
+        base = public_url.rstrip("/")
+        return cls(v1=f"{base}/{tenant_id}/", v2=f"{base}/{tenant_id}/v2.0")
+
+
+@dataclass(frozen=True)
+class AppTokenRequest:
+    """Who the token is for and what it grants, as resolved by a grant."""
+
+    tenant_id: str
+    client_app_id: str
+    client_object_id: str
+    client_auth_class: str          # "0" public, "1" secret, "2" certificate / managed identity
+    resource_app_id: str
+    audience_as_requested: str       # v1 tokens carry the resource exactly as the client named it
+    version: int                     # 1 or 2, chosen by the resource
+    roles: tuple[str, ...]
+    extra: tuple[tuple[str, str], ...] = ()   # e.g. xms_mirid for managed identities
+
+
+def _opaque(n: int) -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(n)).rstrip(b"=").decode("ascii")
+
+
+def app_only_claims(req: AppTokenRequest, issuers: Issuers, now: int, lifetime: int) -> dict[str, Any]:
+    """Claims of an app-only access token, in the order Entra writes them."""
+    v2 = req.version == 2
+    claims: dict[str, Any] = {
+        "aud": req.resource_app_id if v2 else req.audience_as_requested,
+        "iss": issuers.v2 if v2 else issuers.v1,
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+        "aio": _opaque(48),
+    }
+    if v2:
+        claims["azp"] = req.client_app_id
+        claims["azpacr"] = req.client_auth_class
+    else:
+        claims["appid"] = req.client_app_id
+        claims["appidacr"] = req.client_auth_class
+        claims["idp"] = issuers.v1
+    claims["idtyp"] = "app"
+    claims["oid"] = req.client_object_id
+    claims["rh"] = "0." + _opaque(48) + "."
+    if req.roles:
+        claims["roles"] = list(req.roles)
+    claims["sub"] = req.client_object_id
+    claims["tid"] = req.tenant_id
+    claims["uti"] = _opaque(16)
+    claims["ver"] = "2.0" if v2 else "1.0"
+    claims.update(dict(req.extra))
+    return claims

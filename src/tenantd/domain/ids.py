@@ -1,0 +1,46 @@
+"""Object ids as Entra writes them.
+
+Entra accepts any 8-4-4-4-12 hex text as an object id, whatever its version and variant bits (real
+tenants hold ids such as ``32028ccd-3212-4f39-3212-beabd6787d81``), so ids are validated by shape only
+and kept as lower-case text, never round-tripped through :class:`uuid.UUID` semantics.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import uuid
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_BRACED = re.compile(r"^\{(.*)\}$")
+
+DEFAULT_ACCESS_ROLE_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def is_guid(text: object) -> bool:
+    """True when ``text`` has a GUID's shape (version and variant bits are not checked)."""
+    return isinstance(text, str) and bool(_GUID.match(text))
+
+
+def parse_guid(text: str) -> str:
+    """Normalise a GUID (optionally braced) to lower-case text; ValueError if it is not one."""
+    braced = _BRACED.match(text.strip()) if isinstance(text, str) else None
+    candidate = braced.group(1) if braced else text
+    if not is_guid(candidate):
+        raise ValueError(f"{text!r} is not a valid GUID")
+    return candidate.lower()
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4())
+
+
+def new_assignment_id(principal_id: str) -> str:
+    """An appRoleAssignment id shaped like Entra's: base64url of the principal's GUID bytes and 16 more."""
+    raw = uuid.UUID(principal_id).bytes_le + secrets.token_bytes(16)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def is_assignment_id(text: str) -> bool:
+    return isinstance(text, str) and bool(re.fullmatch(r"[A-Za-z0-9_-]{43}", text))

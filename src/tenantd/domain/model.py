@@ -1,0 +1,146 @@
+"""The directory's objects, as plain dataclasses. Field names follow Microsoft Graph where Graph has one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+PrincipalType = Literal["User", "Group", "ServicePrincipal"]
+ServicePrincipalType = Literal["Application", "ManagedIdentity"]
+MemberType = Literal["Application", "User"]
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: str
+    name: str
+    created: str
+
+
+@dataclass(frozen=True)
+class AppRole:
+    """One entry of an application's ``appRoles``, named exactly as the manifest names it."""
+
+    id: str
+    value: str | None
+    display_name: str
+    description: str
+    allowed_member_types: tuple[str, ...]
+    is_enabled: bool = True
+    origin: str = "Application"
+
+    def to_graph(self) -> dict[str, Any]:
+        return {
+            "allowedMemberTypes": list(self.allowed_member_types),
+            "description": self.description,
+            "displayName": self.display_name,
+            "id": self.id,
+            "isEnabled": self.is_enabled,
+            "origin": self.origin,
+            "value": self.value,
+        }
+
+
+@dataclass(frozen=True)
+class PasswordCredential:
+    key_id: str
+    display_name: str | None
+    hint: str
+    start: str
+    end: str
+    secret_hash: bytes = field(repr=False, default=b"")
+
+    def to_graph(self) -> dict[str, Any]:
+        return {
+            "customKeyIdentifier": None,
+            "displayName": self.display_name,
+            "endDateTime": self.end,
+            "hint": self.hint,
+            "keyId": self.key_id,
+            "secretText": None,
+            "startDateTime": self.start,
+        }
+
+
+@dataclass(frozen=True)
+class Application:
+    tenant_id: str
+    id: str
+    app_id: str
+    display_name: str
+    identifier_uris: tuple[str, ...]
+    app_roles: tuple[AppRole, ...]
+    requested_access_token_version: int | None
+    created: str
+    password_credentials: tuple[PasswordCredential, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServicePrincipal:
+    tenant_id: str
+    id: str
+    app_id: str
+    display_name: str
+    service_principal_type: ServicePrincipalType
+    app_roles: tuple[AppRole, ...]
+    app_role_assignment_required: bool
+    account_enabled: bool
+    created: str
+    alternative_names: tuple[str, ...] = ()
+    service_principal_names: tuple[str, ...] = ()
+    app_owner_organization_id: str | None = None
+    # Managed identities only: "SystemAssigned" | "UserAssigned", the identity's name and resource id.
+    managed_identity_kind: str | None = None
+    managed_identity_name: str | None = None
+    managed_identity_resource_id: str | None = None
+
+    def role(self, role_id: str) -> AppRole | None:
+        return next((r for r in self.app_roles if r.id == role_id), None)
+
+
+@dataclass(frozen=True)
+class User:
+    tenant_id: str
+    id: str
+    user_principal_name: str
+    display_name: str
+    account_enabled: bool
+    created: str
+    mail: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    tenant_id: str
+    id: str
+    display_name: str
+    description: str | None
+    mail_nickname: str
+    security_enabled: bool
+    created: str
+
+
+@dataclass(frozen=True)
+class AppRoleAssignment:
+    tenant_id: str
+    id: str
+    app_role_id: str
+    principal_id: str
+    principal_type: PrincipalType
+    principal_display_name: str
+    resource_id: str
+    resource_display_name: str
+    created: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Whatever an app role can be assigned to, reduced to what the rules need."""
+
+    id: str
+    type: PrincipalType
+    display_name: str
+
+    @property
+    def member_type(self) -> MemberType:
+        return "Application" if self.type == "ServicePrincipal" else "User"

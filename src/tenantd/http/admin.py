@@ -1,0 +1,7 @@
+"""tenantd's own admin API under /_tenantd."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []

@@ -1,0 +1,34 @@
+"""create_app: the HTTPS application (STS, Graph, admin API) over one Runtime."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount
+
+from ..domain.errors import GraphError, OAuthError
+from ..runtime import Runtime
+from . import admin, sts
+from .errors import graph_error, oauth_error
+from .graph import routes as graph_routes
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith("/v1.0"):
+        return graph_error(request, GraphError("Invalid request: the resource was not found.",
+                                               code="BadRequest", status=404))
+    return JSONResponse({"error": "not_found", "error_description": "No such endpoint."}, status_code=404)
+
+
+def create_app(runtime: Runtime) -> Starlette:
+    app = Starlette(
+        routes=[
+            Mount("/v1.0", routes=graph_routes.routes),
+            Mount("/_tenantd", routes=admin.routes),
+            *sts.routes,
+        ],
+        exception_handlers={GraphError: graph_error, OAuthError: oauth_error, 404: _not_found},
+    )
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,1 @@
+"""Microsoft Graph v1.0 compatible API under /v1.0."""

@@ -1,0 +1,104 @@
+"""The STS: OIDC discovery (v1, v2), JWKS, instance discovery and the v1 / v2 token endpoints."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import parse_qsl, unquote_plus
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..tokens import errors
+from ..tokens.request import TokenRequest
+from ..tokens.service import TokenService
+from .bodies import BodyTooLarge, read_limited
+
+MAX_FORM_FIELDS = 32
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _service(request: Request) -> TokenService:
+    service: TokenService = request.app.state.runtime.tokens
+    return service
+
+
+async def discovery_v2(request: Request) -> Response:
+    body = await run_in_threadpool(_service(request).discovery, request.path_params["tenant"], 2)
+    return JSONResponse(body)
+
+
+async def discovery_v1(request: Request) -> Response:
+    body = await run_in_threadpool(_service(request).discovery, request.path_params["tenant"], 1)
+    return JSONResponse(body)
+
+
+async def jwks(request: Request) -> Response:
+    body = await run_in_threadpool(_service(request).jwks, request.path_params["tenant"])
+    return JSONResponse(body)
+
+
+async def instance_discovery(request: Request) -> Response:
+    return JSONResponse(_service(request).instance_discovery(request.query_params.get("authorization_endpoint")))
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """A strict x-www-form-urlencoded body: UTF-8, bounded field count, no repeated parameter."""
+    try:
+        text = body.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise errors.invalid_request("The request body is not a valid application/x-www-form-urlencoded "
+                                     "form.", 900144) from None
+    form: dict[str, str] = {}
+    for key, value in pairs:
+        if key in form:
+            raise errors.invalid_request(f"The request body must not repeat the parameter '{key[:64]}'.", 90015)
+        form[key] = value
+    return form
+
+
+def parse_basic(header: str | None) -> tuple[str, str] | None:
+    """HTTP Basic client credentials; both parts are form-url-encoded first (RFC 6749 section 2.3.1)."""
+    if not header or not header[:6].lower() == "basic ":
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise errors.invalid_request("The Authorization header is not valid HTTP Basic.", 900144) from None
+    return unquote_plus(user), unquote_plus(password)
+
+
+def token_endpoint(version: int):  # type: ignore[no-untyped-def]
+    async def token(request: Request) -> Response:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/x-www-form-urlencoded":
+            raise errors.invalid_request("The request body must be application/x-www-form-urlencoded.", 900144)
+        try:
+            body = await read_limited(request)
+        except BodyTooLarge:
+            raise errors.OAuthError(413, "invalid_request", 900144, "The request body is too large.") from None
+        call = TokenRequest(tenant=request.path_params["tenant"], endpoint_version=version, form=parse_form(body),
+                            basic_auth=parse_basic(request.headers.get("authorization")))
+        result = await run_in_threadpool(_service(request).token, call)
+        return JSONResponse(result, headers=NO_STORE)
+    return token
+
+
+async def not_supported(request: Request) -> Response:
+    raise errors.invalid_request("Interactive and delegated flows are not served by tenantd yet.", 900144)
+
+
+routes = [
+    Route("/common/discovery/instance", instance_discovery),
+    Route("/{tenant}/v2.0/.well-known/openid-configuration", discovery_v2),
+    Route("/{tenant}/.well-known/openid-configuration", discovery_v1),
+    Route("/{tenant}/discovery/v2.0/keys", jwks),
+    Route("/{tenant}/discovery/keys", jwks),
+    Route("/{tenant}/oauth2/v2.0/token", token_endpoint(2), methods=["POST"]),
+    Route("/{tenant}/oauth2/token", token_endpoint(1), methods=["POST"]),
+    Route("/{tenant}/oauth2/v2.0/authorize", not_supported, methods=["GET", "POST"]),
+    Route("/{tenant}/oauth2/authorize", not_supported, methods=["GET", "POST"]),
+]

@@ -1,0 +1,160 @@
+"""The tables. Object ids are GUID text; times are ISO-8601 UTC text (portable and sortable)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+GUID = sa.String(36)
+TIME = sa.String(32)
+
+settings = sa.Table(
+    "settings", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+# Values encrypted with the master key: CA key, secret-hash pepper, a canary to detect a wrong key.
+server_secrets = sa.Table(
+    "server_secrets", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.LargeBinary, nullable=False),
+)
+
+tenants = sa.Table(
+    "tenants", metadata,
+    sa.Column("id", GUID, primary_key=True),
+    sa.Column("name", sa.String(256), nullable=False, unique=True),
+    sa.Column("created", TIME, nullable=False),
+)
+
+applications = sa.Table(
+    "applications", metadata,
+    sa.Column("id", GUID, primary_key=True),
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("app_id", GUID, nullable=False),
+    sa.Column("display_name", sa.String(256), nullable=False),
+    sa.Column("app_roles", sa.JSON, nullable=False),
+    sa.Column("requested_access_token_version", sa.Integer, nullable=True),
+    sa.Column("created", TIME, nullable=False),
+    sa.UniqueConstraint("tenant_id", "app_id"),
+    sa.Index(None, "tenant_id", "display_name"),
+)
+
+password_credentials = sa.Table(
+    "password_credentials", metadata,
+    sa.Column("key_id", GUID, primary_key=True),
+    sa.Column("application_id", GUID, sa.ForeignKey("applications.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("display_name", sa.String(256), nullable=True),
+    sa.Column("hint", sa.String(8), nullable=False),
+    sa.Column("secret_hash", sa.LargeBinary(64), nullable=False),
+    sa.Column("start", TIME, nullable=False),
+    sa.Column("end", TIME, nullable=False),
+)
+
+# App ID URIs, unique per tenant (case-insensitively): the row's key is the lower-cased URI. A URI belongs
+# to an application, or to a built-in service principal that has no application in the tenant.
+identifier_uris = sa.Table(
+    "identifier_uris", metadata,
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("uri_key", sa.String(256), primary_key=True),
+    sa.Column("uri", sa.String(256), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("application_id", GUID, sa.ForeignKey("applications.id", ondelete="CASCADE"), nullable=True,
+              index=True),
+    sa.Column("service_principal_id", GUID, sa.ForeignKey("service_principals.id", ondelete="CASCADE"),
+              nullable=True, index=True),
+)
+
+service_principals = sa.Table(
+    "service_principals", metadata,
+    sa.Column("id", GUID, primary_key=True),
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("app_id", GUID, nullable=False),
+    sa.Column("display_name", sa.String(256), nullable=False),
+    sa.Column("service_principal_type", sa.String(32), nullable=False),
+    sa.Column("app_roles", sa.JSON, nullable=False),
+    sa.Column("app_role_assignment_required", sa.Boolean, nullable=False),
+    sa.Column("account_enabled", sa.Boolean, nullable=False),
+    sa.Column("alternative_names", sa.JSON, nullable=False),
+    sa.Column("service_principal_names", sa.JSON, nullable=False),
+    sa.Column("app_owner_organization_id", GUID, nullable=True),
+    sa.Column("managed_identity_kind", sa.String(16), nullable=True),
+    sa.Column("managed_identity_name", sa.String(128), nullable=True),
+    sa.Column("managed_identity_resource_id", sa.String(512), nullable=True),
+    sa.Column("created", TIME, nullable=False),
+    sa.UniqueConstraint("tenant_id", "app_id"),
+    sa.UniqueConstraint("tenant_id", "managed_identity_resource_id"),
+    sa.Index(None, "tenant_id", "display_name"),
+)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", GUID, primary_key=True),
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_principal_name", sa.String(256), nullable=False),
+    sa.Column("upn_key", sa.String(256), nullable=False),
+    sa.Column("display_name", sa.String(256), nullable=False),
+    sa.Column("account_enabled", sa.Boolean, nullable=False),
+    sa.Column("mail", sa.String(256), nullable=True),
+    sa.Column("created", TIME, nullable=False),
+    sa.UniqueConstraint("tenant_id", "upn_key"),
+)
+
+groups = sa.Table(
+    "groups", metadata,
+    sa.Column("id", GUID, primary_key=True),
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("display_name", sa.String(256), nullable=False),
+    sa.Column("description", sa.String(1024), nullable=True),
+    sa.Column("mail_nickname", sa.String(64), nullable=False),
+    sa.Column("security_enabled", sa.Boolean, nullable=False),
+    sa.Column("created", TIME, nullable=False),
+    sa.Index(None, "tenant_id", "display_name"),
+)
+
+# Members are users, groups or service principals; rows go with the group (FK) or with the member
+# (removed by the use case that deletes it).
+group_members = sa.Table(
+    "group_members", metadata,
+    sa.Column("group_id", GUID, sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("member_id", GUID, primary_key=True),
+    sa.Column("member_type", sa.String(32), nullable=False),
+    sa.Index(None, "member_id"),
+)
+
+app_role_assignments = sa.Table(
+    "app_role_assignments", metadata,
+    sa.Column("id", sa.String(43), primary_key=True),
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("app_role_id", GUID, nullable=False),
+    sa.Column("principal_id", GUID, nullable=False),
+    sa.Column("principal_type", sa.String(32), nullable=False),
+    sa.Column("resource_id", GUID, sa.ForeignKey("service_principals.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("created", TIME, nullable=False),
+    # One assignment per (principal, resource, role): concurrent duplicates lose on this constraint.
+    sa.UniqueConstraint("principal_id", "resource_id", "app_role_id"),
+)
+
+signing_keys = sa.Table(
+    "signing_keys", metadata,
+    sa.Column("kid", sa.String(64), primary_key=True),
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("private_key", sa.LargeBinary, nullable=False),  # PKCS#8 DER, encrypted with the master key
+    sa.Column("certificate", sa.LargeBinary, nullable=False),  # self-signed X.509 DER, published as x5c
+    sa.Column("status", sa.String(16), nullable=False),        # active | retired
+    sa.Column("created", TIME, nullable=False),
+    # At most one active key per tenant, whatever replicas race to create one.
+    sa.Index("ix_signing_keys_one_active", "tenant_id", unique=True,
+             sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'")),
+)

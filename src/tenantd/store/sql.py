@@ -1,0 +1,454 @@
+"""The Store: SQLAlchemy engines, transactions, and row <-> model mapping. No directory rules here."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, Row
+
+from ..domain.model import (
+    AppRole,
+    AppRoleAssignment,
+    Application,
+    Group,
+    PasswordCredential,
+    ServicePrincipal,
+    Tenant,
+    User,
+)
+from . import schema as t
+
+
+class DuplicateKey(Exception):
+    """A UNIQUE or PRIMARY KEY constraint refused a write."""
+
+
+def _roles_to_json(roles: Sequence[AppRole]) -> list[dict[str, Any]]:
+    return [r.to_graph() for r in roles]
+
+
+def _roles_from_json(raw: list[dict[str, Any]]) -> tuple[AppRole, ...]:
+    return tuple(
+        AppRole(
+            id=r["id"], value=r.get("value"), display_name=r["displayName"], description=r.get("description") or "",
+            allowed_member_types=tuple(r["allowedMemberTypes"]), is_enabled=bool(r.get("isEnabled", True)),
+            origin=r.get("origin") or "Application",
+        )
+        for r in raw
+    )
+
+
+def _sp(row: Row[Any]) -> ServicePrincipal:
+    return ServicePrincipal(
+        tenant_id=row.tenant_id, id=row.id, app_id=row.app_id, display_name=row.display_name,
+        service_principal_type=row.service_principal_type, app_roles=_roles_from_json(row.app_roles),
+        app_role_assignment_required=bool(row.app_role_assignment_required),
+        account_enabled=bool(row.account_enabled), created=row.created,
+        alternative_names=tuple(row.alternative_names), service_principal_names=tuple(row.service_principal_names),
+        app_owner_organization_id=row.app_owner_organization_id,
+        managed_identity_kind=row.managed_identity_kind, managed_identity_name=row.managed_identity_name,
+        managed_identity_resource_id=row.managed_identity_resource_id,
+    )
+
+
+def _user(row: Row[Any]) -> User:
+    return User(tenant_id=row.tenant_id, id=row.id, user_principal_name=row.user_principal_name,
+                display_name=row.display_name, account_enabled=bool(row.account_enabled), created=row.created,
+                mail=row.mail)
+
+
+def _group(row: Row[Any]) -> Group:
+    return Group(tenant_id=row.tenant_id, id=row.id, display_name=row.display_name, description=row.description,
+                 mail_nickname=row.mail_nickname, security_enabled=bool(row.security_enabled), created=row.created)
+
+
+def _credential(row: Row[Any]) -> PasswordCredential:
+    return PasswordCredential(key_id=row.key_id, display_name=row.display_name, hint=row.hint, start=row.start,
+                              end=row.end, secret_hash=bytes(row.secret_hash))
+
+
+class Tx:
+    """One transaction. Methods read and write rows; they never decide whether a change is allowed."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _exec(self, stmt: Any) -> Any:
+        try:
+            return self.conn.execute(stmt)
+        except sa.exc.IntegrityError as exc:
+            raise DuplicateKey(str(exc.orig)) from exc
+
+    # -- settings and secrets ------------------------------------------------------------------------
+    def setting(self, name: str) -> str | None:
+        return self.conn.execute(sa.select(t.settings.c.value).where(t.settings.c.name == name)).scalar()
+
+    def put_setting(self, name: str, value: str) -> None:
+        updated = self.conn.execute(t.settings.update().where(t.settings.c.name == name).values(value=value))
+        if updated.rowcount == 0:
+            self._exec(t.settings.insert().values(name=name, value=value))
+
+    def secret(self, name: str) -> bytes | None:
+        value = self.conn.execute(sa.select(t.server_secrets.c.value).where(t.server_secrets.c.name == name)).scalar()
+        return bytes(value) if value is not None else None
+
+    def insert_secret(self, name: str, value: bytes) -> None:
+        self._exec(t.server_secrets.insert().values(name=name, value=value))
+
+    # -- tenants -------------------------------------------------------------------------------------
+    def tenant(self, key: str) -> Tenant | None:
+        row = self.conn.execute(
+            sa.select(t.tenants).where(sa.or_(t.tenants.c.id == key.lower(), t.tenants.c.name == key))
+        ).first()
+        return Tenant(row.id, row.name, row.created) if row else None
+
+    def tenants(self) -> list[Tenant]:
+        rows = self.conn.execute(sa.select(t.tenants).order_by(t.tenants.c.created, t.tenants.c.name))
+        return [Tenant(r.id, r.name, r.created) for r in rows]
+
+    def insert_tenant(self, tenant: Tenant) -> None:
+        self._exec(t.tenants.insert().values(id=tenant.id, name=tenant.name, created=tenant.created))
+
+    # -- applications --------------------------------------------------------------------------------
+    def _applications(self, where: Any) -> list[Application]:
+        rows = self.conn.execute(
+            sa.select(t.applications).where(where).order_by(t.applications.c.created, t.applications.c.id)
+        ).all()
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        uris: dict[str, list[str]] = {i: [] for i in ids}
+        for u in self.conn.execute(
+            sa.select(t.identifier_uris.c.application_id, t.identifier_uris.c.uri)
+            .where(t.identifier_uris.c.application_id.in_(ids)).order_by(t.identifier_uris.c.position)
+        ):
+            uris[u.application_id].append(u.uri)
+        creds: dict[str, list[PasswordCredential]] = {i: [] for i in ids}
+        for c in self.conn.execute(
+            sa.select(t.password_credentials).where(t.password_credentials.c.application_id.in_(ids))
+            .order_by(t.password_credentials.c.start, t.password_credentials.c.key_id)
+        ):
+            creds[c.application_id].append(_credential(c))
+        return [
+            Application(
+                tenant_id=r.tenant_id, id=r.id, app_id=r.app_id, display_name=r.display_name,
+                identifier_uris=tuple(uris[r.id]), app_roles=_roles_from_json(r.app_roles),
+                requested_access_token_version=r.requested_access_token_version, created=r.created,
+                password_credentials=tuple(creds[r.id]),
+            )
+            for r in rows
+        ]
+
+    def application(self, tenant_id: str, object_id: str) -> Application | None:
+        found = self._applications(sa.and_(t.applications.c.tenant_id == tenant_id, t.applications.c.id == object_id))
+        return found[0] if found else None
+
+    def application_by_app_id(self, tenant_id: str, app_id: str) -> Application | None:
+        found = self._applications(
+            sa.and_(t.applications.c.tenant_id == tenant_id, t.applications.c.app_id == app_id)
+        )
+        return found[0] if found else None
+
+    def applications(self, tenant_id: str, display_name: str | None = None) -> list[Application]:
+        where = t.applications.c.tenant_id == tenant_id
+        if display_name is not None:
+            where = sa.and_(where, t.applications.c.display_name == display_name)
+        return self._applications(where)
+
+    def insert_application(self, app: Application) -> None:
+        self._exec(t.applications.insert().values(
+            id=app.id, tenant_id=app.tenant_id, app_id=app.app_id, display_name=app.display_name,
+            app_roles=_roles_to_json(app.app_roles),
+            requested_access_token_version=app.requested_access_token_version, created=app.created,
+        ))
+        self.set_identifier_uris(app.tenant_id, app.id, app.identifier_uris)
+
+    def update_application(self, app: Application) -> None:
+        self.conn.execute(t.applications.update().where(t.applications.c.id == app.id).values(
+            display_name=app.display_name, app_roles=_roles_to_json(app.app_roles),
+            requested_access_token_version=app.requested_access_token_version,
+        ))
+        self.set_identifier_uris(app.tenant_id, app.id, app.identifier_uris)
+
+    def set_identifier_uris(self, tenant_id: str, application_id: str, uris: Sequence[str]) -> None:
+        self.conn.execute(t.identifier_uris.delete().where(t.identifier_uris.c.application_id == application_id))
+        for position, uri in enumerate(uris):
+            self._exec(t.identifier_uris.insert().values(
+                tenant_id=tenant_id, uri_key=uri.lower(), uri=uri, position=position, application_id=application_id,
+            ))
+
+    def set_builtin_identifier_uris(self, tenant_id: str, sp_id: str, uris: Sequence[str]) -> None:
+        for position, uri in enumerate(uris):
+            self._exec(t.identifier_uris.insert().values(
+                tenant_id=tenant_id, uri_key=uri.lower(), uri=uri, position=position, service_principal_id=sp_id,
+            ))
+
+    def identifier_uri_owner(self, tenant_id: str, uri: str) -> tuple[str | None, str | None] | None:
+        """(application id, built-in service principal id) that holds ``uri``, or None."""
+        row = self.conn.execute(
+            sa.select(t.identifier_uris.c.application_id, t.identifier_uris.c.service_principal_id).where(
+                t.identifier_uris.c.tenant_id == tenant_id, t.identifier_uris.c.uri_key == uri.lower()
+            )
+        ).first()
+        return (row.application_id, row.service_principal_id) if row else None
+
+    def delete_application(self, object_id: str) -> None:
+        self.conn.execute(t.applications.delete().where(t.applications.c.id == object_id))
+
+    def insert_password_credential(self, application_id: str, cred: PasswordCredential) -> None:
+        self._exec(t.password_credentials.insert().values(
+            key_id=cred.key_id, application_id=application_id, display_name=cred.display_name, hint=cred.hint,
+            secret_hash=cred.secret_hash, start=cred.start, end=cred.end,
+        ))
+
+    def delete_password_credential(self, application_id: str, key_id: str) -> int:
+        return int(self.conn.execute(t.password_credentials.delete().where(
+            t.password_credentials.c.application_id == application_id, t.password_credentials.c.key_id == key_id,
+        )).rowcount)
+
+    # -- service principals --------------------------------------------------------------------------
+    def service_principal(self, tenant_id: str, object_id: str) -> ServicePrincipal | None:
+        row = self.conn.execute(sa.select(t.service_principals).where(
+            t.service_principals.c.tenant_id == tenant_id, t.service_principals.c.id == object_id)).first()
+        return _sp(row) if row else None
+
+    def service_principal_by_app_id(self, tenant_id: str, app_id: str) -> ServicePrincipal | None:
+        row = self.conn.execute(sa.select(t.service_principals).where(
+            t.service_principals.c.tenant_id == tenant_id, t.service_principals.c.app_id == app_id)).first()
+        return _sp(row) if row else None
+
+    def service_principals(self, tenant_id: str, **equals: Any) -> list[ServicePrincipal]:
+        stmt = sa.select(t.service_principals).where(t.service_principals.c.tenant_id == tenant_id)
+        for column, value in equals.items():
+            stmt = stmt.where(t.service_principals.c[column] == value)
+        rows = self.conn.execute(stmt.order_by(t.service_principals.c.created, t.service_principals.c.id))
+        return [_sp(r) for r in rows]
+
+    def insert_service_principal(self, sp: ServicePrincipal) -> None:
+        self._exec(t.service_principals.insert().values(
+            id=sp.id, tenant_id=sp.tenant_id, app_id=sp.app_id, display_name=sp.display_name,
+            service_principal_type=sp.service_principal_type, app_roles=_roles_to_json(sp.app_roles),
+            app_role_assignment_required=sp.app_role_assignment_required, account_enabled=sp.account_enabled,
+            alternative_names=list(sp.alternative_names), service_principal_names=list(sp.service_principal_names),
+            app_owner_organization_id=sp.app_owner_organization_id, managed_identity_kind=sp.managed_identity_kind,
+            managed_identity_name=sp.managed_identity_name,
+            managed_identity_resource_id=sp.managed_identity_resource_id, created=sp.created,
+        ))
+
+    def update_service_principal(self, sp: ServicePrincipal) -> None:
+        self.conn.execute(t.service_principals.update().where(t.service_principals.c.id == sp.id).values(
+            display_name=sp.display_name, app_roles=_roles_to_json(sp.app_roles),
+            app_role_assignment_required=sp.app_role_assignment_required, account_enabled=sp.account_enabled,
+            alternative_names=list(sp.alternative_names), service_principal_names=list(sp.service_principal_names),
+        ))
+
+    def delete_service_principal(self, object_id: str) -> None:
+        self.delete_principal_links(object_id)
+        self.conn.execute(t.service_principals.delete().where(t.service_principals.c.id == object_id))
+
+    # -- users and groups ----------------------------------------------------------------------------
+    def user(self, tenant_id: str, key: str) -> User | None:
+        """A user by object id or userPrincipalName."""
+        row = self.conn.execute(sa.select(t.users).where(
+            t.users.c.tenant_id == tenant_id, sa.or_(t.users.c.id == key.lower(), t.users.c.upn_key == key.lower())
+        )).first()
+        return _user(row) if row else None
+
+    def users(self, tenant_id: str) -> list[User]:
+        rows = self.conn.execute(sa.select(t.users).where(t.users.c.tenant_id == tenant_id)
+                                 .order_by(t.users.c.created, t.users.c.id))
+        return [_user(r) for r in rows]
+
+    def insert_user(self, user: User) -> None:
+        self._exec(t.users.insert().values(
+            id=user.id, tenant_id=user.tenant_id, user_principal_name=user.user_principal_name,
+            upn_key=user.user_principal_name.lower(), display_name=user.display_name,
+            account_enabled=user.account_enabled, mail=user.mail, created=user.created,
+        ))
+
+    def update_user(self, user: User) -> None:
+        self._exec(t.users.update().where(t.users.c.id == user.id).values(
+            user_principal_name=user.user_principal_name, upn_key=user.user_principal_name.lower(),
+            display_name=user.display_name, account_enabled=user.account_enabled, mail=user.mail,
+        ))
+
+    def delete_user(self, object_id: str) -> None:
+        self.delete_principal_links(object_id)
+        self.conn.execute(t.users.delete().where(t.users.c.id == object_id))
+
+    def group(self, tenant_id: str, object_id: str) -> Group | None:
+        row = self.conn.execute(sa.select(t.groups).where(
+            t.groups.c.tenant_id == tenant_id, t.groups.c.id == object_id)).first()
+        return _group(row) if row else None
+
+    def groups(self, tenant_id: str, display_name: str | None = None) -> list[Group]:
+        stmt = sa.select(t.groups).where(t.groups.c.tenant_id == tenant_id)
+        if display_name is not None:
+            stmt = stmt.where(t.groups.c.display_name == display_name)
+        return [_group(r) for r in self.conn.execute(stmt.order_by(t.groups.c.created, t.groups.c.id))]
+
+    def insert_group(self, group: Group) -> None:
+        self._exec(t.groups.insert().values(
+            id=group.id, tenant_id=group.tenant_id, display_name=group.display_name, description=group.description,
+            mail_nickname=group.mail_nickname, security_enabled=group.security_enabled, created=group.created,
+        ))
+
+    def update_group(self, group: Group) -> None:
+        self.conn.execute(t.groups.update().where(t.groups.c.id == group.id).values(
+            display_name=group.display_name, description=group.description, mail_nickname=group.mail_nickname,
+        ))
+
+    def delete_group(self, object_id: str) -> None:
+        self.delete_principal_links(object_id)
+        self.conn.execute(t.groups.delete().where(t.groups.c.id == object_id))
+
+    def group_members(self, group_id: str) -> list[tuple[str, str]]:
+        """(member id, member type) pairs of one group."""
+        rows = self.conn.execute(sa.select(t.group_members.c.member_id, t.group_members.c.member_type)
+                                 .where(t.group_members.c.group_id == group_id).order_by(t.group_members.c.member_id))
+        return [(r.member_id, r.member_type) for r in rows]
+
+    def groups_of(self, member_id: str) -> list[str]:
+        """Ids of the groups ``member_id`` belongs to directly."""
+        rows = self.conn.execute(sa.select(t.group_members.c.group_id).where(t.group_members.c.member_id == member_id))
+        return [r.group_id for r in rows]
+
+    def add_group_member(self, group_id: str, member_id: str, member_type: str) -> None:
+        self._exec(t.group_members.insert().values(group_id=group_id, member_id=member_id, member_type=member_type))
+
+    def remove_group_member(self, group_id: str, member_id: str) -> int:
+        return int(self.conn.execute(t.group_members.delete().where(
+            t.group_members.c.group_id == group_id, t.group_members.c.member_id == member_id)).rowcount)
+
+    def delete_principal_links(self, principal_id: str) -> None:
+        """Remove a principal's assignments and memberships, before the principal itself goes."""
+        self.conn.execute(t.app_role_assignments.delete().where(t.app_role_assignments.c.principal_id == principal_id))
+        self.conn.execute(t.group_members.delete().where(t.group_members.c.member_id == principal_id))
+
+    # -- app role assignments ------------------------------------------------------------------------
+    def _assignments(self, where: Any) -> list[AppRoleAssignment]:
+        a, sp = t.app_role_assignments, t.service_principals
+        principal_sp, u, g = sp.alias("principal_sp"), t.users, t.groups
+        stmt = (
+            sa.select(
+                a, sp.c.display_name.label("resource_display_name"),
+                sa.func.coalesce(principal_sp.c.display_name, u.c.display_name, g.c.display_name)
+                .label("principal_display_name"),
+            )
+            .join(sp, sp.c.id == a.c.resource_id)
+            .outerjoin(principal_sp, principal_sp.c.id == a.c.principal_id)
+            .outerjoin(u, u.c.id == a.c.principal_id)
+            .outerjoin(g, g.c.id == a.c.principal_id)
+            .where(where)
+            .order_by(a.c.created, a.c.id)
+        )
+        return [
+            AppRoleAssignment(
+                tenant_id=r.tenant_id, id=r.id, app_role_id=r.app_role_id, principal_id=r.principal_id,
+                principal_type=r.principal_type, principal_display_name=r.principal_display_name or "",
+                resource_id=r.resource_id, resource_display_name=r.resource_display_name, created=r.created,
+            )
+            for r in self.conn.execute(stmt)
+        ]
+
+    def assignment(self, tenant_id: str, assignment_id: str) -> AppRoleAssignment | None:
+        a = t.app_role_assignments
+        found = self._assignments(sa.and_(a.c.tenant_id == tenant_id, a.c.id == assignment_id))
+        return found[0] if found else None
+
+    def assignments(self, tenant_id: str, *, principal_ids: Sequence[str] | None = None,
+                    resource_id: str | None = None, app_role_id: str | None = None) -> list[AppRoleAssignment]:
+        a = t.app_role_assignments
+        where = a.c.tenant_id == tenant_id
+        if principal_ids is not None:
+            where = sa.and_(where, a.c.principal_id.in_(list(principal_ids)))
+        if resource_id is not None:
+            where = sa.and_(where, a.c.resource_id == resource_id)
+        if app_role_id is not None:
+            where = sa.and_(where, a.c.app_role_id == app_role_id)
+        return self._assignments(where)
+
+    def assigned_role_ids(self, principal_ids: Sequence[str], resource_id: str) -> list[str]:
+        """Role ids assigned to any of ``principal_ids`` on one resource: the token path's only join-free read."""
+        a = t.app_role_assignments
+        rows = self.conn.execute(sa.select(a.c.app_role_id).where(
+            a.c.principal_id.in_(list(principal_ids)), a.c.resource_id == resource_id))
+        return [r.app_role_id for r in rows]
+
+    def insert_assignment(self, tenant_id: str, assignment_id: str, app_role_id: str, principal_id: str,
+                          principal_type: str, resource_id: str, created: str) -> None:
+        self._exec(t.app_role_assignments.insert().values(
+            id=assignment_id, tenant_id=tenant_id, app_role_id=app_role_id, principal_id=principal_id,
+            principal_type=principal_type, resource_id=resource_id, created=created,
+        ))
+
+    def delete_assignment(self, assignment_id: str) -> int:
+        return int(self.conn.execute(
+            t.app_role_assignments.delete().where(t.app_role_assignments.c.id == assignment_id)).rowcount)
+
+    # -- signing keys ----------------------------------------------------------------------------------
+    def signing_keys(self, tenant_id: str) -> list[Row[Any]]:
+        return list(self.conn.execute(sa.select(t.signing_keys).where(t.signing_keys.c.tenant_id == tenant_id)
+                                      .order_by(t.signing_keys.c.created.desc())))
+
+    def insert_signing_key(self, kid: str, tenant_id: str, private_key: bytes, certificate: bytes,
+                           status: str, created: str) -> None:
+        self._exec(t.signing_keys.insert().values(kid=kid, tenant_id=tenant_id, private_key=private_key,
+                                                  certificate=certificate, status=status, created=created))
+
+
+class Store:
+    """Engines and transactions over one database URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = _engine(url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Tx]:
+        with self.engine.connect() as conn, conn.begin():
+            yield Tx(conn)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Tx]:
+        """A write transaction: all or nothing. On SQLite it takes the write lock up front."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(tenantd_write=True)
+            with conn.begin():
+                yield Tx(conn)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _sqlite_pragmas(engine)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let the "begin" hook below issue BEGIN itself
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("tenantd_write") else "BEGIN")

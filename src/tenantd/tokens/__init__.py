@@ -1,0 +1,1 @@
+"""Token service core: keys, claims, grants. Returns plain data; the HTTP adapter renders it."""

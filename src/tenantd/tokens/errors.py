@@ -1,0 +1,69 @@
+"""The token service's errors, one factory per AADSTS code tenantd emits (see PROTOCOLS.md)."""
+
+from __future__ import annotations
+
+from ..domain.errors import OAuthError
+
+
+def invalid_request(description: str, code: int = 900144) -> OAuthError:
+    return OAuthError(400, "invalid_request", code, description)
+
+
+def invalid_tenant(tenant: str) -> OAuthError:
+    return OAuthError(400, "invalid_tenant", 90002, f"Tenant '{tenant}' not found. Check to make sure you have "
+                      "the correct tenant ID and are signing into the correct cloud.")
+
+
+def unsupported_grant_type(grant_type: str) -> OAuthError:
+    return OAuthError(400, "unsupported_grant_type", 70003,
+                      f"The app requested an unsupported grant type '{grant_type}'.")
+
+
+def unknown_client(client_id: str, tenant: str) -> OAuthError:
+    return OAuthError(400, "unauthorized_client", 700016,
+                      f"Application with identifier '{client_id}' was not found in the directory '{tenant}'. "
+                      "This can happen if the application has not been installed by the administrator of the "
+                      "tenant or consented to by any user in the tenant.")
+
+
+def invalid_secret(client_id: str) -> OAuthError:
+    return OAuthError(401, "invalid_client", 7000215,
+                      f"Invalid client secret provided. Ensure the secret being sent in the request is the client "
+                      f"secret value, not the client secret ID, for a secret added to app '{client_id}'.")
+
+
+def expired_secret(client_id: str, key_id: str) -> OAuthError:
+    return OAuthError(401, "invalid_client", 7000222,
+                      f"The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal "
+                      f"to create new keys for your app, or consider using certificate credentials for added "
+                      f"security. Key id: {key_id}.")
+
+
+def missing_credential(client_id: str) -> OAuthError:
+    return OAuthError(401, "invalid_client", 7000218,
+                      f"The request body must contain the following parameter: 'client_assertion' or "
+                      f"'client_secret'. App: '{client_id}'.")
+
+
+def disabled_client(client_id: str) -> OAuthError:
+    return OAuthError(400, "unauthorized_client", 7000112, f"Application '{client_id}' is disabled.")
+
+
+def unknown_resource(resource: str, tenant: str) -> OAuthError:
+    return OAuthError(400, "invalid_resource", 500011,
+                      f"The resource principal named {resource} was not found in the tenant named {tenant}. This "
+                      "can happen if the application has not been installed by the administrator of the tenant "
+                      "or consented to by any user in the tenant. You might have sent your authentication request "
+                      "to the wrong tenant.")
+
+
+def scope_needs_default(scope: str) -> OAuthError:
+    return OAuthError(400, "invalid_scope", 1002012,
+                      f"The provided value for scope {scope} is not valid. Client credential flows must have a "
+                      "scope value with /.default suffixed to the resource identifier (application ID URI).")
+
+
+def assignment_required(client_id: str, resource_app_id: str) -> OAuthError:
+    return OAuthError(400, "invalid_grant", 501051,
+                      f"Application '{client_id}' is not assigned to a role for the application "
+                      f"'{resource_app_id}'.")

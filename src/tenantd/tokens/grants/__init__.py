@@ -1,0 +1,17 @@
+"""Grant handlers, one module each, all of the shape ``(service, tenant, request) -> IssuedToken``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ...domain.model import Tenant
+from ..request import IssuedToken, TokenRequest
+from . import client_credentials
+
+if TYPE_CHECKING:
+    from ..service import TokenService
+
+GRANTS: dict[str, Callable[["TokenService", Tenant, TokenRequest], IssuedToken]] = {
+    "client_credentials": client_credentials.grant,
+}

@@ -1,0 +1,106 @@
+"""The master key and what it protects: secrets every replica must share, encrypted at rest.
+
+The master key is a Fernet key, generated into the data directory (mode 0600) or given by
+``TENANTD_MASTER_KEY``. A canary value encrypted with it is stored on first start; a wrong key fails
+to decrypt the canary and tenantd refuses to start instead of minting unverifiable tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from ..domain.errors import ConfigError
+from ..store import Store
+from ..store.sql import DuplicateKey
+
+MASTER_KEY_ENV = "TENANTD_MASTER_KEY"
+_CANARY = b"tenantd master key canary"
+
+
+def load_master_key(data_dir: Path | None) -> bytes:
+    """The master key from the environment, else from ``data_dir/master.key`` (created once)."""
+    env = os.environ.get(MASTER_KEY_ENV)
+    if env:
+        key = env.strip().encode("ascii")
+    elif data_dir is None:
+        raise ConfigError(f"No master key: set {MASTER_KEY_ENV} (a replica without a data directory needs it).")
+    else:
+        path = data_dir / "master.key"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(Fernet.generate_key())
+        key = path.read_bytes().strip()
+    try:
+        Fernet(key)
+    except ValueError:
+        raise ConfigError("The master key is malformed: it must be 32 url-safe base64-encoded bytes.") from None
+    return key
+
+
+class Vault:
+    """Encrypts and decrypts server secrets with the master key."""
+
+    def __init__(self, master_key: bytes) -> None:
+        self._fernet = Fernet(master_key)
+
+    def encrypt(self, value: bytes) -> bytes:
+        return self._fernet.encrypt(value)
+
+    def decrypt(self, value: bytes) -> bytes:
+        return self._fernet.decrypt(value)
+
+    def check(self, store: Store) -> None:
+        """Fail closed when the master key does not match the database's."""
+        with store.read() as tx:
+            canary = tx.secret("canary")
+        if canary is None:
+            try:
+                with store.write() as tx:
+                    tx.insert_secret("canary", self.encrypt(_CANARY))
+            except DuplicateKey:
+                pass  # another replica wrote it first; check against theirs
+            with store.read() as tx:
+                canary = tx.secret("canary")
+        assert canary is not None
+        try:
+            ok = self.decrypt(canary) == _CANARY
+        except InvalidToken:
+            ok = False
+        if not ok:
+            raise ConfigError("The master key does not match this database (wrong TENANTD_MASTER_KEY or "
+                              "master.key); refusing to start.")
+
+    def shared_secret(self, store: Store, name: str, make: bytes | None = None) -> bytes:
+        """A secret all replicas share, created on first use (the first writer wins a race)."""
+        with store.read() as tx:
+            stored = tx.secret(name)
+        if stored is None:
+            try:
+                with store.write() as tx:
+                    tx.insert_secret(name, self.encrypt(make if make is not None else secrets.token_bytes(32)))
+            except DuplicateKey:
+                pass
+            with store.read() as tx:
+                stored = tx.secret(name)
+        assert stored is not None
+        return self.decrypt(stored)
+
+
+class SecretHasher:
+    """HMAC-SHA256 with a server pepper: the right store for generated secrets of >= 256 bits."""
+
+    def __init__(self, pepper: bytes) -> None:
+        self._pepper = pepper
+
+    def __call__(self, secret: str) -> bytes:
+        return hmac.new(self._pepper, secret.encode("utf-8"), hashlib.sha256).digest()
+
+    def matches(self, secret: str, stored: bytes) -> bool:
+        return hmac.compare_digest(self(secret), stored)

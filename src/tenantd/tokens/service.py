@@ -1,0 +1,161 @@
+"""The token service: discovery, JWKS and token requests, answered as plain data for an adapter to render."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..domain.claims import AppTokenRequest, Issuers, app_only_claims
+from ..domain.ids import is_guid
+from ..domain.model import ServicePrincipal, Tenant
+from ..store import Store, Tx
+from . import errors, jwt
+from .request import IssuedToken, TokenRequest
+from .keys import Keyring
+from .resources import Resource
+from .secrets import SecretHasher
+
+APP_TOKEN_LIFETIME = (3600, 5400)   # Entra access tokens live a random 60-90 minutes
+
+
+Grant = Callable[["TokenService", Tenant, TokenRequest], IssuedToken]
+
+
+class TokenService:
+    def __init__(self, store: Store, keyring: Keyring, hasher: SecretHasher, public_url: str,
+                 grants: dict[str, Grant], clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.grants = grants
+        self.keyring = keyring
+        self.hasher = hasher
+        self.public_url = public_url.rstrip("/")
+        self.clock = clock
+
+    # -- tenant documents --------------------------------------------------------------------------------
+    def tenant(self, key: str) -> Tenant:
+        if not key or len(key) > 256:
+            raise errors.invalid_tenant(key[:64])
+        with self.store.read() as tx:
+            tenant = tx.tenant(key)
+        if tenant is None:
+            raise errors.invalid_tenant(key)
+        return tenant
+
+    def issuers(self, tenant_id: str) -> Issuers:
+        return Issuers.for_tenant(self.public_url, tenant_id)
+
+    def discovery(self, tenant_key: str, version: int) -> dict[str, Any]:
+        tenant = self.tenant(tenant_key)
+        base, tid = self.public_url, tenant.id
+        v2 = version == 2
+        oauth = f"{base}/{tid}/oauth2/v2.0" if v2 else f"{base}/{tid}/oauth2"
+        host = base.split("://", 1)[1]
+        return {
+            "token_endpoint": f"{oauth}/token",
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": f"{base}/{tid}/discovery/v2.0/keys" if v2 else f"{base}/{tid}/discovery/keys",
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": self.issuers(tid).v2 if v2 else self.issuers(tid).v1,
+            "request_uri_parameter_supported": False,
+            "userinfo_endpoint": f"{base}/{tid}/openid/userinfo",
+            "authorization_endpoint": f"{oauth}/authorize",
+            "device_authorization_endpoint": f"{oauth}/devicecode",
+            "http_logout_supported": True,
+            "frontchannel_logout_supported": True,
+            "end_session_endpoint": f"{oauth}/logout",
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "roles", "appid", "azp"],
+            "tenant_region_scope": "WW",
+            "cloud_instance_name": "microsoftonline.com",
+            "cloud_graph_host_name": "graph.windows.net",
+            "msgraph_host": host,
+            "rbac_url": "https://pas.windows.net",
+        }
+
+    def jwks(self, tenant_key: str) -> dict[str, Any]:
+        tenant = self.tenant(tenant_key)
+        issuer = self.issuers(tenant.id).v2
+        return {"keys": [k.public_jwk(issuer) for k in self.keyring.published(tenant.id)]}
+
+    def instance_discovery(self, authorization_endpoint: str | None) -> dict[str, Any]:
+        host = self.public_url.split("://", 1)[1]
+        tenant = "common"
+        if authorization_endpoint:
+            parts = authorization_endpoint.split("/")
+            tenant = parts[3] if len(parts) > 3 and parts[3] else "common"
+        return {
+            "tenant_discovery_endpoint": f"{self.public_url}/{tenant}/v2.0/.well-known/openid-configuration",
+            "api-version": "1.1",
+            "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
+        }
+
+    # -- tokens ---------------------------------------------------------------------------------------
+    def token(self, request: TokenRequest) -> dict[str, Any]:
+        """Answer a token request: the response body in the endpoint version's shape."""
+        tenant = self.tenant(request.tenant)
+        grant_type = request.form.get("grant_type", "")
+        if not grant_type:
+            raise errors.invalid_request("The request body must contain the following parameter: 'grant_type'.")
+        grant = self.grants.get(grant_type)
+        if grant is None:
+            raise errors.unsupported_grant_type(grant_type[:64])
+        issued = grant(self, tenant, request)
+        if request.endpoint_version == 2:
+            return {"token_type": "Bearer", "expires_in": issued.expires_in, "ext_expires_in": issued.expires_in,
+                    "access_token": issued.access_token}
+        return {"token_type": "Bearer", "expires_in": str(issued.expires_in),
+                "ext_expires_in": str(issued.expires_in), "expires_on": str(issued.expires_on),
+                "not_before": str(issued.not_before), "resource": issued.resource,
+                "access_token": issued.access_token}
+
+    def roles(self, tx: Tx, principal_ids: list[str], resource: ServicePrincipal) -> tuple[str, ...] | None:
+        """Values of the enabled roles assigned to any of ``principal_ids``; None when nothing is assigned."""
+        assigned = set(tx.assigned_role_ids(principal_ids, resource.id))
+        if not assigned:
+            return None
+        return tuple(r.value for r in resource.app_roles if r.id in assigned and r.is_enabled and r.value)
+
+    def issue(self, tenant_id: str, client: ServicePrincipal, resource: Resource, audience: str,
+              auth_class: str, roles: tuple[str, ...], extra: tuple[tuple[str, str], ...] = (),
+              lifetime: int | None = None) -> IssuedToken:
+        now = int(self.clock())
+        life = lifetime or random.randint(*APP_TOKEN_LIFETIME)  # noqa: S311 - a lifetime, not a secret
+        request = AppTokenRequest(
+            tenant_id=tenant_id, client_app_id=client.app_id, client_object_id=client.id,
+            client_auth_class=auth_class, resource_app_id=resource.service_principal.app_id,
+            audience_as_requested=audience, version=resource.token_version, roles=roles, extra=extra,
+        )
+        claims = app_only_claims(request, self.issuers(tenant_id), now, life)
+        token = jwt.sign(claims, self.keyring.active(tenant_id), with_x5t=resource.token_version == 1)
+        return IssuedToken(token, life, now + life, now, audience)
+
+
+class BearerRejected(Exception):
+    """A bearer token presented to tenantd's own APIs is not acceptable; the message is safe to show."""
+
+
+def verify_bearer(service: TokenService, token: str, audiences: set[str]) -> dict[str, Any]:
+    """Claims of a token this server issued for one of its own APIs (Graph, admin), or BearerRejected."""
+    try:
+        _, unverified = jwt.unverified_parts(token)
+    except Exception:
+        raise BearerRejected("The access token is malformed.") from None
+    tid = unverified.get("tid")
+    if not isinstance(tid, str) or not is_guid(tid):
+        raise BearerRejected("The access token has no valid tenant.")
+    with service.store.read() as tx:
+        tenant = tx.tenant(tid)
+    if tenant is None:
+        raise BearerRejected("The access token's tenant does not exist.")
+    issuers = service.issuers(tenant.id)
+    try:
+        return jwt.verify(token, service.keyring.published(tenant.id), issuers=(issuers.v1, issuers.v2),
+                          audiences=audiences)
+    except jwt.InvalidToken as exc:
+        raise BearerRejected(f"The access token is invalid: {exc}.") from None
