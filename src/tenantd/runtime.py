@@ -32,8 +32,8 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
                  *, default_public_url: str | None = None, run_migrations: bool = True) -> Runtime:
     """Open (and migrate) the store, check the master key, and settle the public URL.
 
-    An explicit ``public_url`` is stored for every replica; otherwise the stored one is used, else
-    ``default_public_url`` (https://localhost:<port>) is stored.
+    An explicit ``public_url`` is stored for every replica. Otherwise the stored one is used, unless it
+    is itself a localhost default, which follows ``default_public_url`` (https://localhost:<bound port>).
     """
     store = Store(database_url)
     try:
@@ -47,7 +47,7 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
         with store.write() as tx:
             if public_url:
                 tx.put_setting("public_url", public_url.rstrip("/"))
-            elif default_public_url and not tx.setting("public_url"):
+            elif default_public_url and _is_local_default(tx.setting("public_url")):
                 tx.put_setting("public_url", default_public_url.rstrip("/"))
             url = tx.setting("public_url")
     except Exception:
@@ -59,3 +59,7 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
     keyring = Keyring(store, vault)
     tokens = TokenService(store, keyring, hasher, url, GRANTS)
     return Runtime(store, vault, Directory(store, hasher), tokens, url)
+
+
+def _is_local_default(stored: str | None) -> bool:
+    return stored is None or stored.startswith("https://localhost:")

@@ -1,0 +1,1 @@
+"""The ``tenantd`` command line. Only this package imports typer and rich."""

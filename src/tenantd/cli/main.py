@@ -1,0 +1,52 @@
+"""``tenantd``: the entry point and the options every command shares."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from rich.console import Console
+
+from ..domain.errors import ConfigError
+from . import server_cmds
+from .context import Options, data_dir_from
+from .errors import CliError
+
+app = typer.Typer(
+    name="tenantd", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="A self-hostable, Entra ID compatible tenant for service-to-service identity.",
+)
+
+
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    data: str = typer.Option(None, "--data", help="Data directory (default ./.tenantd, or TENANTD_DATA)."),
+    tenant: str = typer.Option(None, "--tenant", envvar="TENANTD_TENANT", help="Tenant id or name."),
+    url: str = typer.Option(None, "--url", envvar="TENANTD_URL", help="Server URL instead of server.json."),
+    client_id: str = typer.Option(None, "--client-id", envvar="TENANTD_CLIENT_ID", help="Admin app client id."),
+    client_secret: str = typer.Option(None, "--client-secret", envvar="TENANTD_CLIENT_SECRET",
+                                      help="Admin app client secret."),
+    ca_cert: str = typer.Option(None, "--ca-cert", envvar="TENANTD_CA_CERT", help="CA certificate to trust."),
+) -> None:
+    ctx.obj = Options(data=data_dir_from(data), tenant=tenant, url=url, client_id=client_id,
+                      client_secret=client_secret, ca_cert=ca_cert)
+
+
+server_cmds.register(app)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except (CliError, ConfigError) as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(getattr(exc, "code", 1))
+    except typer.Abort:
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)

@@ -1,0 +1,147 @@
+"""``up``, ``serve`` and ``migrate``: the commands that run against the store directly, not over HTTPS."""
+
+from __future__ import annotations
+
+import os
+import ssl
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from .. import bootstrap, server
+from ..domain.errors import ConfigError
+from ..runtime import open_runtime, sqlite_url
+from ..store import Store
+from ..store.migrate import migrate
+from ..tls import TlsFiles
+from .context import Options
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _ca_bundle(data_dir: Path, ca_cert: Path) -> Path:
+    """The system's CAs plus tenantd's, for clients that take one bundle (requests, SSL_CERT_FILE)."""
+    paths = ssl.get_default_verify_paths()
+    system = Path(paths.cafile or paths.openssl_cafile or "/etc/ssl/certs/ca-certificates.crt")
+    bundle = data_dir / "ca-bundle.pem"
+    system_pem = system.read_bytes() if system.exists() else b""
+    bundle.write_bytes(system_pem.rstrip(b"\n") + b"\n" + ca_cert.read_bytes())
+    return bundle
+
+
+def up(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8443, "--port", help="HTTPS port (0 picks a free one)."),
+    public_url: str = typer.Option(None, "--public-url", help="Public base URL (default https://localhost:<port>)."),
+    database: str = typer.Option(None, "--database", help="Database URL (default: SQLite in the data directory)."),
+    demo: bool = typer.Option(False, "--demo", help="Load the demo tenant (Things API, identities, grants)."),
+    tenant_name: str = typer.Option("default", "--tenant-name", help="Name of the default tenant on first start."),
+    log_level: str = typer.Option("warning", "--log-level", help="Server log level."),
+) -> None:
+    """Start tenantd in the foreground on its embedded store, with a default tenant and admin app."""
+    opts: Options = ctx.obj
+    data_dir = opts.data
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)
+    sock = server.bind(host, port)
+    bound_port = sock.getsockname()[1]
+    try:
+        rt = open_runtime(database or sqlite_url(data_dir), data_dir, public_url,
+                          default_public_url=f"https://localhost:{bound_port}")
+    except Exception:
+        sock.close()
+        raise
+    tenant = bootstrap.default_tenant(rt, tenant_name)
+    creds = bootstrap.admin_credentials(rt, tenant, data_dir)
+    if demo:
+        from ..tenantfile.demo import load_demo
+
+        load_demo(rt, tenant.id, data_dir)
+    public_host = rt.public_url.split("://", 1)[1].rsplit(":", 1)[0].strip("[]")
+    tls = TlsFiles(rt.vault, rt.store, [public_host, host], server.tls_dir(data_dir))
+    bundle = _ca_bundle(data_dir, tls.ca_cert)
+    server_file = data_dir / "server.json"
+    base = rt.public_url
+    info = {
+        "url": base, "tenant_id": tenant.id, "tenant_name": tenant.name, "ca_cert": str(tls.ca_cert.resolve()),
+        "ca_bundle": str(bundle.resolve()), "admin_client_id": creds.client_id,
+        "admin_client_secret": creds.client_secret, "pid": os.getpid(),
+        "discovery": f"{base}/{tenant.id}/v2.0/.well-known/openid-configuration",
+        "listen": f"https://{host}:{bound_port}",
+    }
+
+    def ready() -> None:
+        bootstrap.write_private_json(server_file, info)
+        out = _console()
+        out.print(f"[bold green]tenantd is up[/bold green] (Ctrl-C stops it)\n"
+                  f"  tenant       {tenant.name} ({tenant.id})\n"
+                  f"  HTTPS        {base}\n"
+                  f"  discovery    {info['discovery']}\n"
+                  f"  admin app    {creds.client_id}\n"
+                  f"  credentials  {(data_dir / bootstrap.CREDENTIALS_FILE).resolve()} (mode 0600; the directory "
+                  f"stores only a hash)\n"
+                  f"  CA cert      {tls.ca_cert.resolve()}\n"
+                  f"Environment for clients:\n"
+                  f"  export AZURE_TENANT_ID={tenant.id}\n"
+                  f"  export AZURE_AUTHORITY_HOST={base}\n"
+                  f"  export REQUESTS_CA_BUNDLE={bundle.resolve()}\n"
+                  f"  export SSL_CERT_FILE={bundle.resolve()}")
+
+    try:
+        server.serve(rt, sock, tls, ready, log_level=log_level)
+    finally:
+        server_file.unlink(missing_ok=True)
+        _console().print("tenantd stopped")
+
+
+def serve(
+    database: str = typer.Option(..., "--database", envvar="TENANTD_DATABASE", help="postgresql://... or sqlite:///..."),
+    public_url: str = typer.Option(None, "--public-url", help="Public base URL; stored for every replica."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8443, "--port"),
+    tls_dir: str = typer.Option(None, "--tls-dir", help="Where to write the TLS files (default: a temp dir)."),
+    log_level: str = typer.Option("warning", "--log-level"),
+) -> None:
+    """Run a stateless replica on a shared database (master key from TENANTD_MASTER_KEY)."""
+    sock = server.bind(host, port)
+    try:
+        rt = open_runtime(database, None, public_url)
+    except Exception:
+        sock.close()
+        raise
+    public_host = rt.public_url.split("://", 1)[1].rsplit(":", 1)[0].strip("[]")
+    tls = TlsFiles(rt.vault, rt.store, [public_host, host], Path(tls_dir) if tls_dir else None)
+    listen = f"https://{host}:{sock.getsockname()[1]}"
+
+    def ready() -> None:
+        _console().print(f"tenantd replica serving {rt.public_url} on {listen} (CA: {tls.ca_cert})")
+
+    server.serve(rt, sock, tls, ready, log_level=log_level)
+
+
+def migrate_cmd(
+    ctx: typer.Context,
+    database: str = typer.Option(None, "--database", envvar="TENANTD_DATABASE", help="Database URL."),
+) -> None:
+    """Upgrade the database schema to this version of tenantd."""
+    opts: Options = ctx.obj
+    if database is None:
+        opts.data.mkdir(parents=True, exist_ok=True)
+    store = Store(database or sqlite_url(opts.data))
+    try:
+        before, after = migrate(store)
+    except Exception as exc:
+        raise ConfigError(f"Migration failed: {exc}") from exc
+    finally:
+        store.dispose()
+    _console().print("schema already current" if before == after else f"schema migrated {before or 'empty'} -> {after}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("up")(up)
+    app.command("serve")(serve)
+    app.command("migrate")(migrate_cmd)
