@@ -16,9 +16,9 @@ from .domain import builtins, rules
 from .domain.errors import BadRequest, NotFound
 from .domain.ids import new_assignment_id, new_guid
 from .domain.model import (
+    Application,
     AppRole,
     AppRoleAssignment,
-    Application,
     Group,
     PasswordCredential,
     Principal,
@@ -294,7 +294,8 @@ class Directory:
     # -- users and groups ------------------------------------------------------------------------------
     def create_user(self, tenant_id: str, user_principal_name: str, display_name: str,
                     object_id: str | None = None, account_enabled: bool = True, mail: str | None = None) -> User:
-        if not isinstance(user_principal_name, str) or user_principal_name.count("@") != 1 or " " in user_principal_name:
+        upn = user_principal_name
+        if not isinstance(upn, str) or upn.count("@") != 1 or " " in upn or len(upn) > 256:
             raise BadRequest(f"Invalid value specified for property 'userPrincipalName': {user_principal_name!r}.")
         user = User(tenant_id=tenant_id, id=object_id or new_guid(), user_principal_name=user_principal_name,
                     display_name=rules.display_name(display_name), account_enabled=account_enabled,
@@ -449,8 +450,8 @@ class Directory:
 
 
 def _token_version(value: object) -> int | None:
-    if value is None or value in (1, 2):
-        return value  # type: ignore[return-value]
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value in (1, 2)):
+        return value
     raise BadRequest("Invalid value specified for property 'requestedAccessTokenVersion': null, 1 or 2.")
 
 

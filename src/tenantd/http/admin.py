@@ -1,7 +1,152 @@
-"""tenantd's own admin API under /_tenantd."""
+"""tenantd's own admin API under /_tenantd: what Graph has no call for (tenants, managed identities,
+minting tokens as another principal). It needs tenantd's own roles; impersonation is audited."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import json
+import logging
+from typing import Any
 
-routes: list[BaseRoute] = []
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from .. import bootstrap
+from ..domain import rules
+from ..domain.errors import BadRequest, Forbidden
+from ..domain.model import ServicePrincipal
+from ..runtime import Runtime
+from ..tokens.service import issue_as
+from . import admin_tenantfile
+from .auth import admin_caller
+from .bodies import BodyTooLarge, read_limited
+
+audit = logging.getLogger("tenantd.audit")
+ADMIN = "Tenantd.Admin"
+IMPERSONATE = "Tenantd.Impersonate"
+DEFAULT_UA_SCOPE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/tenantd"
+
+
+def _rt(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    try:
+        raw = await read_limited(request)
+    except BodyTooLarge:
+        raise BadRequest("The request body is too large.", status=413) from None
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        raise BadRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and "
+                         "payload is of valid JSON format.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
+def _optional_guid(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    return None if value is None else rules.object_id(value, key)
+
+
+def identity_json(sp: ServicePrincipal) -> dict[str, Any]:
+    return {
+        "id": sp.id, "name": sp.managed_identity_name, "type": sp.managed_identity_kind, "clientId": sp.app_id,
+        "principalId": sp.id, "resourceId": sp.managed_identity_resource_id,
+        "alternativeNames": list(sp.alternative_names),
+    }
+
+
+async def tenants(request: Request) -> Response:
+    caller = await admin_caller(request, ADMIN)
+    rt = _rt(request)
+    await _require_default_tenant(rt, caller.tenant_id)
+    if request.method == "GET":
+        found = await run_in_threadpool(rt.directory.tenants)
+        return JSONResponse({"value": [{"id": t.id, "name": t.name, "createdDateTime": t.created} for t in found]})
+    body = await json_body(request)
+    tenant = await run_in_threadpool(rt.directory.create_tenant, rules.display_name(body.get("name"), "name"),
+                                     _optional_guid(body, "id"))
+    creds = await run_in_threadpool(bootstrap.issue_admin_secret, rt, tenant)
+    audit.info("tenant created: %s (%s) by app %s", tenant.name, tenant.id, caller.app_id)
+    return JSONResponse({"id": tenant.id, "name": tenant.name, "createdDateTime": tenant.created,
+                         "admin": {"clientId": creds.client_id, "clientSecret": creds.client_secret}},
+                        status_code=201)
+
+
+async def _require_default_tenant(rt: Runtime, tenant_id: str) -> None:
+    def default() -> str | None:
+        with rt.store.read() as tx:
+            return tx.setting("default_tenant")
+    if await run_in_threadpool(default) != tenant_id:
+        raise Forbidden("Only the admin of the server's default tenant may manage tenants.")
+
+
+async def identities(request: Request) -> Response:
+    caller = await admin_caller(request, ADMIN)
+    rt = _rt(request)
+    if request.method == "GET":
+        found = await run_in_threadpool(rt.directory.service_principals, caller.tenant_id,
+                                        service_principal_type="ManagedIdentity")
+        return JSONResponse({"value": [identity_json(sp) for sp in found]})
+    body = await json_body(request)
+    name = rules.display_name(body.get("name"), "name")
+    kind = body.get("type", "SystemAssigned")
+    if kind == "SystemAssigned":
+        resource_id = body.get("host")
+        if not isinstance(resource_id, str) or not resource_id.startswith("/subscriptions/"):
+            raise BadRequest("A system-assigned identity needs 'host': the resource id of its host, such as "
+                             "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Web/sites/<name>.")
+    elif kind == "UserAssigned":
+        resource_id = body.get("resourceId") or (
+            f"{DEFAULT_UA_SCOPE}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}")
+        if not isinstance(resource_id, str) or not resource_id.startswith("/subscriptions/"):
+            raise BadRequest("'resourceId' must be a resource id starting with /subscriptions/.")
+    else:
+        raise BadRequest("'type' must be SystemAssigned or UserAssigned.")
+    sp = await run_in_threadpool(rt.directory.create_managed_identity, caller.tenant_id, name, kind, resource_id,
+                                 _optional_guid(body, "id"), _optional_guid(body, "clientId"))
+    return JSONResponse(identity_json(sp), status_code=201)
+
+
+async def identity(request: Request) -> Response:
+    caller = await admin_caller(request, ADMIN)
+    rt = _rt(request)
+    object_id = rules.object_id(request.path_params["id"], "id")
+    sp = await run_in_threadpool(rt.directory.service_principal, caller.tenant_id, object_id)
+    if sp.service_principal_type != "ManagedIdentity":
+        raise BadRequest(f"'{object_id}' is not a managed identity.")
+    if request.method == "DELETE":
+        await run_in_threadpool(rt.directory.delete_service_principal, caller.tenant_id, object_id)
+        return Response(status_code=204)
+    return JSONResponse(identity_json(sp))
+
+
+async def mint_token(request: Request) -> Response:
+    """A token as another principal of the caller's own tenant, with that principal's assigned roles."""
+    caller = await admin_caller(request, IMPERSONATE)
+    body = await json_body(request)
+    principal = rules.object_id(body.get("principalId"), "principalId")
+    resource = body.get("resource")
+    if not isinstance(resource, str) or not resource:
+        raise BadRequest("'resource' is required: an App ID URI or appId.")
+    issued = await run_in_threadpool(issue_as, _rt(request).tokens, caller.tenant_id, principal,
+                                     resource.removesuffix("/.default"))
+    audit.info("impersonation: app %s in tenant %s minted a token as %s for %s", caller.app_id, caller.tenant_id,
+               principal, resource)
+    return JSONResponse({"token_type": "Bearer", "access_token": issued.access_token,
+                         "expires_in": issued.expires_in, "expires_on": issued.expires_on,
+                         "resource": issued.resource}, headers={"Cache-Control": "no-store"})
+
+
+routes: list[BaseRoute] = [
+    Route("/tenants", tenants, methods=["GET", "POST"]),
+    Route("/identities", identities, methods=["GET", "POST"]),
+    Route("/identities/{id}", identity, methods=["GET", "DELETE"]),
+    Route("/token", mint_token, methods=["POST"]),
+    Mount("/", routes=admin_tenantfile.routes),
+]

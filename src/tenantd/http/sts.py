@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.concurrency import run_in_threadpool
@@ -62,7 +63,7 @@ def parse_form(body: bytes) -> dict[str, str]:
 
 def parse_basic(header: str | None) -> tuple[str, str] | None:
     """HTTP Basic client credentials; both parts are form-url-encoded first (RFC 6749 section 2.3.1)."""
-    if not header or not header[:6].lower() == "basic ":
+    if not header or header[:6].lower() != "basic ":
         return None
     try:
         user, _, password = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
@@ -71,7 +72,7 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
     return unquote_plus(user), unquote_plus(password)
 
 
-def token_endpoint(version: int):  # type: ignore[no-untyped-def]
+def token_endpoint(version: int) -> Callable[[Request], Awaitable[Response]]:
     async def token(request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/x-www-form-urlencoded":

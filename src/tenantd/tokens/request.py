@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..domain.ids import is_guid
 from ..domain.errors import OAuthError
+from ..domain.ids import is_guid
 from . import errors
 
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ..domain.claims import AppTokenRequest, Issuers, app_only_claims
 from ..domain.ids import is_guid
-from ..domain.model import ServicePrincipal, Tenant
+from ..domain.model import ServicePrincipal, Tenant, User
 from ..store import Store, Tx
 from . import errors, jwt
-from .request import IssuedToken, TokenRequest
 from .keys import Keyring
-from .resources import Resource
+from .request import IssuedToken, TokenRequest
+from .resources import Resource, resolve
 from .secrets import SecretHasher
 
 APP_TOKEN_LIFETIME = (3600, 5400)   # Entra access tokens live a random 60-90 minutes
@@ -114,6 +113,14 @@ class TokenService:
                 "not_before": str(issued.not_before), "resource": issued.resource,
                 "access_token": issued.access_token}
 
+    @staticmethod
+    def role_holders(tx: Tx, principal: ServicePrincipal | User) -> list[str]:
+        """Whose assignments count for ``principal``: a user's own and its direct groups'. Entra expands
+        neither nested groups nor service principals in groups for app roles."""
+        if isinstance(principal, User):
+            return [principal.id, *tx.groups_of(principal.id)]
+        return [principal.id]
+
     def roles(self, tx: Tx, principal_ids: list[str], resource: ServicePrincipal) -> tuple[str, ...] | None:
         """Values of the enabled roles assigned to any of ``principal_ids``; None when nothing is assigned."""
         assigned = set(tx.assigned_role_ids(principal_ids, resource.id))
@@ -159,3 +166,29 @@ def verify_bearer(service: TokenService, token: str, audiences: set[str]) -> dic
                           audiences=audiences)
     except jwt.InvalidToken as exc:
         raise BearerRejected(f"The access token is invalid: {exc}.") from None
+
+
+def issue_as(service: TokenService, tenant_id: str, principal_id: str, resource_name: str) -> IssuedToken:
+    """A token for a service principal or managed identity, minted without its credential (admin only).
+
+    The roles are exactly those assigned, as for the principal's own request; managed identities get
+    their platform claims (``appidacr`` 2, ``xms_mirid``).
+    """
+    with service.store.read() as tx:
+        client = tx.service_principal(tenant_id, principal_id)
+        if client is None:
+            raise errors.OAuthError(400, "invalid_request", 700016,
+                                    f"No service principal or managed identity '{principal_id}' in this tenant.")
+        resource = resolve(tx, tenant_id, resource_name, service.public_url)
+        if resource is None:
+            raise errors.unknown_resource(resource_name, tenant_id)
+        roles = service.roles(tx, [client.id], resource.service_principal)
+    if not client.account_enabled:
+        raise errors.disabled_client(client.app_id)
+    if roles is None and resource.service_principal.app_role_assignment_required:
+        raise errors.assignment_required(client.app_id, resource.service_principal.app_id)
+    managed = client.service_principal_type == "ManagedIdentity"
+    extra: tuple[tuple[str, str], ...] = ()
+    if managed and client.managed_identity_resource_id:
+        extra = (("xms_mirid", client.managed_identity_resource_id),)
+    return service.issue(tenant_id, client, resource, resource_name, "2" if managed else "1", roles or (), extra)

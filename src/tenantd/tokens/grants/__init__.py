@@ -12,6 +12,6 @@ from . import client_credentials
 if TYPE_CHECKING:
     from ..service import TokenService
 
-GRANTS: dict[str, Callable[["TokenService", Tenant, TokenRequest], IssuedToken]] = {
+GRANTS: dict[str, Callable[[TokenService, Tenant, TokenRequest], IssuedToken]] = {
     "client_credentials": client_credentials.grant,
 }

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from ...domain.model import Application, Tenant
 from .. import errors
-from ..resources import resolve
 from ..request import IssuedToken, TokenRequest, client_id_of, requested_resource
+from ..resources import resolve
 
 if TYPE_CHECKING:
     from ..service import TokenService

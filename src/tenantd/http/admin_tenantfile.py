@@ -1,0 +1,7 @@
+"""Tenant file routes (apply, export) under /_tenantd."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []

@@ -1,0 +1,102 @@
+"""Real tenantd processes for tests: started with `tenantd up` on a free loopback port and a temp data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+TENANTD = [sys.executable, "-m", "tenantd"]
+
+
+@dataclass
+class Server:
+    data: Path
+    proc: subprocess.Popen[bytes]
+    info: dict[str, Any]
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return str(self.info["url"])
+
+    @property
+    def tenant_id(self) -> str:
+        return str(self.info["tenant_id"])
+
+    @property
+    def ca_cert(self) -> str:
+        return str(self.info["ca_cert"])
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, verify=self.ca_cert, timeout=30)
+
+    def cli(self, *args: str, check: bool = False, env: dict[str, str] | None = None,
+            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """Run `tenantd --data <this server's dir> ARGS` and return its result."""
+        result = subprocess.run([*TENANTD, "--data", str(self.data), *args], capture_output=True, text=True,
+                                timeout=timeout, env={**os.environ, **(env or {})})
+        if check and result.returncode != 0:
+            raise AssertionError(f"tenantd {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+        return result
+
+    def token(self, client_id: str, client_secret: str, scope: str, tenant: str | None = None) -> httpx.Response:
+        with self.http() as client:
+            return client.post(f"/{tenant or self.tenant_id}/oauth2/v2.0/token", data={
+                "grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret,
+                "scope": scope,
+            })
+
+    def admin_token(self, resource: str = "https://graph.microsoft.com") -> str:
+        if resource not in self._tokens:
+            response = self.token(self.info["admin_client_id"], self.info["admin_client_secret"],
+                                  f"{resource}/.default")
+            response.raise_for_status()
+            self._tokens[resource] = response.json()["access_token"]
+        return self._tokens[resource]
+
+    def graph(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token or self.admin_token()}"}
+        with self.http() as client:
+            return client.request(method, "/v1.0" + path, headers=headers, **kwargs)
+
+    def admin(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token or self.admin_token('api://tenantd')}"}
+        with self.http() as client:
+            return client.request(method, "/_tenantd" + path, headers=headers, **kwargs)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def start_server(data: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Server:
+    """`tenantd up --port 0` in ``data``; returns once server.json is written (the server answers)."""
+    data.mkdir(parents=True, exist_ok=True)
+    log = open(data / "server.log", "wb")  # noqa: SIM115 - kept open for the process's life
+    proc = subprocess.Popen([*TENANTD, "--data", str(data), "up", "--port", "0", *args], stdout=log,
+                            stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    server_file = data / "server.json"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server_file.exists():
+            return Server(data, proc, json.loads(server_file.read_text()))
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError(f"tenantd did not start:\n{(data / 'server.log').read_text()}")
