@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tenantd.runtime import Runtime, open_runtime, sqlite_url
 
 TENANTD = [sys.executable, "-m", "tenantd"]
 
@@ -37,7 +40,7 @@ class Server:
         return str(self.info["ca_cert"])
 
     def http(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, verify=self.ca_cert, timeout=30)
+        return httpx.Client(base_url=self.url, verify=ssl.create_default_context(cafile=self.ca_cert), timeout=30)
 
     def cli(self, *args: str, check: bool = False, env: dict[str, str] | None = None,
             timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -72,6 +75,11 @@ class Server:
         headers = {"Authorization": f"Bearer {token or self.admin_token('api://tenantd')}"}
         with self.http() as client:
             return client.request(method, "/_tenantd" + path, headers=headers, **kwargs)
+
+    def runtime(self) -> Runtime:
+        """The server's store opened from the test process (SQLite in WAL allows both), to arrange
+        directory state without going through the API under test."""
+        return open_runtime(sqlite_url(self.data), self.data, None)
 
     def stop(self) -> int:
         if self.proc.poll() is None:

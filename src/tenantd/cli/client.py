@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ from .errors import CliError
 class Client:
     def __init__(self, conn: Connection, timeout: float = 30.0) -> None:
         self.conn = conn
-        verify: Any = conn.ca_cert if conn.ca_cert else True
+        verify: Any = ssl.create_default_context(cafile=conn.ca_cert) if conn.ca_cert else True
         self.http = httpx.Client(base_url=conn.url, verify=verify, timeout=timeout)
         self._tokens: dict[str, str] = {}
 
@@ -47,6 +48,10 @@ class Client:
     def admin(self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None) -> Any:
         return self._call(builtins.TENANTD_RESOURCE, method, "/_tenantd" + path, json=json, params=params)
 
+    def graph_optional(self, path: str, params: dict[str, str] | None = None) -> Any:
+        """GET a Graph object, or ``None`` when Graph answers 404."""
+        return self._call(builtins.GRAPH_RESOURCE, "GET", "/v1.0" + path, params=params, missing_ok=True)
+
     def graph_all(self, path: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """Every item of a Graph collection, following @odata.nextLink."""
         page = self.graph("GET", path, params=params)
@@ -56,10 +61,10 @@ class Client:
             items.extend(page.get("value", []))
         return items
 
-    def _call(self, resource: str, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, resource: str, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token(resource)}"}
         response = self._send(method, path, headers=headers, **kwargs)
-        if response.status_code == 204:
+        if response.status_code == 204 or (missing_ok and response.status_code == 404):
             return None
         body = _json(response)
         if response.status_code >= 400:
