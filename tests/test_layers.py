@@ -1,0 +1,90 @@
+"""The layering of DESIGN.md, checked on the import statements of every module."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "tenantd"
+
+# What each part of the package may import from tenantd (besides itself).
+ALLOWED: dict[str, set[str]] = {
+    "domain": set(),
+    "store": {"domain"},
+    "directory": {"domain", "store"},
+    "tokens": {"domain", "store", "directory"},
+    "tenantfile": {"domain", "store", "directory", "bootstrap", "runtime"},
+    "runtime": {"domain", "store", "directory", "tokens"},
+    "bootstrap": {"domain", "runtime"},
+    "tls": {"store", "tokens"},
+    "http": {"domain", "store", "directory", "tokens", "runtime", "bootstrap", "tenantfile"},
+    "server": {"http", "runtime", "tls"},
+    "cli": {"domain", "store", "runtime", "bootstrap", "server", "tls", "tenantfile", "cli"},
+    "protect": set(),
+    "testing": {"domain", "runtime", "bootstrap", "server", "tls", "store", "directory", "tokens", "tenantfile"},
+    "__main__": {"cli"},
+    "__init__": set(),
+}
+# Third-party libraries only one part may import.
+EXCLUSIVE = {"starlette": {"http"}, "typer": {"cli"}, "rich": {"cli"}, "click": {"cli"}}
+JOSE = {"jwt", "joserfc", "jose", "authlib"}
+
+
+def _part(path: Path) -> str:
+    rel = path.relative_to(SRC)
+    return rel.parts[0].removesuffix(".py")
+
+
+def _imports(path: Path) -> list[str]:
+    """Absolute names of every module ``path`` imports (relative imports resolved)."""
+    package = ["tenantd", *path.relative_to(SRC).parent.parts]
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                if node.module:
+                    names.append(".".join([*base, node.module]))
+                else:  # `from .. import x, y` imports submodules x and y
+                    names += [".".join([*base, alias.name]) for alias in node.names]
+            elif node.module:
+                names.append(node.module)
+    return names
+
+
+def violations(part: str, names: list[str], jose_allowed: bool) -> list[str]:
+    found = []
+    for name in names:
+        top = name.split(".")[0]
+        if top == "tenantd":
+            target = name.split(".")[1] if "." in name else "__init__"
+            if target != part and target not in ALLOWED[part]:
+                found.append(f"{part} must not import {name}")
+        if top in EXCLUSIVE and part not in EXCLUSIVE[top]:
+            found.append(f"only {sorted(EXCLUSIVE[top])} may import {top}")
+        if top in JOSE and not jose_allowed:
+            found.append(f"{part} imports JOSE ({name}); tokens/jwt.py is the server's only JOSE importer")
+    return found
+
+
+MODULES = sorted(SRC.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))
+def test_imports_follow_the_layers(path: Path) -> None:
+    part = _part(path)
+    assert part in ALLOWED, f"{part} has no layer rule: add it to ALLOWED"
+    jose_allowed = path == SRC / "tokens" / "jwt.py" or part == "protect"
+    assert violations(part, _imports(path), jose_allowed) == []
+
+
+def test_the_rules_catch_violations() -> None:
+    assert violations("domain", ["tenantd.store.sql"], False)
+    assert violations("store", ["starlette.requests"], False)
+    assert violations("http", ["jwt"], False)
+    assert violations("protect", ["tenantd.domain"], True)
+    assert violations("http", ["tenantd.tokens.service", "starlette.routing"], False) == []
