@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
 from ..domain.model import (
+    Application,
     AppRole,
     AppRoleAssignment,
-    Application,
     Group,
     PasswordCredential,
     ServicePrincipal,
