@@ -96,8 +96,8 @@ def start_server(data: Path, *args: str, env: dict[str, str] | None = None, time
     """`tenantd up --port 0` in ``data``; returns once server.json is written (the server answers)."""
     data.mkdir(parents=True, exist_ok=True)
     log = open(data / "server.log", "wb")  # noqa: SIM115 - kept open for the process's life
-    proc = subprocess.Popen([*TENANTD, "--data", str(data), "up", "--port", "0", *args], stdout=log,
-                            stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    command = [*TENANTD, "--data", str(data), "up", "--port", "0", "--identity-port", "0", *args]
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     server_file = data / "server.json"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

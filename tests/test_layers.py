@@ -20,7 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "bootstrap": {"domain", "runtime"},
     "tls": {"store", "tokens"},
     "http": {"domain", "store", "directory", "tokens", "runtime", "bootstrap", "tenantfile"},
-    "server": {"http", "runtime", "tls"},
+    "server": {"http", "runtime", "tls", "tokens"},
     "cli": {"domain", "store", "runtime", "bootstrap", "server", "tls", "tenantfile", "cli"},
     "protect": set(),
     "testing": {"domain", "runtime", "bootstrap", "server", "tls", "store", "directory", "tokens", "tenantfile"},

@@ -20,6 +20,7 @@ from .domain.model import (
     AppRole,
     AppRoleAssignment,
     Group,
+    Host,
     PasswordCredential,
     Principal,
     ServicePrincipal,
@@ -238,6 +239,7 @@ class Directory:
                                 object_id: str | None = None, client_id: str | None = None) -> ServicePrincipal:
         """A managed identity: a client id and a service principal, and no application object (as in Azure)."""
         rules.display_name(name, "name")
+        rules.host_resource_id(resource_id)
         if kind not in {"SystemAssigned", "UserAssigned"}:
             raise BadRequest(f"Unknown managed identity type '{kind}'.")
         alternative = ("isExplicit=True" if kind == "UserAssigned" else "isExplicit=False", resource_id)
@@ -447,6 +449,52 @@ class Directory:
                                "objects are not present.")
             tx.delete_assignment(assignment_id)
         return found
+
+    # -- hosts -----------------------------------------------------------------------------------------
+    def host(self, tenant_id: str, resource_id: str) -> Host:
+        """A host with its system-assigned identity and the user-assigned ones attached to it."""
+        with self.store.read() as tx:
+            return tx.host(tenant_id, resource_id)
+
+    def hosts_of(self, identity: ServicePrincipal) -> list[str]:
+        """Hosts that may use a managed identity: its own (system-assigned) or those it is attached to."""
+        if identity.managed_identity_kind == "SystemAssigned":
+            return [identity.managed_identity_resource_id or ""]
+        with self.store.read() as tx:
+            return tx.hosts_of(identity.id)
+
+    def attach(self, tenant_id: str, identity_id: str, host_resource_id: str) -> None:
+        """Attach a user-assigned identity to a host (as assigning it to an App Service site does)."""
+        rules.host_resource_id(host_resource_id)
+        with self.store.write() as tx:
+            sp = _found(tx.service_principal(tenant_id, identity_id), identity_id)
+            if sp.managed_identity_kind != "UserAssigned":
+                raise BadRequest(f"'{sp.display_name}' is not a user-assigned managed identity.")
+            if sp.id in {i.id for i in tx.attached_identities(tenant_id, host_resource_id)}:
+                return
+            tx.attach(tenant_id, host_resource_id, sp.id)
+
+    def detach(self, tenant_id: str, identity_id: str, host_resource_id: str) -> None:
+        with self.store.write() as tx:
+            if not tx.detach(tenant_id, host_resource_id, identity_id):
+                raise NotFound(f"Identity '{identity_id}' is not attached to '{host_resource_id}'.")
+
+    def open_host_session(self, tenant_id: str, host_resource_id: str, lifetime: timedelta) -> str:
+        """A new secret for a running host: its identity header, MSI secret and IMDS path prefix."""
+        host = self.host(tenant_id, host_resource_id)
+        if not host.identities:
+            raise BadRequest(f"No managed identity is bound to or attached to host '{host_resource_id}'.")
+        secret = secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        with self.store.write() as tx:
+            tx.delete_expired_host_credentials(iso(now))
+            tx.insert_host_credential(self.hash_secret(secret), tenant_id, host_resource_id, iso(now),
+                                      iso(now + lifetime))
+        return secret
+
+    def close_host_session(self, secret: str) -> None:
+        with self.store.write() as tx:
+            tx.delete_host_credential(self.hash_secret(secret))
 
 
 def _token_version(value: object) -> int | None:

@@ -7,9 +7,10 @@ import sys
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..domain.errors import ConfigError
-from . import server_cmds
+from . import apps, grants, groups, identities, run, server_cmds, sps, tenantfile, tenants, tokens, users
 from .context import Options, data_dir_from
 from .errors import CliError
 
@@ -35,13 +36,15 @@ def _options(
 
 
 server_cmds.register(app)
+for commands in (apps, sps, identities, users, groups, grants, tokens, tenants, tenantfile, run):
+    commands.register(app)
 
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        result = app(standalone_mode=False)  # a command's typer.Exit(code) comes back as its return value
     except (CliError, ConfigError) as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(getattr(exc, "code", 1))
     except typer.Abort:
         sys.exit(130)
@@ -50,3 +53,12 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # typer's bundled click raises these for usage errors (exit 2)
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            Console(stderr=True).print(f"error: {escape(exc.format_message())}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    if isinstance(result, int) and not isinstance(result, bool):
+        sys.exit(result)

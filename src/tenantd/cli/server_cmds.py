@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import ssl
 from pathlib import Path
@@ -40,6 +41,11 @@ def up(
     database: str = typer.Option(None, "--database", help="Database URL (default: SQLite in the data directory)."),
     demo: bool = typer.Option(False, "--demo", help="Load the demo tenant (Things API, identities, grants)."),
     tenant_name: str = typer.Option("default", "--tenant-name", help="Name of the default tenant on first start."),
+    identity_port: int = typer.Option(8480, "--identity-port", help="Managed identity port (0 picks a free one)."),
+    identity_host: str = typer.Option("127.0.0.1", "--identity-host",
+                                      help="Managed identity listener address; loopback unless widened on purpose."),
+    imds_rate: int = typer.Option(20, "--imds-rate", help="Managed identity requests per second per host (0: off)."),
+    imds_concurrency: int = typer.Option(5, "--imds-concurrency", help="Concurrent requests per host (0: off)."),
     log_level: str = typer.Option("warning", "--log-level", help="Server log level."),
 ) -> None:
     """Start tenantd in the foreground on its embedded store, with a default tenant and admin app."""
@@ -47,13 +53,18 @@ def up(
     data_dir = opts.data
     data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(data_dir, 0o700)
+    if not _is_loopback(identity_host):
+        _console().print(f"[yellow]warning:[/yellow] the managed identity listener binds {identity_host}: any "
+                         "host that reaches it and knows a host secret can get that host's tokens.")
     sock = server.bind(host, port)
+    identity_sock = server.bind(identity_host, identity_port)
     bound_port = sock.getsockname()[1]
     try:
         rt = open_runtime(database or sqlite_url(data_dir), data_dir, public_url,
                           default_public_url=f"https://localhost:{bound_port}")
     except Exception:
         sock.close()
+        identity_sock.close()
         raise
     tenant = bootstrap.default_tenant(rt, tenant_name)
     creds = bootstrap.admin_credentials(rt, tenant, data_dir)
@@ -72,6 +83,7 @@ def up(
         "admin_client_secret": creds.client_secret, "pid": os.getpid(),
         "discovery": f"{base}/{tenant.id}/v2.0/.well-known/openid-configuration",
         "listen": f"https://{host}:{bound_port}",
+        "identity_url": f"http://{_url_host(identity_host)}:{identity_sock.getsockname()[1]}",
     }
 
     def ready() -> None:
@@ -85,6 +97,7 @@ def up(
                   f"  credentials  {(data_dir / bootstrap.CREDENTIALS_FILE).resolve()} (mode 0600; the directory "
                   f"stores only a hash)\n"
                   f"  CA cert      {tls.ca_cert.resolve()}\n"
+                  f"  identity     {info['identity_url']} (managed identity endpoints; `tenantd run --as ...`)\n"
                   f"Environment for clients:\n"
                   f"  export AZURE_TENANT_ID={tenant.id}\n"
                   f"  export AZURE_AUTHORITY_HOST={base}\n"
@@ -92,10 +105,22 @@ def up(
                   f"  export SSL_CERT_FILE={bundle.resolve()}")
 
     try:
-        server.serve(rt, sock, tls, ready, log_level=log_level)
+        server.run_server(rt, sock, tls, identity_sock, ready, log_level=log_level,
+                          imds_limits=(imds_rate, imds_concurrency))
     finally:
         server_file.unlink(missing_ok=True)
         _console().print("tenantd stopped")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def serve(
@@ -120,7 +145,7 @@ def serve(
     def ready() -> None:
         _console().print(f"tenantd replica serving {rt.public_url} on {listen} (CA: {tls.ca_cert})")
 
-    server.serve(rt, sock, tls, ready, log_level=log_level)
+    server.run_server(rt, sock, tls, None, ready, log_level=log_level)
 
 
 def migrate_cmd(

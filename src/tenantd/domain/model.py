@@ -144,3 +144,17 @@ class Principal:
     @property
     def member_type(self) -> MemberType:
         return "Application" if self.type == "ServicePrincipal" else "User"
+
+
+@dataclass(frozen=True)
+class Host:
+    """A compute resource (App Service site, VM ...) and the managed identities it may use."""
+
+    tenant_id: str
+    resource_id: str
+    system_identity: ServicePrincipal | None
+    user_assigned: tuple[ServicePrincipal, ...]
+
+    @property
+    def identities(self) -> tuple[ServicePrincipal, ...]:
+        return ((self.system_identity,) if self.system_identity else ()) + self.user_assigned

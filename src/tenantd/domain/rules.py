@@ -137,3 +137,12 @@ def object_id(value: object, what: str) -> str:
             f"Invalid value specified for property '{what}': {value!r} is not a valid GUID."
         )
     return value.lower()
+
+
+def host_resource_id(value: object) -> str:
+    """An Azure resource id: /subscriptions/<id>/resourceGroups/<rg>/providers/<namespace>/<type>/<name>."""
+    if (not isinstance(value, str) or len(value) > 512 or not value.lower().startswith("/subscriptions/")
+            or any(c.isspace() for c in value) or value.count("/") < 8 or "//" in value):
+        raise BadRequest(f"Invalid resource id {value!r}: expected /subscriptions/<id>/resourceGroups/<rg>/"
+                         "providers/<namespace>/<type>/<name>.")
+    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -53,12 +54,15 @@ def _optional_guid(body: dict[str, Any], key: str) -> str | None:
     return None if value is None else rules.object_id(value, key)
 
 
-def identity_json(sp: ServicePrincipal) -> dict[str, Any]:
-    return {
+def identity_json(sp: ServicePrincipal, hosts: list[str] | None = None) -> dict[str, Any]:
+    body = {
         "id": sp.id, "name": sp.managed_identity_name, "type": sp.managed_identity_kind, "clientId": sp.app_id,
         "principalId": sp.id, "resourceId": sp.managed_identity_resource_id,
         "alternativeNames": list(sp.alternative_names),
     }
+    if hosts is not None:
+        body["hosts"] = hosts
+    return body
 
 
 async def tenants(request: Request) -> Response:
@@ -92,7 +96,8 @@ async def identities(request: Request) -> Response:
     if request.method == "GET":
         found = await run_in_threadpool(rt.directory.service_principals, caller.tenant_id,
                                         service_principal_type="ManagedIdentity")
-        return JSONResponse({"value": [identity_json(sp) for sp in found]})
+        hosts = [await run_in_threadpool(rt.directory.hosts_of, sp) for sp in found]
+        return JSONResponse({"value": [identity_json(sp, h) for sp, h in zip(found, hosts, strict=True)]})
     body = await json_body(request)
     name = rules.display_name(body.get("name"), "name")
     kind = body.get("type", "SystemAssigned")
@@ -123,7 +128,47 @@ async def identity(request: Request) -> Response:
     if request.method == "DELETE":
         await run_in_threadpool(rt.directory.delete_service_principal, caller.tenant_id, object_id)
         return Response(status_code=204)
-    return JSONResponse(identity_json(sp))
+    return JSONResponse(identity_json(sp, await run_in_threadpool(rt.directory.hosts_of, sp)))
+
+
+async def attachment(request: Request) -> Response:
+    """Attach (POST) or detach (DELETE) a user-assigned identity to or from a host."""
+    caller = await admin_caller(request, ADMIN)
+    rt = _rt(request)
+    object_id = rules.object_id(request.path_params["id"], "id")
+    host = (await json_body(request)).get("host") if request.method == "POST" else request.query_params.get("host")
+    host = rules.host_resource_id(host)
+    if request.method == "POST":
+        await run_in_threadpool(rt.directory.attach, caller.tenant_id, object_id, host)
+    else:
+        await run_in_threadpool(rt.directory.detach, caller.tenant_id, object_id, host)
+    return Response(status_code=204)
+
+
+async def host_sessions(request: Request) -> Response:
+    """Open (POST) or close (DELETE) a running host's session: the secret its managed identity endpoints
+    know it by. Opening one lets a process use the host's identities, so it is audited."""
+    caller = await admin_caller(request, IMPERSONATE)
+    rt = _rt(request)
+    body = await json_body(request)
+    if request.method == "DELETE":
+        secret = body.get("secret")
+        if not isinstance(secret, str) or not secret:
+            raise BadRequest("'secret' is required.")
+        await run_in_threadpool(rt.directory.close_host_session, secret)
+        return Response(status_code=204)
+    host = rules.host_resource_id(body.get("host"))
+    lifetime = body.get("lifetimeSeconds", 7 * 24 * 3600)
+    if not isinstance(lifetime, int) or isinstance(lifetime, bool) or not 60 <= lifetime <= 30 * 24 * 3600:
+        raise BadRequest("'lifetimeSeconds' must be an integer between 60 and 2592000.")
+    view = await run_in_threadpool(rt.directory.host, caller.tenant_id, host)
+    secret = await run_in_threadpool(rt.directory.open_host_session, caller.tenant_id, host,
+                                     timedelta(seconds=lifetime))
+    audit.info("host session opened: app %s in tenant %s for host %s", caller.app_id, caller.tenant_id, host)
+    return JSONResponse({"host": host, "secret": secret,
+                         "systemAssigned": identity_json(view.system_identity) if view.system_identity else None,
+                         "userAssigned": [identity_json(sp) for sp in view.user_assigned]},
+                        status_code=201, headers={"Cache-Control": "no-store"})
 
 
 async def mint_token(request: Request) -> Response:
@@ -147,6 +192,8 @@ routes: list[BaseRoute] = [
     Route("/tenants", tenants, methods=["GET", "POST"]),
     Route("/identities", identities, methods=["GET", "POST"]),
     Route("/identities/{id}", identity, methods=["GET", "DELETE"]),
+    Route("/identities/{id}/hosts", attachment, methods=["POST", "DELETE"]),
+    Route("/hosts/sessions", host_sessions, methods=["POST", "DELETE"]),
     Route("/token", mint_token, methods=["POST"]),
     Mount("/", routes=admin_tenantfile.routes),
 ]

@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from ..domain import builtins
 from ..domain.errors import Forbidden, Unauthorized
-from ..tokens.resources import origin
+from ..tokens.resources import public_names
 from ..tokens.service import BearerRejected, TokenService, verify_bearer
 
 
@@ -23,8 +23,8 @@ class Caller:
 
 
 def graph_audiences(public_url: str) -> set[str]:
-    base = origin(public_url)
-    return {*builtins.GRAPH_IDENTIFIER_URIS, builtins.GRAPH_APP_ID, base, base + "/"}
+    names = public_names(public_url)
+    return {*builtins.GRAPH_IDENTIFIER_URIS, builtins.GRAPH_APP_ID, *names, *(name + "/" for name in names)}
 
 
 ADMIN_AUDIENCES = {builtins.TENANTD_RESOURCE, builtins.TENANTD_APP_ID}

@@ -158,3 +158,24 @@ signing_keys = sa.Table(
     sa.Index("ix_signing_keys_one_active", "tenant_id", unique=True,
              sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'")),
 )
+
+# A host is a resource id (an App Service site, a VM ...). Its system-assigned identity is the managed
+# identity whose resource id is the host's; user-assigned identities are attached to hosts here.
+host_attachments = sa.Table(
+    "host_attachments", metadata,
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("host_resource_id", sa.String(512), primary_key=True),
+    sa.Column("service_principal_id", GUID, sa.ForeignKey("service_principals.id", ondelete="CASCADE"),
+              primary_key=True),
+)
+
+# Credentials of a running host (a process started by `tenantd run`): one secret serves as its identity
+# header, its MSI secret and its IMDS path prefix. Only a keyed hash is stored, so lookups stay exact.
+host_credentials = sa.Table(
+    "host_credentials", metadata,
+    sa.Column("secret_hash", sa.LargeBinary(32), primary_key=True),
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("host_resource_id", sa.String(512), nullable=False),
+    sa.Column("created", TIME, nullable=False),
+    sa.Column("expires", TIME, nullable=False),
+)

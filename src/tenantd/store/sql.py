@@ -14,6 +14,7 @@ from ..domain.model import (
     AppRole,
     AppRoleAssignment,
     Group,
+    Host,
     PasswordCredential,
     ServicePrincipal,
     Tenant,
@@ -398,6 +399,54 @@ class Tx:
                            status: str, created: str) -> None:
         self._exec(t.signing_keys.insert().values(kid=kid, tenant_id=tenant_id, private_key=private_key,
                                                   certificate=certificate, status=status, created=created))
+
+    # -- hosts -----------------------------------------------------------------------------------------
+    def attached_identities(self, tenant_id: str, host_resource_id: str) -> list[ServicePrincipal]:
+        """User-assigned identities attached to a host."""
+        h, sp = t.host_attachments, t.service_principals
+        rows = self.conn.execute(sa.select(sp).join(h, h.c.service_principal_id == sp.c.id).where(
+            h.c.tenant_id == tenant_id, h.c.host_resource_id == host_resource_id).order_by(sp.c.created, sp.c.id))
+        return [_sp(r) for r in rows]
+
+    def host(self, tenant_id: str, resource_id: str) -> Host:
+        system = self.service_principals(tenant_id, managed_identity_resource_id=resource_id)
+        return Host(tenant_id, resource_id, system[0] if system else None,
+                    tuple(self.attached_identities(tenant_id, resource_id)))
+
+    def hosts_of(self, service_principal_id: str) -> list[str]:
+        rows = self.conn.execute(sa.select(t.host_attachments.c.host_resource_id).where(
+            t.host_attachments.c.service_principal_id == service_principal_id)
+            .order_by(t.host_attachments.c.host_resource_id))
+        return [r.host_resource_id for r in rows]
+
+    def attach(self, tenant_id: str, host_resource_id: str, service_principal_id: str) -> None:
+        self._exec(t.host_attachments.insert().values(tenant_id=tenant_id, host_resource_id=host_resource_id,
+                                                      service_principal_id=service_principal_id))
+
+    def detach(self, tenant_id: str, host_resource_id: str, service_principal_id: str) -> int:
+        h = t.host_attachments
+        return int(self.conn.execute(h.delete().where(
+            h.c.tenant_id == tenant_id, h.c.host_resource_id == host_resource_id,
+            h.c.service_principal_id == service_principal_id)).rowcount)
+
+    def insert_host_credential(self, secret_hash: bytes, tenant_id: str, host_resource_id: str, created: str,
+                               expires: str) -> None:
+        self._exec(t.host_credentials.insert().values(secret_hash=secret_hash, tenant_id=tenant_id,
+                                                      host_resource_id=host_resource_id, created=created,
+                                                      expires=expires))
+
+    def host_credential(self, secret_hash: bytes) -> tuple[str, str, str] | None:
+        """(tenant id, host resource id, expiry) of a host credential."""
+        row = self.conn.execute(sa.select(t.host_credentials).where(
+            t.host_credentials.c.secret_hash == secret_hash)).first()
+        return (row.tenant_id, row.host_resource_id, row.expires) if row else None
+
+    def delete_host_credential(self, secret_hash: bytes) -> int:
+        return int(self.conn.execute(t.host_credentials.delete().where(
+            t.host_credentials.c.secret_hash == secret_hash)).rowcount)
+
+    def delete_expired_host_credentials(self, now: str) -> int:
+        return int(self.conn.execute(t.host_credentials.delete().where(t.host_credentials.c.expires <= now)).rowcount)
 
 
 class Store:

@@ -22,6 +22,14 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+def public_names(public_url: str) -> set[str]:
+    """The resource names that mean tenantd's own Graph: its origin, with and without the port (kiota
+    derives ``https://<hostname>/.default`` from the request URL and drops the port)."""
+    parts = urlsplit(public_url)
+    host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname or ""
+    return {origin(public_url), f"{parts.scheme}://{host}".lower()}
+
+
 def resolve(tx: Tx, tenant_id: str, name: str, public_url: str) -> Resource | None:
     """The resource a client asked for, or None when the tenant holds no such service principal.
 
@@ -31,7 +39,7 @@ def resolve(tx: Tx, tenant_id: str, name: str, public_url: str) -> Resource | No
     sp: ServicePrincipal | None
     if is_guid(name):
         sp = tx.service_principal_by_app_id(tenant_id, name.lower())
-    elif name.rstrip("/").lower() == origin(public_url):
+    elif name.rstrip("/").lower() in public_names(public_url):
         sp = tx.service_principal_by_app_id(tenant_id, builtins.GRAPH_APP_ID)
     else:
         owner = tx.identifier_uri_owner(tenant_id, name)

@@ -1,7 +1,71 @@
-"""Graph v1.0 routes."""
+"""Graph v1.0 routes, mounted at /v1.0. Each path answers its methods; any other method gets Graph's 405."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from collections.abc import Awaitable, Callable
+from functools import partial
 
-routes: list[BaseRoute] = []
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ...domain.errors import GraphError
+from . import applications, assignments, groups, service_principals, users
+from .assignments import ASSIGNED_TO, GROUP_ASSIGNMENTS, SP_ASSIGNMENTS, USER_ASSIGNMENTS, Owner
+
+Handler = Callable[[Request], Awaitable[Response]]
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def endpoint(path: str, **handlers: Handler) -> Route:
+    async def dispatch(request: Request) -> Response:
+        handler = handlers.get(request.method)
+        if handler is None:
+            raise GraphError("Specified HTTP method is not allowed for the request target.",
+                             code="Request_BadRequest", status=405)
+        return await handler(request)
+
+    return Route(path, dispatch, methods=_METHODS)
+
+
+def _assignment_routes(prefix: str, owner: Owner) -> list[BaseRoute]:
+    collection = f"{prefix}/{owner.navigation}"
+    return [
+        endpoint(collection, GET=partial(assignments.list_, owner), POST=partial(assignments.create, owner)),
+        endpoint(collection + "/{assignment_id}", GET=partial(assignments.get, owner),
+                 DELETE=partial(assignments.delete, owner)),
+    ]
+
+
+def _service_principal_routes(prefix: str) -> list[BaseRoute]:
+    return [
+        endpoint(prefix, GET=service_principals.get, PATCH=service_principals.update,
+                 DELETE=service_principals.delete),
+        *_assignment_routes(prefix, ASSIGNED_TO),
+        *_assignment_routes(prefix, SP_ASSIGNMENTS),
+    ]
+
+
+routes: list[BaseRoute] = [
+    endpoint("/applications", GET=applications.list_, POST=applications.create),
+    endpoint("/applications/{id}", GET=applications.get, PATCH=applications.update, DELETE=applications.delete),
+    endpoint("/applications(appId='{app_id}')", GET=applications.get, PATCH=applications.update,
+             DELETE=applications.delete),
+    endpoint("/applications/{id}/addPassword", POST=applications.add_password),
+    endpoint("/applications/{id}/removePassword", POST=applications.remove_password),
+
+    endpoint("/servicePrincipals", GET=service_principals.list_, POST=service_principals.create),
+    *_service_principal_routes("/servicePrincipals/{id}"),
+    *_service_principal_routes("/servicePrincipals(appId='{app_id}')"),
+
+    endpoint("/users", GET=users.list_, POST=users.create),
+    endpoint("/users/{id}", GET=users.get, PATCH=users.update, DELETE=users.delete),
+    *_assignment_routes("/users/{id}", USER_ASSIGNMENTS),
+
+    endpoint("/groups", GET=groups.list_, POST=groups.create),
+    endpoint("/groups/{id}", GET=groups.get, DELETE=groups.delete),
+    endpoint("/groups/{id}/members", GET=groups.members),
+    endpoint("/groups/{id}/members/$ref", POST=groups.add_member),
+    endpoint("/groups/{id}/members/{member_id}/$ref", DELETE=groups.remove_member),
+    *_assignment_routes("/groups/{id}", GROUP_ASSIGNMENTS),
+]

@@ -1,0 +1,85 @@
+"""Rendering: short human output through rich, or plain JSON on stdout for scripts (``--json``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of a human summary.")
+
+# Piped output is not wrapped or folded at 80 columns: lines stay whole for grep and cut.
+_out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 10_000)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def console(to_stderr: bool = False) -> Console:
+    return _err if to_stderr else _out
+
+
+def say(text: str, *, to_stderr: bool = False) -> None:
+    """A line for people; rich markup allowed, and anything from the directory must go through ``esc``."""
+    console(to_stderr).print(text)
+
+
+def esc(value: object) -> str:
+    """Directory text as literal text in rich markup (a role named ``[x]`` must not become a style)."""
+    return str(value).replace("[", "\\[")
+
+
+def emit_json(data: Any) -> None:
+    """JSON for scripts: plain stdout, no colour, no wrapping."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def pretty_json(data: Any, indent: int = 0) -> str:
+    """Indented JSON that keeps lists of plain values on one line (``"roles": ["Things.Read.All"]``)."""
+    pad = "  " * (indent + 1)
+    if isinstance(data, dict) and data:
+        body = ",\n".join(f"{pad}{json.dumps(k, ensure_ascii=False)}: {pretty_json(v, indent + 1)}"
+                          for k, v in data.items())
+        return "{\n" + body + "\n" + "  " * indent + "}"
+    if isinstance(data, list) and any(isinstance(v, dict | list) for v in data):
+        body = ",\n".join(pad + pretty_json(v, indent + 1) for v in data)
+        return "[\n" + body + "\n" + "  " * indent + "]"
+    return json.dumps(data, ensure_ascii=False)
+
+
+def table(columns: Sequence[str], rows: Iterable[Sequence[object]], *, empty: str = "none") -> None:
+    """A borderless table, or ``empty`` when there are no rows."""
+    rows = list(rows)
+    if not rows:
+        say(f"[dim]{esc(empty)}[/dim]")
+        return
+    grid = Table(box=None, pad_edge=False, header_style="bold")
+    for column in columns:
+        grid.add_column(column, overflow="fold")
+    for row in rows:
+        grid.add_row(*("" if cell is None else esc(cell) for cell in row))
+    if _out.is_terminal:
+        _out.print(grid)
+        return
+    with _out.capture() as captured:
+        _out.print(grid)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+
+def fields(pairs: Iterable[tuple[str, object]], *, to_stderr: bool = False) -> None:
+    """``label  value`` lines, labels aligned; ``None`` values are left out."""
+    shown = [(label, value) for label, value in pairs if value is not None]
+    width = max((len(label) for label, _ in shown), default=0)
+    for label, value in shown:
+        say(f"  [bold]{label.ljust(width)}[/bold]  {esc(value)}", to_stderr=to_stderr)
+
+
+def section(title: str) -> None:
+    say(f"[bold]{esc(title)}[/bold]")
+
+
+def joined(values: Iterable[object]) -> str:
+    return ", ".join(str(v) for v in values) or "-"

@@ -1,0 +1,181 @@
+"""``tenantd run --as IDENTITY -- CMD`` and ``tenantd env --as IDENTITY``: a process runs as a managed
+identity, with the environment a platform would give it and nothing that would steer
+DefaultAzureCredential elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+
+from .client import Client
+from .context import Options
+from .errors import CliError
+from .identities import find
+from .output import say
+
+PLATFORMS = ("appservice", "imds", "msi2017", "cloudshell")
+# Variables that would make azure-identity pick another platform or another credential.
+STEERING = (
+    "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT",
+    "MSI_SECRET", "AZURE_POD_IDENTITY_AUTHORITY_HOST", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN", "AZURE_USERNAME", "AZURE_PASSWORD", "AZURE_AUTHORITY_HOST",
+    "AZURE_TOKEN_CREDENTIALS",
+)
+CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
+
+
+@dataclass(frozen=True)
+class Session:
+    host: str
+    secret: str
+    identity: dict[str, Any]
+
+
+def _identity_url(opts: Options) -> str:
+    url = os.environ.get("TENANTD_IDENTITY_URL") or opts.server_info().get("identity_url")
+    if not url:
+        raise CliError("This server has no managed identity listener (no identity_url in server.json).")
+    return str(url).rstrip("/")
+
+
+def _ca_bundle(opts: Options) -> str | None:
+    bundle = opts.server_info().get("ca_bundle") if not opts.url else None
+    return str(bundle) if bundle else None
+
+
+def open_session(client: Client, key: str, host: str | None, lifetime: int | None = None) -> Session:
+    """Resolve the identity, pick its host, and open a session for that host on the server."""
+    identity = find(client, key)
+    hosts: list[str] = identity.get("hosts") or []
+    if identity.get("type") == "SystemAssigned":
+        chosen = identity["resourceId"]
+        if host and host != chosen:
+            raise CliError(f"'{identity['name']}' is system-assigned to {chosen}; it cannot run on {host}.")
+    elif host:
+        if host not in hosts:
+            raise CliError(f"'{identity['name']}' is not attached to {host}; attach it with "
+                           f"`tenantd identity attach {identity['name']} --host {host}`.")
+        chosen = host
+    elif len(hosts) == 1:
+        chosen = hosts[0]
+    elif not hosts:
+        raise CliError(f"'{identity['name']}' is user-assigned and attached to no host: pass --host, after "
+                       f"`tenantd identity attach {identity['name']} --host <resource id>`.")
+    else:
+        raise CliError(f"'{identity['name']}' is attached to several hosts; choose one with --host: "
+                       + ", ".join(hosts))
+    body: dict[str, Any] = {"host": chosen}
+    if lifetime:
+        body["lifetimeSeconds"] = lifetime
+    opened = client.admin("POST", "/hosts/sessions", json=body)
+    return Session(chosen, opened["secret"], identity)
+
+
+def platform_env(session: Session, platform: str, identity_url: str, tenant_id: str,
+                 ca_bundle: str | None) -> dict[str, str]:
+    """The variables a platform sets for a process running as ``session``'s identity."""
+    env: dict[str, str] = {"AZURE_TENANT_ID": tenant_id}
+    if platform == "appservice":  # App Service sets both generations of variables
+        env.update(IDENTITY_ENDPOINT=f"{identity_url}/msi/token", IDENTITY_HEADER=session.secret,
+                   MSI_ENDPOINT=f"{identity_url}/msi/token", MSI_SECRET=session.secret)
+    elif platform == "imds":
+        env["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = f"{identity_url}/{session.secret}"
+    elif platform == "msi2017":
+        env.update(MSI_ENDPOINT=f"{identity_url}/msi/token", MSI_SECRET=session.secret)
+    elif platform == "cloudshell":
+        env["MSI_ENDPOINT"] = f"{identity_url}/{session.secret}/cloudshell/token"
+    else:
+        raise CliError(f"Unknown platform '{platform}': choose one of {', '.join(PLATFORMS)}.")
+    if session.identity.get("type") == "UserAssigned":
+        env["AZURE_CLIENT_ID"] = session.identity["clientId"]
+    if ca_bundle:
+        env.update({name: ca_bundle for name in CA_VARIABLES})
+    return env
+
+
+def child_environment(base: dict[str, str], platform_vars: dict[str, str]) -> dict[str, str]:
+    """The user's environment without steering variables, plus the platform's."""
+    env = {k: v for k, v in base.items() if k not in STEERING}
+    env.update(platform_vars)
+    return env
+
+
+def run(
+    ctx: typer.Context,
+    command: list[str] = typer.Argument(..., help="The command to run, after --."),
+    as_: str = typer.Option(..., "--as", help="Managed identity: name, client id or object id."),
+    host: str = typer.Option(None, "--host", help="Host resource id (user-assigned identities)."),
+    platform: str = typer.Option("appservice", "--platform", help="appservice | imds | msi2017 | cloudshell."),
+) -> None:
+    """Run a command as a managed identity; its exit code is tenantd's."""
+    opts: Options = ctx.obj
+    if platform not in PLATFORMS:
+        raise CliError(f"Unknown platform '{platform}': choose one of {', '.join(PLATFORMS)}.")
+    conn = opts.connection()
+    with Client(conn) as client:
+        session = open_session(client, as_, host)
+        env = child_environment(dict(os.environ), platform_env(
+            session, platform, _identity_url(opts), conn.tenant, _ca_bundle(opts)))
+        try:
+            code = _run_child(command, env)
+        finally:
+            client.admin("DELETE", "/hosts/sessions", json={"secret": session.secret})
+    raise typer.Exit(code)
+
+
+def _run_child(command: list[str], env: dict[str, str]) -> int:
+    try:
+        child = subprocess.Popen(command, env=env)
+    except OSError as exc:
+        raise CliError(f"Cannot start {command[0]}: {exc.strerror}") from None
+    forwarded = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, lambda s, _f: child.send_signal(s)) for sig in forwarded}
+    try:
+        code = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return code if code >= 0 else 128 - code
+
+
+def env(
+    ctx: typer.Context,
+    as_: str = typer.Option(..., "--as", help="Managed identity: name, client id or object id."),
+    host: str = typer.Option(None, "--host", help="Host resource id (user-assigned identities)."),
+    platform: str = typer.Option("appservice", "--platform", help="appservice | imds | msi2017 | cloudshell."),
+    fmt: str = typer.Option("sh", "--format", help="sh | dotenv | json."),
+    lifetime: int = typer.Option(7 * 24 * 3600, "--lifetime", help="Seconds the host secret stays valid."),
+) -> None:
+    """Print the environment `tenantd run` would set, for IDEs and compose files."""
+    opts: Options = ctx.obj
+    if fmt not in ("sh", "dotenv", "json"):
+        raise CliError(f"Unknown format '{fmt}': choose sh, dotenv or json.")
+    conn = opts.connection()
+    with Client(conn) as client:
+        session = open_session(client, as_, host, lifetime)
+    variables = platform_env(session, platform, _identity_url(opts), conn.tenant, _ca_bundle(opts))
+    if fmt == "json":
+        print(json.dumps({"set": variables, "unset": [v for v in STEERING if v not in variables]}, indent=2))
+    elif fmt == "dotenv":
+        print("\n".join(f"{k}={v}" for k, v in variables.items()))
+    else:
+        print("\n".join([f"unset {v}" for v in STEERING if v not in variables]
+                        + [f"export {k}={shlex.quote(v)}" for k, v in variables.items()]))
+    say(f"# host {session.host}; the secret above is valid for {lifetime} s", to_stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run", context_settings={"allow_interspersed_args": False})(run)
+    app.command("env")(env)
+
+
+

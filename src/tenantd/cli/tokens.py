@@ -1,0 +1,82 @@
+"""``tenantd token`` (mint a token as an app or managed identity) and ``tenantd decode`` (read one)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sys
+from typing import Any
+
+import typer
+
+from ..domain.ids import is_guid
+from .client import Client
+from .errors import CliError
+from .output import JSON_OPTION, emit_json, pretty_json
+from .resolve import Resolver, looks_like_uri
+
+
+def unverified_parts(token: str) -> dict[str, Any]:
+    """A JWS's header and claims, read without checking the signature (for people, never for decisions)."""
+    parts = token.strip().split(".")
+    if len(parts) == 5:
+        raise CliError("This is an encrypted token (JWE): it cannot be read without its key.")
+    if len(parts) != 3:
+        raise CliError(f"Not a JWT: expected 3 dot-separated parts, found {len(parts)}.")
+    decoded = []
+    for name, part in (("header", parts[0]), ("payload", parts[1])):
+        try:
+            value = json.loads(base64.b64decode(part + "=" * (-len(part) % 4), altchars=b"-_", validate=True))
+        except (ValueError, binascii.Error):
+            raise CliError(f"Not a JWT: its {name} is not base64url-encoded JSON.") from None
+        if not isinstance(value, dict):
+            raise CliError(f"Not a JWT: its {name} is not a JSON object.")
+        decoded.append(value)
+    return {"header": decoded[0], "claims": decoded[1]}
+
+
+def _print_parts(parts: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(parts)
+    else:
+        sys.stdout.write(pretty_json(parts) + "\n")
+
+
+def token(
+    ctx: typer.Context,
+    principal: str = typer.Option(..., "--as", help="An application or managed identity: name, appId or id."),
+    resource: str = typer.Option(..., "--resource", help="The API: App ID URI, appId or name."),
+    decode: bool = typer.Option(False, "--decode", help="Print the token's header and claims instead."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Get an access token as PRINCIPAL for RESOURCE, with the roles assigned to PRINCIPAL."""
+    with Client(ctx.obj.connection()) as client:
+        resolver = Resolver(client)
+        who = resolver.principal(principal)
+        if not who.is_service_principal:
+            raise CliError(f"'{principal}' is a {who.kind}: --as takes an application or a managed identity "
+                           "(tokens for users are not supported yet).")
+        target = resource.removesuffix("/.default")
+        if not (looks_like_uri(target) or is_guid(target)):
+            target = resolver.service_principal(target)["appId"]
+        issued = client.admin("POST", "/token", json={"principalId": who.id, "resource": target})
+    if decode:
+        _print_parts(unverified_parts(issued["access_token"]), as_json)
+    elif as_json:
+        emit_json(issued)
+    else:
+        sys.stdout.write(issued["access_token"] + "\n")
+
+
+def decode(
+    value: str = typer.Argument(..., metavar="TOKEN", help="The token, or - to read it from stdin."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Print a token's header and claims, WITHOUT verifying its signature."""
+    _print_parts(unverified_parts(sys.stdin.read() if value == "-" else value), as_json)
+
+
+def register(root: typer.Typer) -> None:
+    root.command("token")(token)
+    root.command("decode")(decode)

@@ -1,0 +1,83 @@
+"""``tenantd user``: users, over Graph v1.0."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from .client import Client
+from .errors import CliError
+from .output import JSON_OPTION, emit_json, esc, fields, say, section, table
+from .resolve import Resolver
+from .sps import granted
+
+app = typer.Typer(no_args_is_help=True, help="Users.")
+
+KEY_HELP = "userPrincipalName or object id."
+
+
+def _client(ctx: typer.Context) -> Client:
+    return Client(ctx.obj.connection())
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    upn: str = typer.Argument(..., help="userPrincipalName, e.g. alice@contoso.test."),
+    name: str = typer.Option(None, "--name", help="Display name (default: the part before @)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Create a user."""
+    local, at, domain = upn.partition("@")
+    if not (local and at and domain) or "@" in domain:
+        raise CliError(f"'{upn}' is not a user principal name: it must look like name@domain.")
+    body: dict[str, Any] = {"accountEnabled": True, "displayName": name or local, "mailNickname": local,
+                            "userPrincipalName": upn}
+    with _client(ctx) as client:
+        created = client.graph("POST", "/users", json=body)
+    if as_json:
+        emit_json(created)
+        return
+    say(f"created user [bold]{esc(created['userPrincipalName'])}[/bold] ({created['id']})")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """List users."""
+    with _client(ctx) as client:
+        users = client.graph_all("/users")
+    if as_json:
+        emit_json(users)
+        return
+    table(["USER PRINCIPAL NAME", "DISPLAY NAME", "OBJECT ID"],
+          [(u["userPrincipalName"], u.get("displayName"), u["id"]) for u in users], empty="no users")
+
+
+@app.command("show")
+def show(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_json: bool = JSON_OPTION) -> None:
+    """Show a user and the app roles assigned to them directly."""
+    with _client(ctx) as client:
+        user = Resolver(client).user(key)
+        rows = [] if as_json else granted(client, f"/users/{user['id']}")
+    if as_json:
+        emit_json(user)
+        return
+    say(f"[bold]{esc(user['userPrincipalName'])}[/bold]")
+    fields([("display name", user.get("displayName")), ("object id", user["id"]),
+            ("enabled", None if "accountEnabled" not in user else "yes" if user["accountEnabled"] else "no")])
+    section("granted")
+    table(["RESOURCE", "ROLE", "ASSIGNMENT ID"], rows, empty="  none")
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP)) -> None:
+    """Delete a user (their group memberships and assignments go with them)."""
+    with _client(ctx) as client:
+        user = Resolver(client).user(key)
+        client.graph("DELETE", f"/users/{user['id']}")
+    say(f"deleted user {esc(user['userPrincipalName'])} ({user['id']})")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="user")

@@ -1,0 +1,36 @@
+"""Which Graph application permissions each family of calls needs, and the directory the caller reaches.
+
+Reads accept any permission that includes reading the resource; writes need its ReadWrite permission.
+Assignment writes need AppRoleAssignment.ReadWrite.All, whichever object they hang from.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from ...directory import Directory
+
+_DIRECTORY_READ = ("Directory.Read.All", "Directory.ReadWrite.All")
+
+APPLICATION_READ = ("Application.Read.All", "Application.ReadWrite.All", *_DIRECTORY_READ)
+APPLICATION_WRITE = ("Application.ReadWrite.All",)
+
+ASSIGNMENT_WRITE = ("AppRoleAssignment.ReadWrite.All",)
+
+USER_READ = ("User.Read.All", "User.ReadWrite.All", *_DIRECTORY_READ)
+USER_WRITE = ("User.ReadWrite.All", "Directory.ReadWrite.All")
+
+GROUP_READ = ("Group.Read.All", "Group.ReadWrite.All", *_DIRECTORY_READ)
+GROUP_WRITE = ("Group.ReadWrite.All", "Directory.ReadWrite.All")
+MEMBER_READ = (*GROUP_READ, "GroupMember.ReadWrite.All")
+MEMBER_WRITE = ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
+
+
+def assignment_read(owner_read: tuple[str, ...]) -> tuple[str, ...]:
+    """Reading an object's assignments: reading the object, or managing assignments."""
+    return (*owner_read, *ASSIGNMENT_WRITE)
+
+
+def directory(request: Request) -> Directory:
+    found: Directory = request.app.state.runtime.directory
+    return found

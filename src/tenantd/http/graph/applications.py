@@ -1,0 +1,144 @@
+"""``/applications``: create, get (by id or ``(appId='...')``), list, update, delete, add and remove passwords."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ...domain import rules
+from ...domain.errors import BadRequest
+from ...domain.model import Application
+from ..auth import graph_caller
+from . import odata, payload, responses, serialize
+from .access import APPLICATION_READ, APPLICATION_WRITE, directory
+from .serialize import APPLICATION
+
+_WRITABLE = {"displayName", "identifierUris", "appRoles", "api", "signInAudience"}
+# api.* properties tenantd does not model: accepted only when they say "nothing".
+_API_EMPTY = {"acceptMappedClaims", "knownClientApplications", "oauth2PermissionScopes", "preAuthorizedApplications"}
+_PASSWORD_FIELDS = {"displayName", "endDateTime", "startDateTime"}
+
+
+async def _find(request: Request, tenant_id: str) -> Application:
+    d = directory(request)
+    if "app_id" in request.path_params:
+        app_id = payload.object_id(request.path_params["app_id"])
+        return await run_in_threadpool(d.application_by_app_id, tenant_id, app_id)
+    return await run_in_threadpool(d.application, tenant_id, payload.object_id(request.path_params["id"]))
+
+
+def _changes(body: dict[str, Any]) -> dict[str, Any]:
+    """The body's writable properties as the directory's change set (``api.*`` flattened)."""
+    payload.only(body, _WRITABLE, APPLICATION.type_name)
+    changes: dict[str, Any] = {k: body[k] for k in ("displayName", "identifierUris", "appRoles") if k in body}
+    audience = body.get("signInAudience", serialize.SIGN_IN_AUDIENCE)
+    if audience != serialize.SIGN_IN_AUDIENCE:
+        raise BadRequest(f"Invalid value specified for property 'signInAudience': only "
+                         f"'{serialize.SIGN_IN_AUDIENCE}' is supported.")
+    if "api" in body:
+        api = body["api"]
+        if not isinstance(api, dict):
+            raise BadRequest("Invalid value specified for property 'api': an object is required.")
+        payload.only(api, {"requestedAccessTokenVersion", *_API_EMPTY}, "microsoft.graph.apiApplication")
+        for key in _API_EMPTY & api.keys():
+            if api[key]:
+                raise BadRequest(f"Property 'api.{key}' is not supported: only an empty value is accepted.")
+        if "requestedAccessTokenVersion" in api:
+            version = api["requestedAccessTokenVersion"]
+            if version is not None and (isinstance(version, bool) or version not in (1, 2)):
+                raise BadRequest("Invalid value specified for property 'requestedAccessTokenVersion': null, 1 or 2.")
+            changes["requestedAccessTokenVersion"] = version
+    return changes
+
+
+async def list_(request: Request) -> Response:
+    caller = await graph_caller(request, *APPLICATION_READ)
+    options = odata.parse_options(request.url.query, APPLICATION, collection=True)
+    apps = await run_in_threadpool(directory(request).applications, caller.tenant_id)
+    rows = [((a.created, a.id), serialize.application(a)) for a in apps]
+    return responses.collection(request, "applications", rows, APPLICATION, options)
+
+
+async def create(request: Request) -> Response:
+    caller = await graph_caller(request, *APPLICATION_WRITE)
+    changes = _changes(await payload.json_object(request))
+    if "displayName" not in changes:
+        raise BadRequest("Property 'displayName' is required.")
+    create_application = partial(
+        directory(request).create_application, caller.tenant_id, changes["displayName"],
+        identifier_uris=rules.identifier_uris(changes.get("identifierUris", [])),
+        app_roles=rules.app_roles(changes.get("appRoles", [])),
+        requested_access_token_version=changes.get("requestedAccessTokenVersion"),
+    )
+    app = await run_in_threadpool(create_application)
+    return responses.created(request, "applications", serialize.application(app), APPLICATION,
+                             f"applications/{app.id}")
+
+
+async def get(request: Request) -> Response:
+    caller = await graph_caller(request, *APPLICATION_READ)
+    options = odata.parse_options(request.url.query, APPLICATION, collection=False)
+    app = await _find(request, caller.tenant_id)
+    return responses.entity(request, "applications", serialize.application(app), APPLICATION, options)
+
+
+async def update(request: Request) -> Response:
+    caller = await graph_caller(request, *APPLICATION_WRITE)
+    app = await _find(request, caller.tenant_id)
+    changes = _changes(await payload.json_object(request))
+    await run_in_threadpool(directory(request).update_application, caller.tenant_id, app.id, changes)
+    return responses.no_content()
+
+
+async def delete(request: Request) -> Response:
+    caller = await graph_caller(request, *APPLICATION_WRITE)
+    app = await _find(request, caller.tenant_id)
+    await run_in_threadpool(directory(request).delete_application, caller.tenant_id, app.id)
+    return responses.no_content()
+
+
+def _moment(value: Any, key: str) -> datetime | None:
+    if value is None:
+        return None
+    text = payload.string(value, key)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"Invalid value specified for property '{key}': '{odata.shown(text)}' is not an "
+                         "ISO 8601 date and time.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def add_password(request: Request) -> Response:
+    """A new client secret; its text is in this answer and nowhere else, ever."""
+    caller = await graph_caller(request, *APPLICATION_WRITE)
+    app = await _find(request, caller.tenant_id)
+    body = await payload.json_object(request)
+    payload.only(body, {"passwordCredential"}, "microsoft.graph.addPasswordPostRequestBody")
+    spec = body.get("passwordCredential") or {}
+    if not isinstance(spec, dict):
+        raise BadRequest("Invalid value specified for property 'passwordCredential': an object is required.")
+    payload.only(spec, _PASSWORD_FIELDS, "microsoft.graph.passwordCredential")
+    add = partial(directory(request).add_password, caller.tenant_id, app.id,
+                  display_name=payload.optional_string(spec.get("displayName"), "displayName"),
+                  end=_moment(spec.get("endDateTime"), "endDateTime"),
+                  start=_moment(spec.get("startDateTime"), "startDateTime"))
+    cred, secret = await run_in_threadpool(add)
+    body = {"@odata.context": responses.context(request, "microsoft.graph.passwordCredential"),
+            **serialize.password_credential(cred, secret)}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+async def remove_password(request: Request) -> Response:
+    caller = await graph_caller(request, *APPLICATION_WRITE)
+    app = await _find(request, caller.tenant_id)
+    body = await payload.json_object(request)
+    payload.only(body, {"keyId"}, "microsoft.graph.removePasswordPostRequestBody")
+    key_id = payload.guid(payload.required(body, "keyId"), "keyId")
+    await run_in_threadpool(directory(request).remove_password, caller.tenant_id, app.id, key_id)
+    return responses.no_content()

@@ -1,0 +1,54 @@
+"""Writing Graph responses: ``@odata.context`` on every body, collections paged with ``@odata.nextLink``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from . import odata
+
+
+def base_url(request: Request) -> str:
+    """``{public URL}/v1.0``: links name the server as its clients know it, not the bound socket."""
+    public: str = request.app.state.runtime.public_url
+    return public.rstrip("/") + "/v1.0"
+
+
+def context(request: Request, path: str, select: Sequence[str] | None = None, *, entity: bool = False) -> str:
+    projection = f"({','.join(select)})" if select else ""
+    return f"{base_url(request)}/$metadata#{path}{projection}{'/$entity' if entity else ''}"
+
+
+def entity(request: Request, path: str, obj: dict[str, Any], kind: odata.Entity, options: odata.Options,
+           *, status: int = 200, location: str | None = None) -> JSONResponse:
+    """One object; ``path`` is its entity set as the context URL names it (``applications``)."""
+    body = {"@odata.context": context(request, path, options.select, entity=True),
+            **odata.project(obj, options.select, kind)}
+    headers = {"Location": location} if location else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def created(request: Request, path: str, obj: dict[str, Any], kind: odata.Entity, location: str) -> JSONResponse:
+    """201 with the new object and its address."""
+    return entity(request, path, obj, kind, odata.Options(), status=201, location=f"{base_url(request)}/{location}")
+
+
+def collection(request: Request, path: str, rows: Sequence[odata.Row], kind: odata.Entity,
+               options: odata.Options) -> JSONResponse:
+    page = odata.apply(options, rows, kind)
+    body: dict[str, Any] = {"@odata.context": context(request, path, options.select)}
+    if page.count is not None:
+        body["@odata.count"] = page.count
+    if page.next_skiptoken is not None:
+        query = urlencode([*options.pairs, ("$skiptoken", page.next_skiptoken)], quote_via=quote, safe="$,'")
+        body["@odata.nextLink"] = f"{base_url(request)}{request.url.path.removeprefix('/v1.0')}?{query}"
+    body["value"] = page.items
+    return JSONResponse(body)
+
+
+def no_content() -> Response:
+    return Response(status_code=204)

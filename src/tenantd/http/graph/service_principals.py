@@ -1,0 +1,72 @@
+"""``/servicePrincipals``: create from an appId, get (by id or ``(appId='...')``), list, update, delete."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ...domain.model import ServicePrincipal
+from ..auth import graph_caller
+from . import odata, payload, responses, serialize
+from .access import APPLICATION_READ, APPLICATION_WRITE, directory
+from .serialize import SERVICE_PRINCIPAL
+
+_FLAGS = ("appRoleAssignmentRequired", "accountEnabled")
+
+
+async def find(request: Request, tenant_id: str) -> ServicePrincipal:
+    """The service principal the URL names, by object id or as ``servicePrincipals(appId='...')``."""
+    d = directory(request)
+    if "app_id" in request.path_params:
+        app_id = payload.object_id(request.path_params["app_id"])
+        return await run_in_threadpool(d.service_principal_by_app_id, tenant_id, app_id)
+    return await run_in_threadpool(d.service_principal, tenant_id, payload.object_id(request.path_params["id"]))
+
+
+async def list_(request: Request) -> Response:
+    caller = await graph_caller(request, *APPLICATION_READ)
+    options = odata.parse_options(request.url.query, SERVICE_PRINCIPAL, collection=True)
+    sps = await run_in_threadpool(directory(request).service_principals, caller.tenant_id)
+    rows = [((sp.created, sp.id), serialize.service_principal(sp)) for sp in sps]
+    return responses.collection(request, "servicePrincipals", rows, SERVICE_PRINCIPAL, options)
+
+
+async def create(request: Request) -> Response:
+    caller = await graph_caller(request, *APPLICATION_WRITE)
+    body = await payload.json_object(request)
+    payload.only(body, {"appId", *_FLAGS}, SERVICE_PRINCIPAL.type_name)
+    app_id = payload.guid(payload.required(body, "appId"), "appId")
+    flags: dict[str, Any] = {k: payload.boolean(body[k], k) for k in _FLAGS if k in body}
+    sp = await run_in_threadpool(partial(directory(request).create_service_principal, caller.tenant_id, app_id,
+                                         None, **flags))
+    return responses.created(request, "servicePrincipals", serialize.service_principal(sp), SERVICE_PRINCIPAL,
+                             f"servicePrincipals/{sp.id}")
+
+
+async def get(request: Request) -> Response:
+    caller = await graph_caller(request, *APPLICATION_READ)
+    options = odata.parse_options(request.url.query, SERVICE_PRINCIPAL, collection=False)
+    sp = await find(request, caller.tenant_id)
+    return responses.entity(request, "servicePrincipals", serialize.service_principal(sp), SERVICE_PRINCIPAL,
+                            options)
+
+
+async def update(request: Request) -> Response:
+    caller = await graph_caller(request, *APPLICATION_WRITE)
+    sp = await find(request, caller.tenant_id)
+    body = await payload.json_object(request)
+    payload.only(body, _FLAGS, SERVICE_PRINCIPAL.type_name)
+    changes = {k: payload.boolean(body[k], k) for k in _FLAGS if k in body}
+    await run_in_threadpool(directory(request).update_service_principal, caller.tenant_id, sp.id, changes)
+    return responses.no_content()
+
+
+async def delete(request: Request) -> Response:
+    caller = await graph_caller(request, *APPLICATION_WRITE)
+    sp = await find(request, caller.tenant_id)
+    await run_in_threadpool(directory(request).delete_service_principal, caller.tenant_id, sp.id)
+    return responses.no_content()

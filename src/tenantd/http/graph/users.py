@@ -1,0 +1,88 @@
+"""``/users``: create, get (by id or userPrincipalName), list, update, delete.
+
+Graph requires ``mailNickname`` and ``passwordProfile`` when a user is created, so they are accepted;
+tenantd's users do not sign in, so neither is kept.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ...domain.errors import BadRequest
+from ...domain.ids import is_guid
+from ...domain.model import User
+from ..auth import graph_caller
+from . import odata, payload, responses, serialize
+from .access import USER_READ, USER_WRITE, directory
+from .serialize import USER
+
+_CREATE = {"userPrincipalName", "displayName", "accountEnabled", "mail", "mailNickname", "passwordProfile"}
+_UPDATE = {"displayName", "accountEnabled"}
+
+
+def user_key(text: str) -> str:
+    """A user as the URL names it: an object id or a userPrincipalName."""
+    if is_guid(text):
+        return text.lower()
+    if "@" in text:
+        return text
+    raise BadRequest(f"Invalid object identifier '{odata.shown(text)}'.")
+
+
+async def find(request: Request, tenant_id: str) -> User:
+    key = user_key(request.path_params["id"])
+    return await run_in_threadpool(directory(request).user, tenant_id, key)
+
+
+async def list_(request: Request) -> Response:
+    caller = await graph_caller(request, *USER_READ)
+    options = odata.parse_options(request.url.query, USER, collection=True)
+    users = await run_in_threadpool(directory(request).users, caller.tenant_id)
+    rows = [((u.created, u.id), serialize.user(u)) for u in users]
+    return responses.collection(request, "users", rows, USER, options)
+
+
+async def create(request: Request) -> Response:
+    caller = await graph_caller(request, *USER_WRITE)
+    body = await payload.json_object(request)
+    payload.only(body, _CREATE, USER.type_name)
+    profile = body.get("passwordProfile")
+    if profile is not None and not isinstance(profile, dict):
+        raise BadRequest("Invalid value specified for property 'passwordProfile': an object is required.")
+    payload.optional_string(body.get("mailNickname"), "mailNickname")
+    create_user = partial(
+        directory(request).create_user, caller.tenant_id,
+        payload.string(payload.required(body, "userPrincipalName"), "userPrincipalName"),
+        payload.string(payload.required(body, "displayName"), "displayName"),
+        account_enabled=payload.boolean(body.get("accountEnabled", True), "accountEnabled"),
+        mail=payload.optional_string(body.get("mail"), "mail"),
+    )
+    user = await run_in_threadpool(create_user)
+    return responses.created(request, "users", serialize.user(user), USER, f"users/{user.id}")
+
+
+async def get(request: Request) -> Response:
+    caller = await graph_caller(request, *USER_READ)
+    options = odata.parse_options(request.url.query, USER, collection=False)
+    user = await find(request, caller.tenant_id)
+    return responses.entity(request, "users", serialize.user(user), USER, options)
+
+
+async def update(request: Request) -> Response:
+    caller = await graph_caller(request, *USER_WRITE)
+    user = await find(request, caller.tenant_id)
+    body = await payload.json_object(request)
+    payload.only(body, _UPDATE, USER.type_name)
+    await run_in_threadpool(directory(request).update_user, caller.tenant_id, user.id, body)
+    return responses.no_content()
+
+
+async def delete(request: Request) -> Response:
+    caller = await graph_caller(request, *USER_WRITE)
+    user = await find(request, caller.tenant_id)
+    await run_in_threadpool(directory(request).delete_user, caller.tenant_id, user.id)
+    return responses.no_content()

@@ -1,0 +1,213 @@
+"""The managed identity endpoints on their own plain-HTTP loopback listener, as the platforms serve them:
+
+    GET  /{host secret}/metadata/identity/oauth2/token   IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST = /{host secret})
+    GET  /msi/token + X-IDENTITY-HEADER                   App Service 2019-08-01 (IDENTITY_ENDPOINT/IDENTITY_HEADER)
+    GET  /msi/token + secret                              2017-09-01 (MSI_ENDPOINT/MSI_SECRET)
+    POST /{host secret}/cloudshell/token                  Cloud Shell (MSI_ENDPOINT alone)
+
+IMDS has no header that tells hosts apart, so each host gets its own base URL under a secret path prefix.
+Each platform's response and error shapes are its own; values IMDS sends as strings are strings here.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..domain.model import Host
+from ..tokens.managed_identity import IdentityError, IdentityToken, ManagedIdentityTokens, Selector, SelectorKind
+from .bodies import BodyTooLarge, read_limited
+
+IMDS_VERSIONS = ["2018-02-01", "2018-04-02", "2018-10-01", "2019-03-11", "2019-04-30", "2019-06-01",
+                 "2019-06-04", "2019-08-01", "2019-08-15", "2019-11-01", "2020-06-01", "2020-07-15",
+                 "2020-09-01", "2020-10-01", "2020-12-01", "2021-01-01", "2021-02-01", "2021-03-01",
+                 "2021-05-01", "2021-10-01", "2021-11-01", "2021-11-15", "2021-12-13", "2023-07-01"]
+IMDS_SELECTORS: dict[str, SelectorKind] = {"client_id": "client_id", "object_id": "object_id",
+                                           "msi_res_id": "resource_id", "mi_res_id": "resource_id",
+                                           "resource_id": "resource_id"}
+APP_SERVICE_SELECTORS: dict[str, SelectorKind] = {"client_id": "client_id", "object_id": "object_id",
+                                                  "principal_id": "object_id", "mi_res_id": "resource_id"}
+MSI_2017_SELECTORS: dict[str, SelectorKind] = {"clientid": "client_id"}
+
+
+class RateLimited(Exception):
+    pass
+
+
+class HostLimiter:
+    """IMDS's per-host limits: ``rate`` requests per second and ``concurrency`` at once; 0 turns one off."""
+
+    def __init__(self, rate: int = 20, concurrency: int = 5) -> None:
+        self.rate = rate
+        self.concurrency = concurrency
+        self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._active: dict[str, int] = defaultdict(int)
+
+    @asynccontextmanager
+    async def slot(self, host_key: str) -> AsyncIterator[None]:
+        now = time.monotonic()
+        recent = self._recent[host_key]
+        while recent and recent[0] <= now - 1.0:
+            recent.popleft()
+        if (self.rate and len(recent) >= self.rate) or (
+                self.concurrency and self._active[host_key] >= self.concurrency):
+            raise RateLimited
+        recent.append(now)
+        self._active[host_key] += 1
+        try:
+            yield
+        finally:
+            self._active[host_key] -= 1
+
+
+def _tokens(request: Request) -> ManagedIdentityTokens:
+    tokens: ManagedIdentityTokens = request.app.state.identity_tokens
+    return tokens
+
+
+def _query(request: Request) -> dict[str, str] | None:
+    """The query parameters, or None when one is repeated (IMDS refuses that)."""
+    pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    query = dict(pairs)
+    return query if len(query) == len(pairs) else None
+
+
+def _imds_error(status: int, error: str, description: str) -> JSONResponse:
+    headers = {"Retry-After": "1"} if status == 429 else None
+    return JSONResponse({"error": error, "error_description": description}, status_code=status, headers=headers)
+
+
+async def _issue(request: Request, host: Host, resource: str, selector: Selector | None) -> IdentityToken:
+    limiter: HostLimiter = request.app.state.limiter
+    async with limiter.slot(f"{host.tenant_id}|{host.resource_id}"):
+        return await run_in_threadpool(_tokens(request).token, host, resource, selector)
+
+
+def _selector(query: dict[str, str], names: dict[str, SelectorKind]) -> Selector | str | None:
+    """The one identity selector given, None for none, or an error text when several are given."""
+    given = [(name, query[name]) for name in names if query.get(name)]
+    if len(given) > 1:
+        return "Only one of " + ", ".join(names) + " may be given."
+    return Selector(names[given[0][0]], given[0][1]) if given else None
+
+
+async def imds(request: Request) -> Response:
+    if request.headers.get("metadata", "").lower() != "true":
+        return _imds_error(400, "invalid_request", "Required metadata header not specified")
+    if "x-forwarded-for" in request.headers:
+        return _imds_error(400, "invalid_request", "Request contains an X-Forwarded-For header; proxied requests "
+                           "are refused.")
+    query = _query(request)
+    if query is None:
+        return _imds_error(400, "invalid_request", "A query parameter is repeated.")
+    version = query.get("api-version")
+    if version not in IMDS_VERSIONS:
+        problem = "was not specified in the request" if not version else "is invalid"
+        return JSONResponse({"error": f"Bad request. api-version {problem}. For more information refer to "
+                                      "aka.ms/azureimds", "newest-versions": IMDS_VERSIONS[-3:][::-1]},
+                            status_code=400)
+    if not query.get("resource"):
+        return _imds_error(400, "invalid_request", "Required query variable 'resource' is missing")
+    selector = _selector(query, IMDS_SELECTORS)
+    if isinstance(selector, str):
+        return _imds_error(400, "invalid_request", selector)
+    host = await run_in_threadpool(_tokens(request).host_for, request.path_params["secret"])
+    if host is None:
+        return _imds_error(400, "invalid_request", "Identity not found")
+    try:
+        token = await _issue(request, host, query["resource"], selector)
+    except IdentityError as exc:
+        return _imds_error(exc.status, exc.error, exc.description)
+    except RateLimited:
+        return _imds_error(429, "too_many_requests", "Too many requests")
+    issued = token.issued
+    return JSONResponse({
+        "access_token": issued.access_token, "refresh_token": "",
+        "expires_in": str(issued.expires_on - int(time.time())),
+        "expires_on": str(issued.expires_on), "ext_expires_in": str(issued.expires_in),
+        "not_before": str(issued.not_before), "resource": issued.resource, "token_type": "Bearer",
+        "client_id": token.client_id,
+    })
+
+
+def _service_error(status: int, message: str) -> JSONResponse:
+    headers = {"Retry-After": "1"} if status == 429 else None
+    return JSONResponse({"statusCode": status, "message": message, "correlationId": str(uuid.uuid4())},
+                        status_code=status, headers=headers)
+
+
+async def app_service(request: Request) -> Response:
+    """App Service 2019-08-01 (X-IDENTITY-HEADER) and the 2017-09-01 protocol (secret), one endpoint."""
+    query = _query(request)
+    if query is None:
+        return _service_error(400, "A query parameter is repeated.")
+    version = query.get("api-version")
+    header = request.headers.get("x-identity-header") if version == "2019-08-01" else request.headers.get("secret")
+    if version not in {"2019-08-01", "2017-09-01"}:
+        return _service_error(400, "api-version must be 2019-08-01 (X-IDENTITY-HEADER) or 2017-09-01 (secret).")
+    host = await run_in_threadpool(_tokens(request).host_for, header or "")
+    if host is None:
+        return _service_error(401, "The identity header is missing or not valid for this host.")
+    if not query.get("resource"):
+        return _service_error(400, "Required query variable 'resource' is missing.")
+    names = APP_SERVICE_SELECTORS if version == "2019-08-01" else MSI_2017_SELECTORS
+    selector = _selector(query, names)
+    if isinstance(selector, str):
+        return _service_error(400, selector)
+    try:
+        token = await _issue(request, host, query["resource"], selector)
+    except IdentityError as exc:
+        return _service_error(exc.status, exc.description)
+    except RateLimited:
+        return _service_error(429, "Too many requests.")
+    body = {"access_token": token.issued.access_token, "expires_on": str(token.issued.expires_on),
+            "resource": token.issued.resource, "token_type": "Bearer", "client_id": token.client_id}
+    if version == "2017-09-01":
+        body.pop("client_id")
+    return JSONResponse(body)
+
+
+async def cloud_shell(request: Request) -> Response:
+    if request.headers.get("metadata", "").lower() != "true":
+        return _imds_error(400, "invalid_request", "Required metadata header not specified")
+    try:
+        form = dict(parse_qsl((await read_limited(request, 8 * 1024)).decode("utf-8", "replace")))
+    except BodyTooLarge:
+        return _imds_error(413, "invalid_request", "The request body is too large.")
+    if not form.get("resource"):
+        return _imds_error(400, "invalid_request", "Required form field 'resource' is missing")
+    host = await run_in_threadpool(_tokens(request).host_for, request.path_params["secret"])
+    if host is None:
+        return _imds_error(400, "invalid_request", "Identity not found")
+    try:
+        token = await _issue(request, host, form["resource"], None)
+    except IdentityError as exc:
+        return _imds_error(exc.status, exc.error, exc.description)
+    except RateLimited:
+        return _imds_error(429, "too_many_requests", "Too many requests")
+    issued = token.issued
+    return JSONResponse({"access_token": issued.access_token, "expires_in": str(issued.expires_on - int(time.time())),
+                         "expires_on": str(issued.expires_on), "not_before": str(issued.not_before),
+                         "resource": issued.resource, "token_type": "Bearer"})
+
+
+def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> Starlette:
+    app = Starlette(routes=[
+        Route("/{secret}/metadata/identity/oauth2/token", imds, methods=["GET"]),
+        Route("/msi/token", app_service, methods=["GET"]),
+        Route("/{secret}/cloudshell/token", cloud_shell, methods=["POST"]),
+    ])
+    app.state.identity_tokens = tokens
+    app.state.limiter = limiter
+    return app
+

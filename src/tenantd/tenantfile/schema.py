@@ -1,0 +1,208 @@
+"""The tenant file's JSON Schema (draft 2020-12), as ``tenantd schema`` prints it.
+
+Field names follow the application manifest and Microsoft Graph. GUIDs are checked by shape only (any
+8-4-4-4-12 hex text, whatever its version and variant bits), so the schema uses a pattern, not
+``format: uuid``. Objects reject unknown properties so that a typo is an error, not a silent no-op.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+GUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+ROLE_VALUE_PATTERN = "^[!#-\\[\\]-~]+$"  # printable ASCII without space, '"' or '\'
+RESOURCE_ID_PATTERN = "^/subscriptions/[^/]+/[Rr]esource[Gg]roups/[^/]+/providers/[^/]+/[^/]+/.*[^/]$"
+UPN_PATTERN = "^[^@\\s]+@[^@\\s]+$"
+# What each pattern means, for error messages that do not quote a regular expression at the reader.
+PATTERN_MEANINGS = {
+    GUID_PATTERN: "is not a GUID (8-4-4-4-12 hexadecimal digits)",
+    ROLE_VALUE_PATTERN: "is not a valid role value (printable ASCII without spaces, quotes or backslashes)",
+    RESOURCE_ID_PATTERN: "is not an Azure resource id (/subscriptions/<id>/resourceGroups/<group>/providers/...)",
+    UPN_PATTERN: "is not a user principal name (name@domain)",
+}
+DEFAULT_USER_ASSIGNED_SCOPE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/tenantd"
+
+
+def _guid(description: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": GUID_PATTERN, "description": description}
+
+
+def _name(description: str, max_length: int = 256) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_length, "description": description}
+
+
+def _object(properties: dict[str, Any], required: list[str], description: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "object", "description": description, "properties": properties, "required": required,
+            "additionalProperties": False, **extra}
+
+
+_REFERENCE = {
+    "type": "string", "minLength": 1, "maxLength": 256,
+    "description": "A name (application or service principal displayName, managed identity name, user "
+                   "principal name, group displayName) or an id (object id or appId).",
+}
+
+_APP_ROLE = _object(
+    {
+        "allowedMemberTypes": {
+            "type": "array", "minItems": 1, "uniqueItems": True,
+            "items": {"enum": ["Application", "User"]},
+            "description": "Application: assignable to service principals and managed identities; "
+                           "User: to users and groups.",
+        },
+        "displayName": _name("The role's display name."),
+        "id": _guid("The role id (any GUID text; the all-zero id is reserved for default access)."),
+        "isEnabled": {"type": "boolean", "default": True,
+                      "description": "A role must be disabled in one apply before a later apply removes it."},
+        "description": {"type": ["string", "null"], "maxLength": 1024},
+        "value": {"type": ["string", "null"], "pattern": ROLE_VALUE_PATTERN, "maxLength": 249,
+                  "description": "The value that appears in the token's roles claim."},
+        "origin": {"type": "string", "enum": ["Application"], "default": "Application"},
+        "lang": {"type": ["string", "null"], "description": "Accepted from pasted manifests and ignored."},
+    },
+    ["allowedMemberTypes", "displayName", "id"],
+    "An appRoles entry exactly as the application manifest writes it.",
+)
+
+_PASSWORD = _object(
+    {
+        "displayName": _name("The credential's name; apply generates the secret when no credential of "
+                             "this name exists (the secret is returned once and never written here)."),
+        "keyId": _guid("The credential's keyId (written by export; matches an existing credential)."),
+        "hint": {"type": "string", "description": "First characters of the secret (written by export; "
+                                                  "ignored by apply)."},
+        "startDateTime": {"type": "string", "description": "Written by export; ignored by apply."},
+        "endDateTime": {"type": "string", "minLength": 1,
+                        "description": "ISO 8601 expiry of a secret apply generates (default: two years)."},
+    },
+    [],
+    "A client secret, described by its metadata only.",
+    anyOf=[{"required": ["displayName"]}, {"required": ["keyId"]}],
+)
+
+_APP_SERVICE_PRINCIPAL = {
+    "description": "The application's service principal: created unless this is false.",
+    "oneOf": [
+        {"const": False},
+        _object(
+            {
+                "id": _guid("Optional pin of the service principal's object id."),
+                "appRoleAssignmentRequired": {"type": "boolean"},
+                "accountEnabled": {"type": "boolean"},
+            },
+            [],
+            "Service principal properties.",
+        ),
+    ],
+}
+
+_APPLICATION = _object(
+    {
+        "displayName": _name("The application's name; other entries refer to it by this name."),
+        "id": _guid("Optional pin of the application's object id."),
+        "appId": _guid("Optional pin of the application (client) id."),
+        "identifierUris": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 256},
+                           "description": "App ID URIs such as api://things. Omitted: left as it is."},
+        "accessTokenAcceptedVersion": {
+            "enum": [None, 1, 2],
+            "description": "null or 1: v1.0 access tokens; 2: v2.0 (api.requestedAccessTokenVersion).",
+        },
+        "appRoles": {"type": "array", "items": _APP_ROLE,
+                     "description": "The manifest's appRoles. Omitted: left as they are."},
+        "servicePrincipal": _APP_SERVICE_PRINCIPAL,
+        "passwordCredentials": {"type": "array", "items": _PASSWORD,
+                                "description": "Client secrets by name; values are never in this file."},
+    },
+    ["displayName"],
+    "An application registration.",
+)
+
+_MANAGED_IDENTITY = _object(
+    {
+        "name": _name("The identity's name; other entries refer to it by this name.", 128),
+        "type": {"enum": ["SystemAssigned", "UserAssigned"]},
+        "host": {"type": "string", "pattern": RESOURCE_ID_PATTERN, "maxLength": 512,
+                 "description": "SystemAssigned: the resource id of the host the identity belongs to."},
+        "resourceId": {"type": "string", "pattern": RESOURCE_ID_PATTERN, "maxLength": 512,
+                       "description": "UserAssigned: the identity's resource id (default "
+                                      f"{DEFAULT_USER_ASSIGNED_SCOPE}/providers/Microsoft.ManagedIdentity/"
+                                      "userAssignedIdentities/<name>)."},
+        "clientId": _guid("Optional pin of the identity's client id."),
+        "attachedTo": {"type": "array", "items": {"type": "string", "pattern": RESOURCE_ID_PATTERN},
+                       "description": "UserAssigned: the hosts the identity is attached to."},
+        "servicePrincipal": _object({"id": _guid("Optional pin of the service principal's object id.")}, [],
+                                    "The identity's service principal."),
+    },
+    ["name", "type"],
+    "A managed identity: a client id and a service principal, and no application object.",
+    allOf=[
+        {"if": {"properties": {"type": {"const": "SystemAssigned"}}},
+         "then": {"description": "A SystemAssigned identity has a host, and no resourceId or attachedTo.",
+                  "required": ["host"], "properties": {"resourceId": {"not": {}}, "attachedTo": {"not": {}}}},
+         "else": {"description": "A UserAssigned identity has a resourceId (or the default one), not a host.",
+                  "properties": {"host": {"not": {}}}}},
+    ],
+)
+
+_USER = _object(
+    {
+        "userPrincipalName": {"type": "string", "pattern": UPN_PATTERN, "maxLength": 256,
+                              "description": "The user's sign-in name; other entries refer to the user by it."},
+        "displayName": _name("The user's display name."),
+        "id": _guid("Optional pin of the user's object id."),
+        "accountEnabled": {"type": "boolean", "default": True},
+    },
+    ["userPrincipalName", "displayName"],
+    "A user.",
+)
+
+_GROUP = _object(
+    {
+        "displayName": _name("The group's name; other entries refer to it by this name."),
+        "id": _guid("Optional pin of the group's object id."),
+        "description": {"type": ["string", "null"], "maxLength": 1024},
+        "members": {"type": "array", "items": _REFERENCE, "uniqueItems": True,
+                    "description": "Users, groups or service principals by name or id."},
+    },
+    ["displayName"],
+    "A security group.",
+)
+
+_ASSIGNMENT = _object(
+    {
+        "principal": _REFERENCE,
+        "resource": {**_REFERENCE, "description": "The application (or service principal) whose role is "
+                                                  "assigned, by name, appId or object id."},
+        "role": {"type": "string", "minLength": 1, "maxLength": 256,
+                 "description": "A role value or role id; the all-zero GUID assigns default access."},
+    },
+    ["principal", "resource", "role"],
+    "An app role assignment.",
+)
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "tenantd tenant file",
+    "description": "One tenant: applications, managed identities, users, groups and app role assignments.",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "$schema": {"type": "string", "description": "The schema this file follows (for editors)."},
+        "tenant": _object(
+            {"id": _guid("Optional pin: apply refuses to run against a tenant with another id."),
+             "name": _name("The tenant's name (written by export; apply does not rename a tenant).")},
+            [], "The tenant the file describes.",
+        ),
+        "applications": {"type": "array", "items": _APPLICATION},
+        "managedIdentities": {"type": "array", "items": _MANAGED_IDENTITY},
+        "users": {"type": "array", "items": _USER},
+        "groups": {"type": "array", "items": _GROUP},
+        "assignments": {"type": "array", "items": _ASSIGNMENT},
+    },
+}
+
+
+def schema() -> dict[str, Any]:
+    """The tenant file's JSON Schema (a fresh copy the caller may change)."""
+    return copy.deepcopy(SCHEMA)

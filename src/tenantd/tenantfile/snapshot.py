@@ -1,0 +1,88 @@
+"""The tenant as it stands, read in one transaction: what a plan compares the file with, and what export writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain import builtins
+from ..domain.errors import NotFound
+from ..domain.model import Application, AppRoleAssignment, Group, ServicePrincipal, Tenant, User
+from ..store import Tx
+
+BUILTIN_APP_IDS = frozenset({builtins.GRAPH_APP_ID, builtins.TENANTD_APP_ID})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    tenant: Tenant
+    applications: list[Application]
+    service_principals: list[ServicePrincipal]
+    users: list[User]
+    groups: list[Group]
+    members: dict[str, list[tuple[str, str]]]   # group id -> (member id, member type)
+    assignments: list[AppRoleAssignment]
+    admin_app_id: str | None
+
+    def is_admin_app(self, app: Application) -> bool:
+        return app.app_id == self.admin_app_id
+
+    def is_protected_sp(self, sp: ServicePrincipal) -> bool:
+        """Built-in service principals and the admin app's: no tenant file manages or removes them."""
+        return sp.app_id in BUILTIN_APP_IDS or sp.app_id == self.admin_app_id
+
+    @property
+    def admin_sp_id(self) -> str | None:
+        return next((sp.id for sp in self.service_principals if sp.app_id == self.admin_app_id), None)
+
+    def sp_of(self, app: Application) -> ServicePrincipal | None:
+        return next((sp for sp in self.service_principals if sp.app_id == app.app_id), None)
+
+    @property
+    def identities(self) -> list[ServicePrincipal]:
+        return [sp for sp in self.service_principals if sp.service_principal_type == "ManagedIdentity"]
+
+    @property
+    def builtin_sps(self) -> list[ServicePrincipal]:
+        return [sp for sp in self.service_principals if sp.app_id in BUILTIN_APP_IDS]
+
+    def holder_of_id(self, object_id: str) -> str | None:
+        """What already holds an object id, described for a message."""
+        for app in self.applications:
+            if app.id == object_id:
+                return f"application '{app.display_name}'"
+        for sp in self.service_principals:
+            if sp.id == object_id:
+                return f"service principal '{sp.display_name}'"
+        for user in self.users:
+            if user.id == object_id:
+                return f"user '{user.user_principal_name}'"
+        for group in self.groups:
+            if group.id == object_id:
+                return f"group '{group.display_name}'"
+        return None
+
+    def holder_of_app_id(self, app_id: str) -> str | None:
+        for app in self.applications:
+            if app.app_id == app_id:
+                return f"application '{app.display_name}'"
+        for sp in self.service_principals:
+            if sp.app_id == app_id:
+                return f"service principal '{sp.display_name}'"
+        return None
+
+
+def read_snapshot(tx: Tx, tenant_id: str) -> Snapshot:
+    tenant = tx.tenant(tenant_id)
+    if tenant is None:
+        raise NotFound(f"Tenant '{tenant_id}' not found.")
+    groups = tx.groups(tenant.id)
+    return Snapshot(
+        tenant=tenant,
+        applications=tx.applications(tenant.id),
+        service_principals=tx.service_principals(tenant.id),
+        users=tx.users(tenant.id),
+        groups=groups,
+        members={g.id: tx.group_members(g.id) for g in groups},
+        assignments=tx.assignments(tenant.id),
+        admin_app_id=tx.setting(f"admin_app:{tenant.id}"),  # written by bootstrap.admin_app_id
+    )

@@ -1,0 +1,120 @@
+"""Managed identity token requests, whatever platform protocol carried them (IMDS, App Service, MSI 2017,
+Cloud Shell): find the host by its secret, pick the identity, and answer from a cache as IMDS does.
+
+The cache is checked against the identity's current roles on every hit (one indexed read), so a role
+assigned or revoked shows in the very next token on every worker and replica. ``stale_cache`` keeps
+serving cached tokens regardless, as Azure does for up to 24 h, for users who want to rehearse that.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from ..directory import iso
+from ..domain.model import Host, ServicePrincipal
+from .request import IssuedToken
+from .resources import Resource, resolve
+from .service import TokenService
+
+MI_TOKEN_LIFETIME = 24 * 3600
+REFRESH_MARGIN = 5 * 60
+CACHE_LIMIT = 10_000
+
+SelectorKind = Literal["client_id", "object_id", "resource_id"]
+
+
+@dataclass(frozen=True)
+class Selector:
+    kind: SelectorKind
+    value: str
+
+
+class IdentityError(Exception):
+    """A refused managed identity request; the adapter renders it in its platform's shape."""
+
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+
+
+@dataclass(frozen=True)
+class IdentityToken:
+    issued: IssuedToken
+    client_id: str
+    roles: tuple[str, ...]
+
+
+class ManagedIdentityTokens:
+    def __init__(self, service: TokenService, lifetime: int = MI_TOKEN_LIFETIME, stale_cache: bool = False) -> None:
+        self.service = service
+        self.lifetime = lifetime
+        self.stale_cache = stale_cache
+        self._cache: dict[tuple[str, str], IdentityToken] = {}
+        self._lock = threading.Lock()
+
+    def host_for(self, secret: str) -> Host | None:
+        """The host a secret was issued to, while the secret is valid."""
+        if not secret or len(secret) > 256:
+            return None
+        store = self.service.store
+        with store.read() as tx:
+            found = tx.host_credential(self.service.hasher(secret))
+        if found is None:
+            return None
+        tenant_id, resource_id, expires = found
+        if expires <= iso(datetime.fromtimestamp(self.service.clock(), UTC)):
+            return None
+        with store.read() as tx:
+            return tx.host(tenant_id, resource_id)
+
+    def token(self, host: Host, resource_name: str, selector: Selector | None) -> IdentityToken:
+        identity = pick_identity(host, selector)
+        if not identity.account_enabled:
+            raise IdentityError(400, "invalid_request", "Identity not found")
+        with self.service.store.read() as tx:
+            resource = resolve(tx, host.tenant_id, resource_name, self.service.public_url)
+            if resource is None:
+                raise IdentityError(400, "invalid_resource",
+                                    f"AADSTS500011: The resource principal named {resource_name} was not found in "
+                                    f"the tenant named {host.tenant_id}.")
+            roles = self.service.roles(tx, [identity.id], resource.service_principal) or ()
+        key = (identity.id, resource_name)
+        now = int(self.service.clock())
+        cached = self._cache.get(key)
+        if cached and cached.issued.expires_on - REFRESH_MARGIN > now and (self.stale_cache or cached.roles == roles):
+            return cached
+        fresh = IdentityToken(self._issue(host, identity, resource, resource_name, roles), identity.app_id, roles)
+        with self._lock:
+            if len(self._cache) >= CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = fresh
+        return fresh
+
+    def _issue(self, host: Host, identity: ServicePrincipal, resource: Resource, audience: str,
+               roles: tuple[str, ...]) -> IssuedToken:
+        extra = [("xms_mirid", identity.managed_identity_resource_id or host.resource_id)]
+        if identity.managed_identity_kind == "UserAssigned":
+            extra.append(("xms_az_rid", host.resource_id))
+        return self.service.issue(host.tenant_id, identity, resource, audience, "2", roles, tuple(extra),
+                                  lifetime=self.lifetime)
+
+
+def pick_identity(host: Host, selector: Selector | None) -> ServicePrincipal:
+    """The host's system-assigned identity, or the attached one the selector names; else "Identity not found"."""
+    if selector is None:
+        if host.system_identity is None:
+            raise IdentityError(400, "invalid_request", "Identity not found")
+        return host.system_identity
+    value = selector.value.lower()
+    for identity in host.identities:
+        if ((selector.kind == "client_id" and identity.app_id == value)
+                or (selector.kind == "object_id" and identity.id == value)
+                or (selector.kind == "resource_id"
+                    and (identity.managed_identity_resource_id or "").lower() == value)):
+            return identity
+    raise IdentityError(400, "invalid_request", "Identity not found")
