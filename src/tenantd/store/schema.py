@@ -152,8 +152,10 @@ signing_keys = sa.Table(
     sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
     sa.Column("private_key", sa.LargeBinary, nullable=False),  # PKCS#8 DER, encrypted with the master key
     sa.Column("certificate", sa.LargeBinary, nullable=False),  # self-signed X.509 DER, published as x5c
-    sa.Column("status", sa.String(16), nullable=False),        # active | retired
+    sa.Column("status", sa.String(16), nullable=False),        # next | active | retired | revoked
     sa.Column("created", TIME, nullable=False),
+    sa.Column("activates", TIME, nullable=True),               # when a published next key starts signing
+    sa.Column("retires", TIME, nullable=True),                 # when a retired key leaves the JWKS
     # At most one active key per tenant, whatever replicas race to create one.
     sa.Index("ix_signing_keys_one_active", "tenant_id", unique=True,
              sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'")),
@@ -178,4 +180,57 @@ host_credentials = sa.Table(
     sa.Column("host_resource_id", sa.String(512), nullable=False),
     sa.Column("created", TIME, nullable=False),
     sa.Column("expires", TIME, nullable=False),
+)
+
+# Certificates an application authenticates with (client assertions); only the public certificate.
+key_credentials = sa.Table(
+    "key_credentials", metadata,
+    sa.Column("key_id", GUID, primary_key=True),
+    sa.Column("application_id", GUID, sa.ForeignKey("applications.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("display_name", sa.String(256), nullable=True),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("usage", sa.String(16), nullable=False),
+    sa.Column("thumbprint_sha1", sa.String(64), nullable=False),    # base64url, as x5t names it
+    sa.Column("thumbprint_sha256", sa.String(64), nullable=False),  # base64url, as x5t#S256 names it
+    sa.Column("certificate", sa.LargeBinary, nullable=False),      # X.509 DER
+    sa.Column("start", TIME, nullable=False),
+    sa.Column("end", TIME, nullable=False),
+)
+
+# Federated identity credentials of an application or a user-assigned managed identity.
+federated_credentials = sa.Table(
+    "federated_credentials", metadata,
+    sa.Column("id", GUID, primary_key=True),
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("owner_id", GUID, nullable=False),           # application object id or identity's SP id
+    sa.Column("owner_type", sa.String(32), nullable=False),  # application | managedIdentity
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("issuer", sa.String(600), nullable=False),
+    sa.Column("subject", sa.String(600), nullable=False),
+    sa.Column("audiences", sa.JSON, nullable=False),
+    sa.Column("description", sa.String(600), nullable=True),
+    sa.Column("created", TIME, nullable=False),
+    sa.UniqueConstraint("owner_id", "name"),
+    # Entra refuses a second credential with the same issuer and subject on one owner.
+    sa.UniqueConstraint("owner_id", "issuer", "subject"),
+)
+
+# Sign-ins: every token issued or refused (cache hits are not sign-ins), written in batches.
+sign_ins = sa.Table(
+    "sign_ins", metadata,
+    sa.Column("id", GUID, primary_key=True),
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created", TIME, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),          # client_credentials | managed_identity | ...
+    sa.Column("app_id", sa.String(64), nullable=True),
+    sa.Column("principal_id", GUID, nullable=True),
+    sa.Column("principal_name", sa.String(256), nullable=True),
+    sa.Column("resource", sa.String(600), nullable=True),
+    sa.Column("resource_id", GUID, nullable=True),
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("error_code", sa.Integer, nullable=False),       # 0 on success, else the AADSTS code
+    sa.Column("error", sa.String(512), nullable=True),
+    sa.Column("client_ip", sa.String(64), nullable=True),
+    sa.Index(None, "tenant_id", "created"),
 )
