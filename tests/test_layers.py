@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "__init__": set(),
 }
 # Third-party libraries only one part may import.
-EXCLUSIVE = {"starlette": {"http"}, "typer": {"cli"}, "rich": {"cli"}, "click": {"cli"}}
+EXCLUSIVE = {"starlette": {"http", "protect"}, "typer": {"cli"}, "rich": {"cli"}, "click": {"cli"}}
 JOSE = {"jwt", "joserfc", "jose", "authlib"}
 
 

@@ -10,11 +10,13 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .domain import builtins
 from .domain.model import Tenant
-from .runtime import Runtime
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
 CREDENTIALS_FILE = "credentials.json"
 
@@ -39,7 +41,7 @@ def default_tenant(rt: Runtime, name: str = "default") -> Tenant:
 
 
 def admin_app_id(rt: Runtime, tenant_id: str) -> str:
-    """The tenant's admin app (created on first need) holding Graph's and tenantd's admin roles."""
+    """The tenant's admin app (created on first need) holding Graph's, AAD Graph's and tenantd's admin roles."""
     key = f"admin_app:{tenant_id}"
     with rt.store.read() as tx:
         app_id = tx.setting(key)
@@ -48,6 +50,7 @@ def admin_app_id(rt: Runtime, tenant_id: str) -> str:
     app = rt.directory.create_application(tenant_id, builtins.ADMIN_APP_NAME, with_service_principal=True)
     admin = rt.directory.service_principal_by_app_id(tenant_id, app.app_id)
     for resource_app_id, roles in ((builtins.GRAPH_APP_ID, builtins.GRAPH_ROLES),
+                                   (builtins.AAD_GRAPH_APP_ID, builtins.AAD_GRAPH_ROLES),
                                    (builtins.TENANTD_APP_ID, builtins.TENANTD_ROLES)):
         resource = rt.directory.service_principal_by_app_id(tenant_id, resource_app_id)
         for role_id in roles.values():

@@ -12,15 +12,17 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from .domain import builtins, rules
+from .domain import builtins, credentials, rules
 from .domain.errors import BadRequest, NotFound
 from .domain.ids import new_assignment_id, new_guid
 from .domain.model import (
     Application,
     AppRole,
     AppRoleAssignment,
+    FederatedCredential,
     Group,
     Host,
+    KeyCredential,
     PasswordCredential,
     Principal,
     ServicePrincipal,
@@ -55,7 +57,7 @@ class Directory:
 
     # -- tenants ---------------------------------------------------------------------------------------
     def create_tenant(self, name: str, tenant_id: str | None = None) -> Tenant:
-        """A tenant with its built-in service principals (Microsoft Graph, tenantd's admin API)."""
+        """A tenant with its built-in service principals (Microsoft Graph, Azure AD Graph, tenantd's admin API)."""
         rules.display_name(name, "name")
         tenant = Tenant(id=tenant_id or new_guid(), name=name, created=now_iso())
         with self.store.write() as tx:
@@ -67,8 +69,13 @@ class Directory:
                 raise BadRequest(f"A tenant named '{name}' or with id '{tenant.id}' already exists.") from None
             self._add_builtin(tx, tenant.id, builtins.GRAPH_APP_ID, "Microsoft Graph", builtins.GRAPH_APP_ROLES,
                               builtins.GRAPH_IDENTIFIER_URIS, builtins.MICROSOFT_TENANT_ID)
+            self._add_builtin(tx, tenant.id, builtins.AAD_GRAPH_APP_ID, builtins.AAD_GRAPH_NAME,
+                              builtins.AAD_GRAPH_APP_ROLES, builtins.AAD_GRAPH_IDENTIFIER_URIS,
+                              builtins.MICROSOFT_TENANT_ID)
             self._add_builtin(tx, tenant.id, builtins.TENANTD_APP_ID, "tenantd", builtins.TENANTD_APP_ROLES,
                               (builtins.TENANTD_RESOURCE,), None)
+            self._add_builtin(tx, tenant.id, builtins.TOKEN_EXCHANGE_APP_ID, builtins.TOKEN_EXCHANGE_NAME, (),
+                              (builtins.TOKEN_EXCHANGE_RESOURCE,), builtins.MICROSOFT_TENANT_ID)
         return tenant
 
     def _add_builtin(self, tx: Tx, tenant_id: str, app_id: str, name: str, roles: tuple[AppRole, ...],
@@ -98,7 +105,7 @@ class Directory:
         self, tenant_id: str, display_name: str, *, identifier_uris: Sequence[str] = (),
         app_roles: Sequence[AppRole] = (), requested_access_token_version: int | None = None,
         app_id: str | None = None, object_id: str | None = None, service_principal_id: str | None = None,
-        with_service_principal: bool = False,
+        with_service_principal: bool = False, key_credentials: Sequence[dict[str, Any]] = (),
     ) -> Application:
         app = Application(
             tenant_id=tenant_id, id=object_id or new_guid(), app_id=app_id or new_guid(),
@@ -106,12 +113,15 @@ class Directory:
             app_roles=tuple(app_roles), requested_access_token_version=_token_version(requested_access_token_version),
             created=now_iso(),
         )
+        if key_credentials:
+            app = replace(app, key_credentials=credentials.key_collection((), list(key_credentials)))
         with self.store.write() as tx:
             self._claim_ids(tx, tenant_id, app)
             try:
                 tx.insert_application(app)
             except DuplicateKey:
                 raise _uri_conflict(app.identifier_uris) from None
+            _write_keys(tx, app.id, (), app.key_credentials)
             if with_service_principal:
                 self._insert_app_sp(tx, app, service_principal_id)
         return app
@@ -137,7 +147,7 @@ class Directory:
             return tx.applications(tenant_id)
 
     def update_application(self, tenant_id: str, object_id: str, changes: dict[str, Any]) -> Application:
-        """Apply a PATCH: displayName, identifierUris, appRoles, api.requestedAccessTokenVersion."""
+        """Apply a PATCH: displayName, identifierUris, appRoles, api.requestedAccessTokenVersion, keyCredentials."""
         with self.store.write() as tx:
             app = _found(tx.application(tenant_id, object_id), object_id)
             updated = app
@@ -159,6 +169,10 @@ class Directory:
             if "requestedAccessTokenVersion" in changes:
                 version = _token_version(changes["requestedAccessTokenVersion"])
                 updated = replace(updated, requested_access_token_version=version)
+            if "keyCredentials" in changes:
+                keys = credentials.key_collection(app.key_credentials, changes["keyCredentials"])
+                _write_keys(tx, app.id, app.key_credentials, keys)
+                updated = replace(updated, key_credentials=keys)
             if updated == app:
                 return app
             try:
@@ -179,6 +193,7 @@ class Directory:
             sp = tx.service_principal_by_app_id(tenant_id, app.app_id)
             if sp is not None:
                 tx.delete_service_principal(sp.id)
+            tx.delete_federated_credentials(app.id)
             tx.delete_application(app.id)
 
     def add_password(self, tenant_id: str, object_id: str, display_name: str | None = None,
@@ -291,6 +306,7 @@ class Directory:
     def delete_service_principal(self, tenant_id: str, object_id: str) -> None:
         with self.store.write() as tx:
             _found(tx.service_principal(tenant_id, object_id), object_id)
+            tx.delete_federated_credentials(object_id)
             tx.delete_service_principal(object_id)
 
     # -- users and groups ------------------------------------------------------------------------------
@@ -495,6 +511,125 @@ class Directory:
     def close_host_session(self, secret: str) -> None:
         with self.store.write() as tx:
             tx.delete_host_credential(self.hash_secret(secret))
+
+    # -- certificates ----------------------------------------------------------------------------------
+    def add_key_credential(self, tenant_id: str, object_id: str, entry: dict[str, Any]) -> KeyCredential:
+        """Add one certificate (Graph's keyCredential JSON: ``key`` and optional name, keyId, dates)."""
+        with self.store.write() as tx:
+            app = _found(tx.application(tenant_id, object_id), object_id)
+            added = credentials.key_credential(entry)
+            credentials.check_keys((*app.key_credentials, added))
+            tx.insert_key_credential(app.id, added)
+        return added
+
+    def remove_key_credential(self, tenant_id: str, object_id: str, key_id: str) -> None:
+        with self.store.write() as tx:
+            app = _found(tx.application(tenant_id, object_id), object_id)
+            if not tx.delete_key_credential(app.id, key_id.lower()):
+                raise BadRequest(f"No key credential found with keyId '{key_id}'.")
+
+    # -- federated identity credentials ------------------------------------------------------------------
+    def add_federated_credential(self, tenant_id: str, owner_id: str, owner_type: str, name: str, issuer: str,
+                                 subject: str, audiences: list[str] | None = None, description: str | None = None,
+                                 credential_id: str | None = None) -> FederatedCredential:
+        """Trust tokens of ``issuer`` about ``subject`` for an application or a user-assigned identity: at most
+        20 per owner, each issuer and subject pair once, names unique per owner."""
+        cred = FederatedCredential(
+            tenant_id=tenant_id, id=credential_id or new_guid(), owner_id=owner_id, owner_type=owner_type,
+            name=credentials.fic_name(name), issuer=credentials.fic_issuer(issuer),
+            subject=credentials.fic_subject(subject), audiences=credentials.fic_audiences(audiences),
+            description=credentials.fic_description(description), created=now_iso(),
+        )
+        with self.store.write() as tx:
+            _fic_owner(tx, tenant_id, owner_id, owner_type)
+            existing = tx.federated_credentials(owner_id)
+            _fic_unique(cred, existing)
+            if len(existing) >= credentials.MAX_FEDERATED_CREDENTIALS:
+                raise credentials.too_many()
+            try:
+                tx.insert_federated_credential(cred)
+            except DuplicateKey:  # a concurrent twin won the unique constraint
+                raise credentials.duplicate_issuer_subject(cred.issuer, cred.subject, owner_type) from None
+        return cred
+
+    def federated_credentials(self, tenant_id: str, owner_id: str, owner_type: str) -> list[FederatedCredential]:
+        with self.store.read() as tx:
+            _fic_owner(tx, tenant_id, owner_id, owner_type)
+            return tx.federated_credentials(owner_id)
+
+    def federated_credential(self, tenant_id: str, owner_id: str, owner_type: str, key: str) -> FederatedCredential:
+        """One federated credential by id or name."""
+        with self.store.read() as tx:
+            _fic_owner(tx, tenant_id, owner_id, owner_type)
+            return _fic(tx, owner_id, key)
+
+    def update_federated_credential(self, tenant_id: str, owner_id: str, owner_type: str, key: str,
+                                    changes: dict[str, Any]) -> FederatedCredential:
+        """Change issuer, subject, audiences or description; a name never changes."""
+        with self.store.write() as tx:
+            _fic_owner(tx, tenant_id, owner_id, owner_type)
+            cred = _fic(tx, owner_id, key)
+            if "name" in changes and changes["name"] != cred.name:
+                raise BadRequest("Property 'name' of a federated identity credential cannot be changed.",
+                                 code="InvalidFederatedIdentityCredentialValue")
+            updated = replace(
+                cred,
+                issuer=credentials.fic_issuer(changes["issuer"]) if "issuer" in changes else cred.issuer,
+                subject=credentials.fic_subject(changes["subject"]) if "subject" in changes else cred.subject,
+                audiences=(credentials.fic_audiences(changes["audiences"]) if "audiences" in changes
+                           else cred.audiences),
+                description=(credentials.fic_description(changes["description"]) if "description" in changes
+                             else cred.description),
+            )
+            _fic_unique(updated, [c for c in tx.federated_credentials(owner_id) if c.id != cred.id])
+            try:
+                tx.update_federated_credential(updated)
+            except DuplicateKey:
+                raise credentials.duplicate_issuer_subject(updated.issuer, updated.subject, owner_type) from None
+        return updated
+
+    def remove_federated_credential(self, tenant_id: str, owner_id: str, owner_type: str, key: str) -> None:
+        with self.store.write() as tx:
+            _fic_owner(tx, tenant_id, owner_id, owner_type)
+            tx.delete_federated_credential(owner_id, _fic(tx, owner_id, key).id)
+
+
+def _write_keys(tx: Tx, application_id: str, before: Sequence[KeyCredential],
+                after: Sequence[KeyCredential]) -> None:
+    kept = {k.key_id for k in after}
+    for gone in before:
+        if gone.key_id not in kept:
+            tx.delete_key_credential(application_id, gone.key_id)
+    old = {k.key_id for k in before}
+    for new in after:
+        if new.key_id not in old:
+            tx.insert_key_credential(application_id, new)
+
+
+def _fic_owner(tx: Tx, tenant_id: str, owner_id: str, owner_type: str) -> None:
+    """The owner of federated credentials: an application, or a user-assigned managed identity (as in Azure,
+    system-assigned identities have none)."""
+    if owner_type == "application":
+        _found(tx.application(tenant_id, owner_id), owner_id)
+        return
+    sp = _found(tx.service_principal(tenant_id, owner_id), owner_id)
+    if owner_type != "managedIdentity" or sp.managed_identity_kind != "UserAssigned":
+        raise BadRequest("Federated identity credentials belong to applications and user-assigned managed "
+                         f"identities; '{sp.display_name}' is neither.")
+
+
+def _fic(tx: Tx, owner_id: str, key: str) -> FederatedCredential:
+    found = next((c for c in tx.federated_credentials(owner_id) if key in (c.id, c.name) or key.lower() == c.id),
+                 None)
+    return _found(found, key)
+
+
+def _fic_unique(cred: FederatedCredential, others: Sequence[FederatedCredential]) -> None:
+    for other in others:
+        if other.name == cred.name:
+            raise credentials.duplicate_name(cred.name)
+        if (other.issuer, other.subject) == (cred.issuer, cred.subject):
+            raise credentials.duplicate_issuer_subject(cred.issuer, cred.subject, cred.owner_type)
 
 
 def _token_version(value: object) -> int | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,8 +13,10 @@ from .store import Store
 from .store.migrate import current, head, migrate
 from .tokens.grants import GRANTS
 from .tokens.keys import Keyring
+from .tokens.rotation import RotationPolicy
 from .tokens.secrets import SecretHasher, Vault, load_master_key
 from .tokens.service import TokenService
+from .tokens.signins import RETENTION, SignInLog
 
 
 @dataclass
@@ -22,6 +26,7 @@ class Runtime:
     directory: Directory
     tokens: TokenService
     public_url: str
+    sign_ins: SignInLog   # not writing until started: run_server starts it and flushes it on stop
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -29,11 +34,16 @@ def sqlite_url(data_dir: Path) -> str:
 
 
 def open_runtime(database_url: str, data_dir: Path | None, public_url: str | None,
-                 *, default_public_url: str | None = None, run_migrations: bool = True) -> Runtime:
+                 *, default_public_url: str | None = None, run_migrations: bool = True,
+                 key_rotation: RotationPolicy | None = None, clock: Callable[[], float] = time.time,
+                 sign_in_retention: float = RETENTION, allow_loopback_issuers: bool = False) -> Runtime:
     """Open (and migrate) the store, check the master key, and settle the public URL.
 
     An explicit ``public_url`` is stored for every replica. Otherwise the stored one is used, unless it
     is itself a localhost default, which follows ``default_public_url`` (https://localhost:<bound port>).
+    ``key_rotation`` sets the signing key schedule; ``clock`` is the time keys and tokens go by.
+    ``sign_in_retention`` is how many seconds sign-in log rows are kept. ``allow_loopback_issuers`` lets
+    federated credentials trust issuers on loopback addresses (their keys are fetched from there).
     """
     store = Store(database_url)
     try:
@@ -56,9 +66,21 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
     if not url:
         store.dispose()
         raise ConfigError("No public URL is stored in this database yet: pass --public-url.")
-    keyring = Keyring(store, vault)
-    tokens = TokenService(store, keyring, hasher, url, GRANTS)
-    return Runtime(store, vault, Directory(store, hasher), tokens, url)
+    keyring = Keyring(store, vault, key_rotation, clock)
+    sign_ins = SignInLog(store, retention=sign_in_retention, clock=clock)
+    tokens = TokenService(store, keyring, hasher, url, GRANTS, clock, sign_ins=sign_ins,
+                          allow_loopback_issuers=allow_loopback_issuers)
+    return Runtime(store, vault, Directory(store, hasher), tokens, url, sign_ins=sign_ins)
+
+
+def key_rotation(days: float, publish_minutes: float) -> RotationPolicy:
+    """The signing key schedule as `up` and `serve` take it: rotate after ``days`` (0: only by hand),
+    publish a next key ``publish_minutes`` before it signs."""
+    if days < 0 or publish_minutes < 0:
+        raise ConfigError("--key-rotation-days and --key-publish-minutes must not be negative.")
+    if days and days * 86400 <= publish_minutes * 60:
+        raise ConfigError("--key-rotation-days must be longer than --key-publish-minutes.")
+    return RotationPolicy(period=days * 86400, publish_lead=publish_minutes * 60)
 
 
 def _is_local_default(stored: str | None) -> bool:

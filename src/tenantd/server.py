@@ -90,9 +90,11 @@ def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles, identity: socke
     if identity is not None:
         tokens = identity_tokens or ManagedIdentityTokens(rt.tokens)
         listeners.append((create_identity_app(tokens, HostLimiter(*imds_limits)), identity, None))
+    rt.sign_ins.start()
     try:
         serve(listeners, on_ready, log_level)
     finally:
+        rt.sign_ins.stop()
         rt.store.dispose()
 
 

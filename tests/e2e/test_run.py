@@ -92,3 +92,17 @@ def test_run_refuses_unknown_identities_and_foreign_hosts(server: Server) -> Non
                          sys.executable, "-c", "pass")
     assert unknown.returncode == 1 and "nobody" in unknown.stderr
     assert foreign.returncode == 1 and "not attached" in foreign.stderr
+
+
+def test_identity_attach_lets_a_user_assigned_identity_run_on_another_host(server: Server) -> None:
+    elsewhere = f"{SUB}/Microsoft.Web/sites/elsewhere2"
+    attached = server.cli("identity", "attach", "orders-worker", "--host", elsewhere)
+    assert attached.returncode == 0, attached.stderr
+    shown = json.loads(server.cli("identity", "show", "orders-worker", "--json", check=True).stdout)
+    assert elsewhere in json.dumps(shown)
+    result = server.cli("run", "--as", "orders-worker", "--host", elsewhere, "--", sys.executable, "-c", APP)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["claims"]["xms_az_rid"] == elsewhere
+    assert server.cli("identity", "detach", "orders-worker", "--host", elsewhere).returncode == 0
+    refused = server.cli("run", "--as", "orders-worker", "--host", elsewhere, "--", sys.executable, "-c", "pass")
+    assert refused.returncode == 1 and "not attached" in refused.stderr

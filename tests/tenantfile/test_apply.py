@@ -73,6 +73,7 @@ def test_apply_creates_everything_and_a_second_apply_changes_nothing(rt: Runtime
         "add password 'dev' to application 'Things web (dev)' (secret generated)",
         f"create managed identity 'joonasmsitest' (SystemAssigned, clientId {msi.app_id})",
         f"create managed identity 'orders-worker' (UserAssigned, clientId {ua.app_id})",
+        f"attach managed identity 'orders-worker' to {HOST}",
         "create user 'alice@contoso.test'",
         "create group 'Things readers'",
         "add user 'alice@contoso.test' to group 'Things readers'",
@@ -265,7 +266,7 @@ def test_prune_lists_what_it_removes_and_keeps_builtins_and_the_admin(rt: Runtim
     apply(rt, tenant_id, TENANT)
     before = snapshot(rt, tenant_id)
     admin_grants = [a for a in before.assignments if a.principal_id == before.admin_sp_id]
-    assert len(admin_grants) == len(builtins.GRAPH_ROLES) + len(builtins.TENANTD_ROLES)
+    assert len(admin_grants) == len(builtins.GRAPH_ROLES) + len(builtins.AAD_GRAPH_ROLES) + len(builtins.TENANTD_ROLES)
     keep = """
 applications:
   - displayName: Things API
@@ -297,8 +298,9 @@ groups:
     ]
     after = snapshot(rt, tenant_id)
     assert sorted(a.display_name for a in after.applications) == ["Things API", builtins.ADMIN_APP_NAME]
-    assert {sp.display_name for sp in after.service_principals} == {"Microsoft Graph", "tenantd",
-                                                                    builtins.ADMIN_APP_NAME}
+    assert {sp.display_name for sp in after.service_principals} == {
+        *(sp.display_name for sp in before.builtin_sps), builtins.ADMIN_APP_NAME}
+    assert {"Microsoft Graph", builtins.AAD_GRAPH_NAME, "tenantd"} <= {sp.display_name for sp in before.builtin_sps}
     assert after.assignments == admin_grants
     assert after.members == {after.groups[0].id: []}
     assert apply(rt, tenant_id, keep, prune=True).changes == []
@@ -325,8 +327,8 @@ def test_an_undeclared_reference_is_unknown_under_prune(rt: Runtime, tenant_id: 
 def test_a_dry_run_reports_the_changes_and_writes_nothing(rt: Runtime, tenant_id: str) -> None:
     before = snapshot(rt, tenant_id)
     result = apply(rt, tenant_id, TENANT, dry_run=True)
-    assert not result.applied and len(result.changes) == 14 and result.secrets == []
-    assert result.summary == "14 changes (dry run: nothing written)"
+    assert not result.applied and len(result.changes) == 15 and result.secrets == []
+    assert result.summary == "15 changes (dry run: nothing written)"
     assert snapshot(rt, tenant_id) == before
 
 
@@ -370,3 +372,16 @@ def test_a_write_that_fails_midway_rolls_the_whole_apply_back(rt: Runtime, tenan
     assert found == ["tenant.yaml: update application 'A': identifierUris: Another object with the same value for "
                      "property identifierUris already exists: api://b."]
     assert [u.user_principal_name for u in snapshot(rt, tenant_id).users] == ["bob@contoso.test"]
+
+
+def test_attached_hosts_are_added_and_pruned_only_when_asked(rt: Runtime, tenant_id: str) -> None:
+    apply(rt, tenant_id, TENANT)
+    other = HOST.replace("joonasmsitest", "worker2")
+    moved = TENANT.replace(f"attachedTo: [{HOST}]", f"attachedTo: [{other}]")
+    assert apply(rt, tenant_id, moved).changes == [f"attach managed identity 'orders-worker' to {other}"]
+    ua = next(sp for sp in snapshot(rt, tenant_id).identities if sp.managed_identity_name == "orders-worker")
+    assert sorted(snapshot(rt, tenant_id).attachments[ua.id]) == sorted([HOST, other])
+    pruned = apply(rt, tenant_id, moved, prune=True)
+    assert f"detach managed identity 'orders-worker' from {HOST}" in pruned.changes
+    assert snapshot(rt, tenant_id).attachments[ua.id] == [other]
+    assert rt.directory.host(tenant_id, other).user_assigned[0].id == ua.id

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from ..domain.ids import is_guid, new_guid
-from .client import Client
+from .client import Client, connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, joined, say, section, table
 from .resolve import Resolver, role_label
@@ -21,10 +21,6 @@ app.add_typer(secret_app, name="secret")
 app.add_typer(role_app, name="role")
 
 MEMBER_TYPES = ("Application", "User")
-
-
-def _client(ctx: typer.Context) -> Client:
-    return Client(ctx.obj.connection())
 
 
 def member_types(text: str) -> list[str]:
@@ -85,11 +81,11 @@ def create(
                             "appRoles": [new_role(spec, types) for spec in roles or []]}
     if version is not None:
         body["api"] = {"requestedAccessTokenVersion": version}
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         created = client.graph("POST", "/applications", json=body)
         try:
             sp = None if no_sp else client.graph("POST", "/servicePrincipals", json={"appId": created["appId"]})
-            added = add_secret(client, created, "tenantd CLI", None) if secret else None
+            added = add_secret(client, created, None, None) if secret else None
         except CliError:
             with contextlib.suppress(CliError):  # all or nothing: the first error is the one to report
                 client.graph("DELETE", f"/applications/{created['id']}")
@@ -109,7 +105,7 @@ def create(
 @app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List applications."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         apps = client.graph_all("/applications")
     if as_json:
         emit_json(apps)
@@ -123,7 +119,7 @@ def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 def show(ctx: typer.Context, key: str = typer.Argument(..., help="Name, appId, object id or App ID URI."),
          as_json: bool = JSON_OPTION) -> None:
     """Show one application with its roles and secrets."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         found = Resolver(client).application(key)
     if as_json:
         emit_json(found)
@@ -145,7 +141,7 @@ def show(ctx: typer.Context, key: str = typer.Argument(..., help="Name, appId, o
 @app.command("delete")
 def delete(ctx: typer.Context, key: str = typer.Argument(..., help="Name, appId, object id or App ID URI.")) -> None:
     """Delete an application (its service principal and assignments go with it)."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         found = Resolver(client).application(key)
         client.graph("DELETE", f"/applications/{found['id']}")
     say(f"deleted application {esc(found['displayName'])} ({found['appId']})")
@@ -170,7 +166,7 @@ def set_(
         changes["displayName"] = name
     if not changes:
         raise CliError("Nothing to change: give --token-version, --identifier-uri or --name.")
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         found = Resolver(client).application(key)
         client.graph("PATCH", f"/applications/{found['id']}", json=changes)
     say(f"updated application {esc(found['displayName'])}: {', '.join(changes)}")
@@ -186,7 +182,7 @@ def secret_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a client secret and print it once."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         found = Resolver(client).application(key)
         added = add_secret(client, found, name, years)
     if as_json:
@@ -205,7 +201,7 @@ def secret_remove(
     """Remove a client secret."""
     if not is_guid(key_id):
         raise CliError(f"'{key_id}' is not a keyId: a keyId is a GUID (see `tenantd app show`).")
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         found = Resolver(client).application(key)
         client.graph("POST", f"/applications/{found['id']}/removePassword", json={"keyId": key_id.lower()})
     say(f"removed secret {key_id.lower()} from {esc(found['displayName'])}")
@@ -234,14 +230,14 @@ def role_add(
 ) -> None:
     """Define a new app role."""
     role = new_role(spec, member_types(types), description)
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         found = Resolver(client).application(key)
         _patch_roles(client, found, [*(found.get("appRoles") or []), role])
     say(f"added app role {esc(role['value'])} ({role['id']}) to {esc(found['displayName'])}")
 
 
 def _set_enabled(ctx: typer.Context, key: str, role: str, enabled: bool) -> None:
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         found = Resolver(client).application(key)
         target = _find_role(found, role)
         roles = [{**r, "isEnabled": enabled} if r["id"] == target["id"] else r for r in found.get("appRoles") or []]
@@ -267,7 +263,7 @@ def role_enable(ctx: typer.Context, key: str = typer.Argument(..., help="The app
 def role_remove(ctx: typer.Context, key: str = typer.Argument(..., help="The application."),
                 role: str = typer.Argument(..., help="Role value or id.")) -> None:
     """Remove an app role (it must be disabled first)."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         found = Resolver(client).application(key)
         target = _find_role(found, role)
         _patch_roles(client, found, [r for r in found.get("appRoles") or [] if r["id"] != target["id"]])

@@ -6,6 +6,7 @@ import ssl
 from typing import Any
 
 import httpx
+import typer
 
 from ..domain import builtins
 from .context import Connection
@@ -80,6 +81,11 @@ class Client:
             raise CliError(f"Cannot reach tenantd at {self.conn.url}: {exc}") from None
         except httpx.HTTPError as exc:
             raise CliError(f"Request to tenantd failed: {exc}") from None
+
+
+def connect(ctx: typer.Context) -> Client:
+    """A client for the server, tenant and credentials the global options name."""
+    return Client(ctx.obj.connection())
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from .client import Client
+from .client import Client, connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, pretty_json, say
 from .resolve import Principal, Resolver, role, role_label, sp_kind
@@ -22,6 +22,7 @@ ROLE_HELP = "Role value or id (00000000-0000-0000-0000-000000000000 for default 
 
 def _resolve(client: Client, principal: str, resource: str, role_key: str,
              to_stderr: bool) -> tuple[Principal, dict[str, Any], dict[str, Any]]:
+    """The principal, resource and role, shown before anything is done with them."""
     resolver = Resolver(client)
     who = resolver.principal(principal)
     api = resolver.service_principal(resource)
@@ -41,7 +42,7 @@ def grant(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Assign an app role of RESOURCE to PRINCIPAL."""
-    with Client(ctx.obj.connection()) as client:
+    with connect(ctx) as client:
         who, api, app_role = _resolve(client, principal, resource, role_key, to_stderr=as_json)
         path = f"/servicePrincipals/{api['id']}/appRoleAssignedTo"
         body = {"principalId": who.id, "resourceId": api["id"], "appRoleId": app_role["id"]}
@@ -68,7 +69,7 @@ def revoke(
     role_key: str = typer.Argument(..., metavar="ROLE", help=ROLE_HELP),
 ) -> None:
     """Remove PRINCIPAL's assignment of an app role of RESOURCE."""
-    with Client(ctx.obj.connection()) as client:
+    with connect(ctx) as client:
         who, api, app_role = _resolve(client, principal, resource, role_key, to_stderr=False)
         path = f"/servicePrincipals/{api['id']}/appRoleAssignedTo"
         found = [a for a in client.graph_all(path)

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from .client import Client
+from .client import connect
 from .output import JSON_OPTION, emit_json, esc, fields, say, section, table
 from .resolve import Resolver
 from .sps import granted
@@ -17,10 +17,6 @@ KEY_HELP = "Display name or object id."
 MEMBER_HELP = "A user (UPN or id), service principal, managed identity or group (name or id)."
 ODATA_KINDS = {"#microsoft.graph.user": "user", "#microsoft.graph.group": "group",
                "#microsoft.graph.servicePrincipal": "service principal"}
-
-
-def _client(ctx: typer.Context) -> Client:
-    return Client(ctx.obj.connection())
 
 
 def _kind(member: dict[str, Any]) -> str:
@@ -46,7 +42,7 @@ def create(
                             "securityEnabled": True}
     if description:
         body["description"] = description
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         created = client.graph("POST", "/groups", json=body)
     if as_json:
         emit_json(created)
@@ -57,7 +53,7 @@ def create(
 @app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List groups."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         groups = client.graph_all("/groups")
     if as_json:
         emit_json(groups)
@@ -69,7 +65,7 @@ def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 @app.command("show")
 def show(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_json: bool = JSON_OPTION) -> None:
     """Show a group, its members and the app roles assigned to it."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         group = Resolver(client).group(key)
         members = [] if as_json else client.graph_all(f"/groups/{group['id']}/members")
         rows = [] if as_json else granted(client, f"/groups/{group['id']}")
@@ -87,7 +83,7 @@ def show(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_j
 @app.command("delete")
 def delete(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP)) -> None:
     """Delete a group and its assignments."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         group = Resolver(client).group(key)
         client.graph("DELETE", f"/groups/{group['id']}")
     say(f"deleted group {esc(group['displayName'])} ({group['id']})")
@@ -97,7 +93,7 @@ def delete(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP)) ->
 def add_member(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP),
                member: str = typer.Argument(..., help=MEMBER_HELP)) -> None:
     """Add a member to a group."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         resolver = Resolver(client)
         group = resolver.group(key)
         found = resolver.principal(member)
@@ -110,7 +106,7 @@ def add_member(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP)
 def remove_member(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP),
                   member: str = typer.Argument(..., help=MEMBER_HELP)) -> None:
     """Remove a member from a group."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         resolver = Resolver(client)
         group = resolver.group(key)
         found = resolver.principal(member)
@@ -121,7 +117,7 @@ def remove_member(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HE
 @app.command("members")
 def members(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_json: bool = JSON_OPTION) -> None:
     """List a group's direct members."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         group = Resolver(client).group(key)
         found = client.graph_all(f"/groups/{group['id']}/members")
     if as_json:

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from ..domain.ids import is_guid
-from .client import Client
+from .client import Client, connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, say, section, table
 from .sps import granted
@@ -16,10 +16,6 @@ from .sps import granted
 app = typer.Typer(no_args_is_help=True, help="Managed identities (system- and user-assigned).")
 
 KEY_HELP = "Name, object (principal) id, client id or resource id."
-
-
-def _client(ctx: typer.Context) -> Client:
-    return Client(ctx.obj.connection())
 
 
 def _guid(value: str | None, option: str) -> str | None:
@@ -62,7 +58,7 @@ def create(
                          ("clientId", _guid(client_id, "--client-id"))):
         if value is not None:
             body[field] = value
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         created = client.admin("POST", "/identities", json=body)
     if as_json:
         emit_json(created)
@@ -73,13 +69,13 @@ def create(
 
 def _fields(identity: dict[str, Any]) -> None:
     fields([("principal id", identity["id"]), ("client id", identity["clientId"]),
-            ("resource id", identity.get("resourceId"))])
+            ("resource id", identity.get("resourceId")), ("hosts", ", ".join(identity.get("hosts") or []) or "none")])
 
 
 @app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List managed identities."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         identities = client.admin("GET", "/identities")["value"]
     if as_json:
         emit_json(identities)
@@ -92,7 +88,7 @@ def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 @app.command("show")
 def show(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_json: bool = JSON_OPTION) -> None:
     """Show a managed identity and the roles it has been granted."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         identity = find(client, key)
         rows = [] if as_json else granted(client, f"/servicePrincipals/{identity['id']}")
     if as_json:
@@ -107,10 +103,36 @@ def show(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_j
 @app.command("delete")
 def delete(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP)) -> None:
     """Delete a managed identity, its service principal and its assignments."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         identity = find(client, key)
         client.admin("DELETE", f"/identities/{identity['id']}")
     say(f"deleted managed identity {esc(identity['name'])} ({identity['id']})")
+
+
+@app.command("attach")
+def attach(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help=KEY_HELP),
+    host: str = typer.Option(..., "--host", help="Resource id of the host (App Service site, VM ...)."),
+) -> None:
+    """Attach a user-assigned identity to a host, so processes of that host may use it."""
+    with connect(ctx) as client:
+        identity = find(client, key)
+        client.admin("POST", f"/identities/{identity['id']}/hosts", json={"host": host})
+    say(f"attached managed identity {esc(identity['name'])} to {esc(host)}")
+
+
+@app.command("detach")
+def detach(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help=KEY_HELP),
+    host: str = typer.Option(..., "--host", help="Resource id of the host."),
+) -> None:
+    """Detach a user-assigned identity from a host."""
+    with connect(ctx) as client:
+        identity = find(client, key)
+        client.admin("DELETE", f"/identities/{identity['id']}/hosts", params={"host": host})
+    say(f"detached managed identity {esc(identity['name'])} from {esc(host)}")
 
 
 def register(root: typer.Typer) -> None:

@@ -33,11 +33,11 @@ def sp_kind(sp: Obj) -> str:
 
 @dataclass(frozen=True)
 class Principal:
-    """Something an app role can be assigned to, with what a person needs to recognise it."""
+    """A directory object with what a person needs to recognise it (a candidate in an ambiguity error)."""
 
     id: str
     name: str
-    kind: str  # "service principal" | "managed identity" | "group" | "user"
+    kind: str  # "service principal", "managed identity", "group", "user" or "application"
     obj: Obj
 
     @property
@@ -94,14 +94,12 @@ class Resolver:
             if found is None:
                 raise CliError(f"No application has the object id or appId '{key}'.")
             return found
-        if looks_like_uri(key):
-            apps = self._filter("applications", f"identifierUris/any(x:x eq {literal(key)})")
-        else:
-            apps = self._filter("applications", f"displayName eq {literal(key)}")
-        candidates = [Principal(a["id"], a.get("displayName") or "", "application", a) for a in apps]
-        one = _only(key, candidates)
+        uri = looks_like_uri(key)
+        expression = f"identifierUris/any(x:x eq {literal(key)})" if uri else f"displayName eq {literal(key)}"
+        apps = self._filter("applications", expression)
+        one = _only(key, [Principal(a["id"], a.get("displayName") or "", "application", a) for a in apps])
         if one is None:
-            raise CliError(f"No application named '{key}'.")
+            raise CliError(f"No application has the App ID URI '{key}'." if uri else f"No application named '{key}'.")
         return one.obj
 
     # -- service principals ----------------------------------------------------------------------------

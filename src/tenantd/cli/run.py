@@ -1,6 +1,13 @@
 """``tenantd run --as IDENTITY -- CMD`` and ``tenantd env --as IDENTITY``: a process runs as a managed
 identity, with the environment a platform would give it and nothing that would steer
 DefaultAzureCredential elsewhere.
+
+``--platform workload`` is workload identity federation, as on AKS: the process gets a token file and signs
+in with it as a user-assigned identity (AZURE_FEDERATED_TOKEN_FILE & co). tenantd itself is the token file's
+issuer: the file holds a token tenantd issues to the identity for api://AzureADTokenExchange, so its issuer
+is this tenant's (``https://<server>/<tenant id>/``) and its subject the identity's object (principal) id.
+One of the identity's federated credentials must trust exactly that issuer and subject; ``run`` says how to
+add it when none does. While the process runs, the file is rewritten well before the token in it expires.
 """
 
 from __future__ import annotations
@@ -10,18 +17,24 @@ import os
 import shlex
 import signal
 import subprocess
+import tempfile
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import typer
 
 from .client import Client
-from .context import Options
+from .context import Connection, Options
 from .errors import CliError
 from .identities import find
 from .output import say
+from .tokens import unverified_parts
 
-PLATFORMS = ("appservice", "imds", "msi2017", "cloudshell")
+PLATFORMS = ("appservice", "imds", "msi2017", "cloudshell", "workload")
+TOKEN_EXCHANGE = "api://AzureADTokenExchange"
+TOKEN_FILE_REFRESH = 15 * 60   # tokens tenantd issues live at least an hour; azure-identity re-reads every 10 min
 # Variables that would make azure-identity pick another platform or another credential.
 STEERING = (
     "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT",
@@ -102,6 +115,61 @@ def platform_env(session: Session, platform: str, identity_url: str, tenant_id: 
     return env
 
 
+def workload_token(client: Client, identity: dict[str, Any]) -> str:
+    """A token tenantd issues to a user-assigned identity for api://AzureADTokenExchange, after checking that
+    one of the identity's federated credentials trusts its issuer and subject (the server checks it again)."""
+    if identity.get("type") != "UserAssigned":
+        raise CliError(f"'{identity['name']}' is system-assigned: workload identity needs a user-assigned identity "
+                       "(only those have federated credentials).")
+    token = str(client.admin("POST", "/token", json={"principalId": identity["id"],
+                                                     "resource": TOKEN_EXCHANGE})["access_token"])
+    claims = unverified_parts(token)["claims"]
+    trusted = client.admin("GET", f"/identities/{identity['id']}/federatedIdentityCredentials")["value"]
+    if not any(c["issuer"] == claims.get("iss") and c["subject"] == claims.get("sub") for c in trusted):
+        raise CliError(f"'{identity['name']}' has no federated credential for the tokens tenantd issues to it. Add "
+                       f"one with: tenantd identity federated add {shlex.quote(identity['name'])} --name tenantd "
+                       f"--issuer {claims.get('iss')} --subject {claims.get('sub')}")
+    return token
+
+
+def write_token_file(path: Path, token: str) -> None:
+    """Replace the file in one step (a reader never sees half a token); only the owner may read it."""
+    partial = path.with_name(path.name + ".new")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token)
+    os.replace(partial, path)
+
+
+def workload_env(identity: dict[str, Any], token_file: Path, authority: str, tenant_id: str,
+                 ca_bundle: str | None) -> dict[str, str]:
+    env = {"AZURE_AUTHORITY_HOST": authority, "AZURE_TENANT_ID": tenant_id, "AZURE_CLIENT_ID": identity["clientId"],
+           "AZURE_FEDERATED_TOKEN_FILE": str(token_file)}
+    if ca_bundle:
+        env.update({name: ca_bundle for name in CA_VARIABLES})
+    return env
+
+
+class TokenFileRefresher:
+    """Rewrites a workload's token file every TOKEN_FILE_REFRESH seconds until stopped, as a kubelet does."""
+
+    def __init__(self, client: Client, identity: dict[str, Any], path: Path) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(client, identity, path), daemon=True)
+        self._thread.start()
+
+    def _run(self, client: Client, identity: dict[str, Any], path: Path) -> None:
+        while not self._stop.wait(TOKEN_FILE_REFRESH):
+            try:
+                write_token_file(path, workload_token(client, identity))
+            except CliError as exc:
+                say(f"[yellow]warning:[/yellow] the token file was not refreshed: {exc}", to_stderr=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 def child_environment(base: dict[str, str], platform_vars: dict[str, str]) -> dict[str, str]:
     """The user's environment without steering variables, plus the platform's."""
     env = {k: v for k, v in base.items() if k not in STEERING}
@@ -114,13 +182,16 @@ def run(
     command: list[str] = typer.Argument(..., help="The command to run, after --."),
     as_: str = typer.Option(..., "--as", help="Managed identity: name, client id or object id."),
     host: str = typer.Option(None, "--host", help="Host resource id (user-assigned identities)."),
-    platform: str = typer.Option("appservice", "--platform", help="appservice | imds | msi2017 | cloudshell."),
+    platform: str = typer.Option("appservice", "--platform",
+                                 help="appservice | imds | msi2017 | cloudshell | workload."),
 ) -> None:
     """Run a command as a managed identity; its exit code is tenantd's."""
     opts: Options = ctx.obj
     if platform not in PLATFORMS:
         raise CliError(f"Unknown platform '{platform}': choose one of {', '.join(PLATFORMS)}.")
     conn = opts.connection()
+    if platform == "workload":
+        raise typer.Exit(_run_workload(opts, conn, as_, host, command))
     with Client(conn) as client:
         session = open_session(client, as_, host)
         env = child_environment(dict(os.environ), platform_env(
@@ -130,6 +201,22 @@ def run(
         finally:
             client.admin("DELETE", "/hosts/sessions", json={"secret": session.secret})
     raise typer.Exit(code)
+
+
+def _run_workload(opts: Options, conn: Connection, key: str, host: str | None, command: list[str]) -> int:
+    if host:
+        raise CliError("--host does not apply to --platform workload: the process signs in with a token file.")
+    with Client(conn) as client, tempfile.TemporaryDirectory(prefix="tenantd-workload-") as folder:
+        identity = find(client, key)
+        token_file = Path(folder) / "token"
+        write_token_file(token_file, workload_token(client, identity))
+        env = child_environment(dict(os.environ), workload_env(identity, token_file, conn.url, conn.tenant,
+                                                               _ca_bundle(opts)))
+        refresher = TokenFileRefresher(client, identity, token_file)
+        try:
+            return _run_child(command, env)
+        finally:
+            refresher.stop()
 
 
 def _run_child(command: list[str], env: dict[str, str]) -> int:
@@ -151,9 +238,12 @@ def env(
     ctx: typer.Context,
     as_: str = typer.Option(..., "--as", help="Managed identity: name, client id or object id."),
     host: str = typer.Option(None, "--host", help="Host resource id (user-assigned identities)."),
-    platform: str = typer.Option("appservice", "--platform", help="appservice | imds | msi2017 | cloudshell."),
+    platform: str = typer.Option("appservice", "--platform",
+                                 help="appservice | imds | msi2017 | cloudshell | workload."),
     fmt: str = typer.Option("sh", "--format", help="sh | dotenv | json."),
     lifetime: int = typer.Option(7 * 24 * 3600, "--lifetime", help="Seconds the host secret stays valid."),
+    token_file: str = typer.Option(None, "--token-file",
+                                   help="workload: where to write the token file (default: in the data directory)."),
 ) -> None:
     """Print the environment `tenantd run` would set, for IDEs and compose files."""
     opts: Options = ctx.obj
@@ -161,8 +251,19 @@ def env(
         raise CliError(f"Unknown format '{fmt}': choose sh, dotenv or json.")
     conn = opts.connection()
     with Client(conn) as client:
-        session = open_session(client, as_, host, lifetime)
-    variables = platform_env(session, platform, _identity_url(opts), conn.tenant, _ca_bundle(opts))
+        if platform == "workload":
+            if host:
+                raise CliError("--host does not apply to --platform workload: the process signs in with a token file.")
+            identity = find(client, as_)
+            path = Path(token_file) if token_file else opts.data / "workload" / f"{identity['id']}.token"
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_token_file(path, workload_token(client, identity))
+            variables = workload_env(identity, path.resolve(), conn.url, conn.tenant, _ca_bundle(opts))
+            note = f"# token file {path}: valid for an hour; run this again to refresh it"
+        else:
+            session = open_session(client, as_, host, lifetime)
+            variables = platform_env(session, platform, _identity_url(opts), conn.tenant, _ca_bundle(opts))
+            note = f"# host {session.host}; the secret above is valid for {lifetime} s"
     if fmt == "json":
         print(json.dumps({"set": variables, "unset": [v for v in STEERING if v not in variables]}, indent=2))
     elif fmt == "dotenv":
@@ -170,7 +271,7 @@ def env(
     else:
         print("\n".join([f"unset {v}" for v in STEERING if v not in variables]
                         + [f"export {k}={shlex.quote(v)}" for k, v in variables.items()]))
-    say(f"# host {session.host}; the secret above is valid for {lifetime} s", to_stderr=True)
+    say(note, to_stderr=True)
 
 
 def register(app: typer.Typer) -> None:

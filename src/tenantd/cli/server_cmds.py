@@ -6,17 +6,19 @@ import ipaddress
 import os
 import ssl
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from .. import bootstrap, server
 from ..domain.errors import ConfigError
-from ..runtime import open_runtime, sqlite_url
-from ..store import Store
-from ..store.migrate import migrate
-from ..tls import TlsFiles
 from .context import Options
+
+if TYPE_CHECKING:
+    from ..runtime import RotationPolicy
+
+# The server stack (SQLAlchemy, Starlette, uvicorn) is imported inside the commands that run it, so that
+# every other command starts in a fraction of the time.
 
 
 def _console() -> Console:
@@ -33,6 +35,25 @@ def _ca_bundle(data_dir: Path, ca_cert: Path) -> Path:
     return bundle
 
 
+ROTATION_DAYS_OPTION = typer.Option(
+    30.0, "--key-rotation-days", help="Rotate the signing key when it has signed this long (0: only by hand).")
+PUBLISH_MINUTES_OPTION = typer.Option(
+    10.0, "--key-publish-minutes", help="Publish a new signing key this long before it signs (at least 5: the "
+    "cooldown a validator may wait before fetching the JWKS again).")
+
+
+def key_rotation(days: float, publish_minutes: float) -> RotationPolicy:
+    """The signing key schedule from the command line, with a warning when it publishes too late."""
+    from ..runtime import key_rotation as schedule
+
+    policy = schedule(days, publish_minutes)
+    if not policy.publishes_in_time:
+        _console().print(f"[yellow]warning:[/yellow] --key-publish-minutes {publish_minutes:g} is shorter than "
+                         "the 5 minutes a validator may wait before fetching the JWKS again: right after a "
+                         "rotation, some validators may reject the new key's tokens for a while.")
+    return policy
+
+
 def up(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
@@ -47,8 +68,16 @@ def up(
     imds_rate: int = typer.Option(20, "--imds-rate", help="Managed identity requests per second per host (0: off)."),
     imds_concurrency: int = typer.Option(5, "--imds-concurrency", help="Concurrent requests per host (0: off)."),
     log_level: str = typer.Option("warning", "--log-level", help="Server log level."),
+    rotation_days: float = ROTATION_DAYS_OPTION,
+    publish_minutes: float = PUBLISH_MINUTES_OPTION,
+    loopback_issuers: bool = typer.Option(True, "--allow-loopback-issuers/--no-allow-loopback-issuers",
+                                          help="Let federated credentials trust issuers on loopback addresses."),
 ) -> None:
     """Start tenantd in the foreground on its embedded store, with a default tenant and admin app."""
+    from .. import bootstrap, server
+    from ..runtime import open_runtime, sqlite_url
+    from ..tls import TlsFiles
+
     opts: Options = ctx.obj
     data_dir = opts.data
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -56,12 +85,14 @@ def up(
     if not _is_loopback(identity_host):
         _console().print(f"[yellow]warning:[/yellow] the managed identity listener binds {identity_host}: any "
                          "host that reaches it and knows a host secret can get that host's tokens.")
+    policy = key_rotation(rotation_days, publish_minutes)
     sock = server.bind(host, port)
     identity_sock = server.bind(identity_host, identity_port)
     bound_port = sock.getsockname()[1]
     try:
         rt = open_runtime(database or sqlite_url(data_dir), data_dir, public_url,
-                          default_public_url=f"https://localhost:{bound_port}")
+                          default_public_url=f"https://localhost:{bound_port}", key_rotation=policy,
+                          allow_loopback_issuers=loopback_issuers)
     except Exception:
         sock.close()
         identity_sock.close()
@@ -130,11 +161,20 @@ def serve(
     port: int = typer.Option(8443, "--port"),
     tls_dir: str = typer.Option(None, "--tls-dir", help="Where to write the TLS files (default: a temp dir)."),
     log_level: str = typer.Option("warning", "--log-level"),
+    rotation_days: float = ROTATION_DAYS_OPTION,
+    publish_minutes: float = PUBLISH_MINUTES_OPTION,
+    loopback_issuers: bool = typer.Option(False, "--allow-loopback-issuers/--no-allow-loopback-issuers",
+                                          help="Let federated credentials trust issuers on loopback addresses."),
 ) -> None:
     """Run a stateless replica on a shared database (master key from TENANTD_MASTER_KEY)."""
+    from .. import server
+    from ..runtime import open_runtime
+    from ..tls import TlsFiles
+
+    policy = key_rotation(rotation_days, publish_minutes)
     sock = server.bind(host, port)
     try:
-        rt = open_runtime(database, None, public_url)
+        rt = open_runtime(database, None, public_url, key_rotation=policy, allow_loopback_issuers=loopback_issuers)
     except Exception:
         sock.close()
         raise
@@ -153,6 +193,10 @@ def migrate_cmd(
     database: str = typer.Option(None, "--database", envvar="TENANTD_DATABASE", help="Database URL."),
 ) -> None:
     """Upgrade the database schema to this version of tenantd."""
+    from ..runtime import sqlite_url
+    from ..store import Store
+    from ..store.migrate import migrate
+
     opts: Options = ctx.obj
     if database is None:
         opts.data.mkdir(parents=True, exist_ok=True)

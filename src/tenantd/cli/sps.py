@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from .client import Client
+from .client import Client, connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, joined, say, section, table
 from .resolve import Resolver, role_label, sp_kind
@@ -14,10 +14,6 @@ from .resolve import Resolver, role_label, sp_kind
 app = typer.Typer(no_args_is_help=True, help="Service principals: the tenant's instances of applications.")
 
 KEY_HELP = "Name, appId, object id or App ID URI."
-
-
-def _client(ctx: typer.Context) -> Client:
-    return Client(ctx.obj.connection())
 
 
 def granted(client: Client, principal_path: str) -> list[tuple[str, str, str]]:
@@ -38,7 +34,7 @@ def granted(client: Client, principal_path: str) -> list[tuple[str, str, str]]:
 @app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List service principals, managed identities and the built-in ones included."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         sps = client.graph_all("/servicePrincipals")
     if as_json:
         emit_json(sps)
@@ -51,7 +47,7 @@ def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 @app.command("show")
 def show(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_json: bool = JSON_OPTION) -> None:
     """Show a service principal, its app roles and the roles it has been granted."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         sp = Resolver(client).service_principal(key)
         rows = [] if as_json else granted(client, f"/servicePrincipals/{sp['id']}")
     if as_json:
@@ -72,7 +68,7 @@ def show(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_j
 @app.command("delete")
 def delete(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP)) -> None:
     """Delete a service principal and its app role assignments (the application stays)."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         sp = Resolver(client).service_principal(key)
         client.graph("DELETE", f"/servicePrincipals/{sp['id']}")
     say(f"deleted {sp_kind(sp)} {esc(sp['displayName'])} ({sp['id']})")
@@ -95,7 +91,7 @@ def update(
     if not changes:
         raise CliError("Nothing to change: give --assignment-required/--no-assignment-required or "
                        "--enabled/--disabled.")
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         sp = Resolver(client).service_principal(key)
         client.graph("PATCH", f"/servicePrincipals/{sp['id']}", json=changes)
     say(f"updated {esc(sp['displayName'])}: " + ", ".join(f"{k}={str(v).lower()}" for k, v in changes.items()))

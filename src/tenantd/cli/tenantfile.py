@@ -14,9 +14,16 @@ from typing import Any
 import typer
 import yaml
 
-from .client import Client
+from .client import connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, say
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style with list items indented under their key, as the tenant file is written by hand."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -58,7 +65,7 @@ def apply(
             raise CliError(exc.problems[0]) from None
         raise CliError(f"{file} has {len(exc.problems)} problems; nothing was applied:\n"
                        + "\n".join(f"  {p}" for p in exc.problems)) from None
-    with Client(ctx.obj.connection()) as client:
+    with connect(ctx) as client:
         result: dict[str, Any] = client.admin("POST", "/apply", json=doc.request_body(prune=prune, dry_run=dry_run))
     secrets = result.get("secrets") or []
     if secrets_out is not None and secrets:
@@ -82,11 +89,16 @@ def apply(
 def export(
     ctx: typer.Context,
     output: Path = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
+    as_json: bool = typer.Option(False, "--json", help="Write the document as JSON instead of YAML."),
 ) -> None:
     """Write the tenant out as a tenant file (credential metadata only, never secrets)."""
-    with Client(ctx.obj.connection()) as client:
+    with connect(ctx) as client:
         document = client.admin("GET", "/export")
-    text = yaml.safe_dump(document, sort_keys=False, default_flow_style=False, allow_unicode=True, width=120)
+    if as_json:
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                         width=120)
     _write_or_print(text, output, "the tenant file")
 
 

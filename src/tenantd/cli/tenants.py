@@ -8,7 +8,7 @@ import typer
 
 from ..bootstrap import AdminCredentials, read_credentials, save_credentials
 from ..domain.ids import is_guid
-from .client import Client
+from .client import connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, say, table
 
@@ -28,7 +28,7 @@ def create(
         if not is_guid(tenant_id):
             raise CliError(f"--id must be a GUID, not '{tenant_id}'.")
         body["id"] = tenant_id.lower()
-    with Client(ctx.obj.connection()) as client:
+    with connect(ctx) as client:
         created = client.admin("POST", "/tenants", json=body)
     admin = created.pop("admin")
     ctx.obj.data.mkdir(parents=True, exist_ok=True)
@@ -46,7 +46,7 @@ def create(
 @app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List the server's tenants."""
-    with Client(ctx.obj.connection()) as client:
+    with connect(ctx) as client:
         tenants = client.admin("GET", "/tenants")["value"]
     if as_json:
         emit_json(tenants)

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from ..domain.ids import is_guid
-from .client import Client
+from .client import connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, pretty_json
 from .resolve import Resolver, looks_like_uri
@@ -19,7 +19,7 @@ from .resolve import Resolver, looks_like_uri
 
 def unverified_parts(token: str) -> dict[str, Any]:
     """A JWS's header and claims, read without checking the signature (for people, never for decisions)."""
-    parts = token.strip().split(".")
+    parts = token.strip().removeprefix("Bearer ").strip().split(".")
     if len(parts) == 5:
         raise CliError("This is an encrypted token (JWE): it cannot be read without its key.")
     if len(parts) != 3:
@@ -51,7 +51,7 @@ def token(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Get an access token as PRINCIPAL for RESOURCE, with the roles assigned to PRINCIPAL."""
-    with Client(ctx.obj.connection()) as client:
+    with connect(ctx) as client:
         resolver = Resolver(client)
         who = resolver.principal(principal)
         if not who.is_service_principal:

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from .client import Client
+from .client import connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, say, section, table
 from .resolve import Resolver
@@ -15,10 +15,6 @@ from .sps import granted
 app = typer.Typer(no_args_is_help=True, help="Users.")
 
 KEY_HELP = "userPrincipalName or object id."
-
-
-def _client(ctx: typer.Context) -> Client:
-    return Client(ctx.obj.connection())
 
 
 @app.command("create")
@@ -34,7 +30,7 @@ def create(
         raise CliError(f"'{upn}' is not a user principal name: it must look like name@domain.")
     body: dict[str, Any] = {"accountEnabled": True, "displayName": name or local, "mailNickname": local,
                             "userPrincipalName": upn}
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         created = client.graph("POST", "/users", json=body)
     if as_json:
         emit_json(created)
@@ -45,7 +41,7 @@ def create(
 @app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List users."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         users = client.graph_all("/users")
     if as_json:
         emit_json(users)
@@ -57,7 +53,7 @@ def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 @app.command("show")
 def show(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_json: bool = JSON_OPTION) -> None:
     """Show a user and the app roles assigned to them directly."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         user = Resolver(client).user(key)
         rows = [] if as_json else granted(client, f"/users/{user['id']}")
     if as_json:
@@ -73,7 +69,7 @@ def show(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_j
 @app.command("delete")
 def delete(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP)) -> None:
     """Delete a user (their group memberships and assignments go with them)."""
-    with _client(ctx) as client:
+    with connect(ctx) as client:
         user = Resolver(client).user(key)
         client.graph("DELETE", f"/users/{user['id']}")
     say(f"deleted user {esc(user['userPrincipalName'])} ({user['id']})")

@@ -1,4 +1,4 @@
-"""Built-in service principals every tenant holds: Microsoft Graph and tenantd's own admin API."""
+"""Built-in service principals every tenant holds: Microsoft Graph, Azure AD Graph and tenantd's admin API."""
 
 from __future__ import annotations
 
@@ -22,6 +22,18 @@ GRAPH_ROLES: dict[str, str] = {
     "Group.Read.All": "5b567255-7703-4780-807c-7be8301ae99b",
     "Group.ReadWrite.All": "62a82d76-70ea-41e2-9197-370581804d09",
     "GroupMember.ReadWrite.All": "dbaae8cf-10b5-4b86-a4a1-f871c94c6695",
+    "AuditLog.Read.All": "b0afded3-3588-46d8-8b3d-9842eff778da",
+}
+
+# Azure AD Graph (graph.windows.net), the legacy API the AzureAD PowerShell module calls, with its
+# application permissions' role ids as every tenant's "Windows Azure Active Directory" holds them.
+AAD_GRAPH_APP_ID = "00000002-0000-0000-c000-000000000000"
+AAD_GRAPH_NAME = "Windows Azure Active Directory"
+AAD_GRAPH_IDENTIFIER_URIS = ("https://graph.windows.net", "https://graph.windows.net/")
+AAD_GRAPH_ROLES: dict[str, str] = {
+    "Application.ReadWrite.All": "1cda74f2-2616-4834-b122-5cb1b07f8a59",
+    "Directory.Read.All": "5778995a-e1bf-45b8-affa-663a9f3f4d04",
+    "Directory.ReadWrite.All": "78c8a3c8-a07e-4b9e-af1b-b5ccab50a175",
 }
 
 TENANTD_APP_ID = "7e4a47d0-7e4a-47d0-a000-7e4a47d00001"
@@ -35,6 +47,12 @@ TENANTD_ROLES: dict[str, str] = {
 
 ADMIN_APP_NAME = "tenantd admin"
 
+# Entra's "AAD Token Exchange Endpoint": the resource a workload asks for a token to present as a federated
+# credential (for example a managed identity of one tenant signing in as an application of another).
+TOKEN_EXCHANGE_APP_ID = "fb60f99c-7a34-4190-8149-302f77469936"
+TOKEN_EXCHANGE_NAME = "AAD Token Exchange Endpoint"
+TOKEN_EXCHANGE_RESOURCE = "api://AzureADTokenExchange"
+
 
 def _roles(table: dict[str, str], describe: str) -> tuple[AppRole, ...]:
     return tuple(
@@ -45,4 +63,5 @@ def _roles(table: dict[str, str], describe: str) -> tuple[AppRole, ...]:
 
 
 GRAPH_APP_ROLES = _roles(GRAPH_ROLES, "Microsoft Graph application permission")
+AAD_GRAPH_APP_ROLES = _roles(AAD_GRAPH_ROLES, "Azure AD Graph application permission")
 TENANTD_APP_ROLES = _roles(TENANTD_ROLES, "tenantd administration")

@@ -63,6 +63,65 @@ class PasswordCredential:
 
 
 @dataclass(frozen=True)
+class KeyCredential:
+    """A certificate an application signs client assertions with; only its public part is held."""
+
+    key_id: str
+    display_name: str | None
+    type: str
+    usage: str
+    thumbprint_sha1: str      # base64url without padding, as ``x5t`` names it
+    thumbprint_sha256: str    # base64url without padding, as ``x5t#S256`` names it
+    start: str
+    end: str
+    certificate: bytes = field(repr=False, default=b"")   # X.509 DER
+
+    def to_graph(self) -> dict[str, Any]:
+        """Graph's keyCredential; ``key`` stays null, as Graph writes it outside ``$select``."""
+        return {
+            "customKeyIdentifier": _standard_b64(self.thumbprint_sha1),
+            "displayName": self.display_name,
+            "endDateTime": self.end,
+            "key": None,
+            "keyId": self.key_id,
+            "startDateTime": self.start,
+            "type": self.type,
+            "usage": self.usage,
+        }
+
+
+def _standard_b64(b64url: str) -> str:
+    padded = b64url + "=" * (-len(b64url) % 4)
+    return padded.replace("-", "+").replace("_", "/")
+
+
+@dataclass(frozen=True)
+class FederatedCredential:
+    """A federated identity credential: tokens of ``issuer`` about ``subject`` sign its owner in."""
+
+    tenant_id: str
+    id: str
+    owner_id: str             # the application's object id, or the user-assigned identity's principal id
+    owner_type: str           # "application" | "managedIdentity"
+    name: str
+    issuer: str
+    subject: str
+    audiences: tuple[str, ...]
+    description: str | None
+    created: str
+
+    def to_graph(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "audiences": list(self.audiences),
+            "description": self.description,
+            "issuer": self.issuer,
+            "name": self.name,
+            "subject": self.subject,
+        }
+
+
+@dataclass(frozen=True)
 class Application:
     tenant_id: str
     id: str
@@ -73,6 +132,7 @@ class Application:
     requested_access_token_version: int | None
     created: str
     password_credentials: tuple[PasswordCredential, ...] = ()
+    key_credentials: tuple[KeyCredential, ...] = ()
 
 
 @dataclass(frozen=True)

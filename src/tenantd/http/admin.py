@@ -15,11 +15,12 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from .. import bootstrap
 from ..domain import rules
-from ..domain.errors import BadRequest, Forbidden
+from ..domain.errors import BadRequest, Forbidden, NotFound
 from ..domain.model import ServicePrincipal
 from ..runtime import Runtime
+from ..tokens.rotation import KeyState, stamp
 from ..tokens.service import issue_as
-from . import admin_tenantfile
+from . import admin_credentials, admin_tenantfile
 from .auth import admin_caller
 from .bodies import BodyTooLarge, read_limited
 
@@ -188,6 +189,54 @@ async def mint_token(request: Request) -> Response:
                          "resource": issued.resource}, headers={"Cache-Control": "no-store"})
 
 
+def _when(epoch: float | None) -> str | None:
+    return None if epoch is None else stamp(epoch)
+
+
+def key_json(key: KeyState, now: float) -> dict[str, Any]:
+    return {"kid": key.kid, "status": key.status, "created": _when(key.created),
+            "activates": _when(key.activates), "retires": _when(key.retires), "published": key.published(now)}
+
+
+async def signing_keys(request: Request) -> Response:
+    """The caller's tenant's signing keys, newest first, whether published or not."""
+    caller = await admin_caller(request, ADMIN)
+    keyring = _rt(request).tokens.keyring
+    found = await run_in_threadpool(keyring.keys, caller.tenant_id)
+    now = keyring.clock()
+    return JSONResponse({"value": [key_json(k, now) for k in found]})
+
+
+async def rotate_key(request: Request) -> Response:
+    """Publish a next signing key; ``{"now": true}`` makes it sign at once, skipping the publish lead."""
+    caller = await admin_caller(request, ADMIN)
+    body = await json_body(request)
+    immediately = body.get("now", False)
+    if not isinstance(immediately, bool):
+        raise BadRequest("'now' must be true or false.")
+    keyring = _rt(request).tokens.keyring
+    done = await run_in_threadpool(lambda: keyring.rotate(caller.tenant_id, immediately=immediately))
+    audit.info("signing key rotation by app %s in tenant %s: %s key %s, signs from %s", caller.app_id,
+               caller.tenant_id, "new" if done.new else "pending", done.key.kid, _when(done.key.activates))
+    return JSONResponse({**key_json(done.key, keyring.clock()), "new": done.new},
+                        status_code=201 if done.new else 200)
+
+
+async def revoke_key(request: Request) -> Response:
+    """Revoke a signing key at once; if it was signing, another key signs from now on."""
+    caller = await admin_caller(request, ADMIN)
+    kid = request.path_params["kid"]
+    keyring = _rt(request).tokens.keyring
+    done = await run_in_threadpool(keyring.revoke, caller.tenant_id, kid) if len(kid) <= 64 else None
+    if done is None:
+        raise NotFound(f"This tenant has no signing key '{kid[:64]}'.")
+    audit.warning("signing key %s revoked by app %s in tenant %s%s", kid, caller.app_id, caller.tenant_id,
+                  f"; key {done.replacement.kid} signs from now on" if done.replacement else "")
+    now = keyring.clock()
+    return JSONResponse({"revoked": key_json(done.revoked, now),
+                         "replacement": key_json(done.replacement, now) if done.replacement else None})
+
+
 routes: list[BaseRoute] = [
     Route("/tenants", tenants, methods=["GET", "POST"]),
     Route("/identities", identities, methods=["GET", "POST"]),
@@ -195,5 +244,9 @@ routes: list[BaseRoute] = [
     Route("/identities/{id}/hosts", attachment, methods=["POST", "DELETE"]),
     Route("/hosts/sessions", host_sessions, methods=["POST", "DELETE"]),
     Route("/token", mint_token, methods=["POST"]),
+    Route("/keys", signing_keys, methods=["GET"]),
+    Route("/keys/rotate", rotate_key, methods=["POST"]),
+    Route("/keys/{kid}/revoke", revoke_key, methods=["POST"]),
+    *admin_credentials.routes,
     Mount("/", routes=admin_tenantfile.routes),
 ]

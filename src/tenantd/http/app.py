@@ -9,7 +9,7 @@ from starlette.routing import Mount
 
 from ..domain.errors import GraphError, OAuthError
 from ..runtime import Runtime
-from . import admin, sts
+from . import aadgraph, admin, sts
 from .errors import graph_error, oauth_error
 from .graph import routes as graph_routes
 
@@ -26,6 +26,7 @@ def create_app(runtime: Runtime) -> Starlette:
         routes=[
             Mount("/v1.0", routes=graph_routes.routes),
             Mount("/_tenantd", routes=admin.routes),
+            *aadgraph.routes,   # after the mounts, whose paths its /{tenant}/... would otherwise match
             *sts.routes,
         ],
         exception_handlers={GraphError: graph_error, OAuthError: oauth_error, 404: _not_found},

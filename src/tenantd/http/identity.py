@@ -90,7 +90,8 @@ def _imds_error(status: int, error: str, description: str) -> JSONResponse:
 async def _issue(request: Request, host: Host, resource: str, selector: Selector | None) -> IdentityToken:
     limiter: HostLimiter = request.app.state.limiter
     async with limiter.slot(f"{host.tenant_id}|{host.resource_id}"):
-        return await run_in_threadpool(_tokens(request).token, host, resource, selector)
+        return await run_in_threadpool(_tokens(request).token, host, resource, selector,
+                                       request.client.host if request.client else None)
 
 
 def _selector(query: dict[str, str], names: dict[str, SelectorKind]) -> Selector | str | None:

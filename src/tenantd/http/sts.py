@@ -82,7 +82,8 @@ def token_endpoint(version: int) -> Callable[[Request], Awaitable[Response]]:
         except BodyTooLarge:
             raise errors.OAuthError(413, "invalid_request", 900144, "The request body is too large.") from None
         call = TokenRequest(tenant=request.path_params["tenant"], endpoint_version=version, form=parse_form(body),
-                            basic_auth=parse_basic(request.headers.get("authorization")))
+                            basic_auth=parse_basic(request.headers.get("authorization")),
+                            client_ip=request.client.host if request.client else None)
         result = await run_in_threadpool(_service(request).token, call)
         return JSONResponse(result, headers=NO_STORE)
     return token

@@ -13,8 +13,10 @@ from ..domain.model import (
     Application,
     AppRole,
     AppRoleAssignment,
+    FederatedCredential,
     Group,
     Host,
+    KeyCredential,
     PasswordCredential,
     ServicePrincipal,
     Tenant,
@@ -69,6 +71,18 @@ def _group(row: Row[Any]) -> Group:
 def _credential(row: Row[Any]) -> PasswordCredential:
     return PasswordCredential(key_id=row.key_id, display_name=row.display_name, hint=row.hint, start=row.start,
                               end=row.end, secret_hash=bytes(row.secret_hash))
+
+
+def _key_credential(row: Row[Any]) -> KeyCredential:
+    return KeyCredential(key_id=row.key_id, display_name=row.display_name, type=row.type, usage=row.usage,
+                         thumbprint_sha1=row.thumbprint_sha1, thumbprint_sha256=row.thumbprint_sha256,
+                         start=row.start, end=row.end, certificate=bytes(row.certificate))
+
+
+def _federated(row: Row[Any]) -> FederatedCredential:
+    return FederatedCredential(tenant_id=row.tenant_id, id=row.id, owner_id=row.owner_id, owner_type=row.owner_type,
+                               name=row.name, issuer=row.issuer, subject=row.subject,
+                               audiences=tuple(row.audiences), description=row.description, created=row.created)
 
 
 class Tx:
@@ -133,12 +147,18 @@ class Tx:
             .order_by(t.password_credentials.c.start, t.password_credentials.c.key_id)
         ):
             creds[c.application_id].append(_credential(c))
+        keys: dict[str, list[KeyCredential]] = {i: [] for i in ids}
+        for k in self.conn.execute(
+            sa.select(t.key_credentials).where(t.key_credentials.c.application_id.in_(ids))
+            .order_by(t.key_credentials.c.start, t.key_credentials.c.key_id)
+        ):
+            keys[k.application_id].append(_key_credential(k))
         return [
             Application(
                 tenant_id=r.tenant_id, id=r.id, app_id=r.app_id, display_name=r.display_name,
                 identifier_uris=tuple(uris[r.id]), app_roles=_roles_from_json(r.app_roles),
                 requested_access_token_version=r.requested_access_token_version, created=r.created,
-                password_credentials=tuple(creds[r.id]),
+                password_credentials=tuple(creds[r.id]), key_credentials=tuple(keys[r.id]),
             )
             for r in rows
         ]
@@ -396,9 +416,29 @@ class Tx:
                                       .order_by(t.signing_keys.c.created.desc())))
 
     def insert_signing_key(self, kid: str, tenant_id: str, private_key: bytes, certificate: bytes,
-                           status: str, created: str) -> None:
+                           status: str, created: str, activates: str | None = None) -> None:
         self._exec(t.signing_keys.insert().values(kid=kid, tenant_id=tenant_id, private_key=private_key,
-                                                  certificate=certificate, status=status, created=created))
+                                                  certificate=certificate, status=status, created=created,
+                                                  activates=activates))
+
+    def lock_signing_keys(self, tenant_id: str) -> bool:
+        """Serialise key changes of one tenant until this transaction ends (the tenant row, locked without
+        blocking inserts that reference it; SQLite's write transactions are serial already). False when
+        the tenant does not exist."""
+        row = self.conn.execute(sa.select(t.tenants.c.id).where(t.tenants.c.id == tenant_id)
+                                .with_for_update(key_share=True)).first()
+        return row is not None
+
+    def set_signing_key_status(self, kid: str, expected: str, status: str, *, activates: str | None = None,
+                               retires: str | None = None) -> int:
+        """Move a key from ``expected`` to ``status``; 0 when it was not in ``expected`` (someone else moved it)."""
+        values: dict[str, Any] = {"status": status}
+        if activates is not None:
+            values["activates"] = activates
+        if retires is not None:
+            values["retires"] = retires
+        k = t.signing_keys
+        return int(self._exec(k.update().where(k.c.kid == kid, k.c.status == expected).values(**values)).rowcount)
 
     # -- hosts -----------------------------------------------------------------------------------------
     def attached_identities(self, tenant_id: str, host_resource_id: str) -> list[ServicePrincipal]:
@@ -447,6 +487,77 @@ class Tx:
 
     def delete_expired_host_credentials(self, now: str) -> int:
         return int(self.conn.execute(t.host_credentials.delete().where(t.host_credentials.c.expires <= now)).rowcount)
+
+    # -- key credentials (certificates) ------------------------------------------------------------------
+    def insert_key_credential(self, application_id: str, cred: KeyCredential) -> None:
+        self._exec(t.key_credentials.insert().values(
+            key_id=cred.key_id, application_id=application_id, display_name=cred.display_name, type=cred.type,
+            usage=cred.usage, thumbprint_sha1=cred.thumbprint_sha1, thumbprint_sha256=cred.thumbprint_sha256,
+            certificate=cred.certificate, start=cred.start, end=cred.end,
+        ))
+
+    def delete_key_credential(self, application_id: str, key_id: str) -> int:
+        return int(self.conn.execute(t.key_credentials.delete().where(
+            t.key_credentials.c.application_id == application_id, t.key_credentials.c.key_id == key_id,
+        )).rowcount)
+
+    # -- federated identity credentials ------------------------------------------------------------------
+    def federated_credentials(self, owner_id: str) -> list[FederatedCredential]:
+        f = t.federated_credentials
+        rows = self.conn.execute(sa.select(f).where(f.c.owner_id == owner_id).order_by(f.c.created, f.c.id))
+        return [_federated(r) for r in rows]
+
+    def insert_federated_credential(self, cred: FederatedCredential) -> None:
+        self._exec(t.federated_credentials.insert().values(
+            id=cred.id, tenant_id=cred.tenant_id, owner_id=cred.owner_id, owner_type=cred.owner_type,
+            name=cred.name, issuer=cred.issuer, subject=cred.subject, audiences=list(cred.audiences),
+            description=cred.description, created=cred.created,
+        ))
+
+    def update_federated_credential(self, cred: FederatedCredential) -> None:
+        f = t.federated_credentials
+        self._exec(f.update().where(f.c.id == cred.id).values(
+            issuer=cred.issuer, subject=cred.subject, audiences=list(cred.audiences), description=cred.description,
+        ))
+
+    def delete_federated_credential(self, owner_id: str, credential_id: str) -> int:
+        f = t.federated_credentials
+        return int(self.conn.execute(f.delete().where(f.c.owner_id == owner_id, f.c.id == credential_id)).rowcount)
+
+    def delete_federated_credentials(self, owner_id: str) -> int:
+        """Every federated credential of one owner (the table has no foreign key to its owners)."""
+        f = t.federated_credentials
+        return int(self.conn.execute(f.delete().where(f.c.owner_id == owner_id)).rowcount)
+
+    # -- sign-in log -----------------------------------------------------------------------------------
+    _SIGN_IN_COMPARE: dict[str, Any] = {
+        "eq": lambda c, v: c == v, "ne": lambda c, v: sa.or_(c != v, c.is_(None)),
+        "gt": lambda c, v: c > v, "ge": lambda c, v: c >= v, "lt": lambda c, v: c < v, "le": lambda c, v: c <= v,
+    }
+
+    def insert_sign_ins(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(t.sign_ins.insert(), list(rows))
+
+    def sign_ins(self, tenant_id: str, conditions: Sequence[tuple[str, str, Any]] = (), *,
+                 before: tuple[str, str] | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """A tenant's sign-ins, newest first, each with its resource's current display name. A condition is
+        (column, eq|ne|gt|ge|lt|le, value); ``before`` is the (created, id) a previous page ended at."""
+        s, resource = t.sign_ins, t.service_principals
+        stmt = (
+            sa.select(s, resource.c.display_name.label("resource_display_name"))
+            .outerjoin(resource, sa.and_(resource.c.tenant_id == s.c.tenant_id, resource.c.app_id == s.c.resource_id))
+            .where(s.c.tenant_id == tenant_id)
+        )
+        for column, op, value in conditions:
+            stmt = stmt.where(self._SIGN_IN_COMPARE[op](s.c[column], value))
+        if before is not None:
+            stmt = stmt.where(sa.or_(s.c.created < before[0], sa.and_(s.c.created == before[0], s.c.id < before[1])))
+        rows = self.conn.execute(stmt.order_by(s.c.created.desc(), s.c.id.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]
+
+    def delete_sign_ins_before(self, created: str) -> int:
+        return int(self.conn.execute(t.sign_ins.delete().where(t.sign_ins.c.created < created)).rowcount)
 
 
 class Store:

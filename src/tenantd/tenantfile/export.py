@@ -51,7 +51,8 @@ def export_snapshot(snap: Snapshot) -> dict[str, Any]:
         "tenant": {"id": snap.tenant.id, "name": snap.tenant.name},
         "applications": [_application(app, snap.sp_of(app)) for app in _sorted(snap.applications, "display_name")
                          if not snap.is_admin_app(app)],
-        "managedIdentities": [_identity(sp) for sp in _sorted(snap.identities, "display_name")],
+        "managedIdentities": [_identity(sp, snap.attachments.get(sp.id, []))
+                              for sp in _sorted(snap.identities, "display_name")],
         "users": [{"userPrincipalName": u.user_principal_name, "displayName": u.display_name, "id": u.id,
                    "accountEnabled": u.account_enabled} for u in _sorted(snap.users, "user_principal_name")],
         "groups": [
@@ -92,10 +93,14 @@ def _application(app: Application, sp: ServicePrincipal | None) -> dict[str, Any
     }
 
 
-def _identity(sp: ServicePrincipal) -> dict[str, Any]:
+def _identity(sp: ServicePrincipal, hosts: list[str]) -> dict[str, Any]:
     where = "host" if sp.managed_identity_kind == "SystemAssigned" else "resourceId"
-    return {"name": sp.managed_identity_name or sp.display_name, "type": sp.managed_identity_kind,
-            where: sp.managed_identity_resource_id, "clientId": sp.app_id, "servicePrincipal": {"id": sp.id}}
+    entry: dict[str, Any] = {"name": sp.managed_identity_name or sp.display_name, "type": sp.managed_identity_kind,
+                             where: sp.managed_identity_resource_id}
+    if hosts:
+        entry["attachedTo"] = hosts
+    entry.update({"clientId": sp.app_id, "servicePrincipal": {"id": sp.id}})
+    return entry
 
 
 def _role(resource: Named | None, role_id: str) -> str:

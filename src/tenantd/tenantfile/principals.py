@@ -42,6 +42,23 @@ def plan_identity(plan: Plan, path: Path, entry: dict[str, Any]) -> None:
     plan.named.append(Named("managed identity", name, sp_id, frozenset({sp_id, client_id}), "ServicePrincipal",
                             resource_view(plan.tenant_id, sp_id, client_id, name, ())))
     _host_free(plan, path, resource_id, existing)
+    if "attachedTo" in entry:
+        _plan_attachments(plan, name, sp_id, entry["attachedTo"], existing)
+
+
+def _plan_attachments(plan: Plan, name: str, sp_id: str, hosts: list[str],
+                      existing: ServicePrincipal | None) -> None:
+    """Attach a user-assigned identity to the hosts the file lists; with prune, detach the others."""
+    current = plan.snap.attachments.get(existing.id, []) if existing else []
+    for host in hosts:
+        if host not in current:
+            plan.add("identity", f"attach managed identity '{name}' to {host}",
+                     call(Directory.attach, plan.tenant_id, sp_id, host))
+    if plan.prune:
+        for host in current:
+            if host not in hosts:
+                plan.add("unassign", f"detach managed identity '{name}' from {host}",
+                         call(Directory.detach, plan.tenant_id, sp_id, host))
 
 
 def _match_identity(plan: Plan, path: Path, entry: dict[str, Any], sp_pin: str,

@@ -9,7 +9,8 @@ from ..domain.errors import NotFound
 from ..domain.model import Application, AppRoleAssignment, Group, ServicePrincipal, Tenant, User
 from ..store import Tx
 
-BUILTIN_APP_IDS = frozenset({builtins.GRAPH_APP_ID, builtins.TENANTD_APP_ID})
+BUILTIN_APP_IDS = frozenset({builtins.GRAPH_APP_ID, builtins.AAD_GRAPH_APP_ID, builtins.TENANTD_APP_ID,
+                             builtins.TOKEN_EXCHANGE_APP_ID})
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Snapshot:
     members: dict[str, list[tuple[str, str]]]   # group id -> (member id, member type)
     assignments: list[AppRoleAssignment]
     admin_app_id: str | None
+    attachments: dict[str, list[str]]           # user-assigned identity's SP id -> host resource ids
 
     def is_admin_app(self, app: Application) -> bool:
         return app.app_id == self.admin_app_id
@@ -76,13 +78,16 @@ def read_snapshot(tx: Tx, tenant_id: str) -> Snapshot:
     if tenant is None:
         raise NotFound(f"Tenant '{tenant_id}' not found.")
     groups = tx.groups(tenant.id)
+    service_principals = tx.service_principals(tenant.id)
     return Snapshot(
         tenant=tenant,
         applications=tx.applications(tenant.id),
-        service_principals=tx.service_principals(tenant.id),
+        service_principals=service_principals,
         users=tx.users(tenant.id),
         groups=groups,
         members={g.id: tx.group_members(g.id) for g in groups},
         assignments=tx.assignments(tenant.id),
         admin_app_id=tx.setting(f"admin_app:{tenant.id}"),  # written by bootstrap.admin_app_id
+        attachments={sp.id: tx.hosts_of(sp.id) for sp in service_principals
+                     if sp.managed_identity_kind == "UserAssigned"},
     )

@@ -67,3 +67,52 @@ def assignment_required(client_id: str, resource_app_id: str) -> OAuthError:
     return OAuthError(400, "invalid_grant", 501051,
                       f"Application '{client_id}' is not assigned to a role for the application "
                       f"'{resource_app_id}'.")
+
+
+# -- client assertions (certificates and federated credentials) -----------------------------------------------
+_CERT_DOCS = "Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."
+
+
+def invalid_assertion(reason: str) -> OAuthError:
+    return OAuthError(400, "invalid_request", 50027, f"JWT token is invalid or malformed: {reason}.")
+
+
+def assertion_time(description: str) -> OAuthError:
+    return OAuthError(400, "invalid_client", 700024,
+                      f"Client assertion is not within its valid time range. {description}. {_CERT_DOCS}")
+
+
+def assertion_audience(audience: str) -> OAuthError:
+    return OAuthError(400, "invalid_client", 700023,
+                      f"Client assertion audience claim does not match Realm issuer. Audience: '{audience[:256]}'. "
+                      f"{_CERT_DOCS}")
+
+
+def assertion_subject(client_id: str) -> OAuthError:
+    return OAuthError(400, "invalid_client", 700021,
+                      f"Client assertion application identifier doesn't match 'client_id' parameter: the assertion's "
+                      f"iss and sub must both be '{client_id}'. {_CERT_DOCS}")
+
+
+def unknown_certificate(client_id: str, thumbprint: str) -> OAuthError:
+    return OAuthError(401, "invalid_client", 700027,
+                      "The certificate with identifier used to sign the client assertion is not registered on "
+                      f"application. [Reason - The key was not found., Thumbprint of key used by client: "
+                      f"'{thumbprint[:128]}', Please see configured keys for app Id '{client_id}'.]")
+
+
+def invalid_signature(reason: str) -> OAuthError:
+    return OAuthError(401, "invalid_client", 700027, f"Client assertion contains an invalid signature. [Reason - "
+                                                     f"{reason}]")
+
+
+def no_federated_match(issuer: str, subject: str, audience: str) -> OAuthError:
+    return OAuthError(400, "invalid_request", 70021,
+                      f"No matching federated identity record found for presented assertion. Assertion Issuer: "
+                      f"'{issuer[:600]}'. Assertion Subject: '{subject[:600]}'. Assertion Audience: "
+                      f"'{audience[:600]}'. Check your federated identity credential Subject, Audience and Issuer "
+                      "against the presented assertion.")
+
+
+def federation_failed(reason: str) -> OAuthError:
+    return OAuthError(400, "invalid_request", 50166, f"Request to External OIDC endpoint failed: {reason}.")

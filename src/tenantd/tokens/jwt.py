@@ -1,4 +1,5 @@
-"""The server's only JOSE importer: signs access tokens and verifies the ones Graph receives."""
+"""The server's only JOSE importer: signs access tokens, verifies the ones Graph receives, and checks the
+signatures of client assertions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import jwt as pyjwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .keys import SigningKey
 
@@ -49,3 +51,55 @@ def unverified_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and claims of a token without any check, for ``tenantd decode``."""
     return pyjwt.get_unverified_header(token), pyjwt.decode(token, options={"verify_signature": False})
 
+
+
+# -- client assertions (certificate-signed or federated) ------------------------------------------------------
+ASSERTION_ALGORITHMS = ("RS256", "PS256")
+MAX_ASSERTION = 16 * 1024
+
+
+def assertion_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and claims of a client assertion, unverified: a compact JWS whose parts are JSON objects
+    (padded base64url accepted, as azure-identity sends it)."""
+    if not isinstance(token, str) or len(token) > MAX_ASSERTION or token.count(".") != 2:
+        raise InvalidToken("the assertion is not a compact JWS")
+    try:
+        header = pyjwt.get_unverified_header(token)
+        claims = pyjwt.decode(token, options={"verify_signature": False})
+    except (pyjwt.PyJWTError, ValueError, RecursionError) as exc:
+        raise InvalidToken("the assertion is malformed") from exc
+    if not isinstance(claims, dict):
+        raise InvalidToken("the assertion's claims are not an object")
+    return header, claims
+
+
+def verify_assertion(token: str, key: Any, algorithm: str) -> None:
+    """Check an assertion's signature, and only that, with an RSA public key; the caller checks its claims
+    (Entra's rules for them differ from an access token's). The algorithm is one the key allows."""
+    if algorithm not in ASSERTION_ALGORITHMS or not isinstance(key, rsa.RSAPublicKey):
+        raise InvalidToken("unsupported signing algorithm")
+    try:
+        pyjwt.decode(token, key, algorithms=[algorithm], options={
+            "verify_signature": True, "verify_exp": False, "verify_nbf": False, "verify_iat": False,
+            "verify_aud": False, "verify_iss": False, "verify_sub": False, "verify_jti": False})
+    except pyjwt.PyJWTError as exc:
+        raise InvalidToken("the signature does not verify") from exc
+
+
+def jwks_keys(document: Any, limit: int = 64) -> list[tuple[str | None, Any]]:
+    """The RSA signing keys of a JWKS document as (kid, public key); other keys are skipped."""
+    entries = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise InvalidToken("the JWKS document has no keys")
+    found: list[tuple[str | None, Any]] = []
+    for entry in entries[:limit]:
+        if not isinstance(entry, dict) or entry.get("kty") != "RSA" or entry.get("use", "sig") != "sig":
+            continue
+        try:
+            key = pyjwt.PyJWK({k: v for k, v in entry.items() if k in ("kty", "n", "e", "kid")}).key
+        except (pyjwt.PyJWTError, ValueError, TypeError):
+            continue
+        if isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048:
+            kid = entry.get("kid")
+            found.append((kid if isinstance(kid, str) else None, key))
+    return found

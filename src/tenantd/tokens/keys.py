@@ -1,8 +1,10 @@
-"""Per-tenant RSA-2048 signing keys: created on first need, encrypted at rest, loaded once per process.
+"""Per-tenant RSA-2048 signing keys: created on first need, encrypted at rest, decrypted once per process.
 
 Each key comes with a self-signed certificate, published as ``x5c``; its ``kid`` is the certificate's
-SHA-1 thumbprint in base64url, as Entra's are (so ``x5t`` equals ``kid``). Replicas racing to create a
-tenant's first key are serialised by the store's one-active-key index: the loser reads the winner's key.
+SHA-1 thumbprint in base64url, as Entra's are (so ``x5t`` equals ``kid``). How keys rotate is in
+``rotation``; the Keyring keeps each tenant's view of its keys in memory and reads the rows again only when
+the view is ``refresh`` seconds old or a change is due (a next key's time, a retired key's end, the
+rotation period), so it notices what other processes and replicas did without a read per token.
 """
 
 from __future__ import annotations
@@ -10,19 +12,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from ..directory import iso
-from ..store import Store
+from ..store import Store, Tx
 from ..store.sql import DuplicateKey
+from . import rotation
+from .rotation import KeyState, NewKey, Revocation, Rotation, RotationPolicy
 from .secrets import Vault
+
+_T = TypeVar("_T")
 
 
 def b64url(data: bytes) -> str:
@@ -63,52 +70,129 @@ def _new_key(tenant_id: str) -> tuple[rsa.RSAPrivateKey, bytes]:
     return key, cert.public_bytes(serialization.Encoding.DER)
 
 
-class Keyring:
-    """Signing keys by tenant, decrypted once and kept in memory."""
+@dataclass(frozen=True)
+class _View:
+    """One tenant's keys as this process last read them, good until ``due``."""
 
-    def __init__(self, store: Store, vault: Vault) -> None:
+    active: SigningKey
+    published: tuple[SigningKey, ...]
+    kids: frozenset[str]
+    due: float
+
+
+class Keyring:
+    """Signing keys by tenant: the active one signs, the published ones verify; rotation and revocation."""
+
+    def __init__(self, store: Store, vault: Vault, policy: RotationPolicy | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._vault = vault
+        self.policy = policy or RotationPolicy()
+        self.clock = clock
         self._lock = threading.Lock()
-        self._loaded: dict[str, SigningKey] = {}   # kid -> key
-        self._active: dict[str, str] = {}          # tenant id -> kid
+        self._views: dict[str, _View] = {}                # tenant id -> view
+        self._private: dict[str, rsa.RSAPrivateKey] = {}  # kid -> decrypted key
 
     def active(self, tenant_id: str) -> SigningKey:
-        kid = self._active.get(tenant_id)
-        if kid is None:
-            with self._lock:
-                kid = self._active.get(tenant_id) or self._load_or_create(tenant_id)
-        return self._loaded[kid]
+        return self._view(tenant_id).active
 
     def published(self, tenant_id: str) -> list[SigningKey]:
-        """Keys a validator should trust: the active key and the retired ones still published."""
-        self.active(tenant_id)
-        return [k for k in self._loaded.values() if k.tenant_id == tenant_id]
+        """Keys a validator should trust: the active key, the next one and the retired ones still published."""
+        return list(self._view(tenant_id).published)
 
-    def _load_or_create(self, tenant_id: str) -> str:
-        if not self._read(tenant_id):
-            key, cert = _new_key(tenant_id)
-            der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-            kid = b64url(hashlib.sha1(cert).digest())  # noqa: S324 - x5t is defined as SHA-1
+    def is_published(self, tenant_id: str, kid: str) -> bool:
+        return kid in self._view(tenant_id).kids
+
+    def keys(self, tenant_id: str) -> list[KeyState]:
+        """Every key the tenant has had, newest first, as stored now."""
+        with self._store.read() as tx:
+            return [rotation.state(row) for row in tx.signing_keys(tenant_id)]
+
+    def rotate(self, tenant_id: str, *, immediately: bool = False) -> Rotation:
+        """Publish a next key now that signs after the publish lead (``immediately``: at once)."""
+        result = self._change(tenant_id, lambda tx, fresh: rotation.rotate(
+            tx, tenant_id, self.clock(), self.policy, fresh, immediately))
+        self._forget(tenant_id)
+        return result
+
+    def revoke(self, tenant_id: str, kid: str) -> Revocation | None:
+        """Revoke a key at once (None when the tenant has no such key)."""
+        result = self._change(tenant_id, lambda tx, fresh: rotation.revoke(
+            tx, tenant_id, kid, self.clock(), self.policy, fresh))
+        self._forget(tenant_id)
+        return result
+
+    # -- the cached view ----------------------------------------------------------------------------------
+    def _view(self, tenant_id: str) -> _View:
+        view = self._views.get(tenant_id)
+        if view is not None and self.clock() < view.due:
+            return view
+        with self._lock:
+            view = self._views.get(tenant_id)
+            if view is None or self.clock() >= view.due:
+                view = self._refresh(tenant_id)
+        return view
+
+    def _forget(self, tenant_id: str) -> None:
+        with self._lock:
+            self._views.pop(tenant_id, None)
+
+    def _refresh(self, tenant_id: str) -> _View:
+        """Read the tenant's rows, make the change that is due (if any), and build the view."""
+        now = self.clock()
+        rows = self._rows(tenant_id)
+        if rotation.due_change([rotation.state(r) for r in rows], now, self.policy):
+            self._change(tenant_id, lambda tx, fresh: rotation.maintain(tx, tenant_id, now, self.policy, fresh))
+            rows = self._rows(tenant_id)
+        states = [rotation.state(r) for r in rows]
+        active: SigningKey | None = None
+        published: list[SigningKey] = []
+        for row, key in zip(rows, states, strict=True):
+            if not key.published(now):  # revoked, or retired for good: its private key is not needed again
+                self._private.pop(key.kid, None)
+                continue
+            signing = SigningKey(key.kid, tenant_id, self._decrypted(row), bytes(row.certificate), key.status)
+            published.append(signing)
+            if key.status == "active":
+                active = signing
+        if active is None:
+            raise RuntimeError(f"tenant {tenant_id} has no active signing key")
+        published.sort(key=lambda k: ("active", "next", "retired").index(k.status))
+        view = _View(active, tuple(published), frozenset(k.kid for k in published),
+                     rotation.next_check(states, now, self.policy))
+        self._views[tenant_id] = view
+        return view
+
+    def _rows(self, tenant_id: str) -> Sequence[Any]:
+        with self._store.read() as tx:
+            return tx.signing_keys(tenant_id)
+
+    def _decrypted(self, row: Any) -> rsa.RSAPrivateKey:
+        private = self._private.get(row.kid)
+        if private is None:
+            loaded = serialization.load_der_private_key(self._vault.decrypt(bytes(row.private_key)), password=None)
+            assert isinstance(loaded, rsa.RSAPrivateKey)
+            private = self._private[row.kid] = loaded
+        return private
+
+    # -- changes --------------------------------------------------------------------------------------------
+    def _change(self, tenant_id: str, change: Callable[[Tx, NewKey | None], _T]) -> _T:
+        """Run a lifecycle change in a write transaction; make key material when it asks for some, and
+        decide again when another process changed the rows first."""
+        fresh: NewKey | None = None
+        for _ in range(5):
             try:
                 with self._store.write() as tx:
-                    tx.insert_signing_key(kid, tenant_id, self._vault.encrypt(der), cert, "active",
-                                          iso(datetime.now(UTC)))
-            except DuplicateKey:
-                pass  # another process created the tenant's active key first
-            self._read(tenant_id)
-        return self._active[tenant_id]
+                    return change(tx, fresh)
+            except rotation.NeedKey:
+                fresh = self._material(tenant_id)
+            except (rotation.Conflict, DuplicateKey):
+                continue
+        raise RuntimeError(f"signing keys of tenant {tenant_id} kept changing; gave up")
 
-    def _read(self, tenant_id: str) -> bool:
-        with self._store.read() as tx:
-            rows = tx.signing_keys(tenant_id)
-        for row in rows:
-            if row.kid not in self._loaded:
-                der = self._vault.decrypt(bytes(row.private_key))
-                private = serialization.load_der_private_key(der, password=None)
-                assert isinstance(private, rsa.RSAPrivateKey)
-                self._loaded[row.kid] = SigningKey(row.kid, tenant_id, private, bytes(row.certificate), row.status)
-            if row.status == "active":
-                self._active[tenant_id] = row.kid
-        return tenant_id in self._active
+    def _material(self, tenant_id: str) -> NewKey:
+        key, cert = _new_key(tenant_id)
+        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        kid = b64url(hashlib.sha1(cert).digest())  # noqa: S324 - x5t is defined as SHA-1
+        return NewKey(kid, self._vault.encrypt(der), cert)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Literal
 
 from ..directory import iso
 from ..domain.model import Host, ServicePrincipal
+from . import jwt, signins
 from .request import IssuedToken
 from .resources import Resource, resolve
 from .service import TokenService
@@ -48,13 +50,18 @@ class IdentityToken:
     client_id: str
     roles: tuple[str, ...]
 
+    @cached_property
+    def kid(self) -> str:
+        """The signing key, so a cached token signed by a key revoked since is not handed out."""
+        return str(jwt.unverified_parts(self.issued.access_token)[0].get("kid", ""))
+
 
 class ManagedIdentityTokens:
     def __init__(self, service: TokenService, lifetime: int = MI_TOKEN_LIFETIME, stale_cache: bool = False) -> None:
         self.service = service
         self.lifetime = lifetime
         self.stale_cache = stale_cache
-        self._cache: dict[tuple[str, str], IdentityToken] = {}
+        self._cache: dict[tuple[str, str, str, str], IdentityToken] = {}
         self._lock = threading.Lock()
 
     def host_for(self, secret: str) -> Host | None:
@@ -72,7 +79,20 @@ class ManagedIdentityTokens:
         with store.read() as tx:
             return tx.host(tenant_id, resource_id)
 
-    def token(self, host: Host, resource_name: str, selector: Selector | None) -> IdentityToken:
+    def token(self, host: Host, resource_name: str, selector: Selector | None,
+              client_ip: str | None = None) -> IdentityToken:
+        """A token for one of ``host``'s identities. A fresh token or a refusal is a sign-in; a cache hit is
+        not, as in Azure. Refusals IMDS makes itself ("Identity not found") have no AADSTS code."""
+        try:
+            return self._token(host, resource_name, selector, client_ip)
+        except IdentityError as exc:
+            self.service.record(signins.refused(host.tenant_id, "managed_identity", self.service.clock(),
+                                                exc.description, client=_picked(host, selector),
+                                                resource=resource_name, client_ip=client_ip))
+            raise
+
+    def _token(self, host: Host, resource_name: str, selector: Selector | None,
+               client_ip: str | None) -> IdentityToken:
         identity = pick_identity(host, selector)
         if not identity.account_enabled:
             raise IdentityError(400, "invalid_request", "Identity not found")
@@ -83,12 +103,15 @@ class ManagedIdentityTokens:
                                     f"AADSTS500011: The resource principal named {resource_name} was not found in "
                                     f"the tenant named {host.tenant_id}.")
             roles = self.service.roles(tx, [identity.id], resource.service_principal) or ()
-        key = (identity.id, resource_name)
+        key = (host.tenant_id, host.resource_id, identity.id, resource_name)  # xms_az_rid names the host
         now = int(self.service.clock())
         cached = self._cache.get(key)
-        if cached and cached.issued.expires_on - REFRESH_MARGIN > now and (self.stale_cache or cached.roles == roles):
+        if (cached and cached.issued.expires_on - REFRESH_MARGIN > now and (self.stale_cache or cached.roles == roles)
+                and self.service.keyring.is_published(host.tenant_id, cached.kid)):
             return cached
         fresh = IdentityToken(self._issue(host, identity, resource, resource_name, roles), identity.app_id, roles)
+        self.service.record(signins.issued(host.tenant_id, "managed_identity", fresh.issued, self.service.clock(),
+                                           client_ip))
         with self._lock:
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.clear()
@@ -102,6 +125,14 @@ class ManagedIdentityTokens:
             extra.append(("xms_az_rid", host.resource_id))
         return self.service.issue(host.tenant_id, identity, resource, audience, "2", roles, tuple(extra),
                                   lifetime=self.lifetime)
+
+
+def _picked(host: Host, selector: Selector | None) -> ServicePrincipal | None:
+    """The identity a refused request named, when the host has it (for the sign-in log)."""
+    try:
+        return pick_identity(host, selector)
+    except IdentityError:
+        return None
 
 
 def pick_identity(host: Host, selector: Selector | None) -> ServicePrincipal:

@@ -17,15 +17,23 @@ class TokenRequest:
     endpoint_version: int
     form: dict[str, str]
     basic_auth: tuple[str, str] | None = None
+    client_ip: str | None = None
 
 
 @dataclass(frozen=True)
 class IssuedToken:
+    """A signed token and, for the sign-in log, whom it was issued to (filled in by ``TokenService.issue``)."""
+
     access_token: str
     expires_in: int
     expires_on: int
     not_before: int
     resource: str
+    app_id: str | None = None
+    principal_id: str | None = None
+    principal_name: str | None = None
+    resource_id: str | None = None      # the resource's appId
+    roles: tuple[str, ...] = ()
 
 
 

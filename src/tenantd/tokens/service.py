@@ -8,10 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..domain.claims import AppTokenRequest, Issuers, app_only_claims
+from ..domain.errors import OAuthError
 from ..domain.ids import is_guid
 from ..domain.model import ServicePrincipal, Tenant, User
 from ..store import Store, Tx
-from . import errors, jwt
+from . import errors, jwt, signins
+from .federation import Federation, VerificationKey, own_tenant_id
 from .keys import Keyring
 from .request import IssuedToken, TokenRequest
 from .resources import Resource, resolve
@@ -25,13 +27,28 @@ Grant = Callable[["TokenService", Tenant, TokenRequest], IssuedToken]
 
 class TokenService:
     def __init__(self, store: Store, keyring: Keyring, hasher: SecretHasher, public_url: str,
-                 grants: dict[str, Grant], clock: Callable[[], float] = time.time) -> None:
+                 grants: dict[str, Grant], clock: Callable[[], float] = time.time,
+                 sign_ins: signins.SignInLog | None = None, *, allow_loopback_issuers: bool = False) -> None:
         self.store = store
+        self.sign_ins = sign_ins
         self.grants = grants
         self.keyring = keyring
         self.hasher = hasher
         self.public_url = public_url.rstrip("/")
         self.clock = clock
+        # Issuers federated credentials trust: this server's tenants, else fetched (loopback if allowed).
+        self.federation = Federation(self.own_issuer_keys, allow_loopback=allow_loopback_issuers)
+
+    def own_issuer_keys(self, issuer: str) -> list[VerificationKey] | None:
+        """Keys of one of this server's tenant issuers, from the keyring; None for any other issuer. An issuer
+        under this server's URL that names no tenant of it has no keys (and is never fetched)."""
+        if not issuer.startswith(self.public_url + "/"):
+            return None
+        tenant_id = own_tenant_id(self.public_url, issuer)
+        with self.store.read() as tx:
+            if tenant_id is None or tx.tenant(tenant_id) is None:
+                return []
+        return [VerificationKey(k.kid, k.private_key.public_key()) for k in self.keyring.published(tenant_id)]
 
     # -- tenant documents --------------------------------------------------------------------------------
     def tenant(self, key: str) -> Tenant:
@@ -96,15 +113,16 @@ class TokenService:
 
     # -- tokens ---------------------------------------------------------------------------------------
     def token(self, request: TokenRequest) -> dict[str, Any]:
-        """Answer a token request: the response body in the endpoint version's shape."""
+        """Answer a token request: the response body in the endpoint version's shape. Issued or refused,
+        a request to a tenant that exists is a sign-in."""
         tenant = self.tenant(request.tenant)
-        grant_type = request.form.get("grant_type", "")
-        if not grant_type:
-            raise errors.invalid_request("The request body must contain the following parameter: 'grant_type'.")
-        grant = self.grants.get(grant_type)
-        if grant is None:
-            raise errors.unsupported_grant_type(grant_type[:64])
-        issued = grant(self, tenant, request)
+        try:
+            issued = self._grant(tenant, request)
+        except OAuthError as exc:
+            self.record(signins.refused_request(tenant.id, request, exc, self.clock()))
+            raise
+        self.record(signins.issued(tenant.id, signins.grant_kind(request.form["grant_type"]), issued, self.clock(),
+                                   request.client_ip))
         if request.endpoint_version == 2:
             return {"token_type": "Bearer", "expires_in": issued.expires_in, "ext_expires_in": issued.expires_in,
                     "access_token": issued.access_token}
@@ -112,6 +130,20 @@ class TokenService:
                 "ext_expires_in": str(issued.expires_in), "expires_on": str(issued.expires_on),
                 "not_before": str(issued.not_before), "resource": issued.resource,
                 "access_token": issued.access_token}
+
+    def _grant(self, tenant: Tenant, request: TokenRequest) -> IssuedToken:
+        grant_type = request.form.get("grant_type", "")
+        if not grant_type:
+            raise errors.invalid_request("The request body must contain the following parameter: 'grant_type'.")
+        grant = self.grants.get(grant_type)
+        if grant is None:
+            raise errors.unsupported_grant_type(grant_type[:64])
+        return grant(self, tenant, request)
+
+    def record(self, entry: signins.SignIn) -> None:
+        """Queue a sign-in for the log (nothing is kept when this service has no log)."""
+        if self.sign_ins is not None:
+            self.sign_ins.record(entry)
 
     @staticmethod
     def role_holders(tx: Tx, principal: ServicePrincipal | User) -> list[str]:
@@ -140,7 +172,9 @@ class TokenService:
         )
         claims = app_only_claims(request, self.issuers(tenant_id), now, life)
         token = jwt.sign(claims, self.keyring.active(tenant_id), with_x5t=resource.token_version == 1)
-        return IssuedToken(token, life, now + life, now, audience)
+        return IssuedToken(token, life, now + life, now, audience, app_id=client.app_id, principal_id=client.id,
+                           principal_name=client.display_name, resource_id=resource.service_principal.app_id,
+                           roles=roles)
 
 
 class BearerRejected(Exception):
@@ -172,8 +206,20 @@ def issue_as(service: TokenService, tenant_id: str, principal_id: str, resource_
     """A token for a service principal or managed identity, minted without its credential (admin only).
 
     The roles are exactly those assigned, as for the principal's own request; managed identities get
-    their platform claims (``appidacr`` 2, ``xms_mirid``).
+    their platform claims (``appidacr`` 2, ``xms_mirid``). Minted or refused, it is in the sign-in log as
+    an impersonation.
     """
+    try:
+        issued = _mint_as(service, tenant_id, principal_id, resource_name)
+    except OAuthError as exc:
+        service.record(signins.refused(tenant_id, "impersonation", service.clock(), exc.description,
+                                       code=exc.aadsts, resource=resource_name))
+        raise
+    service.record(signins.issued(tenant_id, "impersonation", issued, service.clock()))
+    return issued
+
+
+def _mint_as(service: TokenService, tenant_id: str, principal_id: str, resource_name: str) -> IssuedToken:
     with service.store.read() as tx:
         client = tx.service_principal(tenant_id, principal_id)
         if client is None:

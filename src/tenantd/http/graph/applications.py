@@ -18,7 +18,7 @@ from . import odata, payload, responses, serialize
 from .access import APPLICATION_READ, APPLICATION_WRITE, directory
 from .serialize import APPLICATION
 
-_WRITABLE = {"displayName", "identifierUris", "appRoles", "api", "signInAudience"}
+_WRITABLE = {"displayName", "identifierUris", "appRoles", "api", "signInAudience", "keyCredentials"}
 # api.* properties tenantd does not model: accepted only when they say "nothing".
 _API_EMPTY = {"acceptMappedClaims", "knownClientApplications", "oauth2PermissionScopes", "preAuthorizedApplications"}
 _PASSWORD_FIELDS = {"displayName", "endDateTime", "startDateTime"}
@@ -35,7 +35,8 @@ async def _find(request: Request, tenant_id: str) -> Application:
 def _changes(body: dict[str, Any]) -> dict[str, Any]:
     """The body's writable properties as the directory's change set (``api.*`` flattened)."""
     payload.only(body, _WRITABLE, APPLICATION.type_name)
-    changes: dict[str, Any] = {k: body[k] for k in ("displayName", "identifierUris", "appRoles") if k in body}
+    changes: dict[str, Any] = {k: body[k] for k in ("displayName", "identifierUris", "appRoles", "keyCredentials")
+                               if k in body}
     audience = body.get("signInAudience", serialize.SIGN_IN_AUDIENCE)
     if audience != serialize.SIGN_IN_AUDIENCE:
         raise BadRequest(f"Invalid value specified for property 'signInAudience': only "
@@ -74,6 +75,7 @@ async def create(request: Request) -> Response:
         identifier_uris=rules.identifier_uris(changes.get("identifierUris", [])),
         app_roles=rules.app_roles(changes.get("appRoles", [])),
         requested_access_token_version=changes.get("requestedAccessTokenVersion"),
+        key_credentials=changes.get("keyCredentials") or [],
     )
     app = await run_in_threadpool(create_application)
     return responses.created(request, "applications", serialize.application(app), APPLICATION,

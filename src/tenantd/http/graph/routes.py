@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ...domain.errors import GraphError
-from . import applications, assignments, groups, service_principals, users
+from . import applications, assignments, audit, credentials, groups, service_principals, users
 from .assignments import ASSIGNED_TO, GROUP_ASSIGNMENTS, SP_ASSIGNMENTS, USER_ASSIGNMENTS, Owner
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -37,6 +37,16 @@ def _assignment_routes(prefix: str, owner: Owner) -> list[BaseRoute]:
     ]
 
 
+def _federated_credential_routes(prefix: str) -> list[BaseRoute]:
+    collection = f"{prefix}/federatedIdentityCredentials"
+    one = {"GET": credentials.get, "PATCH": credentials.update, "DELETE": credentials.delete}
+    return [
+        endpoint(collection, GET=credentials.list_, POST=credentials.create),
+        endpoint(collection + "/{fid}", **one),
+        endpoint(collection + "(name='{name}')", **one),
+    ]
+
+
 def _service_principal_routes(prefix: str) -> list[BaseRoute]:
     return [
         endpoint(prefix, GET=service_principals.get, PATCH=service_principals.update,
@@ -53,6 +63,8 @@ routes: list[BaseRoute] = [
              DELETE=applications.delete),
     endpoint("/applications/{id}/addPassword", POST=applications.add_password),
     endpoint("/applications/{id}/removePassword", POST=applications.remove_password),
+    *_federated_credential_routes("/applications/{id}"),
+    *_federated_credential_routes("/applications(appId='{app_id}')"),
 
     endpoint("/servicePrincipals", GET=service_principals.list_, POST=service_principals.create),
     *_service_principal_routes("/servicePrincipals/{id}"),
@@ -68,4 +80,7 @@ routes: list[BaseRoute] = [
     endpoint("/groups/{id}/members/$ref", POST=groups.add_member),
     endpoint("/groups/{id}/members/{member_id}/$ref", DELETE=groups.remove_member),
     *_assignment_routes("/groups/{id}", GROUP_ASSIGNMENTS),
+
+    endpoint("/auditLogs/signIns", GET=audit.list_),
+    endpoint("/auditLogs/signIns/{id}", GET=audit.get),
 ]

@@ -53,7 +53,7 @@ def application(app: Application) -> dict[str, Any]:
         },
         "appRoles": [role.to_graph() for role in app.app_roles],
         "info": _info(),
-        "keyCredentials": [],
+        "keyCredentials": [k.to_graph() for k in app.key_credentials],
         "parentalControlSettings": {"countriesBlockedForMinors": [], "legalAgeGroupRule": "Allow"},
         "passwordCredentials": [password_credential(c) for c in app.password_credentials],
         "publicClient": {"redirectUris": []},

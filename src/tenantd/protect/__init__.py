@@ -1,0 +1,28 @@
+"""Access token validation for APIs, the same against Entra ID and tenantd: only the configuration differs.
+
+    validator = TokenValidator(tenant_id="<tenant id>", audiences=["api://things", "<api appId>"])
+    claims = validator.validate(token)           # Claims, or InvalidToken (401) / KeysUnavailable (503)
+    require_roles(claims, "Things.Read.All")     # or Forbidden (403)
+
+Against tenantd add ``authority="https://localhost:8443", verify="<data dir>/ca.pem"``. The FastAPI and
+Starlette adapter lives in ``tenantd.protect.starlette`` (it needs Starlette installed).
+"""
+
+from .claims import Claims
+from .errors import Forbidden, InvalidToken, KeysUnavailable, MissingToken, ProtectError, Unauthorized
+from .roles import RoleRequirement, require_roles
+from .validator import AsyncTokenValidator, TokenValidator
+
+__all__ = [
+    "AsyncTokenValidator",
+    "Claims",
+    "Forbidden",
+    "InvalidToken",
+    "KeysUnavailable",
+    "MissingToken",
+    "ProtectError",
+    "RoleRequirement",
+    "TokenValidator",
+    "Unauthorized",
+    "require_roles",
+]

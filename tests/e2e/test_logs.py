@@ -1,0 +1,132 @@
+"""``tenantd logs``: the sign-in log from the command line, against a real server."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from tenantd.tokens.signins import SignIn
+
+from ..support import Server
+from .cli_support import fails, make_app, run
+
+Obj = dict[str, Any]
+
+
+def logs_json(server: Server, *args: str, expected: int) -> list[Obj]:
+    """``tenantd logs --json ARGS`` once the writer has caught up with ``expected`` entries (bounded wait)."""
+    deadline = time.monotonic() + 5
+    while True:
+        entries: list[Obj] = json.loads(run(server, "logs", "--json", *args))
+        if len(entries) >= expected or time.monotonic() > deadline:
+            assert len(entries) == expected, entries
+            return entries
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def story(server: Server) -> Obj:
+    """'orders' gets a token for the Things API twice and is refused once (a wrong secret)."""
+    name = f"orders-{uuid.uuid4().hex[:6]}"
+    api, _ = make_app(server, f"things-{uuid.uuid4().hex[:6]}", "Things.Read.All",
+                           uris=(f"api://things-{uuid.uuid4().hex[:6]}",))
+    app, _ = make_app(server, name)
+    secret = server.graph("POST", f"/applications/{app['id']}/addPassword", json={}).json()["secretText"]
+    run(server, "grant", name, api["displayName"], "Things.Read.All")
+    scope = f"{api['identifierUris'][0]}/.default"
+    tokens = [server.token(app["appId"], secret, scope).json()["access_token"] for _ in range(2)]
+    assert server.token(app["appId"], "wrong-" + secret, scope).status_code == 401
+    entries = logs_json(server, "--app", name, expected=3)
+    return {"name": name, "api": api, "app": app, "secret": secret, "tokens": tokens, "entries": entries}
+
+
+def test_logs_json_lists_the_apps_sign_ins_newest_first(story: Obj) -> None:
+    refused, *issued = story["entries"]
+    assert refused["status"]["errorCode"] == 7000215
+    assert [e["status"]["errorCode"] for e in issued] == [0, 0]
+    assert all(e["tenantdRoles"] == ["Things.Read.All"] for e in issued)
+    assert {e["resourceDisplayName"] for e in issued} == {story["api"]["displayName"]}
+    assert {e["appId"] for e in story["entries"]} == {story["app"]["appId"]}
+    created = [e["createdDateTime"] for e in story["entries"]]
+    assert created == sorted(created, reverse=True)
+
+
+def test_app_may_be_named_by_app_id(server: Server, story: Obj) -> None:
+    entries = logs_json(server, "--app", story["app"]["appId"], expected=3)
+    assert [e["id"] for e in entries] == [e["id"] for e in story["entries"]]
+
+
+def test_failed_shows_only_refusals(server: Server, story: Obj) -> None:
+    entries = logs_json(server, "--app", story["name"], "--failed", expected=1)
+    assert entries[0]["id"] == story["entries"][0]["id"]
+    out = run(server, "logs", "--app", story["name"], "--failed")
+    assert "AADSTS7000215" in out and "Invalid client secret provided" in out and story["name"] in out
+
+
+def test_limit_and_since(server: Server, story: Obj) -> None:
+    assert [e["id"] for e in logs_json(server, "--app", story["name"], "--limit", "2", expected=2)] == \
+        [e["id"] for e in story["entries"][:2]]
+    assert len(logs_json(server, "--app", story["name"], "--since", "1h", expected=3)) == 3
+    assert logs_json(server, "--app", story["name"], "--since", "2099-01-01T00:00:00", expected=0) == []
+
+
+def test_limit_beyond_one_page_follows_next_links(server: Server) -> None:
+    """1,000 entries arranged straight in the store, for an app that no longer exists (named by appId)."""
+    app_id = str(uuid.uuid4())
+    rt = server.runtime()
+    try:
+        for _ in range(1000):
+            rt.sign_ins.record(SignIn(server.tenant_id, "client_credentials", time.time(), app_id=app_id))
+        rt.sign_ins.flush()
+    finally:
+        rt.store.dispose()
+    entries = json.loads(run(server, "logs", "--json", "--app", app_id, "--limit", "5000"))
+    assert len(entries) == 1000 and len({e["id"] for e in entries}) == 1000
+    assert len(json.loads(run(server, "logs", "--json", "--app", app_id, "--limit", "1001"))) == 1000
+    assert len(json.loads(run(server, "logs", "--json", "--app", app_id, "--limit", "999"))) == 999
+
+
+def test_human_output_is_a_table(server: Server, story: Obj) -> None:
+    out = run(server, "logs", "--app", story["name"])
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["TIME", "(UTC)", "RESULT"] and "REASON" in lines[0]
+    assert len(lines) == 4
+    assert sum("Things.Read.All" in line for line in lines) == 2
+    assert all(story["name"] in line for line in lines[1:])
+
+
+def test_no_secret_or_token_is_shown(server: Server, story: Obj) -> None:
+    as_json = run(server, "logs", "--json", "--app", story["name"])
+    assert len(json.loads(as_json)) == 3
+    out = as_json + run(server, "logs", "--app", story["name"])
+    for forbidden in (story["secret"], *story["tokens"], *[t.split(".")[2] for t in story["tokens"]]):
+        assert forbidden not in out
+
+
+def test_bad_options_are_one_line_errors(server: Server) -> None:
+    assert "--since takes a duration" in fails(server, "logs", "--since", "yesterday")
+    assert "No service principal or managed identity named" in fails(server, "logs", "--app", "no-such-app")
+    fails(server, "logs", "--limit", "0", code=2)
+
+
+def test_nothing_to_show(server: Server) -> None:
+    out = run(server, "logs", "--app", str(uuid.uuid4()))
+    assert out.strip() == "no sign-ins"
+
+
+def test_a_clean_stop_writes_the_entries_still_queued(fresh_server: Server) -> None:
+    app, _ = make_app(fresh_server, "stopper")
+    secret = fresh_server.graph("POST", f"/applications/{app['id']}/addPassword", json={}).json()["secretText"]
+    for _ in range(5):
+        assert fresh_server.token(app["appId"], secret, "https://graph.microsoft.com/.default").status_code == 200
+    assert fresh_server.stop() == 0   # at once: the writer's interval has most likely not come round yet
+    rt = fresh_server.runtime()
+    try:
+        written = rt.sign_ins.query(fresh_server.tenant_id, [("app_id", "eq", app["appId"])])
+    finally:
+        rt.store.dispose()
+    assert len(written) == 5

@@ -1,0 +1,278 @@
+"""The sign-in log in process, on a real SQLite store: what the token paths record, batching, the full
+queue, retention, and that no secret or token reaches a row."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tenantd.domain.errors import OAuthError
+from tenantd.domain.model import AppRole
+from tenantd.runtime import Runtime, open_runtime, sqlite_url
+from tenantd.store import schema
+from tenantd.tokens import signins
+from tenantd.tokens.managed_identity import IdentityError, ManagedIdentityTokens
+from tenantd.tokens.request import TokenRequest
+from tenantd.tokens.service import issue_as
+from tenantd.tokens.signins import NO_AADSTS, SignIn, SignInLog
+
+API_URI = "api://things"
+HOST = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Web/sites/web"
+
+
+@dataclass
+class Tenant:
+    rt: Runtime
+    id: str
+    api_app_id: str
+    client_app_id: str
+    client_sp_id: str
+    secret: str
+
+
+@pytest.fixture
+def tenant(tmp_path: Path) -> Iterator[Tenant]:
+    rt = open_runtime(sqlite_url(tmp_path), tmp_path, None, default_public_url="https://localhost:8443")
+    d = rt.directory
+    tid = d.create_tenant("contoso").id
+    role = AppRole(id=str(uuid.uuid4()), value="Things.Read.All", display_name="Read", description="Read",
+                   allowed_member_types=("Application",))
+    api = d.create_application(tid, "Things API", identifier_uris=[API_URI], app_roles=[role],
+                               with_service_principal=True)
+    client = d.create_application(tid, "orders", with_service_principal=True)
+    _, secret = d.add_password(tid, client.id)
+    client_sp = d.service_principal_by_app_id(tid, client.app_id)
+    d.assign(tid, client_sp.id, d.service_principal_by_app_id(tid, api.app_id).id, role.id)
+    yield Tenant(rt, tid, api.app_id, client.app_id, client_sp.id, secret)
+    rt.sign_ins.stop()
+    rt.store.dispose()
+
+
+def request(t: Tenant, secret: str, *, scope: str = f"{API_URI}/.default", basic: bool = False) -> TokenRequest:
+    form = {"grant_type": "client_credentials", "client_id": t.client_app_id, "scope": scope}
+    if not basic:
+        form["client_secret"] = secret
+    return TokenRequest(tenant=t.id, endpoint_version=2, form=form, client_ip="203.0.113.7",
+                        basic_auth=(t.client_app_id, secret) if basic else None)
+
+
+def rows(rt: Runtime) -> list[dict[str, Any]]:
+    with rt.store.read() as tx:
+        return [dict(r._mapping) for r in tx.conn.execute(sa.select(schema.sign_ins)
+                                                          .order_by(schema.sign_ins.c.created))]
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the sign-in log did not catch up in time"
+        time.sleep(0.05)
+
+
+def entry(tenant_id: str, created: float | None = None) -> SignIn:
+    return SignIn(tenant_id, "client_credentials", time.time() if created is None else created)
+
+
+def test_issued_and_refused_tokens_are_recorded_off_the_token_path(tenant: Tenant) -> None:
+    rt = tenant.rt
+    rt.tokens.token(request(tenant, tenant.secret))
+    with pytest.raises(OAuthError):
+        rt.tokens.token(request(tenant, "not-the-secret-" + tenant.secret[:8]))
+    assert rows(rt) == []   # nothing is written by the requests themselves
+    assert rt.sign_ins.flush() == 2
+    ok, refused = sorted(rows(rt), key=lambda r: r["error_code"])
+    assert ok == {**ok, "tenant_id": tenant.id, "kind": "client_credentials", "app_id": tenant.client_app_id,
+                  "principal_id": tenant.client_sp_id, "principal_name": "orders", "resource": API_URI,
+                  "resource_id": tenant.api_app_id, "roles": ["Things.Read.All"], "error_code": 0, "error": None,
+                  "client_ip": "203.0.113.7"}
+    assert refused["error_code"] == 7000215 and "Invalid client secret" in refused["error"]
+    # The refusal named only a client id; the writer added who that is.
+    assert (refused["principal_id"], refused["principal_name"]) == (tenant.client_sp_id, "orders")
+    assert refused["roles"] == [] and refused["resource"] == API_URI and refused["client_ip"] == "203.0.113.7"
+
+
+def test_refusals_before_the_grant_are_sign_ins_too(tenant: Tenant) -> None:
+    rt = tenant.rt
+    with pytest.raises(OAuthError):
+        rt.tokens.token(TokenRequest(tenant.id, 2, {"grant_type": "urn:ietf:params:oauth:grant-type:nope"}))
+    with pytest.raises(OAuthError):
+        rt.tokens.token(request(tenant, tenant.secret, scope="api://nothing-here/.default"))
+    rt.sign_ins.flush()
+    by_code = {r["error_code"]: r for r in rows(rt)}
+    assert set(by_code) == {70003, 500011}
+    assert by_code[70003]["kind"] == "nope"
+    assert by_code[500011]["resource"] == "api://nothing-here" and by_code[500011]["resource_id"] is None
+
+
+def test_no_secret_assertion_or_token_in_any_row(tenant: Tenant) -> None:
+    rt = tenant.rt
+    issued = rt.tokens.token(request(tenant, tenant.secret))["access_token"]
+    basic = rt.tokens.token(request(tenant, tenant.secret, basic=True))["access_token"]
+    wrong = tenant.secret[::-1]
+    for attempt in (request(tenant, wrong), request(tenant, wrong, basic=True)):
+        with pytest.raises(OAuthError):
+            rt.tokens.token(attempt)
+    rt.sign_ins.flush()
+    dump = json.dumps(rows(rt))
+    assert len(rows(rt)) == 4
+    for forbidden in (tenant.secret, wrong, issued, basic, *issued.split("."), *basic.split(".")):
+        assert forbidden not in dump
+
+
+def test_a_refusal_that_quotes_a_credential_is_scrubbed(tenant: Tenant) -> None:
+    assertion = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
+    call = TokenRequest(tenant.id, 2, {"grant_type": "client_credentials", "client_id": tenant.client_app_id,
+                                       "client_assertion": assertion}, client_ip="::1")
+    error = OAuthError(401, "invalid_client", 700027, f"The assertion {assertion} could not be read.")
+    tenant.rt.sign_ins.record(signins.refused_request(tenant.id, call, error, time.time()))
+    tenant.rt.sign_ins.flush()
+    (row,) = rows(tenant.rt)
+    assert assertion not in json.dumps(row)
+    assert row["error"] == "The assertion [redacted] could not be read." and row["error_code"] == 700027
+
+
+def test_managed_identity_fresh_tokens_and_refusals_are_sign_ins_cache_hits_are_not(tenant: Tenant) -> None:
+    rt, d = tenant.rt, tenant.rt.directory
+    identity = d.create_managed_identity(tenant.id, "web", "SystemAssigned", HOST)
+    tokens = ManagedIdentityTokens(rt.tokens)
+    host = d.host(tenant.id, HOST)
+    first = tokens.token(host, API_URI, None, "127.0.0.1")
+    assert tokens.token(host, API_URI, None, "127.0.0.1") is first   # answered from the cache
+    with pytest.raises(IdentityError):
+        tokens.token(host, "api://unknown", None, "127.0.0.1")
+    bare = d.host(tenant.id, HOST.replace("/web", "/other"))     # a host with no identity of its own
+    with pytest.raises(IdentityError):
+        tokens.token(bare, API_URI, None, "127.0.0.1")
+    rt.sign_ins.flush()
+    issued, unknown, not_found = sorted(rows(rt), key=lambda r: (r["error_code"] != 0, -r["error_code"]))
+    assert issued == {**issued, "kind": "managed_identity", "app_id": identity.app_id, "principal_id": identity.id,
+                      "principal_name": "web", "resource_id": tenant.api_app_id, "roles": [], "error_code": 0,
+                      "client_ip": "127.0.0.1"}
+    assert unknown["error_code"] == 500011 and unknown["principal_id"] == identity.id
+    assert unknown["error"].startswith("The resource principal named api://unknown")
+    assert not_found == {**not_found, "error_code": NO_AADSTS, "error": "Identity not found", "principal_id": None}
+
+
+def test_impersonation_is_recorded_as_such(tenant: Tenant) -> None:
+    issue_as(tenant.rt.tokens, tenant.id, tenant.client_sp_id, API_URI)
+    tenant.rt.sign_ins.flush()
+    (row,) = rows(tenant.rt)
+    assert (row["kind"], row["principal_id"], row["roles"]) == ("impersonation", tenant.client_sp_id,
+                                                                 ["Things.Read.All"])
+
+
+def test_the_writer_inserts_each_batch_in_one_transaction(tenant: Tenant) -> None:
+    engine = tenant.rt.store.engine
+    pending: list[int] = []
+    committed: list[int] = []
+
+    def executed(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO SIGN_INS"):
+            pending.append(len(parameters) if many else 1)
+
+    def commit(conn: Any) -> None:
+        if conn.get_execution_options().get("tenantd_write"):
+            committed.append(sum(pending))
+            pending.clear()
+
+    sa.event.listen(engine, "before_cursor_execute", executed)
+    sa.event.listen(engine, "commit", commit)
+    log = SignInLog(tenant.rt.store, batch_size=10, interval=60)
+    for _ in range(25):
+        log.record(entry(tenant.id))
+    log.start()   # 10 waiting entries wake the writer long before its 60 s interval
+    try:
+        wait_for(lambda: len(rows(tenant.rt)) == 25)
+    finally:
+        log.stop()
+    assert [rows_in_commit for rows_in_commit in committed if rows_in_commit] == [10, 10, 5]
+
+
+def test_enough_entries_wake_the_writer_before_its_interval(tenant: Tenant) -> None:
+    log = SignInLog(tenant.rt.store, batch_size=10, interval=60)
+    log.start()
+    try:
+        for _ in range(10):
+            log.record(entry(tenant.id))
+        wait_for(lambda: len(rows(tenant.rt)) == 10)
+    finally:
+        log.stop()
+
+
+def test_the_writer_drains_on_its_interval(tenant: Tenant) -> None:
+    log = SignInLog(tenant.rt.store, batch_size=1000, interval=0.2)
+    log.start()
+    try:
+        log.record(entry(tenant.id))
+        wait_for(lambda: len(rows(tenant.rt)) == 1)
+    finally:
+        log.stop()
+
+
+def test_a_clean_stop_writes_what_is_queued(tenant: Tenant) -> None:
+    log = SignInLog(tenant.rt.store, batch_size=1000, interval=60)
+    log.start()
+    for _ in range(7):
+        log.record(entry(tenant.id))
+    log.stop()
+    assert len(rows(tenant.rt)) == 7
+
+
+def test_a_full_queue_drops_and_counts_instead_of_blocking(tenant: Tenant) -> None:
+    log = SignInLog(tenant.rt.store, capacity=3)
+    started = time.monotonic()
+    for _ in range(5):
+        log.record(entry(tenant.id))
+    assert time.monotonic() - started < 1
+    assert log.dropped == 2
+    assert log.flush() == 3
+    log.record(entry(tenant.id))   # room again once drained
+    assert log.flush() == 1 and log.dropped == 2
+
+
+def test_retention_deletes_older_rows_periodically(tenant: Tenant) -> None:
+    rt, day = tenant.rt, 24 * 3600.0
+    now = time.time()
+    for age in (8 * day, 7 * day + 60, 6 * day, 60):
+        rt.sign_ins.record(entry(tenant.id, now - age))
+    rt.sign_ins.flush()
+    assert len(rows(rt)) == 4
+    rt.sign_ins.start()   # the writer purges as it starts, then every ``purge_every`` seconds
+    wait_for(lambda: len(rows(rt)) == 2)
+    remaining = sorted(r["created"] for r in rows(rt))
+    assert remaining == [signins.timestamp(now - 6 * day), signins.timestamp(now - 60)]
+
+
+def test_retention_is_configurable(tmp_path: Path, tenant: Tenant) -> None:
+    tenant.rt.sign_ins.record(entry(tenant.id, time.time() - 7200))
+    tenant.rt.sign_ins.record(entry(tenant.id))
+    tenant.rt.sign_ins.flush()
+    short = open_runtime(sqlite_url(tmp_path), tmp_path, None, sign_in_retention=3600)
+    try:
+        assert short.sign_ins.purge() == 1
+    finally:
+        short.store.dispose()
+    assert len(rows(tenant.rt)) == 1
+
+
+def test_a_batch_the_database_refuses_is_counted_not_raised(tenant: Tenant) -> None:
+    log = SignInLog(tenant.rt.store)
+    log.record(entry(str(uuid.uuid4())))   # no such tenant: the foreign key refuses the row
+    assert log.flush() == 0
+    assert log.lost == 1 and rows(tenant.rt) == []
+
+
+def test_long_values_are_cut_to_their_columns(tenant: Tenant) -> None:
+    tenant.rt.sign_ins.record(SignIn(tenant.id, "x" * 100, time.time(), app_id="a" * 500, resource="r" * 5000,
+                                     error="e" * 5000, error_code=9, client_ip="i" * 200))
+    tenant.rt.sign_ins.flush()
+    (row,) = rows(tenant.rt)
+    assert [len(row[k]) for k in ("kind", "app_id", "resource", "error", "client_ip")] == [32, 64, 600, 512, 64]
