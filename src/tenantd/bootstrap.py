@@ -40,6 +40,21 @@ def default_tenant(rt: Runtime, name: str = "default") -> Tenant:
     return tenant
 
 
+def ensure_builtins(rt: Runtime) -> None:
+    """Every tenant holds every built-in service principal and its admin app every admin role, including
+    those a newer version added."""
+    for tenant in rt.directory.tenants():
+        rt.directory.ensure_builtins(tenant.id)
+        with rt.store.read() as tx:
+            app_id = tx.setting(f"admin_app:{tenant.id}")
+        if app_id:
+            _grant_admin_roles(rt, tenant.id, app_id)
+
+
+ADMIN_ROLES = ((builtins.GRAPH_APP_ID, builtins.GRAPH_ROLES), (builtins.AAD_GRAPH_APP_ID, builtins.AAD_GRAPH_ROLES),
+               (builtins.TENANTD_APP_ID, builtins.TENANTD_ROLES))
+
+
 def admin_app_id(rt: Runtime, tenant_id: str) -> str:
     """The tenant's admin app (created on first need) holding Graph's, AAD Graph's and tenantd's admin roles."""
     key = f"admin_app:{tenant_id}"
@@ -48,16 +63,21 @@ def admin_app_id(rt: Runtime, tenant_id: str) -> str:
     if app_id:
         return app_id
     app = rt.directory.create_application(tenant_id, builtins.ADMIN_APP_NAME, with_service_principal=True)
-    admin = rt.directory.service_principal_by_app_id(tenant_id, app.app_id)
-    for resource_app_id, roles in ((builtins.GRAPH_APP_ID, builtins.GRAPH_ROLES),
-                                   (builtins.AAD_GRAPH_APP_ID, builtins.AAD_GRAPH_ROLES),
-                                   (builtins.TENANTD_APP_ID, builtins.TENANTD_ROLES)):
-        resource = rt.directory.service_principal_by_app_id(tenant_id, resource_app_id)
-        for role_id in roles.values():
-            rt.directory.assign(tenant_id, admin.id, resource.id, role_id)
+    _grant_admin_roles(rt, tenant_id, app.app_id)
     with rt.store.write() as tx:
         tx.put_setting(key, app.app_id)
     return app.app_id
+
+
+def _grant_admin_roles(rt: Runtime, tenant_id: str, app_id: str) -> None:
+    """Every admin role the admin app lacks (a newer version may define more)."""
+    admin = rt.directory.service_principal_by_app_id(tenant_id, app_id)
+    held = {(a.resource_id, a.app_role_id) for a in rt.directory.assignments_of(tenant_id, admin.id)}
+    for resource_app_id, roles in ADMIN_ROLES:
+        resource = rt.directory.service_principal_by_app_id(tenant_id, resource_app_id)
+        for role_id in roles.values():
+            if (resource.id, role_id) not in held:
+                rt.directory.assign(tenant_id, admin.id, resource.id, role_id)
 
 
 def issue_admin_secret(rt: Runtime, tenant: Tenant) -> AdminCredentials:

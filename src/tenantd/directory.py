@@ -57,7 +57,7 @@ class Directory:
 
     # -- tenants ---------------------------------------------------------------------------------------
     def create_tenant(self, name: str, tenant_id: str | None = None) -> Tenant:
-        """A tenant with its built-in service principals (Microsoft Graph, Azure AD Graph, tenantd's admin API)."""
+        """A tenant with its built-in service principals (Microsoft Graph, tenantd's admin API ...)."""
         rules.display_name(name, "name")
         tenant = Tenant(id=tenant_id or new_guid(), name=name, created=now_iso())
         with self.store.write() as tx:
@@ -67,27 +67,28 @@ class Directory:
                 tx.insert_tenant(tenant)
             except DuplicateKey:
                 raise BadRequest(f"A tenant named '{name}' or with id '{tenant.id}' already exists.") from None
-            self._add_builtin(tx, tenant.id, builtins.GRAPH_APP_ID, "Microsoft Graph", builtins.GRAPH_APP_ROLES,
-                              builtins.GRAPH_IDENTIFIER_URIS, builtins.MICROSOFT_TENANT_ID)
-            self._add_builtin(tx, tenant.id, builtins.AAD_GRAPH_APP_ID, builtins.AAD_GRAPH_NAME,
-                              builtins.AAD_GRAPH_APP_ROLES, builtins.AAD_GRAPH_IDENTIFIER_URIS,
-                              builtins.MICROSOFT_TENANT_ID)
-            self._add_builtin(tx, tenant.id, builtins.TENANTD_APP_ID, "tenantd", builtins.TENANTD_APP_ROLES,
-                              (builtins.TENANTD_RESOURCE,), None)
-            self._add_builtin(tx, tenant.id, builtins.TOKEN_EXCHANGE_APP_ID, builtins.TOKEN_EXCHANGE_NAME, (),
-                              (builtins.TOKEN_EXCHANGE_RESOURCE,), builtins.MICROSOFT_TENANT_ID)
+            for resource in builtins.BUILTINS:
+                self._add_builtin(tx, tenant.id, resource)
         return tenant
 
-    def _add_builtin(self, tx: Tx, tenant_id: str, app_id: str, name: str, roles: tuple[AppRole, ...],
-                     uris: Sequence[str], owner: str | None) -> None:
+    def ensure_builtins(self, tenant_id: str) -> list[str]:
+        """Add the built-in service principals a tenant made by an earlier version lacks; their names."""
+        with self.store.write() as tx:
+            missing = [b for b in builtins.BUILTINS if tx.service_principal_by_app_id(tenant_id, b.app_id) is None]
+            for resource in missing:
+                self._add_builtin(tx, tenant_id, resource)
+        return [b.name for b in missing]
+
+    def _add_builtin(self, tx: Tx, tenant_id: str, resource: builtins.BuiltinResource) -> None:
         sp = ServicePrincipal(
-            tenant_id=tenant_id, id=new_guid(), app_id=app_id, display_name=name,
-            service_principal_type="Application", app_roles=roles, app_role_assignment_required=False,
-            account_enabled=True, created=now_iso(), service_principal_names=(app_id, *uris),
-            app_owner_organization_id=owner,
+            tenant_id=tenant_id, id=new_guid(), app_id=resource.app_id, display_name=resource.name,
+            service_principal_type="Application", app_roles=resource.roles, app_role_assignment_required=False,
+            account_enabled=True, created=now_iso(),
+            service_principal_names=(resource.app_id, *resource.identifier_uris),
+            app_owner_organization_id=resource.owner,
         )
         tx.insert_service_principal(sp)
-        tx.set_builtin_identifier_uris(tenant_id, sp.id, uris)
+        tx.set_builtin_identifier_uris(tenant_id, sp.id, resource.identifier_uris)
 
     def tenant(self, key: str) -> Tenant:
         with self.store.read() as tx:

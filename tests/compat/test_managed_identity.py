@@ -169,3 +169,16 @@ def test_a_revoked_role_leaves_the_next_token_although_it_was_cached(server: Ser
             assert _claims(again["access_token"])["roles"] == ["Things.Read.All"]
     finally:
         rt.store.dispose()
+
+
+@pytest.mark.parametrize(("scope", "audience"), [
+    ("https://management.azure.com/.default", "https://management.azure.com"),  # v1: aud as requested
+    ("https://vault.azure.net/.default", "https://vault.azure.net"),
+    ("https://storage.azure.com/.default", "https://storage.azure.com"),
+    ("https://graph.microsoft.com/.default", "https://graph.microsoft.com"),
+])
+def test_tokens_for_well_known_azure_resources(world: World, scope: str, audience: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    _platform(monkeypatch, world, "imds")
+    claims = _claims(ManagedIdentityCredential().get_token(scope).token)
+    assert claims["aud"] == audience and claims["oid"] == world.system_id and "roles" not in claims

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
 
 from tenantd.domain import rules
 
 from ..support import Server, start_server
+from ..tokens.support import certificate, new_key, pem
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000004/resourceGroups/rg/providers"
 UA = f"{SUB}/Microsoft.ManagedIdentity/userAssignedIdentities/orders-worker"
@@ -88,3 +90,49 @@ def test_env_writes_the_token_file_for_ides(server: Server, tmp_path: Path) -> N
     assert variables["AZURE_FEDERATED_TOKEN_FILE"] == str(token_file.resolve())
     assert token_file.read_text().count(".") == 2 and oct(token_file.stat().st_mode & 0o777) == "0o600"
     assert "IDENTITY_ENDPOINT" in json.loads(result.stdout)["unset"]
+
+
+def test_following_the_hint_adds_the_credential_and_the_workload_runs(server: Server) -> None:
+    refused = server.cli("run", "--as", "lonely", "--platform", "workload", "--", sys.executable, "-c", "pass")
+    hint = refused.stderr[refused.stderr.index("tenantd identity federated add"):].split()
+    added = server.cli(*hint[1:])
+    assert added.returncode == 0, added.stderr
+    listed = json.loads(server.cli("identity", "federated", "list", "lonely", "--json", check=True).stdout)
+    assert [(c["name"], c["audiences"]) for c in listed] == [("tenantd", ["api://AzureADTokenExchange"])]
+    script = ("from azure.identity import DefaultAzureCredential\n"
+              "DefaultAzureCredential().get_token('api://things/.default')")
+    result = server.cli("run", "--as", "lonely", "--platform", "workload", "--", sys.executable, "-c", script)
+    assert result.returncode == 0, result.stderr
+    removed = server.cli("identity", "federated", "remove", "lonely", "tenantd")
+    assert removed.returncode == 0, removed.stderr
+    assert json.loads(server.cli("identity", "federated", "list", "lonely", "--json", check=True).stdout) == []
+
+
+def test_app_cert_and_federated_commands(server: Server, tmp_path: Path) -> None:
+    key = new_key()
+    cert = certificate(key, "cli-cert")
+    bundle = tmp_path / "client.pem"
+    bundle.write_bytes(pem(key, cert))   # a private key beside the certificate is never sent
+    assert server.cli("app", "create", "cli client", check=True).returncode == 0
+    added = json.loads(server.cli("app", "cert", "add", "cli client", str(bundle), "--name", "ci", "--json",
+                                  check=True).stdout)
+    assert added["displayName"] == "ci" and added["type"] == "AsymmetricX509Cert"
+    listed = server.cli("app", "cert", "list", "cli client", check=True).stdout
+    assert added["keyId"] in listed and cert.fingerprint(hashes.SHA1()).hex().upper() in listed
+    rt = server.runtime()
+    try:
+        app = next(a for a in rt.directory.applications(server.tenant_id) if a.display_name == "cli client")
+        assert [k.certificate for k in app.key_credentials] == [cert.public_bytes(serialization.Encoding.DER)]
+    finally:
+        rt.store.dispose()
+    assert server.cli("app", "cert", "remove", "cli client", added["keyId"], check=True).returncode == 0
+    assert json.loads(server.cli("app", "cert", "list", "cli client", "--json", check=True).stdout) == []
+    made = server.cli("app", "federated", "add", "cli client", "--name", "github", "--issuer",
+                      "https://token.actions.githubusercontent.com", "--subject", "repo:contoso/things:ref:main")
+    assert made.returncode == 0, made.stderr
+    twice = server.cli("app", "federated", "add", "cli client", "--name", "again", "--issuer",
+                       "https://token.actions.githubusercontent.com", "--subject", "repo:contoso/things:ref:main")
+    assert twice.returncode == 1 and "combination of issuer and subject must be unique" in twice.stderr
+    [fic] = json.loads(server.cli("app", "federated", "list", "cli client", "--json", check=True).stdout)
+    assert fic["subject"] == "repo:contoso/things:ref:main"
+    assert server.cli("app", "federated", "remove", "cli client", fic["id"], check=True).returncode == 0

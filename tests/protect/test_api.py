@@ -73,3 +73,7 @@ def test_entra_is_the_default_authority_with_both_token_versions() -> None:
     assert multi.allowed_tenants == {"t1"}
     assert [s.discovery_url for s in multi.sources] == [
         "https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration"]
+
+
+def test_one_role_given_as_a_string_is_one_role() -> None:
+    assert protect.RoleRequirement("Things.Read.All").roles == ("Things.Read.All",)  # type: ignore[arg-type]

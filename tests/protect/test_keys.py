@@ -87,3 +87,12 @@ def test_the_async_validator_caches_refreshes_and_keeps_keys_like_the_sync_one(i
         assert idp.jwks_hits == 5
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("jwks_uri", ["https://[bad", "https://127.0.0.1:0/keys", "https://exa mple.test/keys", 7])
+def test_an_unusable_jwks_uri_is_a_failed_fetch_not_a_crash(idp: Idp, make_validator: Callable[..., TokenValidator],
+                                                            jwks_uri: Any) -> None:
+    idp.rewrite = lambda doc: {**doc, "jwks_uri": jwks_uri} if "jwks_uri" in doc else doc
+    validator = make_validator()
+    with pytest.raises(KeysUnavailable):
+        validator.validate(idp.token())

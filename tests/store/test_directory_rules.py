@@ -170,3 +170,12 @@ def test_every_tenant_holds_graph_and_tenantd_service_principals(rt: Runtime, te
     graph = rt.directory.service_principal_by_app_id(tenant_id, "00000003-0000-0000-c000-000000000000")
     assert graph.display_name == "Microsoft Graph"
     assert {"Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"} <= {r.value for r in graph.app_roles}
+
+
+def test_ensure_builtins_adds_what_an_older_tenant_lacks(rt: Runtime, tenant_id: str) -> None:
+    vault = rt.directory.service_principal_by_app_id(tenant_id, "cfa8b339-82a2-471a-a3c9-0fc0be7a4093")
+    rt.directory.delete_service_principal(tenant_id, vault.id)
+    assert rt.directory.ensure_builtins(tenant_id) == ["Azure Key Vault"]
+    assert rt.directory.ensure_builtins(tenant_id) == []
+    with rt.store.read() as tx:
+        assert tx.identifier_uri_owner(tenant_id, "https://vault.azure.net") is not None

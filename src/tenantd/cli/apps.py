@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from ..domain.ids import is_guid, new_guid
+from . import credentials
 from .client import Client, connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, joined, say, section, table
@@ -271,4 +272,5 @@ def role_remove(ctx: typer.Context, key: str = typer.Argument(..., help="The app
 
 
 def register(root: typer.Typer) -> None:
+    credentials.add_app_commands(app)
     root.add_typer(app, name="app")

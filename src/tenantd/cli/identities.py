@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from ..domain.ids import is_guid
+from . import credentials
 from .client import Client, connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, say, section, table
@@ -136,4 +137,5 @@ def detach(
 
 
 def register(root: typer.Typer) -> None:
+    credentials.add_identity_commands(app)
     root.add_typer(app, name="identity")

@@ -98,6 +98,7 @@ def up(
         identity_sock.close()
         raise
     tenant = bootstrap.default_tenant(rt, tenant_name)
+    bootstrap.ensure_builtins(rt)
     creds = bootstrap.admin_credentials(rt, tenant, data_dir)
     if demo:
         from ..tenantfile.demo import load_demo

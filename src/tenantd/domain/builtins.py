@@ -1,6 +1,9 @@
-"""Built-in service principals every tenant holds: Microsoft Graph, Azure AD Graph and tenantd's admin API."""
+"""Built-in service principals every tenant holds: Microsoft Graph, Azure AD Graph, tenantd's admin API, the
+token exchange audience and the well-known Azure resources (ARM, Key Vault, Storage)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from .model import AppRole
 
@@ -65,3 +68,31 @@ def _roles(table: dict[str, str], describe: str) -> tuple[AppRole, ...]:
 GRAPH_APP_ROLES = _roles(GRAPH_ROLES, "Microsoft Graph application permission")
 AAD_GRAPH_APP_ROLES = _roles(AAD_GRAPH_ROLES, "Azure AD Graph application permission")
 TENANTD_APP_ROLES = _roles(TENANTD_ROLES, "tenantd administration")
+
+
+@dataclass(frozen=True)
+class BuiltinResource:
+    """A first-party service principal: no application object in the tenant, fixed appId and roles."""
+
+    app_id: str
+    name: str
+    identifier_uris: tuple[str, ...]
+    roles: tuple[AppRole, ...] = ()
+    owner: str | None = MICROSOFT_TENANT_ID
+
+
+BUILTINS: tuple[BuiltinResource, ...] = (
+    BuiltinResource(GRAPH_APP_ID, "Microsoft Graph", GRAPH_IDENTIFIER_URIS, GRAPH_APP_ROLES),
+    BuiltinResource(AAD_GRAPH_APP_ID, AAD_GRAPH_NAME, AAD_GRAPH_IDENTIFIER_URIS, AAD_GRAPH_APP_ROLES),
+    BuiltinResource(TENANTD_APP_ID, "tenantd", (TENANTD_RESOURCE,), TENANTD_APP_ROLES, owner=None),
+    BuiltinResource(TOKEN_EXCHANGE_APP_ID, TOKEN_EXCHANGE_NAME, (TOKEN_EXCHANGE_RESOURCE,)),
+    # Well-known Azure resources, so tokens for them can be had (their own role checks are theirs).
+    BuiltinResource("797f4846-ba00-4fd7-ba43-dac1f8f63013", "Windows Azure Service Management API",
+                    ("https://management.azure.com/", "https://management.azure.com",
+                     "https://management.core.windows.net/")),
+    BuiltinResource("cfa8b339-82a2-471a-a3c9-0fc0be7a4093", "Azure Key Vault",
+                    ("https://vault.azure.net", "https://vault.azure.net/")),
+    BuiltinResource("e406a681-f3d4-42a8-90b6-c2b029497af1", "Azure Storage",
+                    ("https://storage.azure.com/", "https://storage.azure.com")),
+)
+BUILTIN_APP_IDS = frozenset(b.app_id for b in BUILTINS)

@@ -108,7 +108,7 @@ def _check_header(header: dict[str, Any]) -> tuple[str, str]:
     """``kid`` and ``alg`` if the header asks for nothing unsupported. ``jku``, ``x5u``, ``jwk`` and ``x5c``
     are never read: keys come only from the configured discovery document."""
     alg = header.get("alg")
-    if not isinstance(alg, str):
+    if not isinstance(alg, str) or not alg or alg.lower() == "none":
         raise InvalidToken("missing or unsigned alg")
     for name in _REFUSED_MEMBERS:
         if name in header:

@@ -39,6 +39,10 @@ class FetchError(Exception):
     """The discovery document or the JWKS could not be used; the message names the URL, never a token."""
 
 
+# Whatever goes wrong fetching keys leaves the last good ones in place (httpx.InvalidURL is no HTTPError).
+_FAILURES = (FetchError, httpx.HTTPError, httpx.InvalidURL, ValueError, OSError)
+
+
 def require_https(url: str, what: str) -> str:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
@@ -209,7 +213,7 @@ def fetch_keys(source: KeySource, http: HttpSettings) -> None:
         with httpx.Client(**http.client_options()) as client:
             issuer, jwks_uri = parse_discovery(_get_json(client, source.discovery_url, deadline))
             keys = parse_jwks(_get_json(client, jwks_uri, deadline))
-    except (FetchError, httpx.HTTPError) as exc:
+    except _FAILURES as exc:
         logger.warning("keeping the last good signing keys: %s: %s", type(exc).__name__, exc)
         return
     source.loaded(KeySet(issuer, keys))
@@ -223,7 +227,7 @@ async def afetch_keys(source: KeySource, http: HttpSettings) -> None:
         async with httpx.AsyncClient(**http.client_options()) as client:
             issuer, jwks_uri = parse_discovery(await _aget_json(client, source.discovery_url, deadline))
             keys = parse_jwks(await _aget_json(client, jwks_uri, deadline))
-    except (FetchError, httpx.HTTPError) as exc:
+    except _FAILURES as exc:
         logger.warning("keeping the last good signing keys: %s: %s", type(exc).__name__, exc)
         return
     source.loaded(KeySet(issuer, keys))

@@ -22,6 +22,8 @@ class RoleRequirement:
     principal: Principal = "any"
 
     def __post_init__(self) -> None:
+        if isinstance(self.roles, str):   # one role passed as a string would otherwise be read letter by letter
+            object.__setattr__(self, "roles", (self.roles,))
         if not self.roles or not all(isinstance(r, str) and r for r in self.roles):
             raise ValueError("name at least one role, as non-empty strings")
         if self.mode not in ("any", "all"):

@@ -96,7 +96,7 @@ class _Validator:
     # -- before keys ------------------------------------------------------------------------------------
     def _parse(self, token: object) -> compact.Jws:
         jws = compact.parse(token, self.max_token_size)
-        if False:
+        if jws.alg not in ALGORITHMS:
             raise InvalidToken("algorithm not accepted")
         return jws
 
@@ -128,7 +128,7 @@ class _Validator:
     def _accept(self, jws: compact.Jws, key: VerifyingKey | None) -> Claims:
         if key is None:
             raise InvalidToken("unknown kid")
-        if False:
+        if jws.alg != key.algorithm:
             raise InvalidToken("alg is not the key's algorithm")
         if not key.verify(jws.signing_input, jws.signature):
             raise InvalidToken("bad signature")

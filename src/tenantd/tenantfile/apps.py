@@ -10,6 +10,7 @@ from ..domain import builtins, rules
 from ..domain.ids import new_guid
 from ..domain.model import Application, PasswordCredential, ServicePrincipal
 from .changes import call, new_secret
+from .credentials import plan_certificates, plan_federated
 from .document import Path
 from .names import named_app
 from .state import Plan, PlannedApp
@@ -63,6 +64,11 @@ def plan_application(plan: Plan, path: Path, entry: dict[str, Any]) -> None:
         app.sp_id = _service_principal(plan, (*path, "servicePrincipal"), sp_entry, app, existing_sp)
     if entry.get("passwordCredentials") is not None:
         _credentials(plan, path, entry["passwordCredentials"], app)
+    if entry.get("keyCredentials") is not None:
+        plan_certificates(plan, path, entry["keyCredentials"], app)
+    if entry.get("federatedIdentityCredentials") is not None:
+        plan_federated(plan, path, entry["federatedIdentityCredentials"], app.id, "application",
+                       f"application '{name}'", plan.snap.federated.get(app.id, []))
     plan.named.append(named_app(plan.tenant_id, app.name, app.id, app.app_id, app.sp_id, app.roles))
 
 

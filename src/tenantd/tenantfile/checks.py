@@ -116,6 +116,16 @@ def _duplicate_credentials(doc: Document) -> Iterator[str]:
                                 for j, c in creds if "displayName" in c], "this credential name")
         yield from _twice(doc, [(c["keyId"].lower(), ("applications", i, "passwordCredentials", j, "keyId"))
                                 for j, c in creds if "keyId" in c], "this keyId")
+        keys = list(enumerate(app.get("keyCredentials") or []))
+        yield from _twice(doc, [(c["keyId"].lower(), ("applications", i, "keyCredentials", j, "keyId"))
+                                for j, c in keys if "keyId" in c], "this keyId")
+    for section in ("applications", "managedIdentities"):
+        for i, owner in _entries(doc, section):
+            fics = list(enumerate(owner.get("federatedIdentityCredentials") or []))
+            where = (section, i, "federatedIdentityCredentials")
+            yield from _twice(doc, [(c["name"], (*where, j, "name")) for j, c in fics], "this credential name")
+            yield from _twice(doc, [(f"{c['issuer']}\0{c['subject']}", (*where, j, "subject")) for j, c in fics],
+                              "the same issuer and subject")
 
 
 def _duplicate_assignments(doc: Document) -> Iterator[str]:

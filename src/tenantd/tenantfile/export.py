@@ -1,18 +1,20 @@
 """Export: the tenant as a tenant file document (a dict for the caller to write as YAML).
 
-Built-in service principals and the admin app are left out; credentials appear as metadata only.
+Built-in service principals and the admin app are left out; secrets appear as metadata only (certificates
+as their public part, which is no secret).
 Every object carries its ids, so applying the export to the same tenant changes nothing.
 """
 
 from __future__ import annotations
 
+import base64
 from operator import attrgetter
 from typing import Any, TypeVar
 
 import yaml
 
 from ..domain.ids import DEFAULT_ACCESS_ROLE_ID
-from ..domain.model import Application, ServicePrincipal
+from ..domain.model import Application, FederatedCredential, ServicePrincipal
 from ..store import Store
 from .names import Named, named_objects, reference
 from .snapshot import Snapshot, read_snapshot
@@ -49,9 +51,9 @@ def export_snapshot(snap: Snapshot) -> dict[str, Any]:
     ]
     return {
         "tenant": {"id": snap.tenant.id, "name": snap.tenant.name},
-        "applications": [_application(app, snap.sp_of(app)) for app in _sorted(snap.applications, "display_name")
-                         if not snap.is_admin_app(app)],
-        "managedIdentities": [_identity(sp, snap.attachments.get(sp.id, []))
+        "applications": [_application(app, snap.sp_of(app), snap.federated.get(app.id, []))
+                         for app in _sorted(snap.applications, "display_name") if not snap.is_admin_app(app)],
+        "managedIdentities": [_identity(sp, snap.attachments.get(sp.id, []), snap.federated.get(sp.id, []))
                               for sp in _sorted(snap.identities, "display_name")],
         "users": [{"userPrincipalName": u.user_principal_name, "displayName": u.display_name, "id": u.id,
                    "accountEnabled": u.account_enabled} for u in _sorted(snap.users, "user_principal_name")],
@@ -73,7 +75,8 @@ def _sorted(objects: list[T], attr: str) -> list[T]:
     return sorted(objects, key=lambda o: (str(name(o)).casefold(), str(object_id(o))))
 
 
-def _application(app: Application, sp: ServicePrincipal | None) -> dict[str, Any]:
+def _application(app: Application, sp: ServicePrincipal | None,
+                 federated: list[FederatedCredential]) -> dict[str, Any]:
     return {
         "displayName": app.display_name,
         "id": app.id,
@@ -90,16 +93,32 @@ def _application(app: Application, sp: ServicePrincipal | None) -> dict[str, Any
              "keyId": c.key_id, "hint": c.hint, "startDateTime": c.start, "endDateTime": c.end}
             for c in app.password_credentials
         ],
+        "keyCredentials": [
+            {"displayName": k.display_name, "keyId": k.key_id, "key": base64.b64encode(k.certificate).decode("ascii"),
+             "startDateTime": k.start, "endDateTime": k.end}
+            for k in app.key_credentials
+        ],
+        "federatedIdentityCredentials": [_federated(c) for c in federated],
     }
 
 
-def _identity(sp: ServicePrincipal, hosts: list[str]) -> dict[str, Any]:
+def _identity(sp: ServicePrincipal, hosts: list[str], federated: list[FederatedCredential]) -> dict[str, Any]:
     where = "host" if sp.managed_identity_kind == "SystemAssigned" else "resourceId"
     entry: dict[str, Any] = {"name": sp.managed_identity_name or sp.display_name, "type": sp.managed_identity_kind,
                              where: sp.managed_identity_resource_id}
     if hosts:
         entry["attachedTo"] = hosts
     entry.update({"clientId": sp.app_id, "servicePrincipal": {"id": sp.id}})
+    if federated:
+        entry["federatedIdentityCredentials"] = [_federated(c) for c in federated]
+    return entry
+
+
+def _federated(cred: FederatedCredential) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": cred.name, "issuer": cred.issuer, "subject": cred.subject,
+                             "audiences": list(cred.audiences)}
+    if cred.description is not None:
+        entry["description"] = cred.description
     return entry
 
 

@@ -10,6 +10,7 @@ from ..domain.ids import new_guid
 from ..domain.model import ServicePrincipal
 from .changes import call, update_group
 from .checks import identity_resource_id
+from .credentials import plan_federated
 from .document import Path
 from .names import Named, resource_view
 from .state import Plan
@@ -44,6 +45,9 @@ def plan_identity(plan: Plan, path: Path, entry: dict[str, Any]) -> None:
     _host_free(plan, path, resource_id, existing)
     if "attachedTo" in entry:
         _plan_attachments(plan, name, sp_id, entry["attachedTo"], existing)
+    if "federatedIdentityCredentials" in entry:
+        plan_federated(plan, path, entry["federatedIdentityCredentials"], sp_id, "managedIdentity",
+                       f"managed identity '{name}'", plan.snap.federated.get(sp_id, []))
 
 
 def _plan_attachments(plan: Plan, name: str, sp_id: str, hosts: list[str],

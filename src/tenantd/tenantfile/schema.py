@@ -14,12 +14,17 @@ GUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 ROLE_VALUE_PATTERN = "^[!#-\\[\\]-~]+$"  # printable ASCII without space, '"' or '\'
 RESOURCE_ID_PATTERN = "^/subscriptions/[^/]+/[Rr]esource[Gg]roups/[^/]+/providers/[^/]+/[^/]+/.*[^/]$"
 UPN_PATTERN = "^[^@\\s]+@[^@\\s]+$"
+FIC_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$"
+HTTPS_PATTERN = "^https://[^\\s]+$"
 # What each pattern means, for error messages that do not quote a regular expression at the reader.
 PATTERN_MEANINGS = {
     GUID_PATTERN: "is not a GUID (8-4-4-4-12 hexadecimal digits)",
     ROLE_VALUE_PATTERN: "is not a valid role value (printable ASCII without spaces, quotes or backslashes)",
     RESOURCE_ID_PATTERN: "is not an Azure resource id (/subscriptions/<id>/resourceGroups/<group>/providers/...)",
     UPN_PATTERN: "is not a user principal name (name@domain)",
+    FIC_NAME_PATTERN: "is not a credential name (3 to 120 letters, digits, '-' and '_', starting with a letter or "
+                      "digit)",
+    HTTPS_PATTERN: "is not an https URL",
 }
 DEFAULT_USER_ASSIGNED_SCOPE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/tenantd"
 
@@ -81,6 +86,43 @@ _PASSWORD = _object(
     anyOf=[{"required": ["displayName"]}, {"required": ["keyId"]}],
 )
 
+_KEY = _object(
+    {
+        "displayName": _name("The certificate's name (default: its subject)."),
+        "key": {"type": "string", "minLength": 1, "maxLength": 32768,
+                "description": "The public certificate: base64 of its DER, or its PEM text. Not a secret."},
+        "keyId": _guid("The credential's keyId (written by export; matches an existing certificate)."),
+        "type": {"const": "AsymmetricX509Cert"},
+        "usage": {"const": "Verify", "description": "The certificate verifies the application's client assertions."},
+        "startDateTime": {"type": "string", "description": "Default: the certificate's own start."},
+        "endDateTime": {"type": "string", "description": "Default: the certificate's own end."},
+    },
+    [],
+    "A certificate the application signs client assertions with (keyCredentials).",
+    anyOf=[{"required": ["key"]}, {"required": ["keyId"]}],
+)
+
+_FEDERATED = _object(
+    {
+        "name": {"type": "string", "pattern": FIC_NAME_PATTERN,
+                 "description": "The credential's name, unique on its owner: 3 to 120 letters, digits, '-' and '_'."},
+        "issuer": {"type": "string", "pattern": HTTPS_PATTERN, "maxLength": 600,
+                   "description": "The issuer URL, compared exactly with the token's iss (its keys are fetched "
+                                  "from its OpenID Connect discovery document)."},
+        "subject": {"type": "string", "minLength": 1, "maxLength": 600,
+                    "description": "Compared exactly with the token's sub, e.g. system:serviceaccount:ns:name."},
+        "audiences": {"type": "array", "minItems": 1, "maxItems": 1,
+                      "items": {"type": "string", "minLength": 1, "maxLength": 600},
+                      "description": "The audience the token must carry (default [api://AzureADTokenExchange])."},
+        "description": {"type": ["string", "null"], "maxLength": 600},
+    },
+    ["name", "issuer", "subject"],
+    "A federated identity credential: tokens of issuer about subject sign the owner in (workload identity).",
+)
+
+_FEDERATED_LIST = {"type": "array", "items": _FEDERATED, "maxItems": 20,
+                   "description": "Federated identity credentials by name (at most 20)."}
+
 _APP_SERVICE_PRINCIPAL = {
     "description": "The application's service principal: created unless this is false.",
     "oneOf": [
@@ -113,6 +155,9 @@ _APPLICATION = _object(
         "servicePrincipal": _APP_SERVICE_PRINCIPAL,
         "passwordCredentials": {"type": "array", "items": _PASSWORD,
                                 "description": "Client secrets by name; values are never in this file."},
+        "keyCredentials": {"type": "array", "items": _KEY,
+                           "description": "Certificates (public parts only) for client assertions."},
+        "federatedIdentityCredentials": _FEDERATED_LIST,
     },
     ["displayName"],
     "An application registration.",
@@ -133,13 +178,17 @@ _MANAGED_IDENTITY = _object(
                        "description": "UserAssigned: the hosts the identity is attached to."},
         "servicePrincipal": _object({"id": _guid("Optional pin of the service principal's object id.")}, [],
                                     "The identity's service principal."),
+        "federatedIdentityCredentials": {**_FEDERATED_LIST,
+                                         "description": "UserAssigned: federated identity credentials by name."},
     },
     ["name", "type"],
     "A managed identity: a client id and a service principal, and no application object.",
     allOf=[
         {"if": {"properties": {"type": {"const": "SystemAssigned"}}},
-         "then": {"description": "A SystemAssigned identity has a host, and no resourceId or attachedTo.",
-                  "required": ["host"], "properties": {"resourceId": {"not": {}}, "attachedTo": {"not": {}}}},
+         "then": {"description": "A SystemAssigned identity has a host, and no resourceId, attachedTo or "
+                                 "federatedIdentityCredentials.",
+                  "required": ["host"], "properties": {"resourceId": {"not": {}}, "attachedTo": {"not": {}},
+                                                       "federatedIdentityCredentials": {"not": {}}}},
          "else": {"description": "A UserAssigned identity has a resourceId (or the default one), not a host.",
                   "properties": {"host": {"not": {}}}}},
     ],

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..domain import builtins
 from ..domain.errors import NotFound
-from ..domain.model import Application, AppRoleAssignment, Group, ServicePrincipal, Tenant, User
+from ..domain.model import (
+    Application,
+    AppRoleAssignment,
+    FederatedCredential,
+    Group,
+    ServicePrincipal,
+    Tenant,
+    User,
+)
 from ..store import Tx
 
-BUILTIN_APP_IDS = frozenset({builtins.GRAPH_APP_ID, builtins.AAD_GRAPH_APP_ID, builtins.TENANTD_APP_ID,
-                             builtins.TOKEN_EXCHANGE_APP_ID})
+BUILTIN_APP_IDS = builtins.BUILTIN_APP_IDS
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,8 @@ class Snapshot:
     assignments: list[AppRoleAssignment]
     admin_app_id: str | None
     attachments: dict[str, list[str]]           # user-assigned identity's SP id -> host resource ids
+    # application or user-assigned identity id -> its federated identity credentials
+    federated: dict[str, list[FederatedCredential]] = field(default_factory=dict)
 
     def is_admin_app(self, app: Application) -> bool:
         return app.app_id == self.admin_app_id
@@ -79,9 +88,12 @@ def read_snapshot(tx: Tx, tenant_id: str) -> Snapshot:
         raise NotFound(f"Tenant '{tenant_id}' not found.")
     groups = tx.groups(tenant.id)
     service_principals = tx.service_principals(tenant.id)
+    applications = tx.applications(tenant.id)
+    owners = [a.id for a in applications] + [sp.id for sp in service_principals
+                                             if sp.managed_identity_kind == "UserAssigned"]
     return Snapshot(
         tenant=tenant,
-        applications=tx.applications(tenant.id),
+        applications=applications,
         service_principals=service_principals,
         users=tx.users(tenant.id),
         groups=groups,
@@ -90,4 +102,5 @@ def read_snapshot(tx: Tx, tenant_id: str) -> Snapshot:
         admin_app_id=tx.setting(f"admin_app:{tenant.id}"),  # written by bootstrap.admin_app_id
         attachments={sp.id: tx.hosts_of(sp.id) for sp in service_principals
                      if sp.managed_identity_kind == "UserAssigned"},
+        federated={owner: found for owner in owners if (found := tx.federated_credentials(owner))},
     )

@@ -14,8 +14,8 @@ from .names import Named
 from .snapshot import Snapshot
 
 # Changes run in this order: removals first (they free names, URIs and roles), then what they free.
-PHASES = ("unassign", "unmember", "uncredential", "delete", "application", "credential", "identity", "user",
-          "group", "member", "assign")
+PHASES = ("unassign", "unmember", "uncredential", "delete", "application", "credential", "identity", "federated",
+          "user", "group", "member", "assign")
 REMOVALS = {"unassign", "unmember", "uncredential", "delete"}  # listed by name: they follow no file order
 
 
