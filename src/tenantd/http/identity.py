@@ -122,11 +122,16 @@ async def imds(request: Request) -> Response:
     selector = _selector(query, IMDS_SELECTORS)
     if isinstance(selector, str):
         return _imds_error(400, "invalid_request", selector)
+    return await _imds_token(request, query["resource"], selector)
+
+
+async def _imds_token(request: Request, resource: str, selector: Selector | None) -> Response:
+    """A token for the host named by the path's secret, in IMDS's shape (Cloud Shell answers the same)."""
     host = await run_in_threadpool(_tokens(request).host_for, request.path_params["secret"])
     if host is None:
         return _imds_error(400, "invalid_request", "Identity not found")
     try:
-        token = await _issue(request, host, query["resource"], selector)
+        token = await _issue(request, host, resource, selector)
     except IdentityError as exc:
         return _imds_error(exc.status, exc.error, exc.description)
     except RateLimited:
@@ -187,19 +192,7 @@ async def cloud_shell(request: Request) -> Response:
         return _imds_error(413, "invalid_request", "The request body is too large.")
     if not form.get("resource"):
         return _imds_error(400, "invalid_request", "Required form field 'resource' is missing")
-    host = await run_in_threadpool(_tokens(request).host_for, request.path_params["secret"])
-    if host is None:
-        return _imds_error(400, "invalid_request", "Identity not found")
-    try:
-        token = await _issue(request, host, form["resource"], None)
-    except IdentityError as exc:
-        return _imds_error(exc.status, exc.error, exc.description)
-    except RateLimited:
-        return _imds_error(429, "too_many_requests", "Too many requests")
-    issued = token.issued
-    return JSONResponse({"access_token": issued.access_token, "expires_in": str(issued.expires_on - int(time.time())),
-                         "expires_on": str(issued.expires_on), "not_before": str(issued.not_before),
-                         "resource": issued.resource, "token_type": "Bearer"})
+    return await _imds_token(request, form["resource"], None)
 
 
 def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> Starlette:
