@@ -3,7 +3,9 @@
     .venv/bin/python bench/protect_bench.py [--seconds 1.0] [--rounds 5]
 
 A local https server (CA made here, 127.0.0.1) serves the discovery documents and JWKS, so the validator
-runs exactly as in production: every check, the key looked up by kid. PyJWT gets its best case: the key
+runs exactly as in production: every check, the key looked up by kid. "protect" rows validate in full on
+every call (cache_size=0), except the "cache hit" row: the default validator, answering a token it accepted
+before. PyJWT gets its best case: the key
 already resolved, the same audience, issuer and leeway. Each rate is the best of ``--rounds`` rounds of
 ``--seconds``, the candidates interleaved so drift hits all alike. Tokens: a typical app-only v1 token
 (~1.1 KB, like tenantd's and Entra's) and one with 200 group ids (~11 KB).
@@ -136,8 +138,12 @@ def main() -> None:
     urls["issuer"] = f"https://sts.windows.net/{TENANT}/"
     settings: dict[str, Any] = {"tenant_id": TENANT, "audiences": [AUDIENCE], "authority": urls["base"],
                                 "versions": [1], "verify": str(ca)}
-    validator, avalidator = TokenValidator(**settings), AsyncTokenValidator(**settings)
-    validator.load()
+    # Full validation on every call (cache_size=0) is what the goal is measured on; the default validator
+    # answers a token it accepted before from its cache, as an API does for a client that reuses its token.
+    validator, avalidator = TokenValidator(**settings, cache_size=0), AsyncTokenValidator(**settings, cache_size=0)
+    cached = TokenValidator(**settings)
+    for v in (validator, cached):
+        v.load()
     asyncio.run(avalidator.load())
 
     now = int(time.time())
@@ -162,14 +168,15 @@ def main() -> None:
                                                        hashes.SHA256()),
             "PyJWT decode (key resolved)": partial(jwt.decode, token, public, algorithms=["RS256"],
                                                    audience=AUDIENCE, issuer=urls["issuer"], leeway=300),
-            "tenantd.protect TokenValidator": partial(validator.validate, token),
+            "protect TokenValidator": partial(validator.validate, token),
+            "protect TokenValidator, cache hit": partial(cached.validate, token),
         }
-        best = {label: 0.0 for label in [*candidates, "tenantd.protect AsyncTokenValidator"]}
+        best = {label: 0.0 for label in [*candidates, "protect AsyncTokenValidator"]}
         for _ in range(args.rounds):
             for label, call in candidates.items():
                 best[label] = max(best[label], rate(call, args.seconds))
-            best["tenantd.protect AsyncTokenValidator"] = max(best["tenantd.protect AsyncTokenValidator"],
-                                                             async_rate(avalidator, token, args.seconds))
+            best["protect AsyncTokenValidator"] = max(best["protect AsyncTokenValidator"],
+                                                      async_rate(avalidator, token, args.seconds))
         raw, pyjwt = best["raw RS256 verify (cryptography)"], best["PyJWT decode (key resolved)"]
         print(f"\n{name} token ({len(token)} characters)")
         print(f"  {'':36} {'per second':>10} {'of raw':>7} {'x PyJWT':>8}")

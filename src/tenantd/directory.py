@@ -7,12 +7,13 @@ a change legal live in :mod:`tenantd.domain.rules`, the rows in :mod:`tenantd.st
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from .domain import builtins, credentials, rules
+from .domain import audit, builtins, credentials, rules
 from .domain.errors import BadRequest, NotFound
 from .domain.ids import new_assignment_id, new_guid
 from .domain.model import (
@@ -29,7 +30,7 @@ from .domain.model import (
     Tenant,
     User,
 )
-from .store import Store, Tx
+from .store import Store, Tx, listing
 from .store.sql import DuplicateKey
 
 SecretHasher = Callable[[str], bytes]
@@ -51,9 +52,43 @@ def new_client_secret() -> str:
 
 
 class Directory:
-    def __init__(self, store: Store, hash_secret: SecretHasher) -> None:
+    """The use cases, acting for ``actor``: every change is written to the audit log in its own transaction."""
+
+    def __init__(self, store: Store, hash_secret: SecretHasher, actor: audit.Actor = audit.SYSTEM) -> None:
         self.store = store
         self.hash_secret = hash_secret
+        self.actor = actor
+
+    def as_actor(self, actor: audit.Actor) -> Directory:
+        """The same directory, with changes recorded as made by ``actor``."""
+        return Directory(self.store, self.hash_secret, actor)
+
+    def using(self, store: Store) -> Directory:
+        """The same directory and actor over another store (one open transaction, for instance)."""
+        return Directory(store, self.hash_secret, self.actor)
+
+    # -- the audit log -----------------------------------------------------------------------------------
+    def _record(self, tx: Tx, tenant_id: str, *entries: audit.Entry) -> None:
+        """Write ``entries`` in the change's transaction ``tx``: they commit or roll back with it."""
+        actor = self.actor
+        name = actor.display_name
+        if name is None:
+            found = tx.service_principal(actor.tenant_id or tenant_id, actor.service_principal_id or "")
+            name = found.display_name if found else actor.app_id or "unknown"
+        now, correlation = datetime.now(UTC), str(uuid.uuid4())
+        tx.insert_directory_audits([e.row(tenant_id, str(uuid.uuid4()), correlation, now, actor, name)
+                                    for e in entries])
+
+    def record(self, tenant_id: str, entry: audit.Entry) -> None:
+        """Record an action that changes no directory object (a token minted as another principal)."""
+        with self.store.write() as tx:
+            self._record(tx, tenant_id, entry)
+
+    def audits(self, tenant_id: str, conditions: Sequence[tuple[str, str, Any]] = (), *,
+               before: tuple[str, str] | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Audit rows, newest first (see :meth:`tenantd.store.Tx.directory_audits`)."""
+        with self.store.read() as tx:
+            return tx.directory_audits(tenant_id, conditions, before=before, limit=limit)
 
     # -- tenants ---------------------------------------------------------------------------------------
     def create_tenant(self, name: str, tenant_id: str | None = None) -> Tenant:
@@ -69,6 +104,8 @@ class Directory:
                 raise BadRequest(f"A tenant named '{name}' or with id '{tenant.id}' already exists.") from None
             for resource in builtins.BUILTINS:
                 self._add_builtin(tx, tenant.id, resource)
+            self._record(tx, tenant.id, audit.Entry("Add tenant", "DirectoryManagement", "Add", (
+                audit.Target(tenant.id, tenant.name, "Tenant"),)))
         return tenant
 
     def ensure_builtins(self, tenant_id: str) -> list[str]:
@@ -76,10 +113,11 @@ class Directory:
         with self.store.write() as tx:
             missing = [b for b in builtins.BUILTINS if tx.service_principal_by_app_id(tenant_id, b.app_id) is None]
             for resource in missing:
-                self._add_builtin(tx, tenant_id, resource)
+                added = self._add_builtin(tx, tenant_id, resource)
+                self._record(tx, tenant_id, _added_sp(added))
         return [b.name for b in missing]
 
-    def _add_builtin(self, tx: Tx, tenant_id: str, resource: builtins.BuiltinResource) -> None:
+    def _add_builtin(self, tx: Tx, tenant_id: str, resource: builtins.BuiltinResource) -> ServicePrincipal:
         sp = ServicePrincipal(
             tenant_id=tenant_id, id=new_guid(), app_id=resource.app_id, display_name=resource.name,
             service_principal_type="Application", app_roles=resource.roles, app_role_assignment_required=False,
@@ -89,6 +127,7 @@ class Directory:
         )
         tx.insert_service_principal(sp)
         tx.set_builtin_identifier_uris(tenant_id, sp.id, resource.identifier_uris)
+        return sp
 
     def tenant(self, key: str) -> Tenant:
         with self.store.read() as tx:
@@ -123,8 +162,10 @@ class Directory:
             except DuplicateKey:
                 raise _uri_conflict(app.identifier_uris) from None
             _write_keys(tx, app.id, (), app.key_credentials)
+            entries = [audit.Entry("Add application", "ApplicationManagement", "Add", (audit.application(app),))]
             if with_service_principal:
-                self._insert_app_sp(tx, app, service_principal_id)
+                entries.append(_added_sp(self._insert_app_sp(tx, app, service_principal_id)))
+            self._record(tx, tenant_id, *entries)
         return app
 
     def _claim_ids(self, tx: Tx, tenant_id: str, app: Application) -> None:
@@ -180,11 +221,17 @@ class Directory:
                 tx.update_application(updated)
             except DuplicateKey:
                 raise _uri_conflict(updated.identifier_uris) from None
+            entries = [audit.Entry("Update application", "ApplicationManagement", "Update",
+                                   (audit.application(updated, app),))]
             sp = tx.service_principal_by_app_id(tenant_id, app.app_id)
             if sp is not None:  # the service principal mirrors the application's roles and name
-                tx.update_service_principal(replace(
-                    sp, app_roles=updated.app_roles, display_name=updated.display_name,
-                    service_principal_names=(updated.app_id, *updated.identifier_uris)))
+                mirrored = replace(sp, app_roles=updated.app_roles, display_name=updated.display_name,
+                                   service_principal_names=(updated.app_id, *updated.identifier_uris))
+                tx.update_service_principal(mirrored)
+                if mirrored != sp:
+                    entries.append(audit.Entry("Update service principal", "ApplicationManagement", "Update",
+                                               (audit.service_principal(mirrored, sp),)))
+            self._record(tx, tenant_id, *entries)
         return updated
 
     def delete_application(self, tenant_id: str, object_id: str) -> None:
@@ -192,10 +239,14 @@ class Directory:
         with self.store.write() as tx:
             app = _found(tx.application(tenant_id, object_id), object_id)
             sp = tx.service_principal_by_app_id(tenant_id, app.app_id)
+            entries = [audit.Entry("Delete application", "ApplicationManagement", "Delete",
+                                   (audit.application(app, deleted=True),))]
             if sp is not None:
                 tx.delete_service_principal(sp.id)
+                entries.append(_deleted_sp(sp))
             tx.delete_federated_credentials(app.id)
             tx.delete_application(app.id)
+            self._record(tx, tenant_id, *entries)
 
     def add_password(self, tenant_id: str, object_id: str, display_name: str | None = None,
                      end: datetime | None = None, start: datetime | None = None) -> tuple[PasswordCredential, str]:
@@ -212,6 +263,8 @@ class Directory:
             if len(app.password_credentials) >= rules.MAX_PASSWORD_CREDENTIALS:
                 raise BadRequest("Too many passwordCredentials on this application.")
             tx.insert_password_credential(app.id, cred)
+            self._record(tx, tenant_id, _credentials_changed(
+                app, replace(app, password_credentials=(*app.password_credentials, cred))))
         return cred, secret
 
     def remove_password(self, tenant_id: str, object_id: str, key_id: str) -> None:
@@ -219,6 +272,8 @@ class Directory:
             app = _found(tx.application(tenant_id, object_id), object_id)
             if not tx.delete_password_credential(app.id, key_id.lower()):
                 raise BadRequest(f"No password credential found with keyId '{key_id}'.")
+            self._record(tx, tenant_id, _credentials_changed(app, replace(app, password_credentials=tuple(
+                c for c in app.password_credentials if c.key_id != key_id.lower()))))
 
     # -- service principals ----------------------------------------------------------------------------
     def create_service_principal(self, tenant_id: str, app_id: str, object_id: str | None = None,
@@ -231,7 +286,9 @@ class Directory:
             if tx.service_principal_by_app_id(tenant_id, app_id):
                 raise BadRequest("The service principal for this application already exists.",
                                  code="Request_MultipleObjectsWithSameKeyValue")
-            return self._insert_app_sp(tx, app, object_id, **fields)
+            sp = self._insert_app_sp(tx, app, object_id, **fields)
+            self._record(tx, tenant_id, _added_sp(sp))
+            return sp
 
     def _insert_app_sp(self, tx: Tx, app: Application, object_id: str | None, **fields: Any) -> ServicePrincipal:
         if object_id and (tx.service_principal(app.tenant_id, object_id) or tx.user(app.tenant_id, object_id)):
@@ -276,6 +333,7 @@ class Directory:
             except DuplicateKey:
                 raise BadRequest(f"A managed identity for '{resource_id}' already exists.",
                                  code="Request_MultipleObjectsWithSameKeyValue") from None
+            self._record(tx, tenant_id, _added_sp(sp))
         return sp
 
     def service_principal(self, tenant_id: str, object_id: str) -> ServicePrincipal:
@@ -302,13 +360,16 @@ class Directory:
                     updated = replace(updated, **{attr: changes[prop]})
             if updated != sp:
                 tx.update_service_principal(updated)
+                self._record(tx, tenant_id, audit.Entry("Update service principal", "ApplicationManagement",
+                                                        "Update", (audit.service_principal(updated, sp),)))
         return updated
 
     def delete_service_principal(self, tenant_id: str, object_id: str) -> None:
         with self.store.write() as tx:
-            _found(tx.service_principal(tenant_id, object_id), object_id)
+            sp = _found(tx.service_principal(tenant_id, object_id), object_id)
             tx.delete_federated_credentials(object_id)
             tx.delete_service_principal(object_id)
+            self._record(tx, tenant_id, _deleted_sp(sp))
 
     # -- users and groups ------------------------------------------------------------------------------
     def create_user(self, tenant_id: str, user_principal_name: str, display_name: str,
@@ -328,6 +389,7 @@ class Directory:
             except DuplicateKey:
                 raise BadRequest("Another object with the same value for property userPrincipalName already "
                                  "exists.", code="Request_MultipleObjectsWithSameKeyValue") from None
+            self._record(tx, tenant_id, audit.Entry("Add user", "UserManagement", "Add", (audit.user(user),)))
         return user
 
     def user(self, tenant_id: str, key: str) -> User:
@@ -350,12 +412,16 @@ class Directory:
                 updated = replace(updated, account_enabled=changes["accountEnabled"])
             if updated != user:
                 tx.update_user(updated)
+                self._record(tx, tenant_id, audit.Entry("Update user", "UserManagement", "Update",
+                                                        (audit.user(updated, user),)))
         return updated
 
     def delete_user(self, tenant_id: str, key: str) -> None:
         with self.store.write() as tx:
             user = _found(tx.user(tenant_id, key), key)
             tx.delete_user(user.id)
+            self._record(tx, tenant_id, audit.Entry("Delete user", "UserManagement", "Delete",
+                                                    (audit.user(user, deleted=True),)))
 
     def create_group(self, tenant_id: str, display_name: str, description: str | None = None,
                      mail_nickname: str | None = None, object_id: str | None = None) -> Group:
@@ -367,7 +433,19 @@ class Directory:
                 raise BadRequest(f"Another object with id '{group.id}' already exists.",
                                  code="Request_MultipleObjectsWithSameKeyValue")
             tx.insert_group(group)
+            self._record(tx, tenant_id, audit.Entry("Add group", "GroupManagement", "Add", (audit.group(group),)))
         return group
+
+    def update_group(self, tenant_id: str, updated: Group) -> Group:
+        """Replace a group's display name, description and mail nickname."""
+        rules.display_name(updated.display_name)
+        with self.store.write() as tx:
+            group = _found(tx.group(tenant_id, updated.id), updated.id)
+            if updated != group:
+                tx.update_group(updated)
+                self._record(tx, tenant_id, audit.Entry("Update group", "GroupManagement", "Update",
+                                                        (audit.group(updated, group),)))
+        return updated
 
     def group(self, tenant_id: str, object_id: str) -> Group:
         with self.store.read() as tx:
@@ -379,12 +457,14 @@ class Directory:
 
     def delete_group(self, tenant_id: str, object_id: str) -> None:
         with self.store.write() as tx:
-            _found(tx.group(tenant_id, object_id), object_id)
+            group = _found(tx.group(tenant_id, object_id), object_id)
             tx.delete_group(object_id)
+            self._record(tx, tenant_id, audit.Entry("Delete group", "GroupManagement", "Delete",
+                                                    (audit.group(group, deleted=True),)))
 
     def add_member(self, tenant_id: str, group_id: str, member_id: str) -> None:
         with self.store.write() as tx:
-            _found(tx.group(tenant_id, group_id), group_id)
+            group = _found(tx.group(tenant_id, group_id), group_id)
             member = _principal(tx, tenant_id, member_id)
             if member is None:
                 raise BadRequest(f"Resource '{member_id}' does not exist or one of its queried reference-property "
@@ -393,12 +473,16 @@ class Directory:
                 raise BadRequest("One or more added object references already exist for the following modified "
                                  "properties: 'members'.")
             tx.add_group_member(group_id, member.id, _member_type(member))
+            self._record(tx, tenant_id, _membership("Add member to group", "Add", group, member))
 
     def remove_member(self, tenant_id: str, group_id: str, member_id: str) -> None:
         with self.store.write() as tx:
-            _found(tx.group(tenant_id, group_id), group_id)
+            group = _found(tx.group(tenant_id, group_id), group_id)
+            member = _principal(tx, tenant_id, member_id)
             if not tx.remove_group_member(group_id, member_id.lower()):
                 raise NotFound(f"Resource '{member_id}' is not a member of group '{group_id}'.")
+            removed = member or Principal(member_id.lower(), "ServicePrincipal", member_id.lower())
+            self._record(tx, tenant_id, _membership("Remove member from group", "Delete", group, removed))
 
     def members(self, tenant_id: str, group_id: str) -> list[User | Group | ServicePrincipal]:
         with self.store.read() as tx:
@@ -415,6 +499,17 @@ class Directory:
                 if obj is not None:
                     found.append(obj)
             return found
+
+    # -- Graph's collections ---------------------------------------------------------------------------
+    def page(self, kind: listing.Kind, tenant_id: str, conditions: Sequence[listing.Condition],
+             after: tuple[str, str] | None, limit: int) -> list[Any]:
+        """Up to ``limit`` objects of a collection that meet ``conditions``, past the keyset ``after``."""
+        with self.store.read() as tx:
+            return tx.page(kind, tenant_id, conditions, after, limit)
+
+    def count(self, kind: listing.Kind, tenant_id: str, conditions: Sequence[listing.Condition]) -> int:
+        with self.store.read() as tx:
+            return tx.count(kind, tenant_id, conditions)
 
     # -- app role assignments --------------------------------------------------------------------------
     def assign(self, tenant_id: str, principal_id: str, resource_id: str, app_role_id: str) -> AppRoleAssignment:
@@ -433,6 +528,8 @@ class Directory:
                                      resource.id, now_iso())
             except DuplicateKey:
                 raise _duplicate_assignment() from None
+            self._record(tx, tenant_id, audit.assignment(True, assignment_id, resource.role(app_role_id),
+                                                         app_role_id, principal, resource))
             created = tx.assignment(tenant_id, assignment_id)
         assert created is not None
         return created
@@ -465,6 +562,11 @@ class Directory:
                 raise NotFound(f"Resource '{assignment_id}' does not exist or one of its queried reference-property "
                                "objects are not present.")
             tx.delete_assignment(assignment_id)
+            resource = tx.service_principal(tenant_id, found.resource_id)
+            if resource is not None:
+                principal = Principal(found.principal_id, found.principal_type, found.principal_display_name)
+                self._record(tx, tenant_id, audit.assignment(False, found.id, resource.role(found.app_role_id),
+                                                             found.app_role_id, principal, resource))
         return found
 
     # -- hosts -----------------------------------------------------------------------------------------
@@ -490,11 +592,17 @@ class Directory:
             if sp.id in {i.id for i in tx.attached_identities(tenant_id, host_resource_id)}:
                 return
             tx.attach(tenant_id, host_resource_id, sp.id)
+            self._record(tx, tenant_id, _host_change("Attach managed identity to host", "Assign", sp,
+                                                     host_resource_id))
 
     def detach(self, tenant_id: str, identity_id: str, host_resource_id: str) -> None:
         with self.store.write() as tx:
             if not tx.detach(tenant_id, host_resource_id, identity_id):
                 raise NotFound(f"Identity '{identity_id}' is not attached to '{host_resource_id}'.")
+            sp = tx.service_principal(tenant_id, identity_id)
+            if sp is not None:
+                self._record(tx, tenant_id, _host_change("Detach managed identity from host", "Unassign", sp,
+                                                         host_resource_id))
 
     def open_host_session(self, tenant_id: str, host_resource_id: str, lifetime: timedelta) -> str:
         """A new secret for a running host: its identity header, MSI secret and IMDS path prefix."""
@@ -507,11 +615,16 @@ class Directory:
             tx.delete_expired_host_credentials(iso(now))
             tx.insert_host_credential(self.hash_secret(secret), tenant_id, host_resource_id, iso(now),
                                       iso(now + lifetime))
+            self._record(tx, tenant_id, _host_session("Open host session", "Add", host, iso(now + lifetime)))
         return secret
 
     def close_host_session(self, secret: str) -> None:
         with self.store.write() as tx:
-            tx.delete_host_credential(self.hash_secret(secret))
+            found = tx.host_credential(self.hash_secret(secret))
+            if found is not None and tx.delete_host_credential(self.hash_secret(secret)):
+                tenant_id, host_resource_id, expires = found
+                self._record(tx, tenant_id, _host_session("Close host session", "Delete",
+                                                          tx.host(tenant_id, host_resource_id), expires))
 
     # -- certificates ----------------------------------------------------------------------------------
     def add_key_credential(self, tenant_id: str, object_id: str, entry: dict[str, Any]) -> KeyCredential:
@@ -521,6 +634,8 @@ class Directory:
             added = credentials.key_credential(entry)
             credentials.check_keys((*app.key_credentials, added))
             tx.insert_key_credential(app.id, added)
+            self._record(tx, tenant_id, _credentials_changed(
+                app, replace(app, key_credentials=(*app.key_credentials, added))))
         return added
 
     def remove_key_credential(self, tenant_id: str, object_id: str, key_id: str) -> None:
@@ -528,6 +643,8 @@ class Directory:
             app = _found(tx.application(tenant_id, object_id), object_id)
             if not tx.delete_key_credential(app.id, key_id.lower()):
                 raise BadRequest(f"No key credential found with keyId '{key_id}'.")
+            self._record(tx, tenant_id, _credentials_changed(app, replace(app, key_credentials=tuple(
+                k for k in app.key_credentials if k.key_id != key_id.lower()))))
 
     # -- federated identity credentials ------------------------------------------------------------------
     def add_federated_credential(self, tenant_id: str, owner_id: str, owner_type: str, name: str, issuer: str,
@@ -542,7 +659,7 @@ class Directory:
             description=credentials.fic_description(description), created=now_iso(),
         )
         with self.store.write() as tx:
-            _fic_owner(tx, tenant_id, owner_id, owner_type)
+            owner = _fic_owner(tx, tenant_id, owner_id, owner_type)
             existing = tx.federated_credentials(owner_id)
             _fic_unique(cred, existing)
             if len(existing) >= credentials.MAX_FEDERATED_CREDENTIALS:
@@ -551,6 +668,8 @@ class Directory:
                 tx.insert_federated_credential(cred)
             except DuplicateKey:  # a concurrent twin won the unique constraint
                 raise credentials.duplicate_issuer_subject(cred.issuer, cred.subject, owner_type) from None
+            self._record(tx, tenant_id, audit.federated_credential("Add federated identity credential", "Add",
+                                                                   owner, None, cred))
         return cred
 
     def federated_credentials(self, tenant_id: str, owner_id: str, owner_type: str) -> list[FederatedCredential]:
@@ -568,7 +687,7 @@ class Directory:
                                     changes: dict[str, Any]) -> FederatedCredential:
         """Change issuer, subject, audiences or description; a name never changes."""
         with self.store.write() as tx:
-            _fic_owner(tx, tenant_id, owner_id, owner_type)
+            owner = _fic_owner(tx, tenant_id, owner_id, owner_type)
             cred = _fic(tx, owner_id, key)
             if "name" in changes and changes["name"] != cred.name:
                 raise BadRequest("Property 'name' of a federated identity credential cannot be changed.",
@@ -587,12 +706,18 @@ class Directory:
                 tx.update_federated_credential(updated)
             except DuplicateKey:
                 raise credentials.duplicate_issuer_subject(updated.issuer, updated.subject, owner_type) from None
+            if updated != cred:
+                self._record(tx, tenant_id, audit.federated_credential(
+                    "Update federated identity credential", "Update", owner, cred, updated))
         return updated
 
     def remove_federated_credential(self, tenant_id: str, owner_id: str, owner_type: str, key: str) -> None:
         with self.store.write() as tx:
-            _fic_owner(tx, tenant_id, owner_id, owner_type)
-            tx.delete_federated_credential(owner_id, _fic(tx, owner_id, key).id)
+            owner = _fic_owner(tx, tenant_id, owner_id, owner_type)
+            cred = _fic(tx, owner_id, key)
+            tx.delete_federated_credential(owner_id, cred.id)
+            self._record(tx, tenant_id, audit.federated_credential("Delete federated identity credential", "Delete",
+                                                                   owner, cred, None))
 
 
 def _write_keys(tx: Tx, application_id: str, before: Sequence[KeyCredential],
@@ -607,16 +732,17 @@ def _write_keys(tx: Tx, application_id: str, before: Sequence[KeyCredential],
             tx.insert_key_credential(application_id, new)
 
 
-def _fic_owner(tx: Tx, tenant_id: str, owner_id: str, owner_type: str) -> None:
+def _fic_owner(tx: Tx, tenant_id: str, owner_id: str, owner_type: str) -> audit.Target:
     """The owner of federated credentials: an application, or a user-assigned managed identity (as in Azure,
     system-assigned identities have none)."""
     if owner_type == "application":
-        _found(tx.application(tenant_id, owner_id), owner_id)
-        return
+        app = _found(tx.application(tenant_id, owner_id), owner_id)
+        return audit.Target(app.id, app.display_name, "Application")
     sp = _found(tx.service_principal(tenant_id, owner_id), owner_id)
     if owner_type != "managedIdentity" or sp.managed_identity_kind != "UserAssigned":
         raise BadRequest("Federated identity credentials belong to applications and user-assigned managed "
                          f"identities; '{sp.display_name}' is neither.")
+    return audit.Target(sp.id, sp.display_name, "ServicePrincipal")
 
 
 def _fic(tx: Tx, owner_id: str, key: str) -> FederatedCredential:
@@ -665,6 +791,46 @@ def _principal(tx: Tx, tenant_id: str, object_id: str) -> Principal | None:
 
 def _member_type(principal: Principal) -> str:
     return {"User": "user", "Group": "group", "ServicePrincipal": "servicePrincipal"}[principal.type]
+
+
+def _added_sp(sp: ServicePrincipal) -> audit.Entry:
+    return audit.Entry("Add service principal", "ApplicationManagement", "Add", (audit.service_principal(sp),))
+
+
+def _deleted_sp(sp: ServicePrincipal) -> audit.Entry:
+    return audit.Entry("Delete service principal", "ApplicationManagement", "Delete",
+                       (audit.service_principal(sp, deleted=True),))
+
+
+def _credentials_changed(before: Application, after: Application) -> audit.Entry:
+    return audit.Entry(audit.CREDENTIALS_ACTIVITY, "ApplicationManagement", "Update",
+                       (audit.application(after, before),))
+
+
+def _membership(activity: str, operation: str, group: Group, member: Principal) -> audit.Entry:
+    values = {"Group.ObjectID": group.id, "Group.DisplayName": group.display_name}
+    changes = audit.diff(values, None) if operation == "Delete" else audit.diff(None, values)
+    return audit.Entry(activity, "GroupManagement", operation,
+                       (audit.principal(member, changes), audit.Target(group.id, group.display_name, "Group")))
+
+
+def _host_change(activity: str, operation: str, sp: ServicePrincipal, host_resource_id: str) -> audit.Entry:
+    attached = audit.Change("AttachedTo", None, host_resource_id)
+    if operation == "Unassign":
+        attached = audit.Change("AttachedTo", host_resource_id, None)
+    return audit.Entry(activity, "ApplicationManagement", operation, (
+        audit.Target(sp.id, sp.display_name, "ServicePrincipal", (attached,)),
+        audit.Target(host_resource_id, host_resource_id, "Host")))
+
+
+def _host_session(activity: str, operation: str, host: Host, expires: str) -> audit.Entry:
+    """A host session lets a process get tokens as the host's identities: it is impersonation."""
+    until = audit.Change("SessionExpiresDateTime", None, expires)
+    if operation == "Delete":
+        until = audit.Change("SessionExpiresDateTime", expires, None)
+    return audit.Entry(activity, "Impersonation", operation, (
+        audit.Target(host.resource_id, host.resource_id, "Host", (until,)),
+        *(audit.Target(sp.id, sp.display_name, "ServicePrincipal") for sp in host.identities)))
 
 
 def _duplicate_assignment() -> BadRequest:

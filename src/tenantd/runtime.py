@@ -17,6 +17,7 @@ from .tokens.rotation import RotationPolicy
 from .tokens.secrets import SecretHasher, Vault, load_master_key
 from .tokens.service import TokenService
 from .tokens.signins import RETENTION, SignInLog
+from .tokens.throttle import FailureThrottle, ThrottlePolicy
 
 
 @dataclass
@@ -36,7 +37,8 @@ def sqlite_url(data_dir: Path) -> str:
 def open_runtime(database_url: str, data_dir: Path | None, public_url: str | None,
                  *, default_public_url: str | None = None, run_migrations: bool = True,
                  key_rotation: RotationPolicy | None = None, clock: Callable[[], float] = time.time,
-                 sign_in_retention: float = RETENTION, allow_loopback_issuers: bool = False) -> Runtime:
+                 sign_in_retention: float = RETENTION, allow_loopback_issuers: bool = False,
+                 auth_throttle: ThrottlePolicy | None = None) -> Runtime:
     """Open (and migrate) the store, check the master key, and settle the public URL.
 
     An explicit ``public_url`` is stored for every replica. Otherwise the stored one is used, unless it
@@ -44,6 +46,7 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
     ``key_rotation`` sets the signing key schedule; ``clock`` is the time keys and tokens go by.
     ``sign_in_retention`` is how many seconds sign-in log rows are kept. ``allow_loopback_issuers`` lets
     federated credentials trust issuers on loopback addresses (their keys are fetched from there).
+    ``auth_throttle`` limits failed client authentications (the defaults of ThrottlePolicy when None).
     """
     store = Store(database_url)
     try:
@@ -69,7 +72,8 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
     keyring = Keyring(store, vault, key_rotation, clock)
     sign_ins = SignInLog(store, retention=sign_in_retention, clock=clock)
     tokens = TokenService(store, keyring, hasher, url, GRANTS, clock, sign_ins=sign_ins,
-                          allow_loopback_issuers=allow_loopback_issuers)
+                          allow_loopback_issuers=allow_loopback_issuers,
+                          throttle=FailureThrottle(store, auth_throttle, clock))
     return Runtime(store, vault, Directory(store, hasher), tokens, url, sign_ins=sign_ins)
 
 
@@ -84,4 +88,12 @@ def key_rotation(days: float, publish_minutes: float) -> RotationPolicy:
 
 
 def _is_local_default(stored: str | None) -> bool:
-    return stored is None or stored.startswith("https://localhost:")
+    return stored is None or stored.startswith(("https://localhost:", "http://localhost:"))
+
+
+def auth_throttle(per_source: int, per_client: int) -> ThrottlePolicy:
+    """The failed client authentication limits as `up` and `serve` take them: failures a minute per client
+    and source, and per client from all sources (0 turns one off)."""
+    if per_source < 0 or per_client < 0:
+        raise ConfigError("--auth-failure-limit and --auth-failure-client-limit must not be negative.")
+    return ThrottlePolicy(per_source=per_source, per_client=per_client)

@@ -1,5 +1,5 @@
 """Running the listeners (HTTPS, and plain HTTP for managed identities): bind first (so port 0 works),
-then serve them with uvicorn in one event loop until signalled."""
+then serve them with uvicorn in one event loop until signalled, in this process or in N forked workers."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from typing import Any
 
 import uvicorn
 
+from . import supervisor
 from .http.app import create_app
-from .http.identity import HostLimiter, create_identity_app
+from .http.host_limits import HostLimiter
+from .http.identity import create_identity_app
 from .runtime import Runtime
 from .tls import TlsFiles
 from .tokens.managed_identity import ManagedIdentityTokens
@@ -52,8 +54,8 @@ def _config(app: ASGIApplication, log_level: str, tls: TlsFiles | None) -> uvico
 
 
 def serve(listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]], on_ready: Callable[[], None],
-          log_level: str = "warning") -> None:
-    """Serve every listener until SIGINT/SIGTERM; ``on_ready`` runs once all of them answer."""
+          log_level: str = "warning", *, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) -> None:
+    """Serve every listener until one of ``signals``; ``on_ready`` runs once all of them answer."""
     servers = [(_Listener(_config(app, log_level, tls)), sock) for app, sock, tls in listeners]
 
     def stop(_signum: int, _frame: object) -> None:
@@ -72,7 +74,7 @@ def serve(listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]
             on_ready()
         await asyncio.gather(*tasks)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
     try:
         asyncio.run(run())
     finally:
@@ -82,20 +84,51 @@ def serve(listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]
             sock.close()
 
 
-def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles, identity: socket.socket | None,
+def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity: socket.socket | None,
                on_ready: Callable[[], None], *, log_level: str = "warning", imds_limits: tuple[int, int] = (20, 5),
-               identity_tokens: ManagedIdentityTokens | None = None) -> None:
-    """The HTTPS application and, when given a socket, the managed identity listener (plain HTTP)."""
+               identity_tokens: ManagedIdentityTokens | None = None, workers: int = 1) -> None:
+    """The HTTPS application (plain HTTP when ``tls`` is None, behind a TLS-terminating proxy) and, when given
+    a socket, the managed identity listener (plain HTTP), served by ``workers`` processes (see
+    ``supervisor``; one: this process) that share the per-host rate limits."""
+    limiter = HostLimiter(*imds_limits, workers=workers)
     listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]] = [(create_app(rt), https, tls)]
     if identity is not None:
         tokens = identity_tokens or ManagedIdentityTokens(rt.tokens)
-        listeners.append((create_identity_app(tokens, HostLimiter(*imds_limits)), identity, None))
+        listeners.append((create_identity_app(tokens, limiter), identity, None))
+    if workers <= 1:
+        _work(rt, listeners, on_ready, log_level)
+        return
+
+    def work(index: int, answering: Callable[[], None]) -> None:
+        rt.store.engine.dispose(close=False)  # the parent's pool, if any, is not this process's to use
+        limiter.adopt(index)
+        _work(rt, listeners, answering, log_level, signals=(signal.SIGTERM,))
+
+    _before_fork(rt)
+    try:
+        supervisor.supervise(workers, work, on_ready)
+    finally:
+        for _, sock, _ in listeners:
+            sock.close()
+
+
+def _work(rt: Runtime, listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]],
+          on_ready: Callable[[], None], log_level: str, **options: Any) -> None:
     rt.sign_ins.start()
     try:
-        serve(listeners, on_ready, log_level)
+        serve(listeners, on_ready, log_level, **options)
     finally:
         rt.sign_ins.stop()
         rt.store.dispose()
+
+
+def _before_fork(rt: Runtime) -> None:
+    """What the workers share is settled once: each tenant's signing keys are read (and decrypted) here, so
+    the workers inherit them; nothing queued or connected crosses the fork."""
+    for tenant in rt.directory.tenants():
+        rt.tokens.keyring.active(tenant.id)
+    rt.sign_ins.flush()
+    rt.store.dispose()
 
 
 def tls_dir(data_dir: Path | None) -> Path | None:

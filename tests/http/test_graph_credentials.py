@@ -5,6 +5,7 @@ Graph's shapes and Entra's rules: at most 20 federated credentials, each issuer 
 from __future__ import annotations
 
 import base64
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -177,3 +178,15 @@ def test_the_x5t_of_a_registered_certificate_matches_what_clients_send(server: S
     with store(server) as (d, tid):
         [stored] = d.application(tid, app["id"]).key_credentials
     assert stored.thumbprint_sha1 == x5t(cert) and stored.thumbprint_sha256 == x5t(cert, sha256=True)
+
+
+def test_concurrent_twins_leave_exactly_one_credential(server: Server) -> None:
+    app = new_app(server)
+    base = f"/applications/{app['id']}/federatedIdentityCredentials"
+    server.admin_token()
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(lambda i: server.graph("POST", base, json=_fic(f"twin-{i}")), range(12)))
+    assert sorted(a.status_code for a in answers) == [201] + [400] * 11
+    assert {a.json()["error"]["code"] for a in answers if a.status_code == 400} == {
+        "InvalidFederatedIdentityCredentialValue"}
+    assert len(ok(server.graph("GET", base))["value"]) == 1

@@ -96,3 +96,38 @@ def test_an_unusable_jwks_uri_is_a_failed_fetch_not_a_crash(idp: Idp, make_valid
     validator = make_validator()
     with pytest.raises(KeysUnavailable):
         validator.validate(idp.token())
+
+
+def test_accepted_tokens_are_remembered_within_bounds_and_their_lifetime(
+        idp: Idp, make_validator: Callable[..., TokenValidator], clock: Clock) -> None:
+    validator = make_validator(cache_size=3)
+    tokens = [idp.token(exp=int(clock.now) + 600, uti=str(n)) for n in range(5)]
+    first = validator.validate(tokens[0])
+    assert validator.validate(tokens[0]) is first                  # answered from the cache
+    for token in tokens:
+        validator.validate(token)
+    assert len(validator.accepted) == 3
+    with pytest.raises(TypeError):
+        first.raw["roles"] = ["Things.Write.All"]  # type: ignore[index]
+    clock.advance(600 + 301)
+    with pytest.raises(InvalidToken) as caught:
+        validator.validate(tokens[-1])
+    assert caught.value.description == "The access token has expired." and len(validator.accepted) == 2
+    uncached, token = make_validator(cache_size=0), idp.token()
+    assert uncached.validate(token) is not uncached.validate(token) and len(uncached.accepted) == 0
+
+
+def test_any_change_of_a_key_clears_the_cache(idp: Idp, make_validator: Callable[..., TokenValidator],
+                                              clock: Clock) -> None:
+    validator = make_validator()
+    token = idp.token(exp=int(clock.now) + 24 * 3600)
+    validator.validate(token)
+    idp.keys.append(new_key("key-2"))                              # a new key: the old one still trusted
+    clock.advance(12 * 3600 + 1)
+    validator.validate(idp.token(key=idp.keys[1], exp=int(clock.now) + 60))
+    assert len(validator.accepted) == 1
+    assert validator.validate(token).oid is not None
+    idp.keys = [Key("key-1", new_key("replacement").private), idp.keys[1]]   # same kid, other key material
+    clock.advance(12 * 3600 + 1)
+    with pytest.raises(InvalidToken):
+        validator.validate(token)

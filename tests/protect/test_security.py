@@ -116,8 +116,10 @@ def test_03_periodic_refresh_stops_trusting_a_removed_key(idp: Idp, validator: T
     old = idp.keys[0]
     idp.keys = [new_key("key-2")]
     clock.advance(11 * HOUR)
-    assert validator.validate(idp.token(key=old, exp=int(clock.now) + 600)).oid == CLIENT_OID
+    accepted = idp.token(key=old, exp=int(clock.now) + 2 * 3600)
+    assert validator.validate(accepted).oid == CLIENT_OID
     clock.advance(1 * HOUR + 1)                                    # 12 h: both documents fetched again
+    refused(validator, accepted)                                   # even the token accepted an hour ago
     refused(validator, idp.token(key=old, iat=int(clock.now), nbf=int(clock.now), exp=int(clock.now) + 600))
     assert idp.jwks_hits == 4
 

@@ -16,6 +16,7 @@ import typer
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from ..domain import builtins
 from ..domain.ids import is_guid
 from . import identities
 from .client import Client, connect
@@ -30,7 +31,6 @@ identity_federated = typer.Typer(no_args_is_help=True,
 
 APP_HELP = "Name, appId, object id or App ID URI of the application."
 IDENTITY_HELP = "Name, object (principal) id, client id or resource id of the user-assigned identity."
-TOKEN_EXCHANGE = "api://AzureADTokenExchange"
 
 
 def add_app_commands(group: typer.Typer) -> None:
@@ -184,7 +184,7 @@ def _remove(ctx: typer.Context, owner_of: Callable[[Client, str], _Owner], key: 
 NAME_OPTION = typer.Option(..., "--name", help="The credential's name (3-120 letters, digits, '-', '_').")
 ISSUER_OPTION = typer.Option(..., "--issuer", help="Issuer URL, exactly as the token's iss.")
 SUBJECT_OPTION = typer.Option(..., "--subject", help="Subject, exactly as the token's sub.")
-AUDIENCE_OPTION = typer.Option(TOKEN_EXCHANGE, "--audience", help="Audience the token carries.")
+AUDIENCE_OPTION = typer.Option(builtins.TOKEN_EXCHANGE_RESOURCE, "--audience", help="Audience the token carries.")
 DESCRIPTION_OPTION = typer.Option(None, "--description", help="What the credential is for.")
 CREDENTIAL_ARGUMENT = typer.Argument(..., help="The credential's name or id.")
 

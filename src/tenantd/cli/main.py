@@ -10,7 +10,22 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..domain.errors import ConfigError
-from . import apps, grants, groups, identities, keys, logs, run, server_cmds, sps, tenantfile, tenants, tokens, users
+from . import (
+    apps,
+    backup,
+    grants,
+    groups,
+    identities,
+    keys,
+    logs,
+    run,
+    server_cmds,
+    sps,
+    tenantfile,
+    tenants,
+    tokens,
+    users,
+)
 from .context import Options, data_dir_from
 from .errors import CliError
 
@@ -36,7 +51,7 @@ def _options(
 
 
 server_cmds.register(app)
-for commands in (apps, sps, identities, users, groups, grants, tokens, tenants, tenantfile, run, keys, logs):
+for commands in (apps, sps, identities, users, groups, grants, tokens, tenants, tenantfile, run, keys, logs, backup):
     commands.register(app)
 
 

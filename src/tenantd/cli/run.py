@@ -25,6 +25,8 @@ from typing import Any
 
 import typer
 
+from ..domain import builtins
+from ..domain.platforms import PLATFORMS, STEERING, child_environment, choose_host, platform_env, workload_env
 from .client import Client
 from .context import Connection, Options
 from .errors import CliError
@@ -32,18 +34,7 @@ from .identities import find
 from .output import say
 from .tokens import unverified_parts
 
-PLATFORMS = ("appservice", "imds", "msi2017", "cloudshell", "workload")
-TOKEN_EXCHANGE = "api://AzureADTokenExchange"
 TOKEN_FILE_REFRESH = 15 * 60   # tokens tenantd issues live at least an hour; azure-identity re-reads every 10 min
-# Variables that would make azure-identity pick another platform or another credential.
-STEERING = (
-    "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT",
-    "MSI_SECRET", "AZURE_POD_IDENTITY_AUTHORITY_HOST", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID",
-    "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PASSWORD",
-    "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN", "AZURE_USERNAME", "AZURE_PASSWORD", "AZURE_AUTHORITY_HOST",
-    "AZURE_TOKEN_CREDENTIALS",
-)
-CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
 
 
 @dataclass(frozen=True)
@@ -68,24 +59,8 @@ def _ca_bundle(opts: Options) -> str | None:
 def open_session(client: Client, key: str, host: str | None, lifetime: int | None = None) -> Session:
     """Resolve the identity, pick its host, and open a session for that host on the server."""
     identity = find(client, key)
-    hosts: list[str] = identity.get("hosts") or []
-    if identity.get("type") == "SystemAssigned":
-        chosen = identity["resourceId"]
-        if host and host != chosen:
-            raise CliError(f"'{identity['name']}' is system-assigned to {chosen}; it cannot run on {host}.")
-    elif host:
-        if host not in hosts:
-            raise CliError(f"'{identity['name']}' is not attached to {host}; attach it with "
-                           f"`tenantd identity attach {identity['name']} --host {host}`.")
-        chosen = host
-    elif len(hosts) == 1:
-        chosen = hosts[0]
-    elif not hosts:
-        raise CliError(f"'{identity['name']}' is user-assigned and attached to no host: pass --host, after "
-                       f"`tenantd identity attach {identity['name']} --host <resource id>`.")
-    else:
-        raise CliError(f"'{identity['name']}' is attached to several hosts; choose one with --host: "
-                       + ", ".join(hosts))
+    chosen = choose_host(identity["name"], identity.get("type", ""), identity.get("resourceId"),
+                         identity.get("hosts") or [], host)
     body: dict[str, Any] = {"host": chosen}
     if lifetime:
         body["lifetimeSeconds"] = lifetime
@@ -93,26 +68,12 @@ def open_session(client: Client, key: str, host: str | None, lifetime: int | Non
     return Session(chosen, opened["secret"], identity)
 
 
-def platform_env(session: Session, platform: str, identity_url: str, tenant_id: str,
-                 ca_bundle: str | None) -> dict[str, str]:
+def session_env(session: Session, platform: str, identity_url: str, tenant_id: str,
+                ca_bundle: str | None) -> dict[str, str]:
     """The variables a platform sets for a process running as ``session``'s identity."""
-    env: dict[str, str] = {"AZURE_TENANT_ID": tenant_id}
-    if platform == "appservice":  # App Service sets both generations of variables
-        env.update(IDENTITY_ENDPOINT=f"{identity_url}/msi/token", IDENTITY_HEADER=session.secret,
-                   MSI_ENDPOINT=f"{identity_url}/msi/token", MSI_SECRET=session.secret)
-    elif platform == "imds":
-        env["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = f"{identity_url}/{session.secret}"
-    elif platform == "msi2017":
-        env.update(MSI_ENDPOINT=f"{identity_url}/msi/token", MSI_SECRET=session.secret)
-    elif platform == "cloudshell":
-        env["MSI_ENDPOINT"] = f"{identity_url}/{session.secret}/cloudshell/token"
-    else:
-        raise CliError(f"Unknown platform '{platform}': choose one of {', '.join(PLATFORMS)}.")
-    if session.identity.get("type") == "UserAssigned":
-        env["AZURE_CLIENT_ID"] = session.identity["clientId"]
-    if ca_bundle:
-        env.update({name: ca_bundle for name in CA_VARIABLES})
-    return env
+    user_assigned = session.identity.get("type") == "UserAssigned"
+    return platform_env(session.secret, platform, identity_url, tenant_id, ca_bundle,
+                        session.identity["clientId"] if user_assigned else None)
 
 
 def workload_token(client: Client, identity: dict[str, Any]) -> str:
@@ -122,7 +83,7 @@ def workload_token(client: Client, identity: dict[str, Any]) -> str:
         raise CliError(f"'{identity['name']}' is system-assigned: workload identity needs a user-assigned identity "
                        "(only those have federated credentials).")
     token = str(client.admin("POST", "/token", json={"principalId": identity["id"],
-                                                     "resource": TOKEN_EXCHANGE})["access_token"])
+                                                     "resource": builtins.TOKEN_EXCHANGE_RESOURCE})["access_token"])
     claims = unverified_parts(token)["claims"]
     trusted = client.admin("GET", f"/identities/{identity['id']}/federatedIdentityCredentials")["value"]
     if not any(c["issuer"] == claims.get("iss") and c["subject"] == claims.get("sub") for c in trusted):
@@ -139,15 +100,6 @@ def write_token_file(path: Path, token: str) -> None:
     with os.fdopen(fd, "w") as handle:
         handle.write(token)
     os.replace(partial, path)
-
-
-def workload_env(identity: dict[str, Any], token_file: Path, authority: str, tenant_id: str,
-                 ca_bundle: str | None) -> dict[str, str]:
-    env = {"AZURE_AUTHORITY_HOST": authority, "AZURE_TENANT_ID": tenant_id, "AZURE_CLIENT_ID": identity["clientId"],
-           "AZURE_FEDERATED_TOKEN_FILE": str(token_file)}
-    if ca_bundle:
-        env.update({name: ca_bundle for name in CA_VARIABLES})
-    return env
 
 
 class TokenFileRefresher:
@@ -170,13 +122,6 @@ class TokenFileRefresher:
         self._thread.join(timeout=5)
 
 
-def child_environment(base: dict[str, str], platform_vars: dict[str, str]) -> dict[str, str]:
-    """The user's environment without steering variables, plus the platform's."""
-    env = {k: v for k, v in base.items() if k not in STEERING}
-    env.update(platform_vars)
-    return env
-
-
 def run(
     ctx: typer.Context,
     command: list[str] = typer.Argument(..., help="The command to run, after --."),
@@ -194,7 +139,7 @@ def run(
         raise typer.Exit(_run_workload(opts, conn, as_, host, command))
     with Client(conn) as client:
         session = open_session(client, as_, host)
-        env = child_environment(dict(os.environ), platform_env(
+        env = child_environment(os.environ, session_env(
             session, platform, _identity_url(opts), conn.tenant, _ca_bundle(opts)))
         try:
             code = _run_child(command, env)
@@ -210,8 +155,8 @@ def _run_workload(opts: Options, conn: Connection, key: str, host: str | None, c
         identity = find(client, key)
         token_file = Path(folder) / "token"
         write_token_file(token_file, workload_token(client, identity))
-        env = child_environment(dict(os.environ), workload_env(identity, token_file, conn.url, conn.tenant,
-                                                               _ca_bundle(opts)))
+        env = child_environment(os.environ, workload_env(identity["clientId"], str(token_file), conn.url,
+                                                         conn.tenant, _ca_bundle(opts)))
         refresher = TokenFileRefresher(client, identity, token_file)
         try:
             return _run_child(command, env)
@@ -258,11 +203,12 @@ def env(
             path = Path(token_file) if token_file else opts.data / "workload" / f"{identity['id']}.token"
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_token_file(path, workload_token(client, identity))
-            variables = workload_env(identity, path.resolve(), conn.url, conn.tenant, _ca_bundle(opts))
+            variables = workload_env(identity["clientId"], str(path.resolve()), conn.url, conn.tenant,
+                                     _ca_bundle(opts))
             note = f"# token file {path}: valid for an hour; run this again to refresh it"
         else:
             session = open_session(client, as_, host, lifetime)
-            variables = platform_env(session, platform, _identity_url(opts), conn.tenant, _ca_bundle(opts))
+            variables = session_env(session, platform, _identity_url(opts), conn.tenant, _ca_bundle(opts))
             note = f"# host {session.host}; the secret above is valid for {lifetime} s"
     if fmt == "json":
         print(json.dumps({"set": variables, "unset": [v for v in STEERING if v not in variables]}, indent=2))

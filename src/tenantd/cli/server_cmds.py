@@ -37,6 +37,10 @@ def _ca_bundle(data_dir: Path, ca_cert: Path) -> Path:
 
 ROTATION_DAYS_OPTION = typer.Option(
     30.0, "--key-rotation-days", help="Rotate the signing key when it has signed this long (0: only by hand).")
+WORKERS_OPTION = typer.Option(1, "--workers", min=1, max=64, help="Worker processes serving both listeners "
+                              "(they share the managed identity rate limits).")
+IMDS_RATE_OPTION = typer.Option(20, "--imds-rate", help="Managed identity requests per second per host (0: off).")
+IMDS_CONCURRENCY_OPTION = typer.Option(5, "--imds-concurrency", help="Concurrent requests per host (0: off).")
 PUBLISH_MINUTES_OPTION = typer.Option(
     10.0, "--key-publish-minutes", help="Publish a new signing key this long before it signs (at least 5: the "
     "cooldown a validator may wait before fetching the JWKS again).")
@@ -65,13 +69,16 @@ def up(
     identity_port: int = typer.Option(8480, "--identity-port", help="Managed identity port (0 picks a free one)."),
     identity_host: str = typer.Option("127.0.0.1", "--identity-host",
                                       help="Managed identity listener address; loopback unless widened on purpose."),
-    imds_rate: int = typer.Option(20, "--imds-rate", help="Managed identity requests per second per host (0: off)."),
-    imds_concurrency: int = typer.Option(5, "--imds-concurrency", help="Concurrent requests per host (0: off)."),
+    imds_rate: int = IMDS_RATE_OPTION,
+    imds_concurrency: int = IMDS_CONCURRENCY_OPTION,
+    workers: int = WORKERS_OPTION,
     log_level: str = typer.Option("warning", "--log-level", help="Server log level."),
     rotation_days: float = ROTATION_DAYS_OPTION,
     publish_minutes: float = PUBLISH_MINUTES_OPTION,
     loopback_issuers: bool = typer.Option(True, "--allow-loopback-issuers/--no-allow-loopback-issuers",
                                           help="Let federated credentials trust issuers on loopback addresses."),
+    plain_http: bool = typer.Option(False, "--plain-http", help="Serve plain HTTP instead of HTTPS, behind a "
+                                    "TLS-terminating proxy (pass its address as --public-url https://...)."),
 ) -> None:
     """Start tenantd in the foreground on its embedded store, with a default tenant and admin app."""
     from .. import bootstrap, server
@@ -82,16 +89,15 @@ def up(
     data_dir = opts.data
     data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(data_dir, 0o700)
-    if not _is_loopback(identity_host):
-        _console().print(f"[yellow]warning:[/yellow] the managed identity listener binds {identity_host}: any "
-                         "host that reaches it and knows a host secret can get that host's tokens.")
+    _warn_identity_host(identity_host)
     policy = key_rotation(rotation_days, publish_minutes)
     sock = server.bind(host, port)
     identity_sock = server.bind(identity_host, identity_port)
     bound_port = sock.getsockname()[1]
+    scheme = "http" if plain_http else "https"
     try:
         rt = open_runtime(database or sqlite_url(data_dir), data_dir, public_url,
-                          default_public_url=f"https://localhost:{bound_port}", key_rotation=policy,
+                          default_public_url=f"{scheme}://localhost:{bound_port}", key_rotation=policy,
                           allow_loopback_issuers=loopback_issuers)
     except Exception:
         sock.close()
@@ -112,9 +118,9 @@ def up(
     info = {
         "url": base, "tenant_id": tenant.id, "tenant_name": tenant.name, "ca_cert": str(tls.ca_cert.resolve()),
         "ca_bundle": str(bundle.resolve()), "admin_client_id": creds.client_id,
-        "admin_client_secret": creds.client_secret, "pid": os.getpid(),
+        "admin_client_secret": creds.client_secret, "pid": os.getpid(), "workers": workers,
         "discovery": f"{base}/{tenant.id}/v2.0/.well-known/openid-configuration",
-        "listen": f"https://{host}:{bound_port}",
+        "listen": f"{scheme}://{_url_host(host)}:{bound_port}",
         "identity_url": f"http://{_url_host(identity_host)}:{identity_sock.getsockname()[1]}",
     }
 
@@ -123,7 +129,7 @@ def up(
         out = _console()
         out.print(f"[bold green]tenantd is up[/bold green] (Ctrl-C stops it)\n"
                   f"  tenant       {tenant.name} ({tenant.id})\n"
-                  f"  HTTPS        {base}\n"
+                  f"  {scheme.upper():<12} {base}\n"
                   f"  discovery    {info['discovery']}\n"
                   f"  admin app    {creds.client_id}\n"
                   f"  credentials  {(data_dir / bootstrap.CREDENTIALS_FILE).resolve()} (mode 0600; the directory "
@@ -137,11 +143,17 @@ def up(
                   f"  export SSL_CERT_FILE={bundle.resolve()}")
 
     try:
-        server.run_server(rt, sock, tls, identity_sock, ready, log_level=log_level,
-                          imds_limits=(imds_rate, imds_concurrency))
+        server.run_server(rt, sock, None if plain_http else tls, identity_sock, ready, log_level=log_level,
+                          imds_limits=(imds_rate, imds_concurrency), workers=workers)
     finally:
         server_file.unlink(missing_ok=True)
         _console().print("tenantd stopped")
+
+
+def _warn_identity_host(identity_host: str) -> None:
+    if not _is_loopback(identity_host):
+        _console().print(f"[yellow]warning:[/yellow] the managed identity listener binds {identity_host}: any "
+                         "host that reaches it and knows a host secret can get that host's tokens.")
 
 
 def _is_loopback(host: str) -> bool:
@@ -166,27 +178,42 @@ def serve(
     publish_minutes: float = PUBLISH_MINUTES_OPTION,
     loopback_issuers: bool = typer.Option(False, "--allow-loopback-issuers/--no-allow-loopback-issuers",
                                           help="Let federated credentials trust issuers on loopback addresses."),
+    identity_port: int = typer.Option(None, "--identity-port", help="Serve the managed identity endpoints on "
+                                      "this port too (0 picks a free one; default: not served)."),
+    identity_host: str = typer.Option("127.0.0.1", "--identity-host",
+                                      help="Managed identity listener address; loopback unless widened on purpose."),
+    imds_rate: int = IMDS_RATE_OPTION,
+    imds_concurrency: int = IMDS_CONCURRENCY_OPTION,
+    workers: int = WORKERS_OPTION,
 ) -> None:
     """Run a stateless replica on a shared database (master key from TENANTD_MASTER_KEY)."""
     from .. import server
     from ..runtime import open_runtime
     from ..tls import TlsFiles
 
+    if identity_port is not None:
+        _warn_identity_host(identity_host)
     policy = key_rotation(rotation_days, publish_minutes)
     sock = server.bind(host, port)
+    identity_sock = server.bind(identity_host, identity_port) if identity_port is not None else None
     try:
         rt = open_runtime(database, None, public_url, key_rotation=policy, allow_loopback_issuers=loopback_issuers)
     except Exception:
         sock.close()
+        if identity_sock is not None:
+            identity_sock.close()
         raise
     public_host = rt.public_url.split("://", 1)[1].rsplit(":", 1)[0].strip("[]")
     tls = TlsFiles(rt.vault, rt.store, [public_host, host], Path(tls_dir) if tls_dir else None)
-    listen = f"https://{host}:{sock.getsockname()[1]}"
+    listen = f"https://{_url_host(host)}:{sock.getsockname()[1]}"
+    identity = (f"; managed identity on http://{_url_host(identity_host)}:{identity_sock.getsockname()[1]}"
+                if identity_sock is not None else "")
 
     def ready() -> None:
-        _console().print(f"tenantd replica serving {rt.public_url} on {listen} (CA: {tls.ca_cert})")
+        _console().print(f"tenantd replica serving {rt.public_url} on {listen} (CA: {tls.ca_cert}){identity}")
 
-    server.run_server(rt, sock, tls, None, ready, log_level=log_level)
+    server.run_server(rt, sock, tls, identity_sock, ready, log_level=log_level,
+                      imds_limits=(imds_rate, imds_concurrency), workers=workers)
 
 
 def migrate_cmd(

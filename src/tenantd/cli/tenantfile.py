@@ -1,22 +1,33 @@
 """``tenantd apply`` / ``export`` / ``schema``: the declarative tenant file.
 
 The file is read and validated here first, so its problems are reported with their lines before anything
-is sent; the server validates the document again and applies it in one transaction.
+is sent; the server validates the document again and applies it in one transaction. Export reads the
+server's stream of entries and writes each as it arrives (text identical to dumping the whole document),
+with a progress bar on a terminal.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+import httpx
 import typer
 import yaml
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TimeElapsedColumn
 
-from .client import connect
+from ..domain import builtins
+from .client import Client, connect
 from .errors import CliError
-from .output import JSON_OPTION, emit_json, esc, say
+from .output import JSON_OPTION, console, emit_json, esc, say
+
+SECTIONS = ("applications", "managedIdentities", "users", "groups", "assignments")
+LONG_REQUEST = httpx.Timeout(30.0, read=900.0)   # a large apply or export may take minutes
 
 
 class _Dumper(yaml.SafeDumper):
@@ -65,7 +76,8 @@ def apply(
             raise CliError(exc.problems[0]) from None
         raise CliError(f"{file} has {len(exc.problems)} problems; nothing was applied:\n"
                        + "\n".join(f"  {p}" for p in exc.problems)) from None
-    with connect(ctx) as client:
+    with connect(ctx) as client, _working(f"applying {file.name}", quiet=as_json):
+        client.http.timeout = LONG_REQUEST
         result: dict[str, Any] = client.admin("POST", "/apply", json=doc.request_body(prune=prune, dry_run=dry_run))
     secrets = result.get("secrets") or []
     if secrets_out is not None and secrets:
@@ -92,14 +104,133 @@ def export(
     as_json: bool = typer.Option(False, "--json", help="Write the document as JSON instead of YAML."),
 ) -> None:
     """Write the tenant out as a tenant file (credential metadata only, never secrets)."""
-    with connect(ctx) as client:
-        document = client.admin("GET", "/export")
-    if as_json:
-        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    else:
-        text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+    writer = _JsonWriter() if as_json else _YamlWriter()
+    with connect(ctx) as client, _destination(output) as out:
+        entries = _export_stream(client)
+        total = next(entries)[1]
+        with _progress(total, quiet=as_json or (output is None and sys.stdout.isatty())) as advance:
+            for section, value in entries:
+                out.write(writer.write(section, value))
+                advance()
+        out.write(writer.close())
+    if output is not None:
+        say(f"wrote the tenant file to {esc(output)}", to_stderr=True)
+
+
+def _export_stream(client: Client) -> Iterator[tuple[str, Any]]:
+    """("total", n), ("tenant", {...}), then (section, entry) in document order, as the server sends them."""
+    headers = {"Authorization": f"Bearer {client.token(builtins.TENANTD_RESOURCE)}", "Accept": "application/x-ndjson"}
+    try:
+        with client.http.stream("GET", "/_tenantd/export", headers=headers, timeout=LONG_REQUEST) as response:
+            if response.status_code != 200:
+                response.read()
+                raise CliError(f"Export failed: {_message(response)} (HTTP {response.status_code})")
+            for line in response.iter_lines():
+                if line:
+                    section, value = json.loads(line)
+                    yield section, value
+    except httpx.HTTPError as exc:
+        raise CliError(f"Request to tenantd failed: {exc}") from None
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        error = response.json().get("error")
+    except ValueError:
+        return response.reason_phrase
+    return str(error.get("message") if isinstance(error, dict) else error or response.reason_phrase)
+
+
+@contextlib.contextmanager
+def _destination(output: Path | None) -> Iterator[IO[str]]:
+    if output is None:
+        yield sys.stdout
+        return
+    try:
+        with output.open("w", encoding="utf-8") as handle:
+            yield handle
+    except OSError as exc:
+        raise CliError(f"Cannot write {output}: {exc.strerror or exc}") from None
+
+
+class _YamlWriter:
+    """The document's YAML, one entry at a time: each entry dumped as a one-item section, its key line cut."""
+
+    def __init__(self) -> None:
+        self.pending = list(SECTIONS)
+        self.current: str | None = None
+
+    @staticmethod
+    def dump(data: dict[str, Any]) -> str:
+        return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
                          width=120)
-    _write_or_print(text, output, "the tenant file")
+
+    def write(self, section: str, value: Any) -> str:
+        if section == "tenant":
+            return self.dump({"tenant": value})
+        text = ""
+        if section != self.current:
+            while self.pending[0] != section:
+                text += self.dump({self.pending.pop(0): []})
+            self.pending.pop(0)
+            self.current = section
+            text += f"{section}:\n"
+        return text + self.dump({section: [value]}).split("\n", 1)[1]
+
+    def close(self) -> str:
+        return "".join(self.dump({name: []}) for name in self.pending)
+
+
+class _JsonWriter:
+    """``json.dumps(document, indent=2)`` written one entry at a time."""
+
+    def __init__(self) -> None:
+        self.pending = list(SECTIONS)
+        self.current: str | None = None
+
+    @staticmethod
+    def dump(value: Any, depth: int) -> str:
+        return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * depth)
+
+    def write(self, section: str, value: Any) -> str:
+        if section == "tenant":
+            return '{\n  "tenant": ' + self.dump(value, 1)
+        if section == self.current:
+            return ",\n    " + self.dump(value, 2)
+        text = "\n  ]" if self.current else ""
+        while self.pending[0] != section:
+            text += f',\n  "{self.pending.pop(0)}": []'
+        self.pending.pop(0)
+        self.current = section
+        return text + f',\n  "{section}": [\n    ' + self.dump(value, 2)
+
+    def close(self) -> str:
+        text = "\n  ]" if self.current else ""
+        return text + "".join(f',\n  "{name}": []' for name in self.pending) + "\n}\n"
+
+
+@contextlib.contextmanager
+def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr when it is a terminal (and the output is not), else nothing."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    with Progress("exporting", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console(True),
+                  transient=True) as bar:
+        task = bar.add_task("entries", total=total)
+        yield lambda: bar.advance(task)
+
+
+@contextlib.contextmanager
+def _working(what: str, *, quiet: bool) -> Iterator[None]:
+    """A pulsing bar with the time taken while one long request runs, on a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield
+        return
+    with Progress(SpinnerColumn(), what, BarColumn(), TimeElapsedColumn(), console=console(True),
+                  transient=True) as bar:
+        bar.add_task(what, total=None)
+        yield
 
 
 def schema(

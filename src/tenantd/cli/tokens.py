@@ -45,18 +45,19 @@ def _print_parts(parts: dict[str, Any], as_json: bool) -> None:
 
 def token(
     ctx: typer.Context,
-    principal: str = typer.Option(..., "--as", help="An application or managed identity: name, appId or id."),
+    principal: str = typer.Option(..., "--as", help="An application, managed identity (name, appId or id) or a "
+                                  "user (userPrincipalName or id)."),
     resource: str = typer.Option(..., "--resource", help="The API: App ID URI, appId or name."),
     decode: bool = typer.Option(False, "--decode", help="Print the token's header and claims instead."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Get an access token as PRINCIPAL for RESOURCE, with the roles assigned to PRINCIPAL."""
+    """Get an access token as PRINCIPAL for RESOURCE, with the roles assigned to PRINCIPAL (a user's token
+    also carries its groups' roles, and comes through Azure CLI's client id, as `az account get-access-token`)."""
     with connect(ctx) as client:
         resolver = Resolver(client)
         who = resolver.principal(principal)
-        if not who.is_service_principal:
-            raise CliError(f"'{principal}' is a {who.kind}: --as takes an application or a managed identity "
-                           "(tokens for users are not supported yet).")
+        if who.kind == "group":
+            raise CliError(f"'{principal}' is a group: --as takes an application, a managed identity or a user.")
         target = resource.removesuffix("/.default")
         if not (looks_like_uri(target) or is_guid(target)):
             target = resolver.service_principal(target)["appId"]

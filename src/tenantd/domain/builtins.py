@@ -50,6 +50,11 @@ TENANTD_ROLES: dict[str, str] = {
 
 ADMIN_APP_NAME = "tenantd admin"
 
+# The client app of user tokens minted by `tenantd token --as <user>`: Azure CLI, as `az account
+# get-access-token --resource <api>` gets them in a real tenant.
+AZURE_CLI_APP_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+USER_TOKEN_SCOPES = ("user_impersonation",)
+
 # Entra's "AAD Token Exchange Endpoint": the resource a workload asks for a token to present as a federated
 # credential (for example a managed identity of one tenant signing in as an application of another).
 TOKEN_EXCHANGE_APP_ID = "fb60f99c-7a34-4190-8149-302f77469936"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -68,4 +69,62 @@ def app_only_claims(req: AppTokenRequest, issuers: Issuers, now: int, lifetime: 
     claims["uti"] = _opaque(16)
     claims["ver"] = "2.0" if v2 else "1.0"
     claims.update(dict(req.extra))
+    return claims
+
+
+@dataclass(frozen=True)
+class UserTokenRequest:
+    """A user's (delegated) token: who signed in, through which client app, for which resource."""
+
+    tenant_id: str
+    user_object_id: str
+    user_principal_name: str
+    display_name: str
+    client_app_id: str
+    resource_app_id: str
+    audience_as_requested: str
+    version: int
+    roles: tuple[str, ...]
+    scopes: tuple[str, ...]
+
+
+def pairwise_subject(object_id: str, client_app_id: str) -> str:
+    """Entra's ``sub`` for users: stable per user and client app, and different across apps."""
+    return _b64(hashlib.sha256(f"{object_id}|{client_app_id}".encode()).digest())[:43]
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def user_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int) -> dict[str, Any]:
+    """Claims of a user's access token (v1 or v2), in the order Entra writes them."""
+    v2 = req.version == 2
+    claims: dict[str, Any] = {
+        "aud": req.resource_app_id if v2 else req.audience_as_requested,
+        "iss": issuers.v2 if v2 else issuers.v1,
+        "iat": now, "nbf": now, "exp": now + lifetime,
+    }
+    if not v2:
+        claims.update(acr="1")
+    claims["aio"] = _opaque(48)
+    if v2:
+        claims.update(azp=req.client_app_id, azpacr="0")
+    else:
+        claims.update(amr=["pwd"], appid=req.client_app_id, appidacr="0")
+    claims["idtyp"] = "user"
+    claims["name"] = req.display_name
+    claims["oid"] = req.user_object_id
+    if v2:
+        claims["preferred_username"] = req.user_principal_name
+    claims["rh"] = "0." + _opaque(48) + "."
+    if req.roles:
+        claims["roles"] = list(req.roles)
+    claims["scp"] = " ".join(req.scopes)
+    claims["sub"] = pairwise_subject(req.user_object_id, req.client_app_id)
+    claims["tid"] = req.tenant_id
+    if not v2:
+        claims.update(unique_name=req.user_principal_name, upn=req.user_principal_name)
+    claims["uti"] = _opaque(16)
+    claims["ver"] = "2.0" if v2 else "1.0"
     return claims

@@ -18,13 +18,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .builtins import TOKEN_EXCHANGE_RESOURCE
 from .errors import BadRequest
 from .ids import new_guid, parse_guid
 from .model import KeyCredential
 
 MAX_FEDERATED_CREDENTIALS = 20
 MAX_KEY_CREDENTIALS = 50
-TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+TOKEN_EXCHANGE_AUDIENCE = TOKEN_EXCHANGE_RESOURCE
 KEY_TYPE = "AsymmetricX509Cert"
 KEY_USAGE = "Verify"
 _FIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$")

@@ -14,14 +14,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from .. import bootstrap
+from ..domain import audit as audit_log
 from ..domain import rules
-from ..domain.errors import BadRequest, Forbidden, NotFound
+from ..domain.errors import BadRequest, Forbidden, NotFound, OAuthError
 from ..domain.model import ServicePrincipal
 from ..runtime import Runtime
 from ..tokens.rotation import KeyState, stamp
 from ..tokens.service import issue_as
-from . import admin_credentials, admin_tenantfile
-from .auth import admin_caller
+from . import admin_credentials, admin_tenantfile, openapi
+from .auth import admin_caller, directory
 from .bodies import BodyTooLarge, read_limited
 
 audit = logging.getLogger("tenantd.audit")
@@ -74,7 +75,7 @@ async def tenants(request: Request) -> Response:
         found = await run_in_threadpool(rt.directory.tenants)
         return JSONResponse({"value": [{"id": t.id, "name": t.name, "createdDateTime": t.created} for t in found]})
     body = await json_body(request)
-    tenant = await run_in_threadpool(rt.directory.create_tenant, rules.display_name(body.get("name"), "name"),
+    tenant = await run_in_threadpool(directory(request).create_tenant, rules.display_name(body.get("name"), "name"),
                                      _optional_guid(body, "id"))
     creds = await run_in_threadpool(bootstrap.issue_admin_secret, rt, tenant)
     audit.info("tenant created: %s (%s) by app %s", tenant.name, tenant.id, caller.app_id)
@@ -114,7 +115,7 @@ async def identities(request: Request) -> Response:
             raise BadRequest("'resourceId' must be a resource id starting with /subscriptions/.")
     else:
         raise BadRequest("'type' must be SystemAssigned or UserAssigned.")
-    sp = await run_in_threadpool(rt.directory.create_managed_identity, caller.tenant_id, name, kind, resource_id,
+    sp = await run_in_threadpool(directory(request).create_managed_identity, caller.tenant_id, name, kind, resource_id,
                                  _optional_guid(body, "id"), _optional_guid(body, "clientId"))
     return JSONResponse(identity_json(sp), status_code=201)
 
@@ -127,7 +128,7 @@ async def identity(request: Request) -> Response:
     if sp.service_principal_type != "ManagedIdentity":
         raise BadRequest(f"'{object_id}' is not a managed identity.")
     if request.method == "DELETE":
-        await run_in_threadpool(rt.directory.delete_service_principal, caller.tenant_id, object_id)
+        await run_in_threadpool(directory(request).delete_service_principal, caller.tenant_id, object_id)
         return Response(status_code=204)
     return JSONResponse(identity_json(sp, await run_in_threadpool(rt.directory.hosts_of, sp)))
 
@@ -135,14 +136,13 @@ async def identity(request: Request) -> Response:
 async def attachment(request: Request) -> Response:
     """Attach (POST) or detach (DELETE) a user-assigned identity to or from a host."""
     caller = await admin_caller(request, ADMIN)
-    rt = _rt(request)
     object_id = rules.object_id(request.path_params["id"], "id")
     host = (await json_body(request)).get("host") if request.method == "POST" else request.query_params.get("host")
     host = rules.host_resource_id(host)
     if request.method == "POST":
-        await run_in_threadpool(rt.directory.attach, caller.tenant_id, object_id, host)
+        await run_in_threadpool(directory(request).attach, caller.tenant_id, object_id, host)
     else:
-        await run_in_threadpool(rt.directory.detach, caller.tenant_id, object_id, host)
+        await run_in_threadpool(directory(request).detach, caller.tenant_id, object_id, host)
     return Response(status_code=204)
 
 
@@ -156,14 +156,14 @@ async def host_sessions(request: Request) -> Response:
         secret = body.get("secret")
         if not isinstance(secret, str) or not secret:
             raise BadRequest("'secret' is required.")
-        await run_in_threadpool(rt.directory.close_host_session, secret)
+        await run_in_threadpool(directory(request).close_host_session, secret)
         return Response(status_code=204)
     host = rules.host_resource_id(body.get("host"))
     lifetime = body.get("lifetimeSeconds", 7 * 24 * 3600)
     if not isinstance(lifetime, int) or isinstance(lifetime, bool) or not 60 <= lifetime <= 30 * 24 * 3600:
         raise BadRequest("'lifetimeSeconds' must be an integer between 60 and 2592000.")
     view = await run_in_threadpool(rt.directory.host, caller.tenant_id, host)
-    secret = await run_in_threadpool(rt.directory.open_host_session, caller.tenant_id, host,
+    secret = await run_in_threadpool(directory(request).open_host_session, caller.tenant_id, host,
                                      timedelta(seconds=lifetime))
     audit.info("host session opened: app %s in tenant %s for host %s", caller.app_id, caller.tenant_id, host)
     return JSONResponse({"host": host, "secret": secret,
@@ -173,15 +173,24 @@ async def host_sessions(request: Request) -> Response:
 
 
 async def mint_token(request: Request) -> Response:
-    """A token as another principal of the caller's own tenant, with that principal's assigned roles."""
+    """A token as another principal of the caller's own tenant, with that principal's assigned roles. Minted
+    or refused, it is in the directory audit log before the answer leaves."""
     caller = await admin_caller(request, IMPERSONATE)
     body = await json_body(request)
     principal = rules.object_id(body.get("principalId"), "principalId")
     resource = body.get("resource")
     if not isinstance(resource, str) or not resource:
         raise BadRequest("'resource' is required: an App ID URI or appId.")
-    issued = await run_in_threadpool(issue_as, _rt(request).tokens, caller.tenant_id, principal,
-                                     resource.removesuffix("/.default"))
+    record = directory(request).record
+    try:
+        issued = await run_in_threadpool(issue_as, _rt(request).tokens, caller.tenant_id, principal,
+                                         resource.removesuffix("/.default"))
+    except OAuthError as exc:
+        entry = audit_log.impersonation(principal, None, resource[:600], f"AADSTS{exc.aadsts}: {exc.description}")
+        await run_in_threadpool(record, caller.tenant_id, entry)
+        raise
+    entry = audit_log.impersonation(principal, issued.principal_name, resource[:600])
+    await run_in_threadpool(record, caller.tenant_id, entry)
     audit.info("impersonation: app %s in tenant %s minted a token as %s for %s", caller.app_id, caller.tenant_id,
                principal, resource)
     return JSONResponse({"token_type": "Bearer", "access_token": issued.access_token,
@@ -238,6 +247,7 @@ async def revoke_key(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
+    Route("/openapi.json", openapi.serve, methods=["GET"]),   # the Graph API's OpenAPI document; no token
     Route("/tenants", tenants, methods=["GET", "POST"]),
     Route("/identities", identities, methods=["GET", "POST"]),
     Route("/identities/{id}", identity, methods=["GET", "DELETE"]),

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..directory import Directory
 from ..domain import rules
-from .auth import admin_caller
+from .auth import admin_caller, directory
 from .graph import payload
 
 ADMIN = "Tenantd.Admin"
@@ -22,8 +22,7 @@ _FIELDS = {"name", "issuer", "subject", "audiences", "description"}
 
 
 def _directory(request: Request) -> Directory:
-    found: Directory = request.app.state.runtime.directory
-    return found
+    return directory(request)
 
 
 async def collection(request: Request) -> Response:

@@ -9,7 +9,7 @@ from starlette.routing import Mount
 
 from ..domain.errors import GraphError, OAuthError
 from ..runtime import Runtime
-from . import aadgraph, admin, sts
+from . import aadgraph, admin, health, sts
 from .errors import graph_error, oauth_error
 from .graph import routes as graph_routes
 
@@ -25,6 +25,7 @@ def create_app(runtime: Runtime) -> Starlette:
     app = Starlette(
         routes=[
             Mount("/v1.0", routes=graph_routes.routes),
+            health.route,       # before the /_tenantd mount, which would otherwise take it
             Mount("/_tenantd", routes=admin.routes),
             *aadgraph.routes,   # after the mounts, whose paths its /{tenant}/... would otherwise match
             *sts.routes,

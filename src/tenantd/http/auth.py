@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from ..directory import Directory
 from ..domain import builtins
+from ..domain.audit import Actor
 from ..domain.errors import Forbidden, Unauthorized
 from ..tokens.resources import public_names
 from ..tokens.service import BearerRejected, TokenService, verify_bearer
@@ -20,6 +22,10 @@ class Caller:
     app_id: str
     object_id: str
     roles: frozenset[str]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.app_id, self.object_id or None, self.tenant_id)
 
 
 def graph_audiences(public_url: str) -> set[str]:
@@ -48,7 +54,19 @@ async def authorize(request: Request, audiences: set[str], any_of: Iterable[str]
         raise Forbidden("Insufficient privileges to complete the operation. The call needs one of these "
                         f"application permissions: {', '.join(sorted(needed))}.")
     app_id = claims.get("appid") or claims.get("azp") or ""
-    return Caller(tenant_id=claims["tid"], app_id=str(app_id), object_id=str(claims.get("oid", "")), roles=held)
+    caller = Caller(tenant_id=claims["tid"], app_id=str(app_id), object_id=str(claims.get("oid", "")), roles=held)
+    request.state.caller = caller   # set once, here: whom directory(request) acts for
+    return caller
+
+
+def directory(request: Request) -> Directory:
+    """The directory acting for the request's verified caller, so that its changes are audited as theirs.
+    A request reaches it only after :func:`authorize`: a handler that forgot to authorize fails loudly."""
+    caller = getattr(request.state, "caller", None)
+    if not isinstance(caller, Caller):
+        raise RuntimeError("The directory was reached before the caller was authorized.")
+    found: Directory = request.app.state.runtime.directory
+    return found.as_actor(caller.actor)
 
 
 async def graph_caller(request: Request, *roles: str) -> Caller:

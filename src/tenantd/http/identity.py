@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import defaultdict, deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -26,7 +23,9 @@ from starlette.routing import Route
 
 from ..domain.model import Host
 from ..tokens.managed_identity import IdentityError, IdentityToken, ManagedIdentityTokens, Selector, SelectorKind
+from . import health
 from .bodies import BodyTooLarge, read_limited
+from .host_limits import HostLimiter, RateLimited
 
 IMDS_VERSIONS = ["2018-02-01", "2018-04-02", "2018-10-01", "2019-03-11", "2019-04-30", "2019-06-01",
                  "2019-06-04", "2019-08-01", "2019-08-15", "2019-11-01", "2020-06-01", "2020-07-15",
@@ -38,36 +37,6 @@ IMDS_SELECTORS: dict[str, SelectorKind] = {"client_id": "client_id", "object_id"
 APP_SERVICE_SELECTORS: dict[str, SelectorKind] = {"client_id": "client_id", "object_id": "object_id",
                                                   "principal_id": "object_id", "mi_res_id": "resource_id"}
 MSI_2017_SELECTORS: dict[str, SelectorKind] = {"clientid": "client_id"}
-
-
-class RateLimited(Exception):
-    pass
-
-
-class HostLimiter:
-    """IMDS's per-host limits: ``rate`` requests per second and ``concurrency`` at once; 0 turns one off."""
-
-    def __init__(self, rate: int = 20, concurrency: int = 5) -> None:
-        self.rate = rate
-        self.concurrency = concurrency
-        self._recent: dict[str, deque[float]] = defaultdict(deque)
-        self._active: dict[str, int] = defaultdict(int)
-
-    @asynccontextmanager
-    async def slot(self, host_key: str) -> AsyncIterator[None]:
-        now = time.monotonic()
-        recent = self._recent[host_key]
-        while recent and recent[0] <= now - 1.0:
-            recent.popleft()
-        if (self.rate and len(recent) >= self.rate) or (
-                self.concurrency and self._active[host_key] >= self.concurrency):
-            raise RateLimited
-        recent.append(now)
-        self._active[host_key] += 1
-        try:
-            yield
-        finally:
-            self._active[host_key] -= 1
 
 
 def _tokens(request: Request) -> ManagedIdentityTokens:
@@ -197,6 +166,7 @@ async def cloud_shell(request: Request) -> Response:
 
 def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> Starlette:
     app = Starlette(routes=[
+        health.route,
         Route("/{secret}/metadata/identity/oauth2/token", imds, methods=["GET"]),
         Route("/msi/token", app_service, methods=["GET"]),
         Route("/{secret}/cloudshell/token", cloud_shell, methods=["POST"]),

@@ -4,8 +4,8 @@
     claims = validator.validate(token)           # Claims, or InvalidToken (401) / KeysUnavailable (503)
     require_roles(claims, "Things.Read.All")     # or Forbidden (403)
 
-Against tenantd add ``authority="https://localhost:8443", verify="<data dir>/ca.pem"``. The FastAPI and
-Starlette adapter lives in ``tenantd.protect.starlette`` (it needs Starlette installed).
+Against tenantd add its URL and CA: ``authority="https://localhost:8443", verify="<ca_cert of server.json>"``.
+The FastAPI and Starlette adapter lives in ``tenantd.protect.starlette`` (it needs Starlette installed).
 """
 
 from .claims import Claims

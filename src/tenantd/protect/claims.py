@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from .errors import InvalidToken
@@ -17,7 +18,8 @@ _CLIENT_CLAIM = {"1.0": "appid", "2.0": "azp"}
 
 @dataclass(frozen=True, slots=True)
 class Claims:
-    """An access token that passed every check. ``raw`` holds all its claims as sent."""
+    """An access token that passed every check. ``raw`` holds all its claims as sent (read-only: the same
+    claims answer every request that carries the token)."""
 
     iss: str
     aud: str
@@ -76,5 +78,6 @@ def access_token_claims(payload: dict[str, Any], aud: str, exp: float) -> Claims
     return Claims(
         iss=payload["iss"], aud=aud, tid=tid, ver=ver, exp=exp, sub=_text(payload, "sub"),
         oid=_text(payload, "oid"), appid=_text(payload, "appid"), azp=_text(payload, "azp"),
-        idtyp=_text(payload, "idtyp"), roles=_roles(payload.get("roles")), scp=_text(payload, "scp"), raw=payload,
+        idtyp=_text(payload, "idtyp"), roles=_roles(payload.get("roles")), scp=_text(payload, "scp"),
+        raw=MappingProxyType(payload),
     )

@@ -14,7 +14,7 @@ import logging
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,7 +56,9 @@ class VerifyingKey:
 
     kid: str
     algorithm: str
-    jwk: PyJWK
+    modulus: str             # n and e as published: what tells one key from another
+    exponent: str
+    jwk: PyJWK = field(compare=False)
 
     def verify(self, signing_input: bytes, signature: bytes) -> bool:
         return bool(self.jwk.Algorithm.verify(signing_input, self.jwk.key, signature))
@@ -102,7 +104,7 @@ def _key(jwk: Any) -> VerifyingKey | None:
         return None
     if not isinstance(parsed.key, RSAPublicKey) or not MIN_RSA_BITS <= parsed.key.key_size <= MAX_RSA_BITS:
         return None
-    return VerifyingKey(kid, alg, parsed)
+    return VerifyingKey(kid, alg, n, e, parsed)
 
 
 def parse_jwks(doc: Any) -> dict[str, VerifyingKey]:
@@ -125,8 +127,9 @@ class KeySource:
     the validator serialises fetches per source."""
 
     def __init__(self, discovery_url: str, *, refresh_interval: float, cooldown: float,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], on_change: Callable[[], None] = lambda: None) -> None:
         self.discovery_url = require_https(discovery_url, "discovery URL")
+        self.on_change = on_change
         self.refresh_interval = refresh_interval
         self.cooldown = cooldown
         self.clock = clock
@@ -156,10 +159,13 @@ class KeySource:
         self._attempted_at = self.clock()
 
     def loaded(self, keyset: KeySet) -> None:
-        if self.current is None or self.current.keys.keys() != keyset.keys.keys():
-            logger.info("signing keys from %s: %s", self.discovery_url, ", ".join(sorted(keyset.keys)))
+        """Trust ``keyset`` from now on; ``on_change`` runs when it differs from the last one in any key."""
+        changed = keyset != self.current
         self.current = keyset
         self._fetched_at = self.clock()
+        if changed:
+            logger.info("signing keys from %s: %s", self.discovery_url, ", ".join(sorted(keyset.keys)))
+            self.on_change()
 
 
 @dataclass(frozen=True)

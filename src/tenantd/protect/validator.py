@@ -1,9 +1,9 @@
 """Access token validation for an API, against Entra ID or tenantd, configured by tenant, audience and authority.
 
 Both validators share every check; they differ only in how a due key fetch is made (a thread lock and
-httpx.Client, or an asyncio lock and httpx.AsyncClient). The order of checks: size and syntax, header,
-issuer (which picks the discovery document and so the keys), kid, signature with the key's own
-algorithm, lifetime, audience, access token shape.
+httpx.Client, or an asyncio lock and httpx.AsyncClient). The order of checks: any due key refresh; a token
+accepted before (lifetime checked again); else size and syntax, header, issuer (which picks the discovery
+document and so the keys), kid, signature with the key's own algorithm, lifetime, audience, access token shape.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import re
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import compact
+from .accepted import AcceptedTokens
 from .claims import Claims, access_token_claims
 from .errors import EXPIRED, NOT_YET_VALID, WRONG_AUDIENCE, InvalidToken, KeysUnavailable
 from .jwks import ALGORITHMS, HttpSettings, KeySet, KeySource, VerifyingKey, afetch_keys, fetch_keys, require_https
@@ -54,6 +55,7 @@ class _Validator:
     - ``leeway`` seconds of clock skew for ``exp`` and ``nbf``; ``clock`` returns epoch seconds and also
       times the key refreshes (``refresh_interval``, ``refresh_cooldown``).
     - ``verify``: True, a CA file, or an ``ssl.SSLContext`` for the https fetches (tenantd has its own CA).
+    - ``cache_size``: accepted tokens remembered (see accepted.py); 0 validates every token in full.
     """
 
     def __init__(self, *, tenant_id: str, audiences: str | Iterable[str], authority: str = ENTRA,
@@ -62,7 +64,7 @@ class _Validator:
                  leeway: float = DEFAULT_LEEWAY, max_token_size: int = compact.MAX_TOKEN,
                  refresh_interval: float = REFRESH_INTERVAL, refresh_cooldown: float = REFRESH_COOLDOWN,
                  verify: bool | str | os.PathLike[str] | ssl.SSLContext = True, timeout: float = 10.0,
-                 clock: Callable[[], float] = time.time) -> None:
+                 cache_size: int = 1024, clock: Callable[[], float] = time.time) -> None:
         if not isinstance(tenant_id, str) or not _TENANT.fullmatch(tenant_id):
             raise ValueError("tenant_id must be a tenant id or domain")
         self.audiences = frozenset((audiences,) if isinstance(audiences, str) else audiences)
@@ -80,8 +82,9 @@ class _Validator:
                 raise ValueError("versions are 1 and/or 2")
             discovery_urls = [f"{base}/{tenant_id}/v2.0/.well-known/openid-configuration" if v == 2 else
                               f"{base}/{tenant_id}/.well-known/openid-configuration" for v in sorted(set(versions))]
-        self.sources = [KeySource(url, refresh_interval=refresh_interval, cooldown=refresh_cooldown, clock=clock)
-                        for url in discovery_urls]
+        self.accepted = AcceptedTokens(cache_size)
+        self.sources = [KeySource(url, refresh_interval=refresh_interval, cooldown=refresh_cooldown, clock=clock,
+                                  on_change=self.accepted.clear) for url in discovery_urls]
         if not self.sources:
             raise ValueError("no discovery URL")
         self.allow_audience_list = allow_audience_list
@@ -99,6 +102,19 @@ class _Validator:
         if jws.alg not in ALGORITHMS:
             raise InvalidToken("algorithm not accepted")
         return jws
+
+    def _remembered(self, token: object) -> Claims | None:
+        """The claims of a token accepted before, if its lifetime still holds (InvalidToken if not)."""
+        if type(token) is not str or len(token) > self.max_token_size:
+            return None
+        claims = self.accepted.get(token)
+        if claims is not None:
+            try:
+                self._check_lifetime(claims.raw)
+            except InvalidToken:
+                self.accepted.discard(token)
+                raise
+        return claims
 
     def _stale(self) -> list[int]:
         """Sources to fetch before validating: never loaded, or due for the periodic refresh."""
@@ -133,6 +149,11 @@ class _Validator:
         if not key.verify(jws.signing_input, jws.signature):
             raise InvalidToken("bad signature")
         payload = jws.payload
+        exp = self._check_lifetime(payload)
+        return access_token_claims(payload, self._audience(payload.get("aud")), exp)
+
+    def _check_lifetime(self, payload: Mapping[str, Any]) -> float:
+        """``exp``, if the clock is within ``exp`` and ``nbf`` (with the leeway) and both are numbers."""
         now = self.clock()
         exp = _number(payload.get("exp"))
         if exp is None:
@@ -147,7 +168,7 @@ class _Validator:
                 raise InvalidToken("not yet valid", NOT_YET_VALID)
         if "iat" in payload and _number(payload["iat"]) is None:
             raise InvalidToken("iat not a number")
-        return access_token_claims(payload, self._audience(payload.get("aud")), exp)
+        return exp
 
     def _audience(self, aud: Any) -> str:
         if isinstance(aud, str) and aud in self.audiences:
@@ -170,16 +191,18 @@ class TokenValidator(_Validator):
     _new_lock = threading.Lock
 
     def validate(self, token: str) -> Claims:
-        jws = self._parse(token)
         for i in self._stale():
             self._fetch(i, self.sources[i].refresh_due)
+        if (remembered := self._remembered(token)) is not None:
+            return remembered
+        jws = self._parse(token)
         i, keyset = self._source(jws)
         key = keyset.keys.get(jws.kid)
         source = self.sources[i]
-        if key is None and source.may_fetch_for(jws.kid):
+        if key is None:   # decided under the lock: one fetch per cooldown however many threads ask
             self._fetch(i, lambda: source.may_fetch_for(jws.kid))
             key = source.current.keys.get(jws.kid) if source.current else None
-        return self._accept(jws, key)
+        return self.accepted.add(token, self._accept(jws, key))
 
     def load(self) -> None:
         """Fetch every discovery document and JWKS now (e.g. at start-up); KeysUnavailable if one has no keys."""
@@ -195,21 +218,24 @@ class TokenValidator(_Validator):
 
 
 class AsyncTokenValidator(_Validator):
-    """``TokenValidator`` for an event loop: the same checks, fetches through httpx.AsyncClient."""
+    """``TokenValidator`` for an event loop: the same checks, fetches through httpx.AsyncClient. Use one
+    instance per event loop (its fetch locks are asyncio locks)."""
 
     _new_lock = asyncio.Lock
 
     async def validate(self, token: str) -> Claims:
-        jws = self._parse(token)
         for i in self._stale():
             await self._fetch(i, self.sources[i].refresh_due)
+        if (remembered := self._remembered(token)) is not None:
+            return remembered
+        jws = self._parse(token)
         i, keyset = self._source(jws)
         key = keyset.keys.get(jws.kid)
         source = self.sources[i]
-        if key is None and source.may_fetch_for(jws.kid):
+        if key is None:
             await self._fetch(i, lambda: source.may_fetch_for(jws.kid))
             key = source.current.keys.get(jws.kid) if source.current else None
-        return self._accept(jws, key)
+        return self.accepted.add(token, self._accept(jws, key))
 
     async def load(self) -> None:
         """``TokenValidator.load`` for an event loop."""

@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 
 from .sql import Store
 
@@ -48,18 +49,26 @@ def _sqlite_lock(store: Store) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def migrate(store: Store) -> tuple[str | None, str]:
-    """Upgrade to the newest schema; returns (revision before, revision after)."""
+def migrate(store: Store, revision: str = "head") -> tuple[str | None, str]:
+    """Upgrade to the newest schema (or to ``revision``); returns (revision before, revision after)."""
     cfg = _config()
     if store.is_sqlite:
         with _sqlite_lock(store), store.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             before = MigrationContext.configure(conn).get_current_revision()
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, revision)
     else:
         with store.engine.begin() as conn:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
             cfg.attributes["connection"] = conn
             before = MigrationContext.configure(conn).get_current_revision()
-            command.upgrade(cfg, "head")
-    return before, head()
+            command.upgrade(cfg, revision)
+    return before, head() if revision == "head" else revision
+
+
+def is_known(revision: str) -> bool:
+    """Whether this version of tenantd has migration ``revision`` (a backup may come from a newer one)."""
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except CommandError:
+        return False

@@ -15,6 +15,10 @@ metadata = sa.MetaData(
 
 GUID = sa.String(36)
 TIME = sa.String(32)
+# A display name case-folded (str.casefold), so Graph's case-insensitive eq and startswith filters run as
+# index lookups and ranges; compared bytewise ("C" collation on PostgreSQL, SQLite's BINARY) so a prefix's
+# range holds exactly the names that start with it.
+NAME_KEY = sa.String(256).with_variant(sa.String(256, collation="C"), "postgresql")
 
 settings = sa.Table(
     "settings", metadata,
@@ -42,11 +46,14 @@ applications = sa.Table(
     sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
     sa.Column("app_id", GUID, nullable=False),
     sa.Column("display_name", sa.String(256), nullable=False),
+    sa.Column("name_key", NAME_KEY, nullable=False),
     sa.Column("app_roles", sa.JSON, nullable=False),
     sa.Column("requested_access_token_version", sa.Integer, nullable=True),
     sa.Column("created", TIME, nullable=False),
     sa.UniqueConstraint("tenant_id", "app_id"),
     sa.Index(None, "tenant_id", "display_name"),
+    sa.Index(None, "tenant_id", "name_key", "id"),   # Graph's name filters, in name order
+    sa.Index(None, "tenant_id", "created", "id"),   # Graph's keyset paging
 )
 
 password_credentials = sa.Table(
@@ -92,9 +99,12 @@ service_principals = sa.Table(
     sa.Column("managed_identity_name", sa.String(128), nullable=True),
     sa.Column("managed_identity_resource_id", sa.String(512), nullable=True),
     sa.Column("created", TIME, nullable=False),
+    sa.Column("name_key", NAME_KEY, nullable=False),
     sa.UniqueConstraint("tenant_id", "app_id"),
     sa.UniqueConstraint("tenant_id", "managed_identity_resource_id"),
     sa.Index(None, "tenant_id", "display_name"),
+    sa.Index(None, "tenant_id", "name_key", "id"),   # Graph's name filters, in name order
+    sa.Index(None, "tenant_id", "created", "id"),
 )
 
 users = sa.Table(
@@ -107,7 +117,10 @@ users = sa.Table(
     sa.Column("account_enabled", sa.Boolean, nullable=False),
     sa.Column("mail", sa.String(256), nullable=True),
     sa.Column("created", TIME, nullable=False),
+    sa.Column("name_key", NAME_KEY, nullable=False),
     sa.UniqueConstraint("tenant_id", "upn_key"),
+    sa.Index(None, "tenant_id", "name_key", "id"),   # Graph's name filters, in name order
+    sa.Index(None, "tenant_id", "created", "id"),
 )
 
 groups = sa.Table(
@@ -119,7 +132,10 @@ groups = sa.Table(
     sa.Column("mail_nickname", sa.String(64), nullable=False),
     sa.Column("security_enabled", sa.Boolean, nullable=False),
     sa.Column("created", TIME, nullable=False),
+    sa.Column("name_key", NAME_KEY, nullable=False),
     sa.Index(None, "tenant_id", "display_name"),
+    sa.Index(None, "tenant_id", "name_key", "id"),   # Graph's name filters, in name order
+    sa.Index(None, "tenant_id", "created", "id"),
 )
 
 # Members are users, groups or service principals; rows go with the group (FK) or with the member
@@ -233,4 +249,36 @@ sign_ins = sa.Table(
     sa.Column("error", sa.String(512), nullable=True),
     sa.Column("client_ip", sa.String(64), nullable=True),
     sa.Index(None, "tenant_id", "created"),
+)
+
+# The directory audit log: one row per change, written in the change's own transaction. ``targets`` holds
+# Graph's targetResources (ids, names, changed properties' old and new values; never a secret or a hash).
+directory_audits = sa.Table(
+    "directory_audits", metadata,
+    sa.Column("id", GUID, primary_key=True),
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created", TIME, nullable=False),                  # microseconds, fixed width: text order is time
+    sa.Column("correlation_id", GUID, nullable=False),           # shared by the rows of one transaction
+    sa.Column("activity", sa.String(128), nullable=False),       # Graph's activityDisplayName
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("operation_type", sa.String(32), nullable=False),
+    sa.Column("result", sa.String(16), nullable=False),          # success | failure
+    sa.Column("result_reason", sa.String(512), nullable=True),
+    sa.Column("initiator_app_id", sa.String(64), nullable=True),
+    sa.Column("initiator_id", GUID, nullable=True),              # the caller's service principal object id
+    sa.Column("initiator_name", sa.String(256), nullable=False),
+    sa.Column("targets", sa.JSON, nullable=False),
+    sa.Index(None, "tenant_id", "created"),
+)
+
+# Failed client authentications per fixed window, shared by every worker and replica: one row per (client,
+# source) and one per client from all sources (source ''). Only failures write here; rows of past windows
+# are deleted as new failures come in.
+auth_failures = sa.Table(
+    "auth_failures", metadata,
+    sa.Column("tenant_id", GUID, primary_key=True),
+    sa.Column("client_id", GUID, primary_key=True),
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("slot", sa.BigInteger, primary_key=True),          # the window: epoch seconds // its length
+    sa.Column("failures", sa.Integer, nullable=False),
 )

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 
 from ..domain.model import (
@@ -22,6 +23,7 @@ from ..domain.model import (
     Tenant,
     User,
 )
+from . import listing
 from . import schema as t
 
 
@@ -182,14 +184,15 @@ class Tx:
     def insert_application(self, app: Application) -> None:
         self._exec(t.applications.insert().values(
             id=app.id, tenant_id=app.tenant_id, app_id=app.app_id, display_name=app.display_name,
-            app_roles=_roles_to_json(app.app_roles),
+            name_key=app.display_name.casefold(), app_roles=_roles_to_json(app.app_roles),
             requested_access_token_version=app.requested_access_token_version, created=app.created,
         ))
         self.set_identifier_uris(app.tenant_id, app.id, app.identifier_uris)
 
     def update_application(self, app: Application) -> None:
         self.conn.execute(t.applications.update().where(t.applications.c.id == app.id).values(
-            display_name=app.display_name, app_roles=_roles_to_json(app.app_roles),
+            display_name=app.display_name, name_key=app.display_name.casefold(),
+            app_roles=_roles_to_json(app.app_roles),
             requested_access_token_version=app.requested_access_token_version,
         ))
         self.set_identifier_uris(app.tenant_id, app.id, app.identifier_uris)
@@ -251,6 +254,7 @@ class Tx:
     def insert_service_principal(self, sp: ServicePrincipal) -> None:
         self._exec(t.service_principals.insert().values(
             id=sp.id, tenant_id=sp.tenant_id, app_id=sp.app_id, display_name=sp.display_name,
+            name_key=sp.display_name.casefold(),
             service_principal_type=sp.service_principal_type, app_roles=_roles_to_json(sp.app_roles),
             app_role_assignment_required=sp.app_role_assignment_required, account_enabled=sp.account_enabled,
             alternative_names=list(sp.alternative_names), service_principal_names=list(sp.service_principal_names),
@@ -261,7 +265,7 @@ class Tx:
 
     def update_service_principal(self, sp: ServicePrincipal) -> None:
         self.conn.execute(t.service_principals.update().where(t.service_principals.c.id == sp.id).values(
-            display_name=sp.display_name, app_roles=_roles_to_json(sp.app_roles),
+            display_name=sp.display_name, name_key=sp.display_name.casefold(), app_roles=_roles_to_json(sp.app_roles),
             app_role_assignment_required=sp.app_role_assignment_required, account_enabled=sp.account_enabled,
             alternative_names=list(sp.alternative_names), service_principal_names=list(sp.service_principal_names),
         ))
@@ -287,13 +291,15 @@ class Tx:
         self._exec(t.users.insert().values(
             id=user.id, tenant_id=user.tenant_id, user_principal_name=user.user_principal_name,
             upn_key=user.user_principal_name.lower(), display_name=user.display_name,
+            name_key=user.display_name.casefold(),
             account_enabled=user.account_enabled, mail=user.mail, created=user.created,
         ))
 
     def update_user(self, user: User) -> None:
         self._exec(t.users.update().where(t.users.c.id == user.id).values(
             user_principal_name=user.user_principal_name, upn_key=user.user_principal_name.lower(),
-            display_name=user.display_name, account_enabled=user.account_enabled, mail=user.mail,
+            display_name=user.display_name, name_key=user.display_name.casefold(),
+            account_enabled=user.account_enabled, mail=user.mail,
         ))
 
     def delete_user(self, object_id: str) -> None:
@@ -314,12 +320,14 @@ class Tx:
     def insert_group(self, group: Group) -> None:
         self._exec(t.groups.insert().values(
             id=group.id, tenant_id=group.tenant_id, display_name=group.display_name, description=group.description,
+            name_key=group.display_name.casefold(),
             mail_nickname=group.mail_nickname, security_enabled=group.security_enabled, created=group.created,
         ))
 
     def update_group(self, group: Group) -> None:
         self.conn.execute(t.groups.update().where(t.groups.c.id == group.id).values(
-            display_name=group.display_name, description=group.description, mail_nickname=group.mail_nickname,
+            display_name=group.display_name, name_key=group.display_name.casefold(), description=group.description,
+            mail_nickname=group.mail_nickname,
         ))
 
     def delete_group(self, object_id: str) -> None:
@@ -350,7 +358,7 @@ class Tx:
         self.conn.execute(t.group_members.delete().where(t.group_members.c.member_id == principal_id))
 
     # -- app role assignments ------------------------------------------------------------------------
-    def _assignments(self, where: Any) -> list[AppRoleAssignment]:
+    def _assignments(self, where: Any, limit: int | None = None) -> list[AppRoleAssignment]:
         a, sp = t.app_role_assignments, t.service_principals
         principal_sp, u, g = sp.alias("principal_sp"), t.users, t.groups
         stmt = (
@@ -365,6 +373,7 @@ class Tx:
             .outerjoin(g, g.c.id == a.c.principal_id)
             .where(where)
             .order_by(a.c.created, a.c.id)
+            .limit(limit)
         )
         return [
             AppRoleAssignment(
@@ -559,6 +568,150 @@ class Tx:
     def delete_sign_ins_before(self, created: str) -> int:
         return int(self.conn.execute(t.sign_ins.delete().where(t.sign_ins.c.created < created)).rowcount)
 
+    # -- bulk loads: many rows per statement, no checks (a generator of large directories, imports) ------------
+    def insert_applications(self, apps: Sequence[Application]) -> None:
+        """Applications with their identifier URIs (credentials are not bulk-loaded)."""
+        if not apps:
+            return
+        self.conn.execute(t.applications.insert(), [{
+            "id": a.id, "tenant_id": a.tenant_id, "app_id": a.app_id, "display_name": a.display_name,
+            "name_key": a.display_name.casefold(), "app_roles": _roles_to_json(a.app_roles),
+            "requested_access_token_version": a.requested_access_token_version, "created": a.created,
+        } for a in apps])
+        uris = [{"tenant_id": a.tenant_id, "uri_key": uri.lower(), "uri": uri, "position": position,
+                 "application_id": a.id} for a in apps for position, uri in enumerate(a.identifier_uris)]
+        if uris:
+            self.conn.execute(t.identifier_uris.insert(), uris)
+
+    def insert_service_principals(self, sps: Sequence[ServicePrincipal]) -> None:
+        if sps:
+            self.conn.execute(t.service_principals.insert(), [{
+                "id": sp.id, "tenant_id": sp.tenant_id, "app_id": sp.app_id, "display_name": sp.display_name,
+                "name_key": sp.display_name.casefold(), "service_principal_type": sp.service_principal_type,
+                "app_roles": _roles_to_json(sp.app_roles),
+                "app_role_assignment_required": sp.app_role_assignment_required,
+                "account_enabled": sp.account_enabled, "alternative_names": list(sp.alternative_names),
+                "service_principal_names": list(sp.service_principal_names),
+                "app_owner_organization_id": sp.app_owner_organization_id,
+                "managed_identity_kind": sp.managed_identity_kind, "managed_identity_name": sp.managed_identity_name,
+                "managed_identity_resource_id": sp.managed_identity_resource_id, "created": sp.created,
+            } for sp in sps])
+
+    def insert_users(self, users: Sequence[User]) -> None:
+        if users:
+            self.conn.execute(t.users.insert(), [{
+                "id": u.id, "tenant_id": u.tenant_id, "user_principal_name": u.user_principal_name,
+                "upn_key": u.user_principal_name.lower(), "display_name": u.display_name,
+                "name_key": u.display_name.casefold(), "account_enabled": u.account_enabled, "mail": u.mail,
+                "created": u.created,
+            } for u in users])
+
+    def insert_groups(self, groups: Sequence[Group]) -> None:
+        if groups:
+            self.conn.execute(t.groups.insert(), [{
+                "id": g.id, "tenant_id": g.tenant_id, "display_name": g.display_name, "description": g.description,
+                "name_key": g.display_name.casefold(), "mail_nickname": g.mail_nickname,
+                "security_enabled": g.security_enabled, "created": g.created,
+            } for g in groups])
+
+    def insert_group_members(self, members: Sequence[tuple[str, str, str]]) -> None:
+        """(group id, member id, member type) rows."""
+        if members:
+            self.conn.execute(t.group_members.insert(), [
+                {"group_id": g, "member_id": m, "member_type": kind} for g, m, kind in members])
+
+    def insert_assignments(self, assignments: Sequence[AppRoleAssignment]) -> None:
+        """Assignments as stored (the display names they carry are read from their objects, not kept)."""
+        if assignments:
+            self.conn.execute(t.app_role_assignments.insert(), [{
+                "id": a.id, "tenant_id": a.tenant_id, "app_role_id": a.app_role_id, "principal_id": a.principal_id,
+                "principal_type": a.principal_type, "resource_id": a.resource_id, "created": a.created,
+            } for a in assignments])
+
+
+    # -- Graph's collections: filtered and keyset-paged in SQL ---------------------------------------------------
+    def page(self, kind: listing.Kind, tenant_id: str, conditions: Sequence[listing.Condition],
+             after: tuple[str, str] | None, limit: int) -> list[Any]:
+        """Up to ``limit`` objects of a collection past the key ``after``, in key order (listing.order)."""
+        where = listing.where(kind, tenant_id, conditions, after)
+        if kind == "assignments":
+            return self._assignments(where, limit)
+        table = listing.TABLES[kind]
+        stmt = sa.select(table).where(where).order_by(*listing.key_columns(kind, listing.order(conditions)))
+        if kind == "applications":   # the page's ids in order, then the applications with their credentials
+            ids = [r.id for r in self.conn.execute(stmt.with_only_columns(table.c.id).limit(limit))]
+            found = {a.id: a for a in self._applications(table.c.id.in_(ids))} if ids else {}
+            return [found[i] for i in ids]
+        convert = {"service_principals": _sp, "users": _user, "groups": _group}[kind]
+        return [convert(r) for r in self.conn.execute(stmt.limit(limit))]
+
+    def count(self, kind: listing.Kind, tenant_id: str, conditions: Sequence[listing.Condition]) -> int:
+        return listing.count(self.conn, kind, tenant_id, conditions)
+
+    # -- streaming a whole tenant (export) --------------------------------------------------------------------
+    def by_name(self, kind: listing.Kind, tenant_id: str, after: tuple[str, str] | None, limit: int,
+                **equals: Any) -> list[Any]:
+        """Up to ``limit`` objects in (case-folded name, id) order past ``after``; users by userPrincipalName."""
+        table = listing.TABLES[kind]
+        key = table.c.upn_key if kind == "users" else table.c.name_key
+        stmt = sa.select(table).where(table.c.tenant_id == tenant_id,
+                                      *(table.c[column] == value for column, value in equals.items()))
+        if after is not None:
+            stmt = stmt.where(sa.or_(key > after[0], sa.and_(key == after[0], table.c.id > after[1])))
+        stmt = stmt.order_by(key, table.c.id).limit(limit)
+        if kind == "applications":
+            return self._applications(t.applications.c.id.in_([r.id for r in self.conn.execute(
+                stmt.with_only_columns(table.c.id))]))
+        convert = {"service_principals": _sp, "users": _user, "groups": _group}[kind]
+        return [convert(r) for r in self.conn.execute(stmt)]
+
+    def service_principals_of(self, tenant_id: str, app_ids: Sequence[str]) -> list[ServicePrincipal]:
+        sp = t.service_principals
+        rows = self.conn.execute(sa.select(sp).where(sp.c.tenant_id == tenant_id, sp.c.app_id.in_(list(app_ids))))
+        return [_sp(r) for r in rows]
+
+    def assigned_resource_ids(self, tenant_id: str) -> list[str]:
+        """Service principals that some principal holds a role of."""
+        a = t.app_role_assignments
+        return [r.resource_id for r in self.conn.execute(
+            sa.select(a.c.resource_id).where(a.c.tenant_id == tenant_id).distinct())]
+
+    # -- directory audit log ------------------------------------------------------------------------------------
+    def insert_directory_audits(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(t.directory_audits.insert(), list(rows))
+
+    def directory_audits(self, tenant_id: str, conditions: Sequence[tuple[str, str, Any]] = (), *,
+                         before: tuple[str, str] | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """A tenant's audit rows, newest first. A condition is (column, eq|ne|gt|ge|lt|le, value); ``before``
+        is the (created, id) a previous page ended at."""
+        d = t.directory_audits
+        stmt = sa.select(d).where(d.c.tenant_id == tenant_id)
+        for column, op, value in conditions:
+            stmt = stmt.where(self._SIGN_IN_COMPARE[op](d.c[column], value))
+        if before is not None:
+            stmt = stmt.where(sa.or_(d.c.created < before[0], sa.and_(d.c.created == before[0], d.c.id < before[1])))
+        rows = self.conn.execute(stmt.order_by(d.c.created.desc(), d.c.id.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]
+
+    # -- failed client authentications ---------------------------------------------------------------------------
+    def count_auth_failure(self, tenant_id: str, client_id: str, sources: Sequence[str], slot: int) -> list[int]:
+        """Add one failure to each (client, source) counter of window ``slot``; the counts after it, in order.
+        Each is one atomic upsert, so concurrent failures on any replica are all counted."""
+        f = t.auth_failures
+        insert: Any = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
+        counts = []
+        for source in sources:
+            stmt = (insert(f).values(tenant_id=tenant_id, client_id=client_id, source=source, slot=slot, failures=1)
+                    .on_conflict_do_update(index_elements=[f.c.tenant_id, f.c.client_id, f.c.source, f.c.slot],
+                                           set_={"failures": f.c.failures + 1})
+                    .returning(f.c.failures))
+            counts.append(int(self.conn.execute(stmt).scalar_one()))
+        return counts
+
+    def delete_auth_failures_before(self, slot: int) -> int:
+        return int(self.conn.execute(t.auth_failures.delete().where(t.auth_failures.c.slot < slot)).rowcount)
+
 
 class Store:
     """Engines and transactions over one database URL."""
@@ -578,11 +731,20 @@ class Store:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Tx]:
-        """A write transaction: all or nothing. On SQLite it takes the write lock up front."""
+        """A write transaction: all or nothing, one at a time. On SQLite it takes the write lock up front; on
+        PostgreSQL an advisory lock serialises writers the same way (across replicas too), so that a use
+        case's checks still hold when it writes and writers never deadlock."""
         with self.engine.connect() as conn:
             conn = conn.execution_options(tenantd_write=True)
             with conn.begin():
                 yield Tx(conn)
+
+    @contextlib.contextmanager
+    def counters(self) -> Iterator[Tx]:
+        """A short transaction of atomic upserts (counters). The database's row locks order them, so unlike
+        :meth:`write` it neither takes SQLite's write lock up front nor waits for PostgreSQL's writer lock."""
+        with self.engine.connect() as conn, conn.begin():
+            yield Tx(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -595,7 +757,9 @@ def _engine(url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _sqlite_pragmas(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    _postgresql_write_lock(engine)
+    return engine
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -612,3 +776,13 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("tenantd_write") else "BEGIN")
+
+
+_PG_WRITE_LOCK = 0x7E4A47E  # any constant other than the migrations' lock
+
+
+def _postgresql_write_lock(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("tenantd_write"):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")

@@ -72,7 +72,7 @@ def apply_document(store: Store, directory: Directory, tenant_id: str, doc: Docu
     try:
         with store.write() as tx:
             plan = make_plan(doc, read_snapshot(tx, tenant_id), prune=prune)
-            bound = Directory(_OneTransaction(tx), directory.hash_secret)
+            bound = directory.using(_OneTransaction(tx))
             for change in plan:
                 try:
                     made = change.run(bound, tx)

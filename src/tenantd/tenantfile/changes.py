@@ -40,9 +40,8 @@ def call(use_case: Callable[..., object], *args: Any, **kwargs: Any) -> Run:
 
 
 def update_group(group: Group) -> Run:
-    """Groups have no update use case yet; the row is written in the apply's own transaction."""
     def run(directory: Directory, tx: Tx) -> None:
-        tx.update_group(group)
+        directory.update_group(group.tenant_id, group)
     return run
 
 

@@ -8,16 +8,19 @@ Every object carries its ids, so applying the export to the same tenant changes 
 from __future__ import annotations
 
 import base64
+from collections import Counter
+from collections.abc import Iterator
 from operator import attrgetter
 from typing import Any, TypeVar
 
 import yaml
 
-from ..domain.ids import DEFAULT_ACCESS_ROLE_ID
+from ..domain.errors import NotFound
+from ..domain.ids import DEFAULT_ACCESS_ROLE_ID, is_guid
 from ..domain.model import Application, FederatedCredential, ServicePrincipal
-from ..store import Store
-from .names import Named, named_objects, reference
-from .snapshot import Snapshot, read_snapshot
+from ..store import Store, Tx
+from .names import Named, named_app, named_group, named_identity, named_objects, named_user
+from .snapshot import BUILTIN_APP_IDS, Snapshot, read_snapshot
 
 T = TypeVar("T")
 
@@ -36,16 +39,18 @@ def export_tenant(store: Store, tenant_id: str) -> dict[str, Any]:
 def export_snapshot(snap: Snapshot) -> dict[str, Any]:
     named = named_objects(snap)
     by_id = {n.id: n for n in named}
-    principals = named
-    resources = [n for n in named if n.resource is not None]
-
-    def ref(object_id: str, pool: list[Named]) -> str:
-        target = by_id.get(object_id)
-        return reference(target, pool) if target is not None else object_id
+    everyone, resources = NameCounts(), NameCounts()
+    for n in named:
+        everyone.add(n)
+        if n.resource is not None:
+            resources.add(n)
+    principal_refs = {n.id: everyone.reference(n) for n in named}
+    resource_refs = {n.id: resources.reference(n) for n in named if n.resource is not None}
 
     admin = snap.admin_sp_id
     assignments = [
-        {"principal": ref(a.principal_id, principals), "resource": ref(a.resource_id, resources),
+        {"principal": principal_refs.get(a.principal_id, a.principal_id),
+         "resource": resource_refs.get(a.resource_id, a.resource_id),
          "role": _role(by_id.get(a.resource_id), a.app_role_id)}
         for a in snap.assignments if admin not in (a.principal_id, a.resource_id)
     ]
@@ -60,13 +65,35 @@ def export_snapshot(snap: Snapshot) -> dict[str, Any]:
         "groups": [
             {"displayName": g.display_name, "id": g.id,
              **({"description": g.description} if g.description is not None else {}),
-             "members": sorted((ref(m, principals) for m, _ in snap.members.get(g.id, []) if m != admin),
+             "members": sorted((principal_refs.get(m, m) for m, _ in snap.members.get(g.id, []) if m != admin),
                                key=str.casefold)}
             for g in _sorted(snap.groups, "display_name")
         ],
         "assignments": sorted(assignments, key=lambda a: (a["resource"].casefold(), a["principal"].casefold(),
                                                           a["role"].casefold())),
     }
+
+
+class NameCounts:
+    """How many objects of a pool answer to each name, so that :meth:`reference` picks what
+    :func:`~tenantd.tenantfile.names.reference` would (the name when it resolves to this object alone, else
+    the id) without a pass over the pool per reference."""
+
+    def __init__(self) -> None:
+        self.names: Counter[str] = Counter()    # non-users answer to their exact name
+        self.users: Counter[str] = Counter()    # users to their userPrincipalName in any case
+
+    def add(self, named: Named) -> None:
+        if named.kind == "user":
+            self.users[named.name.casefold()] += 1
+        else:
+            self.names[named.name] += 1
+
+    def reference(self, named: Named) -> str:
+        if is_guid(named.name):   # a GUID-shaped name answers to ids: it stands for this object if it is its own
+            return named.name if named.name.lower() in named.ids else named.id
+        hits = self.names[named.name] + self.users[named.name.casefold()]
+        return named.name if hits == 1 else named.id
 
 
 def _sorted(objects: list[T], attr: str) -> list[T]:
@@ -128,3 +155,132 @@ def _role(resource: Named | None, role_id: str) -> str:
         return role_id
     role = resource.resource.role(role_id)
     return role.value if role is not None and role.value else role_id
+
+
+# -- streaming: a large tenant, section by section ------------------------------------------------------------
+SECTIONS = ("applications", "managedIdentities", "users", "groups", "assignments")
+SMALL_TENANT = 20_000   # objects and assignments; up to this many, the export is built whole (as above)
+BATCH = 500
+
+
+def stream_tenant(store: Store, tenant_id: str, small: int = SMALL_TENANT) -> Iterator[tuple[str, Any]]:
+    """The export as ("total", about how many entries), ("tenant", {...}) and then (section, entry) pairs in
+    document order, every section's entries in a row (a section without entries yields nothing). A tenant of
+    up to ``small``
+    objects is exported whole; a larger one is read in batches, holding only each named object's reference
+    and its roles' values, so a million assignments never sit in memory at once."""
+    with store.read() as tx:
+        if tx.tenant(tenant_id) is None:
+            raise NotFound(f"Tenant '{tenant_id}' not found.")
+        counts = {kind: tx.count(kind, tenant_id, ()) for kind in ("applications", "service_principals", "users",
+                                                                  "groups", "assignments")}
+        yield "total", sum(counts.values()) - counts["applications"]   # about the number of entries
+        if sum(counts.values()) <= small:
+            document = export_snapshot(read_snapshot(tx, tenant_id))
+            yield "tenant", document["tenant"]
+            for section in SECTIONS:
+                for entry in document[section]:
+                    yield section, entry
+            return
+        yield from _Streamer(tx, tenant_id).run()
+
+
+class _Streamer:
+    """A large tenant's export, read in batches within one transaction."""
+
+    def __init__(self, tx: Tx, tenant_id: str) -> None:
+        self.tx, self.tenant_id = tx, tenant_id
+        self.admin_app_id = tx.setting(f"admin_app:{tenant_id}")
+        self.admin_sp_id: str | None = None
+        self.principal_refs: dict[str, str] = {}
+        self.resource_refs: dict[str, str] = {}
+        self.role_values: dict[str, dict[str, str]] = {}   # resource id -> role id -> value
+
+    def batches(self, kind: Any, **equals: Any) -> Iterator[list[Any]]:
+        after: tuple[str, str] | None = None
+        while True:
+            found = self.tx.by_name(kind, self.tenant_id, after, BATCH, **equals)
+            if not found:
+                return
+            if kind == "applications":
+                found.sort(key=lambda a: (a.display_name.casefold(), a.id))
+            yield found
+            last = found[-1]
+            after = (last.user_principal_name.lower() if kind == "users" else last.display_name.casefold(), last.id)
+
+    def named(self) -> Iterator[Named]:
+        """Every object a reference can name, as :func:`named_objects` lists them, one batch at a time."""
+        for apps in self.batches("applications"):
+            sps = {sp.app_id: sp for sp in self.tx.service_principals_of(self.tenant_id, [a.app_id for a in apps])}
+            for app in apps:
+                if app.app_id == self.admin_app_id:
+                    self.admin_sp_id = sps[app.app_id].id if app.app_id in sps else None
+                    continue
+                sp = sps.get(app.app_id)
+                yield named_app(self.tenant_id, app.display_name, app.id, app.app_id, sp.id if sp else None,
+                                app.app_roles)
+        for sps_batch in self.batches("service_principals"):
+            for sp in sps_batch:
+                if sp.service_principal_type == "ManagedIdentity":
+                    yield named_identity(sp)
+                elif sp.app_id in BUILTIN_APP_IDS:
+                    yield Named("service principal", sp.display_name, sp.id, frozenset({sp.id, sp.app_id}),
+                                "ServicePrincipal", sp)
+        for users in self.batches("users"):
+            yield from (named_user(u) for u in users)
+        for groups in self.batches("groups"):
+            yield from (named_group(g) for g in groups)
+
+    def index(self) -> None:
+        """Each named object's reference in both pools (principals, resources), as export_snapshot picks it:
+        one pass to count the names, one to pick."""
+        everyone, resources = NameCounts(), NameCounts()
+        for n in self.named():
+            everyone.add(n)
+            if n.resource is not None:
+                resources.add(n)
+        for n in self.named():
+            self.principal_refs[n.id] = everyone.reference(n)
+            if n.resource is not None:
+                self.resource_refs[n.id] = resources.reference(n)
+                roles = {r.id: r.value for r in n.resource.app_roles if r.value is not None}
+                if roles:
+                    self.role_values[n.id] = roles
+
+    def run(self) -> Iterator[tuple[str, Any]]:
+        tenant = self.tx.tenant(self.tenant_id)
+        assert tenant is not None
+        yield "tenant", {"id": tenant.id, "name": tenant.name}
+        self.index()
+        for apps in self.batches("applications"):
+            sps = {sp.app_id: sp for sp in self.tx.service_principals_of(self.tenant_id, [a.app_id for a in apps])}
+            for app in apps:
+                if app.app_id != self.admin_app_id:
+                    yield "applications", _application(app, sps.get(app.app_id),
+                                                       self.tx.federated_credentials(app.id))
+        for identities in self.batches("service_principals", service_principal_type="ManagedIdentity"):
+            for sp in identities:
+                yield "managedIdentities", _identity(sp, self.tx.hosts_of(sp.id), self.tx.federated_credentials(sp.id))
+        for users in self.batches("users"):
+            for u in users:
+                yield "users", {"userPrincipalName": u.user_principal_name, "displayName": u.display_name,
+                                "id": u.id, "accountEnabled": u.account_enabled}
+        for groups in self.batches("groups"):
+            for g in groups:
+                members = [self.principal_refs.get(m, m) for m, _ in self.tx.group_members(g.id)
+                           if m != self.admin_sp_id]
+                yield "groups", {"displayName": g.display_name, "id": g.id,
+                                 **({"description": g.description} if g.description is not None else {}),
+                                 "members": sorted(members, key=str.casefold)}
+        resources = [(self.resource_refs.get(rid, rid), rid) for rid in self.tx.assigned_resource_ids(self.tenant_id)
+                     if rid != self.admin_sp_id]
+        for resource, resource_id in sorted(resources, key=lambda pair: pair[0].casefold()):
+            roles = self.role_values.get(resource_id, {})
+            entries = [{"principal": self.principal_refs.get(a.principal_id, a.principal_id), "resource": resource,
+                        "role": roles.get(a.app_role_id, a.app_role_id)}
+                       for a in self.tx.assignments(self.tenant_id, resource_id=resource_id)
+                       if a.principal_id != self.admin_sp_id]
+            entries.sort(key=lambda e: (e["principal"].casefold(), e["role"].casefold()))
+            for entry in entries:
+                yield "assignments", entry
+

@@ -10,7 +10,7 @@ from ..domain.ids import DEFAULT_ACCESS_ROLE_ID, is_guid
 from ..domain.model import Principal, ServicePrincipal
 from .changes import call
 from .document import Path
-from .names import Named, Unresolved, resolve
+from .names import Named, Unresolved
 from .state import Plan
 
 
@@ -42,7 +42,7 @@ def plan_members(plan: Plan, path: Path, entry: dict[str, Any], group: Named) ->
 
 def _principal(plan: Plan, path: Path, text: str, what: str) -> Named | None:
     try:
-        found = resolve(text, plan.named, what)
+        found = plan.index().resolve(text, what)
     except Unresolved as exc:
         plan.problem(path, str(exc))
         return None
@@ -58,7 +58,7 @@ def plan_assignments(plan: Plan) -> set[tuple[str, str, str]]:
     for path, entry in plan.entries("assignments"):
         principal = _principal(plan, (*path, "principal"), entry["principal"], "principal")
         try:
-            resource = resolve(entry["resource"], [n for n in plan.named if n.resource is not None], "resource")
+            resource = plan.index(resources=True).resolve(entry["resource"], "resource")
         except Unresolved as exc:
             plan.problem((*path, "resource"), str(exc))
             continue

@@ -1,4 +1,5 @@
-"""How a tenant file names objects, shared by apply (to resolve) and export (to write names that resolve).
+"""How a tenant file names objects, shared by apply (to resolve) and export (to write names that resolve:
+export.NameCounts picks a name when it resolves to its object alone, else the id).
 
 A reference is a name (application or service principal displayName, managed identity name, user
 principal name, group displayName) or an id (object id, appId / clientId, an application's object id).
@@ -7,7 +8,8 @@ principal name, group displayName) or an id (object id, appId / clientId, an app
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..domain.ids import is_guid
@@ -26,11 +28,6 @@ class Named:
     principal_type: PrincipalType | None  # None: an application without a service principal
     resource: ServicePrincipal | None = None  # its service principal with the roles it will have
 
-    def answers_to(self, text: str) -> bool:
-        if is_guid(text):
-            return text.lower() in self.ids
-        return text.casefold() == self.name.casefold() if self.kind == "user" else text == self.name
-
     def describe(self) -> str:
         return f"{self.kind} '{self.name}' ({self.id})"
 
@@ -39,9 +36,30 @@ class Unresolved(Exception):
     """A reference that names nothing, or more than one thing; the message says which."""
 
 
-def resolve(text: str, candidates: Iterable[Named], what: str) -> Named:
-    pool = list(candidates)
-    hits = [c for c in pool if c.answers_to(text)]
+class NameIndex:
+    """A pool of what references can name. A reference with a GUID's shape names the objects with that id
+    (any of their ids); any other text names users whose userPrincipalName it is in any case, and other
+    objects whose name it is exactly. Indexed, so resolving costs a lookup, not a pass over the pool."""
+
+    def __init__(self, pool: Iterable[Named]) -> None:
+        self.pool = list(pool)
+        self._names: dict[str, list[Named]] = defaultdict(list)
+        self._users: dict[str, list[Named]] = defaultdict(list)
+        self._ids: dict[str, list[Named]] = defaultdict(list)
+        for n in self.pool:
+            (self._users[n.name.casefold()] if n.kind == "user" else self._names[n.name]).append(n)
+            for object_id in n.ids:
+                self._ids[object_id].append(n)
+
+    def resolve(self, text: str, what: str) -> Named:
+        if is_guid(text):
+            hits = self._ids.get(text.lower(), [])
+        else:
+            hits = [*self._names.get(text, ()), *self._users.get(text.casefold(), ())]
+        return _pick(text, hits, self.pool, what)
+
+
+def _pick(text: str, hits: list[Named], pool: list[Named], what: str) -> Named:
     if len(hits) == 1:
         return hits[0]
     if hits:
@@ -50,16 +68,6 @@ def resolve(text: str, candidates: Iterable[Named], what: str) -> Named:
     close = difflib.get_close_matches(text, [c.name for c in pool], n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     raise Unresolved(f"no {what} '{text}' in the file or the tenant{hint}")
-
-
-def reference(target: Named, candidates: Sequence[Named]) -> str:
-    """The shortest text that resolves to ``target``: its name when unambiguous, else its id."""
-    try:
-        if resolve(target.name, candidates, "object") is target:
-            return target.name
-    except Unresolved:
-        pass
-    return target.id
 
 
 def resource_view(tenant_id: str, sp_id: str, app_id: str, name: str,

@@ -10,7 +10,7 @@ from ..domain.errors import BadRequest
 from ..domain.model import Application, AppRole
 from .changes import Change, Run
 from .document import Document, Path
-from .names import Named
+from .names import Named, NameIndex
 from .snapshot import Snapshot
 
 # Changes run in this order: removals first (they free names, URIs and roles), then what they free.
@@ -46,6 +46,16 @@ class Plan:
         self.named: list[Named] = []          # everything references can point at, once applied
         self.deleted: set[str] = set()        # ids of objects the prune removes
         self.pinned = _pins(doc.data)         # ids the file pins: never matched to another entry by name
+        self._index: tuple[tuple[bool, int], NameIndex] | None = None
+
+    def index(self, *, resources: bool = False) -> NameIndex:
+        """What references can name so far (``resources``: only what has roles), indexed; built again only
+        when more has been named since."""
+        key = (resources, len(self.named))
+        if self._index is None or self._index[0] != key:
+            pool = [n for n in self.named if n.resource is not None] if resources else self.named
+            self._index = (key, NameIndex(pool))
+        return self._index[1]
 
     def problem(self, path: Path, message: str) -> None:
         self.problems.append(self.doc.problem(path, message))

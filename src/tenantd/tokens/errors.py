@@ -116,3 +116,15 @@ def no_federated_match(issuer: str, subject: str, audience: str) -> OAuthError:
 
 def federation_failed(reason: str) -> OAuthError:
     return OAuthError(400, "invalid_request", 50166, f"Request to External OIDC endpoint failed: {reason}.")
+
+
+def disabled_user(upn: str) -> OAuthError:
+    return OAuthError(400, "invalid_grant", 50057, f"The user account '{upn}' is disabled.")
+
+
+def user_not_assigned(upn: str, resource_app_id: str) -> OAuthError:
+    return OAuthError(400, "invalid_grant", 50105,
+                      f"Your administrator has configured the application {resource_app_id} to block users unless "
+                      f"they are specifically granted ('assigned') access to the application. The signed in user "
+                      f"'{upn}' is blocked because they are not a direct member of a group with access, nor had "
+                      "access directly assigned by an administrator.")

@@ -4,7 +4,9 @@ Each key comes with a self-signed certificate, published as ``x5c``; its ``kid``
 SHA-1 thumbprint in base64url, as Entra's are (so ``x5t`` equals ``kid``). How keys rotate is in
 ``rotation``; the Keyring keeps each tenant's view of its keys in memory and reads the rows again only when
 the view is ``refresh`` seconds old or a change is due (a next key's time, a retired key's end, the
-rotation period), so it notices what other processes and replicas did without a read per token.
+rotation period), so it notices what other processes and replicas did without a read per token. A token
+signed by a key the view does not know yet (another process's ``rotate --now`` or a revoked key's
+replacement) makes the view be read again at once, at most once per ``REREAD`` seconds.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from .rotation import KeyState, NewKey, Revocation, Rotation, RotationPolicy
 from .secrets import Vault
 
 _T = TypeVar("_T")
+REREAD = 1.0  # the least time between two reads of a tenant's keys for unknown kids
 
 
 def b64url(data: bytes) -> str:
@@ -78,6 +81,7 @@ class _View:
     published: tuple[SigningKey, ...]
     kids: frozenset[str]
     due: float
+    read: float = 0.0
 
 
 class Keyring:
@@ -102,6 +106,16 @@ class Keyring:
 
     def is_published(self, tenant_id: str, kid: str) -> bool:
         return kid in self._view(tenant_id).kids
+
+    def verifying(self, tenant_id: str, kid: object) -> list[SigningKey]:
+        """The published keys, read again first when ``kid`` (a token's) is not among them and the view is at
+        least REREAD seconds old: a key another process made sign at once verifies here at once."""
+        view = self._view(tenant_id)
+        if isinstance(kid, str) and kid not in view.kids and self.clock() >= view.read + REREAD:
+            with self._lock:
+                current = self._views.get(tenant_id)
+                view = current if current is not None and current.read > view.read else self._refresh(tenant_id)
+        return list(view.published)
 
     def keys(self, tenant_id: str) -> list[KeyState]:
         """Every key the tenant has had, newest first, as stored now."""
@@ -159,7 +173,7 @@ class Keyring:
             raise RuntimeError(f"tenant {tenant_id} has no active signing key")
         published.sort(key=lambda k: ("active", "next", "retired").index(k.status))
         view = _View(active, tuple(published), frozenset(k.kid for k in published),
-                     rotation.next_check(states, now, self.policy))
+                     rotation.next_check(states, now, self.policy), now)
         self._views[tenant_id] = view
         return view
 

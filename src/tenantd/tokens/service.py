@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..domain.claims import AppTokenRequest, Issuers, app_only_claims
+from ..domain import builtins
+from ..domain.claims import AppTokenRequest, Issuers, UserTokenRequest, app_only_claims, user_claims
 from ..domain.errors import OAuthError
 from ..domain.ids import is_guid
 from ..domain.model import ServicePrincipal, Tenant, User
@@ -18,6 +19,7 @@ from .keys import Keyring
 from .request import IssuedToken, TokenRequest
 from .resources import Resource, resolve
 from .secrets import SecretHasher
+from .throttle import FailureThrottle
 
 APP_TOKEN_LIFETIME = (3600, 5400)   # Entra access tokens live a random 60-90 minutes
 
@@ -28,8 +30,11 @@ Grant = Callable[["TokenService", Tenant, TokenRequest], IssuedToken]
 class TokenService:
     def __init__(self, store: Store, keyring: Keyring, hasher: SecretHasher, public_url: str,
                  grants: dict[str, Grant], clock: Callable[[], float] = time.time,
-                 sign_ins: signins.SignInLog | None = None, *, allow_loopback_issuers: bool = False) -> None:
+                 sign_ins: signins.SignInLog | None = None, *, allow_loopback_issuers: bool = False,
+                 throttle: FailureThrottle | None = None) -> None:
         self.store = store
+        # Failed client authentications per client and source (on by default; see tokens/throttle.py).
+        self.throttle = throttle or FailureThrottle(store, clock=clock)
         self.sign_ins = sign_ins
         self.grants = grants
         self.keyring = keyring
@@ -177,6 +182,24 @@ class TokenService:
                            roles=roles)
 
 
+    def issue_user(self, tenant_id: str, user: User, resource: Resource, audience: str,
+                   roles: tuple[str, ...]) -> IssuedToken:
+        """A user's access token through the Azure CLI client app, with the user's and its groups' roles."""
+        now = int(self.clock())
+        life = random.randint(*APP_TOKEN_LIFETIME)  # noqa: S311 - a lifetime, not a secret
+        request = UserTokenRequest(
+            tenant_id=tenant_id, user_object_id=user.id, user_principal_name=user.user_principal_name,
+            display_name=user.display_name, client_app_id=builtins.AZURE_CLI_APP_ID,
+            resource_app_id=resource.service_principal.app_id, audience_as_requested=audience,
+            version=resource.token_version, roles=roles, scopes=builtins.USER_TOKEN_SCOPES,
+        )
+        claims = user_claims(request, self.issuers(tenant_id), now, life)
+        token = jwt.sign(claims, self.keyring.active(tenant_id), with_x5t=resource.token_version == 1)
+        return IssuedToken(token, life, now + life, now, audience, app_id=builtins.AZURE_CLI_APP_ID,
+                           principal_id=user.id, principal_name=user.user_principal_name,
+                           resource_id=resource.service_principal.app_id, roles=roles)
+
+
 class BearerRejected(Exception):
     """A bearer token presented to tenantd's own APIs is not acceptable; the message is safe to show."""
 
@@ -184,7 +207,7 @@ class BearerRejected(Exception):
 def verify_bearer(service: TokenService, token: str, audiences: set[str]) -> dict[str, Any]:
     """Claims of a token this server issued for one of its own APIs (Graph, admin), or BearerRejected."""
     try:
-        _, unverified = jwt.unverified_parts(token)
+        header, unverified = jwt.unverified_parts(token)
     except Exception:
         raise BearerRejected("The access token is malformed.") from None
     tid = unverified.get("tid")
@@ -196,8 +219,8 @@ def verify_bearer(service: TokenService, token: str, audiences: set[str]) -> dic
         raise BearerRejected("The access token's tenant does not exist.")
     issuers = service.issuers(tenant.id)
     try:
-        return jwt.verify(token, service.keyring.published(tenant.id), issuers=(issuers.v1, issuers.v2),
-                          audiences=audiences)
+        keys = service.keyring.verifying(tenant.id, header.get("kid"))
+        return jwt.verify(token, keys, issuers=(issuers.v1, issuers.v2), audiences=audiences)
     except jwt.InvalidToken as exc:
         raise BearerRejected(f"The access token is invalid: {exc}.") from None
 
@@ -223,8 +246,11 @@ def _mint_as(service: TokenService, tenant_id: str, principal_id: str, resource_
     with service.store.read() as tx:
         client = tx.service_principal(tenant_id, principal_id)
         if client is None:
-            raise errors.OAuthError(400, "invalid_request", 700016,
-                                    f"No service principal or managed identity '{principal_id}' in this tenant.")
+            user = tx.user(tenant_id, principal_id)
+            if user is None:
+                raise errors.OAuthError(400, "invalid_request", 700016, f"No service principal, managed "
+                                        f"identity or user '{principal_id}' in this tenant.")
+            return _mint_user(service, tx, user, resource_name)
         resource = resolve(tx, tenant_id, resource_name, service.public_url)
         if resource is None:
             raise errors.unknown_resource(resource_name, tenant_id)
@@ -238,3 +264,16 @@ def _mint_as(service: TokenService, tenant_id: str, principal_id: str, resource_
     if managed and client.managed_identity_resource_id:
         extra = (("xms_mirid", client.managed_identity_resource_id),)
     return service.issue(tenant_id, client, resource, resource_name, "2" if managed else "1", roles or (), extra)
+
+
+def _mint_user(service: TokenService, tx: Tx, user: User, resource_name: str) -> IssuedToken:
+    """A user's token as if the user had signed in to Azure CLI (no password involved: admin only)."""
+    resource = resolve(tx, user.tenant_id, resource_name, service.public_url)
+    if resource is None:
+        raise errors.unknown_resource(resource_name, user.tenant_id)
+    if not user.account_enabled:
+        raise errors.disabled_user(user.user_principal_name)
+    roles = service.roles(tx, service.role_holders(tx, user), resource.service_principal)
+    if roles is None and resource.service_principal.app_role_assignment_required:
+        raise errors.user_not_assigned(user.user_principal_name, resource.service_principal.app_id)
+    return service.issue_user(user.tenant_id, user, resource, resource_name, roles or ())

@@ -6,9 +6,7 @@ Assignment writes need AppRoleAssignment.ReadWrite.All, whichever object they ha
 
 from __future__ import annotations
 
-from starlette.requests import Request
-
-from ...directory import Directory
+from ..auth import directory as directory  # the directory acting for the request's verified caller
 
 _DIRECTORY_READ = ("Directory.Read.All", "Directory.ReadWrite.All")
 
@@ -29,8 +27,3 @@ MEMBER_WRITE = ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.R
 def assignment_read(owner_read: tuple[str, ...]) -> tuple[str, ...]:
     """Reading an object's assignments: reading the object, or managing assignments."""
     return (*owner_read, *ASSIGNMENT_WRITE)
-
-
-def directory(request: Request) -> Directory:
-    found: Directory = request.app.state.runtime.directory
-    return found

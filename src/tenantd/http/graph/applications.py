@@ -60,9 +60,8 @@ def _changes(body: dict[str, Any]) -> dict[str, Any]:
 async def list_(request: Request) -> Response:
     caller = await graph_caller(request, *APPLICATION_READ)
     options = odata.parse_options(request.url.query, APPLICATION, collection=True)
-    apps = await run_in_threadpool(directory(request).applications, caller.tenant_id)
-    rows = [((a.created, a.id), serialize.application(a)) for a in apps]
-    return responses.collection(request, "applications", rows, APPLICATION, options)
+    return await responses.listed(request, "applications", APPLICATION, options, "applications", caller.tenant_id,
+                                  serialize.application)
 
 
 async def create(request: Request) -> Response:

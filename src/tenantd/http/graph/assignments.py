@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from ...domain.errors import BadRequest, NotFound
 from ...domain.model import AppRoleAssignment
+from ...store.listing import Condition
 from ..auth import graph_caller
 from . import groups, odata, payload, responses, serialize, service_principals, users
 from .access import (
@@ -65,10 +66,6 @@ USER_ASSIGNMENTS = Owner("users", "appRoleAssignments", "principalId", assignmen
 GROUP_ASSIGNMENTS = Owner("groups", "appRoleAssignments", "principalId", assignment_read(GROUP_READ), _group_id)
 
 
-def _rows(found: list[AppRoleAssignment]) -> list[odata.Row]:
-    return [((a.created, a.id), serialize.assignment(a)) for a in found]
-
-
 def _belongs(owner: Owner, assignment: AppRoleAssignment, object_id: str) -> bool:
     held = assignment.resource_id if owner.field == "resourceId" else assignment.principal_id
     return held == object_id
@@ -78,12 +75,9 @@ async def list_(owner: Owner, request: Request) -> Response:
     caller = await graph_caller(request, *owner.read)
     options = odata.parse_options(request.url.query, APP_ROLE_ASSIGNMENT, collection=True)
     object_id = await owner.find(request, caller.tenant_id)
-    d = directory(request)
-    if owner.field == "resourceId":
-        found = await run_in_threadpool(d.assignments_to, caller.tenant_id, object_id)
-    else:
-        found = await run_in_threadpool(d.assignments_of, caller.tenant_id, object_id)
-    return responses.collection(request, owner.path(object_id), _rows(found), APP_ROLE_ASSIGNMENT, options)
+    scope = Condition("resource_id" if owner.field == "resourceId" else "principal_id", "eq", object_id)
+    return await responses.listed(request, owner.path(object_id), APP_ROLE_ASSIGNMENT, options, "assignments",
+                                  caller.tenant_id, serialize.assignment, (scope,))
 
 
 async def create(owner: Owner, request: Request) -> Response:

@@ -69,23 +69,25 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
 @dataclass(frozen=True)
-class _Property:
+class FilterProperty:
     column: str
     ops: frozenset[str]
     kind: str   # "time", "text" or "int"
 
 
 _PROPERTIES = {
-    "createddatetime": _Property("created", frozenset({"ge", "gt", "le", "lt"}), "time"),
-    "appid": _Property("app_id", frozenset({"eq", "ne"}), "text"),
-    "serviceprincipalid": _Property("principal_id", frozenset({"eq", "ne"}), "text"),
-    "ipaddress": _Property("client_ip", frozenset({"eq", "ne"}), "text"),
-    "status/errorcode": _Property("error_code", frozenset({"eq", "ne"}), "int"),
+    "createddatetime": FilterProperty("created", frozenset({"ge", "gt", "le", "lt"}), "time"),
+    "appid": FilterProperty("app_id", frozenset({"eq", "ne"}), "text"),
+    "serviceprincipalid": FilterProperty("principal_id", frozenset({"eq", "ne"}), "text"),
+    "ipaddress": FilterProperty("client_ip", frozenset({"eq", "ne"}), "text"),
+    "status/errorcode": FilterProperty("error_code", frozenset({"eq", "ne"}), "int"),
 }
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, properties: dict[str, FilterProperty], resource: str) -> None:
+        self.properties = properties
+        self.resource = resource
         self.tokens: list[tuple[str, str]] = []
         pos = 0
         while pos < len(text):
@@ -116,7 +118,7 @@ class _Parser:
         conditions = self.term(depth)
         while self.index < len(self.tokens) and self.tokens[self.index][1].lower() in ("and", "or"):
             if self.tokens[self.index][1].lower() == "or":
-                raise odata.unsupported("Only 'and' can combine clauses in a $filter on signIns.")
+                raise odata.unsupported(f"Only 'and' can combine clauses in a $filter on {self.resource}.")
             self.index += 1
             conditions += self.term(depth)
         return conditions
@@ -130,10 +132,10 @@ class _Parser:
             return conditions
         if kind != "word":
             raise odata.syntax_error(f"expected a property, found '{odata.shown(text, 40)}'.")
-        prop = _PROPERTIES.get(text.lower())
+        prop = self.properties.get(text.lower())
         if prop is None:
             raise odata.unsupported(f"Unsupported or invalid query filter clause specified for property "
-                                    f"'{odata.shown(text, 64)}' of resource 'SignIn'.")
+                                    f"'{odata.shown(text, 64)}' of resource '{self.resource}'.")
         op = self.next("an operator")[1].lower()
         if op not in prop.ops:
             raise odata.unsupported(f"The operator '{odata.shown(op, 20)}' is not supported on '{text}'; use "
@@ -165,13 +167,15 @@ def _value(name: str, kind: str, token_kind: str, text: str) -> Any:
     return value.lower() if is_guid(value) else value
 
 
-def parse_filter(text: str) -> list[Condition]:
-    """The conditions of a signIns ``$filter``: (column, operator, value), all of which must hold."""
+def parse_filter(text: str, properties: dict[str, FilterProperty] = _PROPERTIES,
+                 resource: str = "SignIn") -> list[Condition]:
+    """The conditions of a ``$filter`` on a log (signIns unless ``properties`` say otherwise): (column,
+    operator, value), all of which must hold."""
     if len(text) > odata.MAX_FILTER_LENGTH:
         raise odata.unsupported(f"The filter clause is longer than {odata.MAX_FILTER_LENGTH} characters.")
     if not text.strip():
         raise odata.syntax_error("the clause is empty.")
-    return _Parser(text).parse()
+    return _Parser(text, properties, resource).parse()
 
 
 # -- the endpoints ----------------------------------------------------------------------------------------
@@ -180,7 +184,7 @@ def _log(request: Request) -> SignInLog:
     return log
 
 
-def _split_filter(query: str) -> tuple[str | None, str]:
+def split_filter(query: str) -> tuple[str | None, str]:
     """(``$filter``, the other options) from a query string; the other options go to the shared parser."""
     try:
         pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=odata.MAX_QUERY_OPTIONS, errors="strict")
@@ -195,7 +199,7 @@ def _split_filter(query: str) -> tuple[str | None, str]:
 
 async def list_(request: Request) -> Response:
     caller = await graph_caller(request, *AUDIT_READ)
-    filter_text, rest = _split_filter(request.url.query)
+    filter_text, rest = split_filter(request.url.query)
     options = odata.parse_options(rest, SIGN_IN, collection=True)
     if options.count:
         raise odata.unsupported("Query option '$count' is not supported on signIns.")

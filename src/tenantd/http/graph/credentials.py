@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...domain.errors import NotFound
+from ...domain.errors import BadRequest, NotFound
 from ...domain.model import Application, FederatedCredential
 from ..auth import graph_caller
 from . import odata, payload, responses
@@ -94,7 +94,9 @@ async def update(request: Request) -> Response:
         try:
             await run_in_threadpool(d.federated_credential, caller.tenant_id, app.id, OWNER, key)
         except NotFound:
-            created = await _add(request, caller.tenant_id, app, {**body, "name": body.get("name", key)})
+            if body.get("name", key) != key:
+                raise BadRequest("Property 'name' must be the name the URL addresses.") from None
+            created = await _add(request, caller.tenant_id, app, {**body, "name": key})
             return responses.created(request, _collection_path(app), created.to_graph(), FEDERATED_CREDENTIAL,
                                      f"applications/{app.id}/federatedIdentityCredentials/{created.id}")
     await run_in_threadpool(d.update_federated_credential, caller.tenant_id, app.id, OWNER, key, body)

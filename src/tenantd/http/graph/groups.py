@@ -32,9 +32,7 @@ async def find(request: Request, tenant_id: str) -> Group:
 async def list_(request: Request) -> Response:
     caller = await graph_caller(request, *GROUP_READ)
     options = odata.parse_options(request.url.query, GROUP, collection=True)
-    groups = await run_in_threadpool(directory(request).groups, caller.tenant_id)
-    rows = [((g.created, g.id), serialize.group(g)) for g in groups]
-    return responses.collection(request, "groups", rows, GROUP, options)
+    return await responses.listed(request, "groups", GROUP, options, "groups", caller.tenant_id, serialize.group)
 
 
 async def create(request: Request) -> Response:

@@ -2,8 +2,11 @@
 
 Supported: ``$filter`` with ``eq``/``ne``, ``startswith(p,'x')``, ``p/any(x:...)`` on string collections,
 ``and``/``or`` and parentheses; ``$select``; ``$top`` (1..999) with ``$skiptoken`` paging; ``$count``.
-Anything else is refused with Graph's 400, never guessed at. Filtering runs over the serialized Graph
-objects here and only here, so it can move into SQL without touching the endpoints.
+Anything else is refused with Graph's 400, never guessed at. :func:`query` hands the filter's top-level
+``and`` terms that the store can test exactly (names, appId, identifierUris, ids of an assignment's ends)
+to SQL as store conditions and evaluates the rest over the serialized Graph objects, so a page of a
+large directory reads about one page of rows.
+
 
 The parser is recursive descent with explicit bounds (text length, nesting depth), so hostile input costs
 linear time and a bounded stack.
@@ -15,13 +18,14 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from ...domain.errors import BadRequest
 from ...domain.ids import is_guid
+from ...store.listing import Condition
 
 MAX_FILTER_LENGTH = 2048
 MAX_DEPTH = 16
@@ -256,6 +260,7 @@ class Entity:
     selectable: frozenset[str]          # every property the serializer writes
     filterable: Mapping[str, Kind]      # properties $filter may test, with their kinds
     default: frozenset[str] | None = None   # properties returned without $select (None: all)
+    fields: Mapping[str, str] = field(default_factory=dict)   # property -> the store field SQL filters on
 
     @property
     def resource(self) -> str:
@@ -461,3 +466,81 @@ def project(obj: dict[str, Any], select: Sequence[str] | None, entity: Entity) -
     if keep is None:
         return obj
     return {k: v for k, v in obj.items() if k in keep or k.startswith("@odata.")}
+
+
+# -- a page read through the store ------------------------------------------------------------------------
+Fetch = Callable[[Sequence[Condition], tuple[str, str] | None, int], list[Row]]
+Count = Callable[[Sequence[Condition]], int]
+SCAN_BATCH = 1000
+
+
+def query(options: Options, entity: Entity, kind: str, fetch: Fetch, count: Count) -> Page:
+    """One page of a collection: ``fetch`` reads rows in key order past a key, filtered by the conditions
+    SQL can test; what remains of the filter is evaluated here, over batches of rows."""
+    size = options.top or DEFAULT_PAGE_SIZE
+    pushed, rest = split(options.filter, entity, kind)
+    if rest is None:
+        rows = fetch(pushed, options.after, size + 1)
+        total = count(pushed) if options.count else None
+        return _page(rows, size, total, options, entity)
+    matched: list[Row] = []
+    total = 0
+    after = None if options.count else options.after
+    while True:
+        batch = fetch(pushed, after, SCAN_BATCH)
+        for row in batch:
+            if matches(rest, row[1]):
+                total += 1
+                if len(matched) <= size and (options.after is None or row[0] > options.after):
+                    matched.append(row)
+        if len(batch) < SCAN_BATCH or (not options.count and len(matched) > size):
+            break
+        after = batch[-1][0]
+    return _page(matched, size, total if options.count else None, options, entity)
+
+
+def _page(rows: Sequence[Row], size: int, total: int | None, options: Options, entity: Entity) -> Page:
+    page = rows[:size]
+    token = encode_skiptoken(page[-1][0]) if len(rows) > size else None
+    return Page([project(obj, options.select, entity) for _, obj in page], token, total)
+
+
+def split(node: Node | None, entity: Entity, kind: str) -> tuple[list[Condition], Node | None]:
+    """The top-level ``and`` terms of a bound filter that the store tests exactly, and the rest."""
+    if node is None:
+        return [], None
+    terms = node.operands if isinstance(node, Logical) and node.op == "and" else (node,)
+    pushed: list[Condition] = []
+    rest: list[Node] = []
+    for term in terms:
+        condition = _condition(term, entity)
+        if condition is not None and condition.pushable(kind):
+            pushed.append(condition)
+        else:
+            rest.append(term)
+    if not rest:
+        return pushed, None
+    return pushed, rest[0] if len(rest) == 1 else Logical("and", tuple(rest))
+
+
+def _condition(term: Node, entity: Entity) -> Condition | None:
+    """A term as a store condition: names by their case-folded key, keys kept lower case (so only ASCII
+    values, whose lower case is their case fold), ids as they are."""
+    if isinstance(term, AnyOf):
+        body = term.body
+        target = entity.fields.get(term.name)
+        if (target == "identifier_uri" and isinstance(body, Compare) and body.op == "eq"
+                and body.value.kind == "string" and str(body.value.value).isascii()):
+            return Condition(target, "eq", str(body.value.value))
+        return None
+    target = entity.fields.get(term.name) if isinstance(term, Compare | StartsWith) else None
+    if target is None:
+        return None
+    if isinstance(term, StartsWith):
+        return Condition(target, "prefix", term.prefix) if target == "name_key" else None
+    if term.op != "eq" or term.value.kind not in ("string", "guid"):
+        return None
+    value = str(term.value.value)
+    if target == "upn_key" and not value.isascii():
+        return None
+    return Condition(target, "eq", value)

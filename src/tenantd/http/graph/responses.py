@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ...store import listing
+from ...store.listing import Condition, Kind
 from . import odata
+from .access import directory
 
 
 def base_url(request: Request) -> str:
@@ -39,7 +43,29 @@ def created(request: Request, path: str, obj: dict[str, Any], kind: odata.Entity
 
 def collection(request: Request, path: str, rows: Sequence[odata.Row], kind: odata.Entity,
                options: odata.Options) -> JSONResponse:
-    page = odata.apply(options, rows, kind)
+    return _page(request, path, odata.apply(options, rows, kind), options)
+
+
+async def listed(request: Request, path: str, entity: odata.Entity, options: odata.Options, kind: Kind,
+                 tenant_id: str, serialize: Callable[[Any], dict[str, Any]],
+                 scope: Sequence[Condition] = ()) -> JSONResponse:
+    """A page of a directory collection read through the store (``scope``: conditions every row meets,
+    such as the resource of ``appRoleAssignedTo``)."""
+    d = directory(request)
+
+    def fetch(conditions: Sequence[Condition], after: tuple[str, str] | None, limit: int) -> list[odata.Row]:
+        by_name = listing.order(conditions) == "name"
+        return [((o.display_name.casefold() if by_name else o.created, o.id), serialize(o))
+                for o in d.page(kind, tenant_id, [*scope, *conditions], after, limit)]
+
+    def count(conditions: Sequence[Condition]) -> int:
+        return d.count(kind, tenant_id, [*scope, *conditions])
+
+    page = await run_in_threadpool(odata.query, options, entity, kind, fetch, count)
+    return _page(request, path, page, options)
+
+
+def _page(request: Request, path: str, page: odata.Page, options: odata.Options) -> JSONResponse:
     body: dict[str, Any] = {"@odata.context": context(request, path, options.select)}
     if page.count is not None:
         body["@odata.count"] = page.count

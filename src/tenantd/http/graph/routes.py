@@ -10,22 +10,33 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ...domain.errors import GraphError
-from . import applications, assignments, audit, credentials, groups, service_principals, users
+from ..errors import graph_error
+from . import applications, assignments, audit, credentials, directory_audits, groups, service_principals, users
 from .assignments import ASSIGNED_TO, GROUP_ASSIGNMENTS, SP_ASSIGNMENTS, USER_ASSIGNMENTS, Owner
 
 Handler = Callable[[Request], Awaitable[Response]]
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]   # all reach dispatch
 
 
-def endpoint(path: str, **handlers: Handler) -> Route:
+class Endpoint(Route):
+    """A Graph path; ``handlers`` names the methods it answers (the OpenAPI document lists the same)."""
+
+    handlers: dict[str, Handler]
+
+
+def endpoint(path: str, **handlers: Handler) -> Endpoint:
     async def dispatch(request: Request) -> Response:
         handler = handlers.get(request.method)
-        if handler is None:
-            raise GraphError("Specified HTTP method is not allowed for the request target.",
-                             code="Request_BadRequest", status=405)
+        if handler is None:   # RFC 9110 section 15.5.6: a 405 names the methods that are allowed
+            response = graph_error(request, GraphError("Specified HTTP method is not allowed for the request "
+                                                       "target.", code="Request_BadRequest", status=405))
+            response.headers["Allow"] = ", ".join(handlers)
+            return response
         return await handler(request)
 
-    return Route(path, dispatch, methods=_METHODS)
+    route = Endpoint(path, dispatch, methods=_METHODS)
+    route.handlers = handlers
+    return route
 
 
 def _assignment_routes(prefix: str, owner: Owner) -> list[BaseRoute]:
@@ -83,4 +94,6 @@ routes: list[BaseRoute] = [
 
     endpoint("/auditLogs/signIns", GET=audit.list_),
     endpoint("/auditLogs/signIns/{id}", GET=audit.get),
+    endpoint("/auditLogs/directoryAudits", GET=directory_audits.list_),
+    endpoint("/auditLogs/directoryAudits/{id}", GET=directory_audits.get),
 ]

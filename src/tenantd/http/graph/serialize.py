@@ -217,24 +217,25 @@ _ASSIGNMENT_KEYS = frozenset(assignment(AppRoleAssignment("", "", _SAMPLE_ID, _S
 APPLICATION = Entity("microsoft.graph.application", _APP_KEYS, {
     "id": "guid", "appId": "guid", "displayName": "string", "identifierUris": "strings",
     "signInAudience": "string",
-})
+}, fields={"id": "id", "appId": "app_id", "displayName": "name_key", "identifierUris": "identifier_uri"})
 SERVICE_PRINCIPAL = Entity("microsoft.graph.servicePrincipal", _SP_KEYS, {
     "id": "guid", "appId": "guid", "displayName": "string", "servicePrincipalType": "string",
     "servicePrincipalNames": "strings", "alternativeNames": "strings", "accountEnabled": "bool",
     "appRoleAssignmentRequired": "bool", "appOwnerOrganizationId": "guid",
-})
+}, fields={"id": "id", "appId": "app_id", "displayName": "name_key"})
 USER = Entity("microsoft.graph.user", _USER_KEYS, {
     "id": "guid", "displayName": "string", "userPrincipalName": "string", "mail": "string",
     "accountEnabled": "bool",
-}, default=_USER_KEYS - {"accountEnabled", "createdDateTime", "deletedDateTime"})
+}, default=_USER_KEYS - {"accountEnabled", "createdDateTime", "deletedDateTime"},
+    fields={"id": "id", "displayName": "name_key", "userPrincipalName": "upn_key"})
 GROUP = Entity("microsoft.graph.group", _GROUP_KEYS, {
     "id": "guid", "displayName": "string", "mailNickname": "string", "securityEnabled": "bool",
     "mailEnabled": "bool",
-})
+}, fields={"id": "id", "displayName": "name_key"})
 APP_ROLE_ASSIGNMENT = Entity("microsoft.graph.appRoleAssignment", _ASSIGNMENT_KEYS, {
     "id": "string", "principalId": "guid", "resourceId": "guid", "appRoleId": "guid", "principalType": "string",
     "principalDisplayName": "string", "resourceDisplayName": "string",
-})
+}, fields={"principalId": "principal_id", "resourceId": "resource_id", "appRoleId": "app_role_id"})
 DIRECTORY_OBJECT = Entity("microsoft.graph.directoryObject", _USER_KEYS | _GROUP_KEYS | _SP_KEYS, {
     "id": "guid", "displayName": "string",
 })

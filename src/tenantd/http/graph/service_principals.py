@@ -30,9 +30,8 @@ async def find(request: Request, tenant_id: str) -> ServicePrincipal:
 async def list_(request: Request) -> Response:
     caller = await graph_caller(request, *APPLICATION_READ)
     options = odata.parse_options(request.url.query, SERVICE_PRINCIPAL, collection=True)
-    sps = await run_in_threadpool(directory(request).service_principals, caller.tenant_id)
-    rows = [((sp.created, sp.id), serialize.service_principal(sp)) for sp in sps]
-    return responses.collection(request, "servicePrincipals", rows, SERVICE_PRINCIPAL, options)
+    return await responses.listed(request, "servicePrincipals", SERVICE_PRINCIPAL, options, "service_principals",
+                                  caller.tenant_id, serialize.service_principal)
 
 
 async def create(request: Request) -> Response:

@@ -41,9 +41,7 @@ async def find(request: Request, tenant_id: str) -> User:
 async def list_(request: Request) -> Response:
     caller = await graph_caller(request, *USER_READ)
     options = odata.parse_options(request.url.query, USER, collection=True)
-    users = await run_in_threadpool(directory(request).users, caller.tenant_id)
-    rows = [((u.created, u.id), serialize.user(u)) for u in users]
-    return responses.collection(request, "users", rows, USER, options)
+    return await responses.listed(request, "users", USER, options, "users", caller.tenant_id, serialize.user)
 
 
 async def create(request: Request) -> Response:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ...domain.model import Tenant
 from .. import errors
 from ..client_auth import authenticate
-from ..request import IssuedToken, TokenRequest, requested_resource
+from ..request import IssuedToken, TokenRequest, client_id_of, requested_resource
 from ..resources import resolve
 
 if TYPE_CHECKING:
@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> IssuedToken:
     resource_name = requested_resource(request)
-    authenticated = authenticate(service, tenant, request)
+    with service.throttle.guard(tenant.id, client_id_of(request), request.client_ip):
+        authenticated = authenticate(service, tenant, request)
     client = authenticated.service_principal
     if not client.account_enabled:
         raise errors.disabled_client(client.app_id)

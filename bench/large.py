@@ -1,0 +1,2 @@
+"""placeholder"""
+def rows(*a, **k): pass
