@@ -53,9 +53,12 @@ def statement(kind: listing.Kind, tenant_id: str, conditions: list[listing.Condi
             .order_by(*listing.key_columns(kind, listing.order(conditions))).limit(101))
 
 
-def plans(store: Store) -> Iterator[tuple[str, str, list[str]]]:
-    """(label, SQL, plan lines) for each listing."""
+def plans(store: Store, *, no_seq_scan: bool = False) -> Iterator[tuple[str, str, list[str]]]:
+    """(label, SQL, plan lines) for each listing. ``no_seq_scan``: PostgreSQL plans as if its tables were
+    large (on a small database it rightly prefers reading a whole small table to an index)."""
     with store.read() as tx:
+        if no_seq_scan and not store.is_sqlite:
+            tx.conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         tenant_id = tx.setting("default_tenant")
         created = tx.conn.execute(sa.select(sa.func.min(t.service_principals.c.created))).scalar_one()
         for label, kind, conditions, after in listings(created):

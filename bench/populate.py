@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tenantd.domain.ids import new_assignment_id
-from tenantd.domain.model import AppRole, Application, AppRoleAssignment, Group, ServicePrincipal, User
+from tenantd.domain.model import Application, AppRole, AppRoleAssignment, Group, ServicePrincipal, User
 from tenantd.store import Store
 
 CHUNK = 20_000

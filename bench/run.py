@@ -75,7 +75,7 @@ def small_directory(table: Table, work: Path, seconds: float, workers: int) -> d
     finally:
         server.stop()
     log("bare JSON endpoint (the HTTP ceiling), plain HTTP as the identity listener")
-    bare = Baseline(work, None).start()
+    bare = Baseline(work, None, workers).start()
     try:
         ceiling = wrk.run(bare.url, seconds=seconds, connections=32)
     finally:
@@ -101,7 +101,7 @@ def small_directory(table: Table, work: Path, seconds: float, workers: int) -> d
     return found
 
 
-def graph_rows(table: Table, server: Tenantd, scene: scenario.Scenario, count: int = 200) -> None:
+def graph_rows(table: Table, server: Tenantd, scene: scenario.Scenario, count: int = 100) -> None:
     headers = server.graph_headers()
     with server.http() as client:
         users = [scenario._ok(client.post("/v1.0/users", headers=headers, json={

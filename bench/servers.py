@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import ssl
 import subprocess
@@ -149,6 +148,7 @@ class Baseline:
 
     directory: Path
     tls: tuple[Path, Path] | None
+    workers: int = 1
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
 
@@ -157,6 +157,7 @@ class Baseline:
         port_file.unlink(missing_ok=True)
         log = port_file.with_suffix(".log")
         args = ["--cert", str(self.tls[0]), "--key", str(self.tls[1])] if self.tls else []
+        args += ["--workers", str(self.workers)]
         self.proc = subprocess.Popen([PYTHON, "-m", "bench.baseline", str(port_file), *args], cwd=ROOT,
                                      stdout=log.open("wb"), stderr=subprocess.STDOUT)
         _wait(self.proc, lambda: port_file.exists() and port_file.read_text(), log)

@@ -47,9 +47,12 @@ def _ms(text: str) -> float:
 
 
 def parse(output: str) -> Load:
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
-    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    count = re.search(r"(\d+) requests in", output)
+    if rate is None or count is None or set(percentiles) != {"50", "99"}:
+        raise RuntimeError(f"unexpected wrk output:\n{output}")
+    rps, requests = float(rate.group(1)), int(count.group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return Load(rps, _ms(percentiles["50"]), _ms(percentiles["99"]), requests, int(bad.group(1)) if bad else 0,

@@ -76,8 +76,9 @@ class Directory:
             found = tx.service_principal(actor.tenant_id or tenant_id, actor.service_principal_id or "")
             name = found.display_name if found else actor.app_id or "unknown"
         now, correlation = datetime.now(UTC), str(uuid.uuid4())
-        tx.insert_directory_audits([e.row(tenant_id, str(uuid.uuid4()), correlation, now, actor, name)
-                                    for e in entries])
+        tx.insert_directory_audits([   # one microsecond apart, so they list in the order they happened
+            e.row(tenant_id, str(uuid.uuid4()), correlation, now + timedelta(microseconds=i), actor, name)
+            for i, e in enumerate(entries)])
 
     def record(self, tenant_id: str, entry: audit.Entry) -> None:
         """Record an action that changes no directory object (a token minted as another principal)."""

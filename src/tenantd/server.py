@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import socket
 from collections.abc import Callable, Iterator
@@ -17,16 +18,20 @@ from . import supervisor
 from .http.app import create_app
 from .http.host_limits import HostLimiter
 from .http.identity import create_identity_app
+from .http.limits import bounded_heads
 from .runtime import Runtime
 from .tls import TlsFiles
 from .tokens.managed_identity import ManagedIdentityTokens
 
 ASGIApplication = Any  # an ASGI application (server.py stays free of the web framework's types)
+WorkerFailed = supervisor.WorkerFailed  # a worker died before all of them answered
 
 
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say so, and a
+    # response written in two parts would otherwise wait for the client's delayed ACK (40 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if family == socket.AF_INET6:
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
@@ -47,7 +52,8 @@ class _Listener(uvicorn.Server):
 
 def _config(app: ASGIApplication, log_level: str, tls: TlsFiles | None) -> uvicorn.Config:
     return uvicorn.Config(
-        app, ssl_certfile=str(tls.cert_file) if tls else None, ssl_keyfile=str(tls.key_file) if tls else None,
+        bounded_heads(app),   # 431 beyond MAX_HEAD, however the head arrived
+        ssl_certfile=str(tls.cert_file) if tls else None, ssl_keyfile=str(tls.key_file) if tls else None,
         log_level=log_level, lifespan="off", access_log=False, server_header=False, timeout_graceful_shutdown=5,
         h11_max_incomplete_event_size=32 * 1024,
     )
@@ -90,10 +96,12 @@ def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity
     """The HTTPS application (plain HTTP when ``tls`` is None, behind a TLS-terminating proxy) and, when given
     a socket, the managed identity listener (plain HTTP), served by ``workers`` processes (see
     ``supervisor``; one: this process) that share the per-host rate limits."""
-    limiter = HostLimiter(*imds_limits, workers=workers)
+    log_everything(log_level)
     listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]] = [(create_app(rt), https, tls)]
+    limiter = None
     if identity is not None:
         tokens = identity_tokens or ManagedIdentityTokens(rt.tokens)
+        limiter = HostLimiter(*imds_limits, workers=workers)
         listeners.append((create_identity_app(tokens, limiter), identity, None))
     if workers <= 1:
         _work(rt, listeners, on_ready, log_level)
@@ -101,7 +109,8 @@ def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity
 
     def work(index: int, answering: Callable[[], None]) -> None:
         rt.store.engine.dispose(close=False)  # the parent's pool, if any, is not this process's to use
-        limiter.adopt(index)
+        if limiter is not None:
+            limiter.adopt(index)
         _work(rt, listeners, answering, log_level, signals=(signal.SIGTERM,))
 
     _before_fork(rt)
@@ -123,12 +132,23 @@ def _work(rt: Runtime, listeners: list[tuple[ASGIApplication, socket.socket, Tls
 
 
 def _before_fork(rt: Runtime) -> None:
-    """What the workers share is settled once: each tenant's signing keys are read (and decrypted) here, so
+    """Settled once for all workers: the default tenant's signing keys are read (and decrypted) here, so
     the workers inherit them; nothing queued or connected crosses the fork."""
-    for tenant in rt.directory.tenants():
-        rt.tokens.keyring.active(tenant.id)
+    with rt.store.read() as tx:
+        default = tx.setting("default_tenant")
+    if default:
+        rt.tokens.keyring.active(default)
     rt.sign_ins.flush()
     rt.store.dispose()
+
+
+def log_everything(log_level: str) -> None:
+    """``--log-level`` for every logger, not only uvicorn's: tenantd's own and its libraries', on stderr.
+    SQLAlchemy's statements (with their parameters and rows) come only at debug and below."""
+    found = logging.getLevelName(log_level.upper())
+    level = found if isinstance(found, int) else 5   # uvicorn's "trace"
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("sqlalchemy").setLevel(level if level <= logging.DEBUG else logging.WARNING)
 
 
 def tls_dir(data_dir: Path | None) -> Path | None:

@@ -156,17 +156,15 @@ def _readiness(read_end: int, timeout: float = 0.1) -> list[int]:
 
 
 def _reaped(state: _State) -> list[tuple[_Worker, int]]:
+    """Workers that have exited, with their wait status (only the workers: other children are not ours)."""
     done = []
-    while state.workers:
+    for pid in list(state.workers):
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            found, status = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
-            break
-        if pid == 0:
-            break
-        worker = state.workers.pop(pid, None)
-        if worker is not None:
-            done.append((worker, status))
+            found, status = pid, 0
+        if found:
+            done.append((state.workers.pop(pid), status))
     return done
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
-
 from bench.populate import Sizes, app_name, guid, identity_name, populate, role_id, user_upn
+
 from tenantd.http.graph import odata, serialize
 from tenantd.tenantfile.export import SMALL_TENANT, export_snapshot
 from tenantd.tenantfile.snapshot import read_snapshot

@@ -48,7 +48,7 @@ def test_sqlite_survives_sigkill_mid_write_again_and_again(tmp_path: Path) -> No
         for _ in range(3):
             stream = Stream(server, writers=6)
             with stream.running():
-                stream.wait_for(60)
+                stream.wait_for(40)
                 _kill(server)
             streams.append(stream)
             server = _check_after_restart(data, sqlite_url(data), streams)
@@ -63,11 +63,11 @@ def test_postgresql_survives_an_immediate_stop_and_sigkill_mid_write(tmp_path: P
         stream = Stream(server)
         try:
             with stream.running():
-                stream.wait_for(60)
+                stream.wait_for(40)
                 cluster.crash()
                 before = stream.acked.count()
                 cluster.start()
-                stream.wait_for(60)  # tenantd writes again on the recovered database
+                stream.wait_for(40)  # tenantd writes again on the recovered database
                 assert stream.acked.count() > before
                 _kill(server)
         finally:

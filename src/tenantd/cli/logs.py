@@ -1,4 +1,5 @@
-"""``tenantd logs``: the sign-in log, newest first, read from Graph's ``/auditLogs/signIns``."""
+"""``tenantd logs``: the sign-in log, newest first, read from Graph's ``/auditLogs/signIns``; with ``--audit``,
+the directory audit log from ``/auditLogs/directoryAudits``."""
 
 from __future__ import annotations
 
@@ -48,9 +49,9 @@ def _app_id(client: Client, key: str) -> str:
         raise
 
 
-def fetch(client: Client, params: dict[str, str], limit: int) -> list[dict[str, Any]]:
+def fetch(client: Client, params: dict[str, str], limit: int, path: str = "/auditLogs/signIns") -> list[dict[str, Any]]:
     """Up to ``limit`` entries, following ``@odata.nextLink`` page by page."""
-    page = client.graph("GET", "/auditLogs/signIns", params={**params, "$top": str(min(limit, MAX_PAGE))})
+    page = client.graph("GET", path, params={**params, "$top": str(min(limit, MAX_PAGE))})
     entries: list[dict[str, Any]] = list(page.get("value", []))
     while len(entries) < limit and page.get("@odata.nextLink"):
         link = urlsplit(page["@odata.nextLink"])
@@ -87,27 +88,51 @@ def _show(entries: list[dict[str, Any]]) -> None:
     table(columns, rows, empty="no sign-ins")
 
 
+def _target(target: dict[str, Any]) -> str:
+    changed = [str(p.get("displayName")) for p in target.get("modifiedProperties") or []]
+    shown = str(target.get("displayName") or target.get("id") or "-")
+    return f"{shown} ({', '.join(changed)})" if changed else shown
+
+
+def _show_audits(entries: list[dict[str, Any]]) -> None:
+    rows = [
+        [str(e.get("activityDateTime") or "")[:19].replace("T", " "), e.get("result") or "-",
+         e.get("activityDisplayName") or "-", ((e.get("initiatedBy") or {}).get("app") or {}).get("displayName") or "-",
+         "; ".join(_target(t) for t in e.get("targetResources") or []) or "-"]
+        for e in entries
+    ]
+    table(["TIME (UTC)", "RESULT", "ACTIVITY", "BY", "TARGETS (CHANGED PROPERTIES)"], rows,
+          empty="no directory changes")
+
+
 def logs(
     ctx: typer.Context,
     since: str = typer.Option(None, "--since", help="Only sign-ins this recent (30m, 1h, 7d) or since a date/time."),
     app: str = typer.Option(None, "--app", help="Only this app or managed identity: name, appId or object id."),
     failed: bool = typer.Option(False, "--failed", help="Only refused requests."),
     limit: int = typer.Option(50, "--limit", min=1, max=100_000, help="At most this many entries."),
+    audit: bool = typer.Option(False, "--audit", help="The directory audit log instead: every change, who made "
+                               "it (--app: made by this app) and what it changed."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show the sign-in log, newest first: every token issued or refused (managed identity cache hits are
-    not sign-ins), with the app, resource, roles, AADSTS code and client IP."""
+    not sign-ins), with the app, resource, roles, AADSTS code and client IP. With --audit, the directory
+    audit log: every change to the directory and every token minted as another principal."""
     clauses: list[str] = []
     if since:
-        clauses.append(f"createdDateTime ge {since_literal(since, datetime.now(UTC))}")
+        moment = since_literal(since, datetime.now(UTC))
+        clauses.append(f"{'activityDateTime' if audit else 'createdDateTime'} ge {moment}")
     with connect(ctx) as client:
         if app:
-            clauses.append(f"appId eq {literal(_app_id(client, app))}")
+            clauses.append(f"{'initiatedBy/app/appId' if audit else 'appId'} eq {literal(_app_id(client, app))}")
         if failed:
-            clauses.append("status/errorCode ne 0")
-        entries = fetch(client, {"$filter": " and ".join(clauses)} if clauses else {}, limit)
+            clauses.append("result eq 'failure'" if audit else "status/errorCode ne 0")
+        params = {"$filter": " and ".join(clauses)} if clauses else {}
+        entries = fetch(client, params, limit, "/auditLogs/directoryAudits" if audit else "/auditLogs/signIns")
     if as_json:
         emit_json(entries)
+    elif audit:
+        _show_audits(entries)
     else:
         _show(entries)
 

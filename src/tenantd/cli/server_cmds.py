@@ -145,6 +145,8 @@ def up(
     try:
         server.run_server(rt, sock, None if plain_http else tls, identity_sock, ready, log_level=log_level,
                           imds_limits=(imds_rate, imds_concurrency), workers=workers)
+    except server.WorkerFailed as exc:
+        raise ConfigError(str(exc)) from None
     finally:
         server_file.unlink(missing_ok=True)
         _console().print("tenantd stopped")
@@ -212,8 +214,11 @@ def serve(
     def ready() -> None:
         _console().print(f"tenantd replica serving {rt.public_url} on {listen} (CA: {tls.ca_cert}){identity}")
 
-    server.run_server(rt, sock, tls, identity_sock, ready, log_level=log_level,
-                      imds_limits=(imds_rate, imds_concurrency), workers=workers)
+    try:
+        server.run_server(rt, sock, tls, identity_sock, ready, log_level=log_level,
+                          imds_limits=(imds_rate, imds_concurrency), workers=workers)
+    except server.WorkerFailed as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def migrate_cmd(

@@ -9,6 +9,7 @@ in exactly one place (``http/app.py``)::
      |    +-- Forbidden        403 Authorization_RequestDenied
      +-- OAuthError            token endpoint: status, error, AADSTS code, description
      +-- ConfigError          start-up and CLI configuration problems (plain message)
+     +-- Unavailable          the database cannot be reached: 503 in each protocol's shape
 """
 
 from __future__ import annotations
@@ -66,3 +67,9 @@ class OAuthError(TenantdError):
 
 class ConfigError(TenantdError):
     """Configuration or start-up problem; the message is shown to the operator as is."""
+
+
+class Unavailable(TenantdError):
+    """A dependency (the database) is temporarily unavailable; clients should retry."""
+
+    retry_after = 5

@@ -25,7 +25,7 @@ from ..tenantfile.export import SECTIONS, stream_tenant
 from .auth import admin_caller, directory
 from .bodies import BodyTooLarge, read_limited
 
-MAX_DOCUMENT = 2 * 1024 * 1024
+MAX_DOCUMENT = 32 * 1024 * 1024   # a tenant file of tens of thousands of objects, with its line map
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 audit = logging.getLogger("tenantd.audit")
 

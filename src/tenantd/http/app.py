@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 
-from ..domain.errors import GraphError, OAuthError
+from ..domain.errors import GraphError, OAuthError, Unavailable
 from ..runtime import Runtime
 from . import aadgraph, admin, health, sts
-from .errors import graph_error, oauth_error
+from .errors import graph_error, oauth_error, unavailable
 from .graph import routes as graph_routes
 
 
@@ -21,16 +23,25 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": "not_found", "error_description": "No such endpoint."}, status_code=404)
 
 
+def _mount(path: str, routes: list[BaseRoute]) -> Mount:
+    """A Mount that holds every path below it: Starlette's prefix pattern stops at a newline, which sent
+    ``/v1.0/users/a%0Ab`` on to the routes after the mounts (AAD Graph's ``/{tenant}/users/...``)."""
+    mount = Mount(path, routes=routes)
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount
+
+
 def create_app(runtime: Runtime) -> Starlette:
     app = Starlette(
         routes=[
-            Mount("/v1.0", routes=graph_routes.routes),
+            _mount("/v1.0", graph_routes.routes),
             health.route,       # before the /_tenantd mount, which would otherwise take it
-            Mount("/_tenantd", routes=admin.routes),
+            _mount("/_tenantd", admin.routes),
             *aadgraph.routes,   # after the mounts, whose paths its /{tenant}/... would otherwise match
             *sts.routes,
         ],
-        exception_handlers={GraphError: graph_error, OAuthError: oauth_error, 404: _not_found},
+        exception_handlers={GraphError: graph_error, OAuthError: oauth_error, Unavailable: unavailable,
+                            404: _not_found},
     )
     app.state.runtime = runtime
     return app

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ..domain.errors import GraphError, OAuthError
+from ..domain.errors import GraphError, OAuthError, Unavailable
 
 
 def graph_error(request: Request, exc: Exception) -> JSONResponse:
@@ -38,3 +38,16 @@ def oauth_error(request: Request, exc: Exception) -> JSONResponse:
         "error_uri": f"https://login.microsoftonline.com/error?code={exc.aadsts}",
     }
     return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+
+def unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503 with Retry-After, in the shape of the protocol the request spoke."""
+    assert isinstance(exc, Unavailable)
+    headers = {"Retry-After": str(exc.retry_after)}
+    path = request.url.path
+    if path.startswith(("/v1.0", "/_tenantd")):
+        response = graph_error(request, GraphError(str(exc), code="ServiceUnavailable", status=503))
+    else:
+        response = oauth_error(request, OAuthError(503, "temporarily_unavailable", 90033, str(exc)))
+    response.headers.update(headers)
+    return response

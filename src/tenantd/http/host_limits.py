@@ -20,8 +20,8 @@ import mmap
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 SLOTS = 4096
 MAX_WORDS = 4 * 1024 * 1024   # 32 MB at most, whatever the rate
@@ -49,7 +49,8 @@ class HostLimiter:
         self._thread_lock = threading.Lock()          # POSIX record locks do not exclude a process's threads
         self._file = tempfile.TemporaryFile()         # noqa: SIM115 - mapped for the limiter's life
         self._file.truncate(self._slots * self._stride * 8)
-        self._map = mmap.mmap(self._file.fileno(), self._slots * self._stride * 8)
+        self._fd = self._file.fileno()
+        self._map = mmap.mmap(self._fd, self._slots * self._stride * 8)
         self._ints = memoryview(self._map).cast("q")
         self._times = memoryview(self._map).cast("d")
 
@@ -66,61 +67,63 @@ class HostLimiter:
             for slot in range(self._slots):
                 self._ints[slot * self._stride + 2 + worker] = 0
 
-    @asynccontextmanager
-    async def slot(self, host_key: str) -> AsyncIterator[None]:
-        """Hold one of ``host_key``'s request slots; RateLimited when it has none left."""
-        if not self.active:
-            yield
-            return
-        base = self._enter(host_key, time.monotonic() - self._epoch)
-        try:
-            yield
-        finally:
-            self._leave(base)
+    def slot(self, host_key: str) -> _Held:
+        """``async with``: hold one of ``host_key``'s request slots; RateLimited when it has none left."""
+        return _Held(self, host_key)
 
     def in_flight(self, host_key: str) -> int:
         """Requests of ``host_key`` in flight in all workers (for tests and diagnostics)."""
         with self._locked():
             base = self._find(_tag(host_key), time.monotonic() - self._epoch, claim=False)
-            return 0 if base is None else sum(self._in_flight(base))
+            return 0 if base is None else self._in_flight(base)
 
     # -- the table, always under the lock -------------------------------------------------------------------
     @contextmanager
     def _locked(self) -> Iterator[None]:
         with self._thread_lock:
-            fcntl.lockf(self._file.fileno(), fcntl.LOCK_EX)
+            fcntl.lockf(self._fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
-                fcntl.lockf(self._file.fileno(), fcntl.LOCK_UN)
+                fcntl.lockf(self._fd, fcntl.LOCK_UN)
 
-    def _enter(self, host_key: str, now: float) -> int:
+    def _enter(self, host_key: str) -> int:
         ints, times = self._ints, self._times
-        with self._locked():
-            base = self._find(_tag(host_key), now, claim=True)
-            assert base is not None
-            head = ints[base + 1]
-            oldest = base + 2 + self.workers + head  # the time of the request ``rate`` requests ago
-            if self.rate and times[oldest] > now - WINDOW:
-                raise RateLimited
-            if self.concurrency and sum(self._in_flight(base)) >= self.concurrency:
-                raise RateLimited
-            if self.rate:
-                times[oldest] = now
-                ints[base + 1] = (head + 1) % self.rate
-            ints[base + 2 + self._worker] += 1
+        tag = _tag(host_key)
+        with self._thread_lock:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX)
+            try:
+                now = time.monotonic() - self._epoch
+                base = self._find(tag, now, claim=True)
+                assert base is not None
+                head = ints[base + 1]
+                oldest = base + 2 + self.workers + head  # the time of the request ``rate`` requests ago
+                if self.rate and times[oldest] > now - WINDOW:
+                    raise RateLimited
+                if self.concurrency and self._in_flight(base) >= self.concurrency:
+                    raise RateLimited
+                if self.rate:
+                    times[oldest] = now
+                    ints[base + 1] = (head + 1) % self.rate
+                ints[base + 2 + self._worker] += 1
+            finally:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN)
         return base
 
     def _leave(self, base: int) -> None:
-        with self._locked():
-            cell = base + 2 + self._worker
-            self._ints[cell] = max(self._ints[cell] - 1, 0)
+        cell = base + 2 + self._worker
+        with self._thread_lock:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX)
+            try:
+                self._ints[cell] = max(self._ints[cell] - 1, 0)
+            finally:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN)
 
-    def _in_flight(self, base: int) -> list[int]:
-        return [self._ints[base + 2 + w] for w in range(self.workers)]
+    def _in_flight(self, base: int) -> int:
+        return sum(self._ints[base + 2:base + 2 + self.workers])
 
     def _idle(self, base: int, now: float) -> bool:
-        if any(self._in_flight(base)):
+        if self._in_flight(base):
             return False
         if not self.rate:
             return True
@@ -129,13 +132,14 @@ class HostLimiter:
 
     def _find(self, tag: int, now: float, *, claim: bool) -> int | None:
         """The slot of ``tag``; with ``claim``, a free one taken over for it when it has none."""
-        start = tag % self._slots
-        bases = [((start + i) % self._slots) * self._stride for i in range(PROBES)]
-        for base in bases:
-            if self._ints[base] == tag:
+        start, slots, stride, ints = tag % self._slots, self._slots, self._stride, self._ints
+        for i in range(PROBES):
+            base = ((start + i) % slots) * stride
+            if ints[base] == tag:
                 return base
         if not claim:
             return None
+        bases = [((start + i) % slots) * stride for i in range(PROBES)]
         for base in bases:
             if self._ints[base] == 0 or self._idle(base, now):
                 self._ints[base] = tag
@@ -144,6 +148,26 @@ class HostLimiter:
                     self._ints[cell] = 0
                 return base
         return bases[0]  # every probed slot is busy: share the first one's budget (stricter, never looser)
+
+
+class _Held:
+    """One request's slot of a host, while the ``async with`` lasts."""
+
+    __slots__ = ("_base", "_key", "_limiter")
+
+    def __init__(self, limiter: HostLimiter, host_key: str) -> None:
+        self._limiter = limiter
+        self._key = host_key
+        self._base: int | None = None
+
+    async def __aenter__(self) -> None:
+        if self._limiter.active:
+            self._base = self._limiter._enter(self._key)
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._base is not None:
+            self._limiter._leave(self._base)
+            self._base = None
 
 
 def _tag(host_key: str) -> int:

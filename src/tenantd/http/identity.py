@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..domain.errors import Unavailable
 from ..domain.model import Host
 from ..tokens.managed_identity import IdentityError, IdentityToken, ManagedIdentityTokens, Selector, SelectorKind
 from . import health
@@ -164,13 +165,19 @@ async def cloud_shell(request: Request) -> Response:
     return await _imds_token(request, form["resource"], None)
 
 
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    """503 with Retry-After: every managed identity client retries it."""
+    return JSONResponse({"error": "service_unavailable", "error_description": str(exc)}, status_code=503,
+                        headers={"Retry-After": str(Unavailable.retry_after)})
+
+
 def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> Starlette:
     app = Starlette(routes=[
         health.route,
         Route("/{secret}/metadata/identity/oauth2/token", imds, methods=["GET"]),
         Route("/msi/token", app_service, methods=["GET"]),
         Route("/{secret}/cloudshell/token", cloud_shell, methods=["POST"]),
-    ])
+    ], exception_handlers={Unavailable: _unavailable})
     app.state.identity_tokens = tokens
     app.state.limiter = limiter
     return app

@@ -81,7 +81,7 @@ APP_ROLE = obj({
     "description": STRING, "displayName": STRING, "id": GUID, "isEnabled": BOOL, "origin": STRING,
     "value": TEXT,
 })
-PASSWORD_CREDENTIAL = obj({
+PASSWORD_CREDENTIAL = obj(annotations=True, properties={
     "customKeyIdentifier": TEXT, "displayName": TEXT, "endDateTime": DATE_TIME, "hint": STRING, "keyId": GUID,
     "secretText": {**TEXT, "description": "The secret, in addPassword's answer only; null everywhere else."},
     "startDateTime": DATE_TIME,
@@ -225,7 +225,7 @@ def _application_write(*, create: bool) -> Schema:
         "identifierUris": array(_IDENTIFIER_URI, uniqueItems=True),
         "appRoles": array(_APP_ROLE_WRITE),
         "signInAudience": {"type": "string", "enum": ["AzureADMyOrg"]},
-        "keyCredentials": nullable(array(_KEY_CREDENTIAL_WRITE, maxItems=50)),
+        "keyCredentials": (nullable if create else dict)(array(_KEY_CREDENTIAL_WRITE, maxItems=50)),
         "api": obj({
             "@odata.type": odata_type("microsoft.graph.apiApplication"),
             "requestedAccessTokenVersion": nullable({"type": "integer", "enum": [1, 2]}),
@@ -251,12 +251,13 @@ def _federated_credential_write(*, create: bool) -> Schema:
     }, required=("name", "issuer", "subject") if create else ())
 
 
+_SECRET_TIME: Schema = {**DATE_TIME, "description": "Between the years 1900 and 9000."}
 REQUEST_BODIES: dict[str, Schema] = {
     "applicationCreate": _application_write(create=True),
     "applicationUpdate": _application_write(create=False),
     "addPasswordRequest": obj({"passwordCredential": nullable(obj({
         "@odata.type": odata_type("microsoft.graph.passwordCredential"),
-        "displayName": TEXT, "startDateTime": nullable(DATE_TIME), "endDateTime": nullable(DATE_TIME),
+        "displayName": TEXT, "startDateTime": nullable(_SECRET_TIME), "endDateTime": nullable(_SECRET_TIME),
     }))}),
     "removePasswordRequest": obj({"keyId": GUID}, required=("keyId",)),
     "servicePrincipalCreate": obj({"@odata.type": odata_type(SERVICE_PRINCIPAL.type_name), "appId": GUID,

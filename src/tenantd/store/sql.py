@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 
+from ..domain.errors import Unavailable
 from ..domain.model import (
     Application,
     AppRole,
@@ -25,6 +26,7 @@ from ..domain.model import (
 )
 from . import listing
 from . import schema as t
+from . import statements as q
 
 
 class DuplicateKey(Exception):
@@ -117,9 +119,7 @@ class Tx:
 
     # -- tenants -------------------------------------------------------------------------------------
     def tenant(self, key: str) -> Tenant | None:
-        row = self.conn.execute(
-            sa.select(t.tenants).where(sa.or_(t.tenants.c.id == key.lower(), t.tenants.c.name == key))
-        ).first()
+        row = self.conn.execute(q.TENANT, {"id": key.lower(), "name": key}).first()
         return Tenant(row.id, row.name, row.created) if row else None
 
     def tenants(self) -> list[Tenant]:
@@ -131,29 +131,23 @@ class Tx:
 
     # -- applications --------------------------------------------------------------------------------
     def _applications(self, where: Any) -> list[Application]:
-        rows = self.conn.execute(
+        return self._with_credentials(self.conn.execute(
             sa.select(t.applications).where(where).order_by(t.applications.c.created, t.applications.c.id)
-        ).all()
+        ).all())
+
+    def _with_credentials(self, rows: Sequence[Row[Any]]) -> list[Application]:
+        """Application rows as Applications, with their identifier URIs and credentials."""
         if not rows:
             return []
         ids = [r.id for r in rows]
         uris: dict[str, list[str]] = {i: [] for i in ids}
-        for u in self.conn.execute(
-            sa.select(t.identifier_uris.c.application_id, t.identifier_uris.c.uri)
-            .where(t.identifier_uris.c.application_id.in_(ids)).order_by(t.identifier_uris.c.position)
-        ):
+        for u in self.conn.execute(q.URIS_OF, {"ids": ids}):
             uris[u.application_id].append(u.uri)
         creds: dict[str, list[PasswordCredential]] = {i: [] for i in ids}
-        for c in self.conn.execute(
-            sa.select(t.password_credentials).where(t.password_credentials.c.application_id.in_(ids))
-            .order_by(t.password_credentials.c.start, t.password_credentials.c.key_id)
-        ):
+        for c in self.conn.execute(q.PASSWORDS_OF, {"ids": ids}):
             creds[c.application_id].append(_credential(c))
         keys: dict[str, list[KeyCredential]] = {i: [] for i in ids}
-        for k in self.conn.execute(
-            sa.select(t.key_credentials).where(t.key_credentials.c.application_id.in_(ids))
-            .order_by(t.key_credentials.c.start, t.key_credentials.c.key_id)
-        ):
+        for k in self.conn.execute(q.KEYS_OF, {"ids": ids}):
             keys[k.application_id].append(_key_credential(k))
         return [
             Application(
@@ -166,14 +160,24 @@ class Tx:
         ]
 
     def application(self, tenant_id: str, object_id: str) -> Application | None:
-        found = self._applications(sa.and_(t.applications.c.tenant_id == tenant_id, t.applications.c.id == object_id))
+        found = self._with_credentials(self.conn.execute(q.APPLICATION, {"tenant_id": tenant_id,
+                                                                          "id": object_id}).all())
         return found[0] if found else None
 
     def application_by_app_id(self, tenant_id: str, app_id: str) -> Application | None:
-        found = self._applications(
-            sa.and_(t.applications.c.tenant_id == tenant_id, t.applications.c.app_id == app_id)
-        )
+        found = self._with_credentials(self.conn.execute(q.APPLICATION_BY_APP_ID, {"tenant_id": tenant_id,
+                                                                                    "app_id": app_id}).all())
         return found[0] if found else None
+
+    def application_version(self, tenant_id: str, *, object_id: str | None = None,
+                            app_id: str | None = None) -> tuple[str, int | None] | None:
+        """(appId, requestedAccessTokenVersion) of an application by object id or appId: what a token for it
+        needs, without its credentials."""
+        if object_id is not None:
+            row = self.conn.execute(q.APP_VERSION, {"tenant_id": tenant_id, "id": object_id}).first()
+        else:
+            row = self.conn.execute(q.APP_VERSION_BY_APP_ID, {"tenant_id": tenant_id, "app_id": app_id}).first()
+        return (row.app_id, row.requested_access_token_version) if row else None
 
     def applications(self, tenant_id: str, display_name: str | None = None) -> list[Application]:
         where = t.applications.c.tenant_id == tenant_id
@@ -212,11 +216,7 @@ class Tx:
 
     def identifier_uri_owner(self, tenant_id: str, uri: str) -> tuple[str | None, str | None] | None:
         """(application id, built-in service principal id) that holds ``uri``, or None."""
-        row = self.conn.execute(
-            sa.select(t.identifier_uris.c.application_id, t.identifier_uris.c.service_principal_id).where(
-                t.identifier_uris.c.tenant_id == tenant_id, t.identifier_uris.c.uri_key == uri.lower()
-            )
-        ).first()
+        row = self.conn.execute(q.URI_OWNER, {"tenant_id": tenant_id, "uri_key": uri.lower()}).first()
         return (row.application_id, row.service_principal_id) if row else None
 
     def delete_application(self, object_id: str) -> None:
@@ -235,13 +235,11 @@ class Tx:
 
     # -- service principals --------------------------------------------------------------------------
     def service_principal(self, tenant_id: str, object_id: str) -> ServicePrincipal | None:
-        row = self.conn.execute(sa.select(t.service_principals).where(
-            t.service_principals.c.tenant_id == tenant_id, t.service_principals.c.id == object_id)).first()
+        row = self.conn.execute(q.SERVICE_PRINCIPAL, {"tenant_id": tenant_id, "id": object_id}).first()
         return _sp(row) if row else None
 
     def service_principal_by_app_id(self, tenant_id: str, app_id: str) -> ServicePrincipal | None:
-        row = self.conn.execute(sa.select(t.service_principals).where(
-            t.service_principals.c.tenant_id == tenant_id, t.service_principals.c.app_id == app_id)).first()
+        row = self.conn.execute(q.SERVICE_PRINCIPAL_BY_APP_ID, {"tenant_id": tenant_id, "app_id": app_id}).first()
         return _sp(row) if row else None
 
     def service_principals(self, tenant_id: str, **equals: Any) -> list[ServicePrincipal]:
@@ -277,9 +275,7 @@ class Tx:
     # -- users and groups ----------------------------------------------------------------------------
     def user(self, tenant_id: str, key: str) -> User | None:
         """A user by object id or userPrincipalName."""
-        row = self.conn.execute(sa.select(t.users).where(
-            t.users.c.tenant_id == tenant_id, sa.or_(t.users.c.id == key.lower(), t.users.c.upn_key == key.lower())
-        )).first()
+        row = self.conn.execute(q.USER, {"tenant_id": tenant_id, "key": key.lower()}).first()
         return _user(row) if row else None
 
     def users(self, tenant_id: str) -> list[User]:
@@ -307,8 +303,7 @@ class Tx:
         self.conn.execute(t.users.delete().where(t.users.c.id == object_id))
 
     def group(self, tenant_id: str, object_id: str) -> Group | None:
-        row = self.conn.execute(sa.select(t.groups).where(
-            t.groups.c.tenant_id == tenant_id, t.groups.c.id == object_id)).first()
+        row = self.conn.execute(q.GROUP, {"tenant_id": tenant_id, "id": object_id}).first()
         return _group(row) if row else None
 
     def groups(self, tenant_id: str, display_name: str | None = None) -> list[Group]:
@@ -336,13 +331,12 @@ class Tx:
 
     def group_members(self, group_id: str) -> list[tuple[str, str]]:
         """(member id, member type) pairs of one group."""
-        rows = self.conn.execute(sa.select(t.group_members.c.member_id, t.group_members.c.member_type)
-                                 .where(t.group_members.c.group_id == group_id).order_by(t.group_members.c.member_id))
+        rows = self.conn.execute(q.GROUP_MEMBERS, {"group_id": group_id})
         return [(r.member_id, r.member_type) for r in rows]
 
     def groups_of(self, member_id: str) -> list[str]:
         """Ids of the groups ``member_id`` belongs to directly."""
-        rows = self.conn.execute(sa.select(t.group_members.c.group_id).where(t.group_members.c.member_id == member_id))
+        rows = self.conn.execute(q.GROUPS_OF, {"member_id": member_id})
         return [r.group_id for r in rows]
 
     def add_group_member(self, group_id: str, member_id: str, member_type: str) -> None:
@@ -403,9 +397,7 @@ class Tx:
 
     def assigned_role_ids(self, principal_ids: Sequence[str], resource_id: str) -> list[str]:
         """Role ids assigned to any of ``principal_ids`` on one resource: the token path's only join-free read."""
-        a = t.app_role_assignments
-        rows = self.conn.execute(sa.select(a.c.app_role_id).where(
-            a.c.principal_id.in_(list(principal_ids)), a.c.resource_id == resource_id))
+        rows = self.conn.execute(q.ASSIGNED_ROLE_IDS, {"ids": list(principal_ids), "resource_id": resource_id})
         return [r.app_role_id for r in rows]
 
     def insert_assignment(self, tenant_id: str, assignment_id: str, app_role_id: str, principal_id: str,
@@ -726,7 +718,7 @@ class Store:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Tx]:
-        with self.engine.connect() as conn, conn.begin():
+        with _available(), self.engine.connect() as conn, conn.begin():
             yield Tx(conn)
 
     @contextlib.contextmanager
@@ -734,7 +726,7 @@ class Store:
         """A write transaction: all or nothing, one at a time. On SQLite it takes the write lock up front; on
         PostgreSQL an advisory lock serialises writers the same way (across replicas too), so that a use
         case's checks still hold when it writes and writers never deadlock."""
-        with self.engine.connect() as conn:
+        with _available(), self.engine.connect() as conn:
             conn = conn.execution_options(tenantd_write=True)
             with conn.begin():
                 yield Tx(conn)
@@ -743,11 +735,21 @@ class Store:
     def counters(self) -> Iterator[Tx]:
         """A short transaction of atomic upserts (counters). The database's row locks order them, so unlike
         :meth:`write` it neither takes SQLite's write lock up front nor waits for PostgreSQL's writer lock."""
-        with self.engine.connect() as conn, conn.begin():
+        with _available(), self.engine.connect() as conn, conn.begin():
             yield Tx(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextlib.contextmanager
+def _available() -> Iterator[None]:
+    """A database that cannot be reached, or stays locked past the busy timeout, is a temporary condition the
+    adapters answer with 503 and Retry-After, not a server error."""
+    try:
+        yield
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        raise Unavailable("The directory's database is unavailable; retry shortly.") from exc
 
 
 def _engine(url: str) -> Engine:
@@ -785,4 +787,5 @@ def _postgresql_write_lock(engine: Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         if conn.get_execution_options().get("tenantd_write"):
+            conn.exec_driver_sql("SET LOCAL lock_timeout = '30s'")  # as SQLite's busy timeout: fail, never hang
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")

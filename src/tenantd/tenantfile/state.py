@@ -46,16 +46,16 @@ class Plan:
         self.named: list[Named] = []          # everything references can point at, once applied
         self.deleted: set[str] = set()        # ids of objects the prune removes
         self.pinned = _pins(doc.data)         # ids the file pins: never matched to another entry by name
-        self._index: tuple[tuple[bool, int], NameIndex] | None = None
+        self._indexes: dict[bool, tuple[int, NameIndex]] = {}   # resources only? -> (size of named, index)
 
     def index(self, *, resources: bool = False) -> NameIndex:
         """What references can name so far (``resources``: only what has roles), indexed; built again only
         when more has been named since."""
-        key = (resources, len(self.named))
-        if self._index is None or self._index[0] != key:
+        built = self._indexes.get(resources)
+        if built is None or built[0] != len(self.named):
             pool = [n for n in self.named if n.resource is not None] if resources else self.named
-            self._index = (key, NameIndex(pool))
-        return self._index[1]
+            built = self._indexes[resources] = (len(self.named), NameIndex(pool))
+        return built[1]
 
     def problem(self, path: Path, message: str) -> None:
         self.problems.append(self.doc.problem(path, message))

@@ -50,10 +50,10 @@ def resolve(tx: Tx, tenant_id: str, name: str, public_url: str) -> Resource | No
             sp = tx.service_principal(tenant_id, builtin_sp_id)
         else:
             assert application_id is not None
-            app = tx.application(tenant_id, application_id)
-            sp = tx.service_principal_by_app_id(tenant_id, app.app_id) if app else None
-            return Resource(sp, app.requested_access_token_version or 1) if sp and app else None
+            app = tx.application_version(tenant_id, object_id=application_id)
+            sp = tx.service_principal_by_app_id(tenant_id, app[0]) if app else None
+            return Resource(sp, app[1] or 1) if sp and app else None
     if sp is None:
         return None
-    app = tx.application_by_app_id(tenant_id, sp.app_id)
-    return Resource(sp, (app.requested_access_token_version if app else None) or 1)
+    app = tx.application_version(tenant_id, app_id=sp.app_id)
+    return Resource(sp, (app[1] if app else None) or 1)

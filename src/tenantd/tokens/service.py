@@ -22,6 +22,7 @@ from .secrets import SecretHasher
 from .throttle import FailureThrottle
 
 APP_TOKEN_LIFETIME = (3600, 5400)   # Entra access tokens live a random 60-90 minutes
+TENANT_CACHE = 1024
 
 
 Grant = Callable[["TokenService", Tenant, TokenRequest], IssuedToken]
@@ -41,6 +42,7 @@ class TokenService:
         self.hasher = hasher
         self.public_url = public_url.rstrip("/")
         self.clock = clock
+        self._tenants: dict[str, Tenant] = {}   # id or name as requested -> tenant
         # Issuers federated credentials trust: this server's tenants, else fetched (loopback if allowed).
         self.federation = Federation(self.own_issuer_keys, allow_loopback=allow_loopback_issuers)
 
@@ -57,12 +59,19 @@ class TokenService:
 
     # -- tenant documents --------------------------------------------------------------------------------
     def tenant(self, key: str) -> Tenant:
+        """The tenant a request names by id or name. Tenants are never renamed or removed, so one found is
+        kept (an unknown key is looked up every time: a tenant may be created meanwhile)."""
         if not key or len(key) > 256:
             raise errors.invalid_tenant(key[:64])
+        tenant = self._tenants.get(key)
+        if tenant is not None:
+            return tenant
         with self.store.read() as tx:
             tenant = tx.tenant(key)
         if tenant is None:
             raise errors.invalid_tenant(key)
+        if len(self._tenants) < TENANT_CACHE:
+            self._tenants[key] = tenant
         return tenant
 
     def issuers(self, tenant_id: str) -> Issuers:

@@ -22,6 +22,7 @@ _WRITABLE = {"displayName", "identifierUris", "appRoles", "api", "signInAudience
 # api.* properties tenantd does not model: accepted only when they say "nothing".
 _API_EMPTY = {"acceptMappedClaims", "knownClientApplications", "oauth2PermissionScopes", "preAuthorizedApplications"}
 _PASSWORD_FIELDS = {"displayName", "endDateTime", "startDateTime"}
+_YEARS = (1900, 9000)
 
 
 async def _find(request: Request, tenant_id: str) -> Application:
@@ -37,6 +38,8 @@ def _changes(body: dict[str, Any]) -> dict[str, Any]:
     payload.only(body, _WRITABLE, APPLICATION.type_name)
     changes: dict[str, Any] = {k: body[k] for k in ("displayName", "identifierUris", "appRoles", "keyCredentials")
                                if k in body}
+    if body.get("keyCredentials") is not None and not isinstance(body["keyCredentials"], list):
+        raise BadRequest("Invalid value specified for property 'keyCredentials': a list is required.")
     audience = body.get("signInAudience", serialize.SIGN_IN_AUDIENCE)
     if audience != serialize.SIGN_IN_AUDIENCE:
         raise BadRequest(f"Invalid value specified for property 'signInAudience': only "
@@ -47,7 +50,8 @@ def _changes(body: dict[str, Any]) -> dict[str, Any]:
             raise BadRequest("Invalid value specified for property 'api': an object is required.")
         payload.only(api, {"requestedAccessTokenVersion", *_API_EMPTY}, "microsoft.graph.apiApplication")
         for key in _API_EMPTY & api.keys():
-            if api[key]:
+            empty: bool | list[Any] = False if key == "acceptMappedClaims" else []   # its type, holding nothing
+            if api[key] is not None and (type(api[key]) is not type(empty) or api[key] != empty):
                 raise BadRequest(f"Property 'api.{key}' is not supported: only an empty value is accepted.")
         if "requestedAccessTokenVersion" in api:
             version = api["requestedAccessTokenVersion"]
@@ -110,8 +114,11 @@ def _moment(value: Any, key: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
+        moment = None
+    # Bounded so that UTC conversion, the default lifetime and four-digit years never overflow.
+    if moment is None or not _YEARS[0] <= moment.year <= _YEARS[1]:
         raise BadRequest(f"Invalid value specified for property '{key}': '{odata.shown(text)}' is not an "
-                         "ISO 8601 date and time.") from None
+                         f"ISO 8601 date and time between the years {_YEARS[0]} and {_YEARS[1]}.") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 
 from ...domain.errors import BadRequest, NotFound
 from ...domain.ids import is_guid
-from ...tokens.signins import SignInLog, timestamp
+from ...tokens.signins import SignInLog
 from ..auth import graph_caller
 from . import odata, payload, responses
 
@@ -151,9 +151,11 @@ def _value(name: str, kind: str, token_kind: str, text: str) -> Any:
             raise invalid
         try:
             moment = datetime.fromisoformat(_FRACTION.sub(r"\1", text))
-        except ValueError:
+            utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        except (ValueError, OverflowError):   # not a date, or one whose UTC time is before year 1 or after 9999
             raise invalid from None
-        return timestamp((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+        # The log's own text form (timestamp()), with the year always four digits so that text order is time order.
+        return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
     if kind == "int":
         if token_kind != "word" or not re.fullmatch(r"-?\d{1,10}", text):
             raise invalid

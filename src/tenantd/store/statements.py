@@ -1,0 +1,43 @@
+"""The reads that every token and every directory change runs, built once.
+
+SQLAlchemy memoizes a statement's cache key on the statement object, so running one of these with new
+parameter values skips building the statement and keying it: on the token path that was as much work as
+the query itself.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from . import schema as t
+
+_a, _sp, _u, _g, _m = t.applications, t.service_principals, t.users, t.groups, t.group_members
+_uris, _pw, _kc, _ara = t.identifier_uris, t.password_credentials, t.key_credentials, t.app_role_assignments
+_ids: sa.BindParameter[str] = sa.bindparam("ids", expanding=True)
+
+TENANT = sa.select(t.tenants).where(sa.or_(t.tenants.c.id == sa.bindparam("id"),
+                                           t.tenants.c.name == sa.bindparam("name")))
+APPLICATION = sa.select(_a).where(_a.c.tenant_id == sa.bindparam("tenant_id"), _a.c.id == sa.bindparam("id"))
+APPLICATION_BY_APP_ID = sa.select(_a).where(_a.c.tenant_id == sa.bindparam("tenant_id"),
+                                            _a.c.app_id == sa.bindparam("app_id"))
+APP_VERSION = sa.select(_a.c.app_id, _a.c.requested_access_token_version).where(
+    _a.c.tenant_id == sa.bindparam("tenant_id"), _a.c.id == sa.bindparam("id"))
+APP_VERSION_BY_APP_ID = sa.select(_a.c.app_id, _a.c.requested_access_token_version).where(
+    _a.c.tenant_id == sa.bindparam("tenant_id"), _a.c.app_id == sa.bindparam("app_id"))
+URIS_OF = (sa.select(_uris.c.application_id, _uris.c.uri).where(_uris.c.application_id.in_(_ids))
+           .order_by(_uris.c.position))
+PASSWORDS_OF = sa.select(_pw).where(_pw.c.application_id.in_(_ids)).order_by(_pw.c.start, _pw.c.key_id)
+KEYS_OF = sa.select(_kc).where(_kc.c.application_id.in_(_ids)).order_by(_kc.c.start, _kc.c.key_id)
+URI_OWNER = sa.select(_uris.c.application_id, _uris.c.service_principal_id).where(
+    _uris.c.tenant_id == sa.bindparam("tenant_id"), _uris.c.uri_key == sa.bindparam("uri_key"))
+SERVICE_PRINCIPAL = sa.select(_sp).where(_sp.c.tenant_id == sa.bindparam("tenant_id"), _sp.c.id == sa.bindparam("id"))
+SERVICE_PRINCIPAL_BY_APP_ID = sa.select(_sp).where(_sp.c.tenant_id == sa.bindparam("tenant_id"),
+                                                   _sp.c.app_id == sa.bindparam("app_id"))
+USER = sa.select(_u).where(_u.c.tenant_id == sa.bindparam("tenant_id"),
+                           sa.or_(_u.c.id == sa.bindparam("key"), _u.c.upn_key == sa.bindparam("key")))
+GROUP = sa.select(_g).where(_g.c.tenant_id == sa.bindparam("tenant_id"), _g.c.id == sa.bindparam("id"))
+GROUP_MEMBERS = (sa.select(_m.c.member_id, _m.c.member_type).where(_m.c.group_id == sa.bindparam("group_id"))
+                 .order_by(_m.c.member_id))
+GROUPS_OF = sa.select(_m.c.group_id).where(_m.c.member_id == sa.bindparam("member_id"))
+ASSIGNED_ROLE_IDS = sa.select(_ara.c.app_role_id).where(_ara.c.principal_id.in_(_ids),
+                                                        _ara.c.resource_id == sa.bindparam("resource_id"))

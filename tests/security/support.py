@@ -1,0 +1,63 @@
+"""Helpers of the catalogue tests: clients that connect from a chosen loopback address, and Graph calls."""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from starlette.routing import BaseRoute, Mount, Route
+
+from tenantd.http import admin
+from tenantd.http.graph import routes as graph_routes
+
+from ..support import Server
+
+PUBLIC = {"/_tenantd/openapi.json"}   # the Graph API's OpenAPI document: no tenant data, no token by design
+
+
+def _methods(route: Route) -> list[str]:
+    handlers = getattr(route, "handlers", None)
+    return sorted(handlers) if handlers is not None else sorted((route.methods or set()) - {"HEAD"})
+
+
+def _walk(prefix: str, found: list[BaseRoute]) -> Iterator[tuple[str, str]]:
+    for route in found:
+        if isinstance(route, Mount):
+            yield from _walk(prefix + route.path, route.routes)
+        elif isinstance(route, Route):
+            for method in _methods(route):
+                yield method, prefix + route.path
+
+
+# Every (method, path) the application mounts: Graph's, and the admin API's but its public document.
+GRAPH = sorted(_walk("/v1.0", graph_routes.routes))
+ADMIN = sorted(c for c in _walk("/_tenantd", admin.routes) if c[1] not in PUBLIC)
+
+
+def client_from(server: Server, source: str) -> httpx.Client:
+    """An HTTPS client of ``server`` whose connections come from ``source`` (any 127.x.y.z on Linux)."""
+    context = ssl.create_default_context(cafile=server.ca_cert)
+    transport = httpx.HTTPTransport(verify=context, local_address=source)
+    return httpx.Client(base_url=server.url.replace("localhost", "127.0.0.1"), transport=transport, timeout=30)
+
+
+def secret_request(server: Server, client_id: str, secret: str, source: str,
+                   scope: str = "https://graph.microsoft.com/.default") -> httpx.Response:
+    with client_from(server, source) as client:
+        return client.post(f"/{server.tenant_id}/oauth2/v2.0/token", data={
+            "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, "scope": scope})
+
+
+def fresh_window(needed: float, window: float = 60) -> None:
+    """Wait for the next fixed window when fewer than ``needed`` seconds are left in this one."""
+    left = window - time.time() % window
+    if left < needed:
+        time.sleep(left + 0.05)
+
+
+def aadsts(response: httpx.Response) -> tuple[int, str, list[int]]:
+    body: dict[str, Any] = response.json()
+    return response.status_code, body.get("error", ""), body.get("error_codes", [])

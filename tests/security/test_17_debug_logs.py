@@ -1,0 +1,128 @@
+"""SECURITY.md item 17: a server at --log-level debug (tenantd's loggers, uvicorn's and the libraries', SQL
+included) is driven with every kind of credential: client secrets in the form and in HTTP Basic, certificate
+and federated client assertions, bearer tokens on Graph and the admin API, new secrets in Graph's answers,
+minted tokens, host session secrets and managed identity tokens. Its log holds none of them, nor any private
+key or the master key."""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+
+from tenantd.domain import rules
+
+from ..http.graph_support import ok
+from ..support import Server, start_server
+from ..tokens.support import assertion, certificate, der_b64, form, new_key
+
+READ = "2d4f6a8c-1b3d-4e5f-8a7b-9c0d1e2f3a4b"
+SCOPE = "api://logged/.default"
+SUBJECT = "repo:contoso/things:ref:refs/heads/main"
+
+
+def _drive(server: Server, tmp_path: Path) -> set[str]:
+    """Use every credential once or more; the values that must not be logged."""
+    secrets: set[str] = {server.info["admin_client_secret"], (server.data / "master.key").read_text().strip()}
+    rt = server.runtime()
+    tid, d = server.tenant_id, rt.directory
+    try:
+        api = d.create_application(tid, "Logged API", identifier_uris=["api://logged"], with_service_principal=True,
+                                   app_roles=rules.app_roles([{"id": READ, "value": "Read", "displayName": "Read",
+                                                               "allowedMemberTypes": ["Application"]}]))
+        key = new_key()
+        cert = certificate(key, "logged client")
+        client = d.create_application(tid, "logged client", with_service_principal=True,
+                                      key_credentials=[{"key": der_b64(cert)}])
+        d.assign(tid, d.service_principal_by_app_id(tid, client.app_id).id,
+                 d.service_principal_by_app_id(tid, api.app_id).id, READ)
+        _, secret = d.add_password(tid, client.id)
+        own_issuer = f"{server.url}/{tid}/v2.0"
+        d.add_federated_credential(tid, client.id, "application", "own", own_issuer, SUBJECT)
+        signing = rt.tokens.keyring.active(tid)
+        signing_pem = signing.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                        serialization.NoEncryption()).decode()
+    finally:
+        rt.store.dispose()
+    client_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                   serialization.NoEncryption()).decode()
+    secrets |= {secret, client_pem, signing_pem}
+    endpoint = f"{server.url}/{tid}/oauth2/v2.0/token"
+    now = int(time.time())
+    federated = jwt.encode({"iss": own_issuer, "sub": SUBJECT, "aud": "api://AzureADTokenExchange", "iat": now,
+                            "nbf": now, "exp": now + 600}, signing.private_key, algorithm="RS256",
+                           headers={"kid": signing.kid})
+    signed = assertion(key, cert, client.app_id, endpoint)
+    secrets |= {signed, federated}
+
+    with server.http() as http:
+        answers = [
+            http.post(f"/{tid}/oauth2/v2.0/token", data={"grant_type": "client_credentials", "scope": SCOPE,
+                                                          "client_id": client.app_id, "client_secret": secret}),
+            http.post(f"/{tid}/oauth2/token", data={"grant_type": "client_credentials", "resource": "api://logged"},
+                      auth=(client.app_id, secret)),
+            http.post(f"/{tid}/oauth2/v2.0/token", data=form(client.app_id, signed, SCOPE)),
+            http.post(f"/{tid}/oauth2/v2.0/token", data=form(client.app_id, federated, SCOPE)),
+        ]
+        for answer in answers:
+            secrets.add(ok(answer)["access_token"])
+        wrong = "W" + secret[1:]
+        secrets.add(wrong)
+        assert http.post(f"/{tid}/oauth2/v2.0/token", data={"grant_type": "client_credentials", "scope": SCOPE,
+                                                             "client_id": client.app_id, "client_secret": wrong}
+                         ).status_code == 401
+        forged = signed[:-8] + "AAAAAAAA"
+        secrets.add(forged)
+        assert http.post(f"/{tid}/oauth2/v2.0/token", data=form(client.app_id, forged, SCOPE)).status_code == 401
+
+    graph = server.admin_token()
+    admin = server.admin_token("api://tenantd")
+    secrets |= {graph, admin}
+    app = ok(server.graph("POST", "/applications", json={"displayName": f"logged {uuid.uuid4().hex[:6]}"}), 201)
+    secrets.add(ok(server.graph("POST", f"/applications/{app['id']}/addPassword", json={}))["secretText"])
+    assert server.graph("GET", "/applications", token=graph[:-4] + "AAAA").status_code == 401
+    identity = ok(server.admin("POST", "/identities", json={
+        "name": "logged-identity", "type": "SystemAssigned",
+        "host": f"/subscriptions/{uuid.uuid4()}/resourceGroups/rg/providers/Microsoft.Web/sites/logged"}), 201)
+    secrets.add(ok(server.admin("POST", "/token", json={"principalId": identity["id"],
+                                                        "resource": "api://logged"}))["access_token"])
+    session = ok(server.admin("POST", "/hosts/sessions", json={"host": identity["resourceId"]}), 201)["secret"]
+    secrets.add(session)
+    with httpx.Client(base_url=server.info["identity_url"], timeout=30) as mi:
+        imds = mi.get(f"/{session}/metadata/identity/oauth2/token", headers={"Metadata": "true"},
+                      params={"api-version": "2018-02-01", "resource": "api://logged"})
+        secrets.add(ok(imds)["access_token"])
+        assert mi.get("/msi/token", headers={"X-IDENTITY-HEADER": session},
+                      params={"api-version": "2019-08-01", "resource": "api://logged"}).status_code == 200
+        assert mi.get("/msi/token", headers={"X-IDENTITY-HEADER": session + "x"},
+                      params={"api-version": "2019-08-01", "resource": "api://logged"}).status_code == 401
+    secrets.add(session + "x")
+    return secrets
+
+
+def _fragments(value: str) -> set[str]:
+    """What of ``value`` must not show: the whole, each JWT part but the header, base64 forms, PEM bodies."""
+    found = {value, base64.b64encode(value.encode()).decode()}
+    if value.count(".") == 2:
+        found |= set(value.split(".")[1:])
+    if "PRIVATE KEY" in value:
+        found |= {line for line in value.splitlines() if len(line) >= 40}
+    return {f for f in found if len(f) >= 16}
+
+
+def test_17_a_debug_log_holds_no_secret_key_assertion_or_token(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "tenantd", "--log-level", "debug")
+    try:
+        secrets = _drive(server, tmp_path)
+    finally:
+        server.stop()
+    log = (server.data / "server.log").read_text(errors="replace")
+    assert " DEBUG " in log and "sqlalchemy" in log   # the log really is at debug, SQL included
+    assert "PRIVATE KEY" not in log
+    leaked = sorted(name for value in secrets for name in _fragments(value) if name in log)
+    assert not leaked, f"{len(leaked)} credential fragments in the log, e.g. {leaked[0][:12]}..."

@@ -1,0 +1,144 @@
+"""Issue 6's secure defaults beyond the catalogue, and SECURITY.md item 27: request heads and bodies are
+bounded on every route of both listeners, TLS guards everything but the managed identity listener, and that
+listener binds loopback unless the operator widens it."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tenantd.http.bodies import MAX_BODY
+from tenantd.http.limits import MAX_HEAD
+
+from ..http.graph_support import new_app, new_sp, ok
+from ..support import Server
+from .support import ADMIN, GRAPH
+
+TOO_BIG = b'{"displayName":"' + b"x" * (MAX_BODY + 1) + b'"}'
+NO_BODY = {("POST", "/_tenantd/keys/{kid}/revoke")}   # takes no body: an oversized one is never read
+LARGER = {("POST", "/_tenantd/apply"): 2 * 1024 * 1024}  # a tenant file may be larger than an API call
+
+
+@pytest.fixture(scope="module")
+def ids(server: Server) -> dict[str, str]:
+    """Objects for every path parameter of the routes that take a body."""
+    app = new_app(server, "bounded")
+    new_sp(server, app)
+    fic = ok(server.graph("POST", f"/applications/{app['id']}/federatedIdentityCredentials", json={
+        "name": "bounded", "issuer": "https://issuer.example", "subject": "s",
+        "audiences": ["api://AzureADTokenExchange"]}), 201)
+    user = ok(server.graph("POST", "/users", json={
+        "displayName": "Bounded", "accountEnabled": True, "mailNickname": "b",
+        "userPrincipalName": f"b{uuid.uuid4().hex[:6]}@contoso.com", "passwordProfile": {"password": "x"}}), 201)
+    group = ok(server.graph("POST", "/groups", json={"displayName": "Bounded", "mailEnabled": False,
+                                                     "mailNickname": "b", "securityEnabled": True}), 201)
+    identity = ok(server.admin("POST", "/identities", json={"name": "bounded-ua", "type": "UserAssigned"}), 201)
+    return {"application": app["id"], "appId": app["appId"], "fid": fic["id"], "name": fic["name"],
+            "servicePrincipal": ok(server.graph("GET", f"/servicePrincipals(appId='{app['appId']}')"))["id"],
+            "user": user["id"], "group": group["id"], "identity": identity["id"]}
+
+
+def _concrete(path: str, ids: dict[str, str]) -> str:
+    kind = ("application" if path.startswith("/v1.0/applications") else "servicePrincipal"
+            if path.startswith("/v1.0/servicePrincipals") else "user" if path.startswith("/v1.0/users")
+            else "group" if path.startswith("/v1.0/groups") else "identity")
+    return (path.replace("{app_id}", ids["appId"]).replace("{fid}", ids["fid"]).replace("{name}", ids["name"])
+            .replace("{id}", ids[kind]).replace("{member_id}", ids["user"]))
+
+
+WRITES = [c for c in [*GRAPH, *ADMIN] if c[0] in ("POST", "PATCH", "PUT") and c not in NO_BODY]
+
+
+def _chunks(body: bytes) -> Iterator[bytes]:
+    for start in range(0, len(body), 16 * 1024):
+        yield body[start:start + 16 * 1024]
+
+
+@pytest.mark.parametrize(("method", "path"), WRITES, ids=[f"{m} {p}" for m, p in WRITES])
+def test_bodies_beyond_the_limit_get_413_on_every_route(server: Server, ids: dict[str, str], method: str,
+                                                        path: str) -> None:
+    token = server.admin_token() if path.startswith("/v1.0") else server.admin_token("api://tenantd")
+    limit = LARGER.get((method, path), MAX_BODY)
+    body = b'{"document":"' + b"x" * (limit + 1) + b'"}'
+    with server.http() as client:
+        for content in (body, _chunks(body)):   # with Content-Length, and chunked without one
+            response = client.request(method, _concrete(path, ids), content=content, headers={
+                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            assert response.status_code == 413, response.text
+
+
+def test_token_and_legacy_endpoints_bound_their_bodies_too(server: Server, ids: dict[str, str]) -> None:
+    form = b"grant_type=client_credentials&client_secret=" + b"x" * MAX_BODY
+    with server.http() as client:
+        for version in ("oauth2/v2.0/token", "oauth2/token"):
+            response = client.post(f"/{server.tenant_id}/{version}", content=_chunks(form),
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+            assert response.status_code == 413
+        aad = client.post(f"/{server.tenant_id}/servicePrincipals/{ids['servicePrincipal']}/appRoleAssignments",
+                          params={"api-version": "1.6"}, content=TOO_BIG, headers={
+                              "Authorization": f"Bearer {server.admin_token('https://graph.windows.net')}",
+                              "Content-Type": "application/json"})
+        assert aad.status_code == 413
+    with httpx.Client(base_url=server.info["identity_url"], timeout=30) as client:
+        shell = client.post("/anything/cloudshell/token", headers={"Metadata": "true"},
+                            content=b"resource=" + b"x" * 9000)
+        assert shell.status_code == 413
+
+
+@pytest.mark.parametrize("size", [MAX_HEAD + 1, 64 * 1024, 200 * 1024])
+def test_heads_beyond_the_limit_are_refused_on_both_listeners(server: Server, size: int) -> None:
+    big = {"X-Padding": "a" * size}
+    with server.http() as client:
+        discovery = f"/{server.tenant_id}/v2.0/.well-known/openid-configuration"
+        assert client.get(discovery, headers={"X-Padding": "a" * (MAX_HEAD // 2)}).status_code == 200
+        assert client.get(discovery, headers=big).status_code in (400, 431)
+        assert client.get(discovery, params={"q": "a" * size}).status_code in (400, 431)
+    with httpx.Client(base_url=server.info["identity_url"], timeout=30) as client:
+        assert client.get("/msi/token", headers=big).status_code in (400, 431)
+
+
+def test_tls_guards_everything_but_the_identity_listener(server: Server) -> None:
+    port = int(server.url.rsplit(":", 1)[1])
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{port}/common/discovery/instance", timeout=10)
+    context = ssl.create_default_context(cafile=server.ca_cert)
+    with socket.create_connection(("127.0.0.1", port)) as raw, context.wrap_socket(raw, server_hostname="localhost"
+                                                                                   ) as tls:
+        assert tls.version() in ("TLSv1.2", "TLSv1.3")
+    with httpx.Client(base_url=server.info["identity_url"], timeout=30) as client:
+        assert client.get("/msi/token").status_code in (400, 401)   # plain HTTP, on loopback only
+
+
+def _outward_address() -> str | None:
+    """An address of this machine that is not loopback, if it has one."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))   # TEST-NET-1: nothing is sent
+            address: str = probe.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith("127.") else address
+
+
+def test_27_the_identity_listener_binds_loopback_by_default(server: Server) -> None:
+    port = int(server.info["identity_url"].rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
+    outward = _outward_address()
+    if outward is None:
+        pytest.skip("this machine has no address besides loopback")
+    with pytest.raises(OSError):
+        socket.create_connection((outward, port), timeout=5).close()
+
+
+def test_27_the_https_listener_binds_loopback_by_default(server: Server) -> None:
+    outward = _outward_address()
+    if outward is None:
+        pytest.skip("this machine has no address besides loopback")
+    with pytest.raises(OSError):
+        socket.create_connection((outward, int(server.url.rsplit(":", 1)[1])), timeout=5).close()
