@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: up test lint install clean
+.PHONY: up test lint install clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	$(BIN)/pytest -n 2 -q $(PYTEST_ARGS)
+
+# Benchmarks against the machine's own limits (bench/README.md): starts what it needs, prints the table.
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .tenantd .pytest_cache .mypy_cache .ruff_cache

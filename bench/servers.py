@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import ssl
 import subprocess
@@ -16,6 +17,9 @@ import httpx
 
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
+# tenantd runs as it does on a user's machine: its bytecode cached after the first start (a development
+# shell's PYTHONDONTWRITEBYTECODE would make every start compile the package again).
+SERVER_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def _wait(proc: subprocess.Popen[bytes], ready: Any, log: Path, timeout: float = 120) -> None:
@@ -73,7 +77,7 @@ class Tenantd:
         began = time.monotonic()
         self.proc = subprocess.Popen(
             [PYTHON, "-m", "tenantd", "--data", str(self.data), "up", "--port", "0", "--identity-port", "0",
-             *self.args], stdout=log.open("wb"), stderr=subprocess.STDOUT)
+             *self.args], stdout=log.open("wb"), stderr=subprocess.STDOUT, env=SERVER_ENV)
         server_file = self.data / "server.json"
         _wait(self.proc, server_file.exists, log)
         self.info = json.loads(server_file.read_text())

@@ -48,7 +48,7 @@ def _ms(text: str) -> float:
 
 def parse(output: str) -> Load:
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     count = re.search(r"(\d+) requests in", output)
     if rate is None or count is None or set(percentiles) != {"50", "99"}:
         raise RuntimeError(f"unexpected wrk output:\n{output}")

@@ -45,7 +45,8 @@ def test_users_groups_and_group_assignments(server: Server) -> None:
     run(server, "grant", "Wiki editors", "Wiki API", "Wiki.Edit")
     shown = run(server, "group", "show", "Wiki editors")
     assert "alice@contoso.test" in shown and "Wiki.Edit" in shown and "bob" not in shown
-    assert "is a user" in fails(server, "token", "--as", "alice@contoso.test", "--resource", "Wiki API")
+    user_token = run_json(server, "token", "--as", "alice@contoso.test", "--resource", "Wiki API", "--decode")
+    assert user_token["claims"]["idtyp"] == "user" and user_token["claims"]["upn"] == "alice@contoso.test"
 
     run(server, "group", "delete", "Wiki editors")
     run(server, "user", "delete", "bob@contoso.test")

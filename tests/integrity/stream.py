@@ -31,6 +31,8 @@ class Acked:
     sps: dict[str, str] = field(default_factory=dict)                # sp id -> app object id
     assignments: dict[str, str] = field(default_factory=dict)        # assignment id -> app object id
     deleted: set[str] = field(default_factory=set)                   # app object ids
+    # Deletions sent: one the server committed may have lost its answer to the kill, so these may be gone.
+    doomed: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count(self) -> int:
@@ -87,6 +89,9 @@ class Stream:
         if self.deletes and len(a.apps) % 5 == 0:
             with a.lock:
                 victim = next((i for i in a.apps if i not in a.deleted), None)
+            if victim is not None:
+                with a.lock:
+                    a.doomed.add(victim)
             if victim is not None and client.delete(f"/v1.0/applications/{victim}").status_code == 204:
                 with a.lock:
                     a.deleted.add(victim)
@@ -128,10 +133,10 @@ def missing(database: str, acked: Acked) -> list[str]:
                 t.applications.c.display_name.startswith(PREFIX)))]
     finally:
         store.dispose()
-    lost = [f"application {i}" for i in acked.apps if i not in acked.deleted and i not in apps]
-    lost += [f"service principal {i}" for i, app in acked.sps.items() if app not in acked.deleted and i not in sps]
-    lost += [f"assignment {i}" for i, app in acked.assignments.items()
-             if app not in acked.deleted and i not in assignments]
+    gone = acked.deleted | acked.doomed
+    lost = [f"application {i}" for i in acked.apps if i not in gone and i not in apps]
+    lost += [f"service principal {i}" for i, app in acked.sps.items() if app not in gone and i not in sps]
+    lost += [f"assignment {i}" for i, app in acked.assignments.items() if app not in gone and i not in assignments]
     lost += [f"deleted application {i} is back" for i in acked.deleted if i in apps]
     lost += [f"application {i} has identifier URIs {sorted(uris.get(i, ()))}" for i in ours
              if len(uris.get(i, ())) != URIS]

@@ -10,12 +10,17 @@ from typing import Any
 import httpx
 from starlette.routing import BaseRoute, Mount, Route
 
-from tenantd.http import admin
+from tenantd.http.app import create_app
 from tenantd.http.graph import routes as graph_routes
 
 from ..support import Server
 
-PUBLIC = {"/_tenantd/openapi.json"}   # the Graph API's OpenAPI document: no tenant data, no token by design
+# Paths that answer without a token by design: the STS (discovery, keys, token endpoints), the Graph API's
+# OpenAPI document and the health check (neither holds tenant data).
+PUBLIC = {"/_tenantd/openapi.json", "/_tenantd/health", "/common/discovery/instance",
+          "/{tenant}/.well-known/openid-configuration", "/{tenant}/v2.0/.well-known/openid-configuration",
+          "/{tenant}/discovery/keys", "/{tenant}/discovery/v2.0/keys", "/{tenant}/oauth2/token",
+          "/{tenant}/oauth2/v2.0/token", "/{tenant}/oauth2/authorize", "/{tenant}/oauth2/v2.0/authorize"}
 
 
 def _methods(route: Route) -> list[str]:
@@ -32,9 +37,10 @@ def _walk(prefix: str, found: list[BaseRoute]) -> Iterator[tuple[str, str]]:
                 yield method, prefix + route.path
 
 
-# Every (method, path) the application mounts: Graph's, and the admin API's but its public document.
+# Every (method, path) the HTTPS application mounts; Graph's with the methods each path answers.
+ROUTES = sorted(_walk("", create_app(None).routes))   # type: ignore[arg-type]  # routes need no runtime
 GRAPH = sorted(_walk("/v1.0", graph_routes.routes))
-ADMIN = sorted(c for c in _walk("/_tenantd", admin.routes) if c[1] not in PUBLIC)
+ADMIN = sorted(c for c in ROUTES if c[1].startswith("/_tenantd/") and c[1] not in PUBLIC)
 
 
 def client_from(server: Server, source: str) -> httpx.Client:

@@ -4,6 +4,8 @@ block it, so an attacker elsewhere cannot lock the real caller out."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -14,7 +16,7 @@ from tenantd.tokens import errors
 from tenantd.tokens.throttle import FailureThrottle, ThrottlePolicy
 
 from ..http.graph_support import new_client
-from ..support import Server
+from ..support import Server, start_server
 from .support import aadsts, fresh_window, secret_request
 
 ATTACKER, CALLER = "127.0.0.2", "127.0.0.1"
@@ -56,6 +58,20 @@ def test_15_unknown_clients_and_successes_write_no_counter(server: Server) -> No
     finally:
         rt.store.dispose()
     assert rows == []
+
+
+def test_15_the_limits_are_options_of_up(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "tenantd", "--auth-failure-limit", "3")
+    try:
+        app, _, secret = new_client(server)
+        fresh_window(20)
+        statuses = [secret_request(server, app["appId"], "guess", ATTACKER).status_code for _ in range(4)]
+        assert statuses == [401, 401, 401, 429]
+        assert secret_request(server, app["appId"], secret, CALLER).status_code == 200
+    finally:
+        server.stop()
+    refused = server.cli("up", "--port", "0", "--auth-failure-limit", "-1")
+    assert refused.returncode != 0 and "must not be negative" in refused.stderr
 
 
 # -- the policy, on SQLite and PostgreSQL, with a clock of the test's own ----------------------------------------

@@ -7,11 +7,12 @@ from __future__ import annotations
 import socket
 import ssl
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
+from tenantd.http.admin_tenantfile import MAX_DOCUMENT
 from tenantd.http.bodies import MAX_BODY
 from tenantd.http.limits import MAX_HEAD
 
@@ -21,7 +22,7 @@ from .support import ADMIN, GRAPH
 
 TOO_BIG = b'{"displayName":"' + b"x" * (MAX_BODY + 1) + b'"}'
 NO_BODY = {("POST", "/_tenantd/keys/{kid}/revoke")}   # takes no body: an oversized one is never read
-LARGER = {("POST", "/_tenantd/apply"): 2 * 1024 * 1024}  # a tenant file may be larger than an API call
+LARGER = {("POST", "/_tenantd/apply"): MAX_DOCUMENT}   # a tenant file may be larger than an API call
 
 
 @pytest.fixture(scope="module")
@@ -90,16 +91,24 @@ def test_token_and_legacy_endpoints_bound_their_bodies_too(server: Server, ids: 
         assert shell.status_code == 413
 
 
+def _refused(call: Callable[[], httpx.Response]) -> bool:
+    """The server answered 431 (or its HTTP parser's 400), or cut the connection while the head still came."""
+    try:
+        return call().status_code in (400, 431)
+    except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
+        return True
+
+
 @pytest.mark.parametrize("size", [MAX_HEAD + 1, 64 * 1024, 200 * 1024])
 def test_heads_beyond_the_limit_are_refused_on_both_listeners(server: Server, size: int) -> None:
     big = {"X-Padding": "a" * size}
+    discovery = f"/{server.tenant_id}/v2.0/.well-known/openid-configuration"
     with server.http() as client:
-        discovery = f"/{server.tenant_id}/v2.0/.well-known/openid-configuration"
         assert client.get(discovery, headers={"X-Padding": "a" * (MAX_HEAD // 2)}).status_code == 200
-        assert client.get(discovery, headers=big).status_code in (400, 431)
-        assert client.get(discovery, params={"q": "a" * size}).status_code in (400, 431)
+        assert _refused(lambda: client.get(discovery, headers=big))
+        assert _refused(lambda: client.get(discovery, params={"q": "a" * min(size, 60_000)}))
     with httpx.Client(base_url=server.info["identity_url"], timeout=30) as client:
-        assert client.get("/msi/token", headers=big).status_code in (400, 431)
+        assert _refused(lambda: client.get("/msi/token", headers=big))
 
 
 def test_tls_guards_everything_but_the_identity_listener(server: Server) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import yaml
 
+from tenantd.http.admin_tenantfile import MAX_DOCUMENT
 from tenantd.tenantfile import load_text
 
 from ..support import Server
@@ -83,5 +84,5 @@ def test_apply_needs_the_admin_role_and_a_sane_body(server: Server) -> None:
     assert server.admin("POST", "/apply", content=b"{not json").status_code == 400
     assert server.admin("POST", "/apply", json={"document": {}, "prune": "yes"}).status_code == 400
     assert server.admin("POST", "/apply", json={"nothing": 1}).status_code == 400
-    huge = b'{"document": {"x": "' + b"a" * (2 * 1024 * 1024) + b'"}}'
+    huge = b'{"document": {"x": "' + b"a" * MAX_DOCUMENT + b'"}}'
     assert server.admin("POST", "/apply", content=huge).status_code == 413

@@ -41,6 +41,12 @@ WORKERS_OPTION = typer.Option(1, "--workers", min=1, max=64, help="Worker proces
                               "(they share the managed identity rate limits).")
 IMDS_RATE_OPTION = typer.Option(20, "--imds-rate", help="Managed identity requests per second per host (0: off).")
 IMDS_CONCURRENCY_OPTION = typer.Option(5, "--imds-concurrency", help="Concurrent requests per host (0: off).")
+AUTH_FAILURE_OPTION = typer.Option(
+    10, "--auth-failure-limit", help="Failed client authentications a minute per client and source address before "
+    "that address gets 429 (0: off).")
+AUTH_CLIENT_FAILURE_OPTION = typer.Option(
+    100, "--auth-failure-client-limit", help="Failed authentications a minute per client from all addresses after "
+    "which failing addresses get 429 at their third failure; addresses that have not failed never do (0: off).")
 PUBLISH_MINUTES_OPTION = typer.Option(
     10.0, "--key-publish-minutes", help="Publish a new signing key this long before it signs (at least 5: the "
     "cooldown a validator may wait before fetching the JWKS again).")
@@ -79,10 +85,12 @@ def up(
                                           help="Let federated credentials trust issuers on loopback addresses."),
     plain_http: bool = typer.Option(False, "--plain-http", help="Serve plain HTTP instead of HTTPS, behind a "
                                     "TLS-terminating proxy (pass its address as --public-url https://...)."),
+    auth_failures: int = AUTH_FAILURE_OPTION,
+    auth_client_failures: int = AUTH_CLIENT_FAILURE_OPTION,
 ) -> None:
     """Start tenantd in the foreground on its embedded store, with a default tenant and admin app."""
     from .. import bootstrap, server
-    from ..runtime import open_runtime, sqlite_url
+    from ..runtime import auth_throttle, open_runtime, sqlite_url
     from ..tls import TlsFiles
 
     opts: Options = ctx.obj
@@ -98,7 +106,8 @@ def up(
     try:
         rt = open_runtime(database or sqlite_url(data_dir), data_dir, public_url,
                           default_public_url=f"{scheme}://localhost:{bound_port}", key_rotation=policy,
-                          allow_loopback_issuers=loopback_issuers)
+                          allow_loopback_issuers=loopback_issuers,
+                          auth_throttle=auth_throttle(auth_failures, auth_client_failures))
     except Exception:
         sock.close()
         identity_sock.close()
@@ -187,10 +196,12 @@ def serve(
     imds_rate: int = IMDS_RATE_OPTION,
     imds_concurrency: int = IMDS_CONCURRENCY_OPTION,
     workers: int = WORKERS_OPTION,
+    auth_failures: int = AUTH_FAILURE_OPTION,
+    auth_client_failures: int = AUTH_CLIENT_FAILURE_OPTION,
 ) -> None:
     """Run a stateless replica on a shared database (master key from TENANTD_MASTER_KEY)."""
     from .. import server
-    from ..runtime import open_runtime
+    from ..runtime import auth_throttle, open_runtime
     from ..tls import TlsFiles
 
     if identity_port is not None:
@@ -199,7 +210,8 @@ def serve(
     sock = server.bind(host, port)
     identity_sock = server.bind(identity_host, identity_port) if identity_port is not None else None
     try:
-        rt = open_runtime(database, None, public_url, key_rotation=policy, allow_loopback_issuers=loopback_issuers)
+        rt = open_runtime(database, None, public_url, key_rotation=policy, allow_loopback_issuers=loopback_issuers,
+                          auth_throttle=auth_throttle(auth_failures, auth_client_failures))
     except Exception:
         sock.close()
         if identity_sock is not None:

@@ -189,8 +189,12 @@ def fic_issuer(value: object) -> str:
     if not isinstance(value, str) or not value or len(value) > _MAX_FIC_TEXT or any(c.isspace() for c in value):
         raise BadRequest("Invalid value specified for property 'issuer' of resource "
                          "'FederatedIdentityCredential': an https URL of at most 600 characters.", code=_FIC_ERROR)
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password or parts.fragment:
+    try:
+        parts = urlsplit(value)
+    except ValueError:   # e.g. an unclosed "[" of an IPv6 host
+        parts = None
+    if (parts is None or parts.scheme != "https" or not parts.hostname or parts.username or parts.password
+            or parts.fragment):
         raise BadRequest(f"Invalid value specified for property 'issuer' of resource "
                          f"'FederatedIdentityCredential': '{value[:100]}' is not an https URL.", code=_FIC_ERROR)
     return value

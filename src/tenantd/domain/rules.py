@@ -29,8 +29,12 @@ def identifier_uri(value: object) -> str:
     """An App ID URI: ``api://...``, ``https://...`` or ``urn:...`` with no fragment or query."""
     if not isinstance(value, str) or not value or len(value) > 256 or any(c.isspace() for c in value):
         raise BadRequest(f"Invalid value specified for property 'identifierUris': {value!r}.")
-    parts = urlsplit(value)
-    if parts.scheme not in {"api", "https", "http", "urn", "ms-appx"} or parts.fragment or parts.query:
+    try:
+        parts = urlsplit(value)
+    except ValueError:   # e.g. an unclosed "[" of an IPv6 host
+        parts = None
+    if (parts is None or parts.scheme not in {"api", "https", "http", "urn", "ms-appx"} or parts.fragment
+            or parts.query):
         raise BadRequest(f"Invalid value specified for property 'identifierUris': {value!r}.")
     if parts.scheme != "urn" and not parts.netloc:
         raise BadRequest(f"Invalid value specified for property 'identifierUris': {value!r}.")
@@ -61,23 +65,27 @@ def app_role(raw: Mapping[str, Any]) -> AppRole:
     if value is not None and (not isinstance(value, str) or not _ROLE_VALUE.match(value) or len(value) > 249):
         raise BadRequest(f"Invalid value specified for property 'appRoles.value': {value!r}.")
     types = raw.get("allowedMemberTypes")
-    if not isinstance(types, list) or not types or not set(types) <= _MEMBER_TYPES:
+    if (not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types)
+            or not set(types) <= _MEMBER_TYPES):
         raise BadRequest("Invalid value specified for property 'appRoles.allowedMemberTypes': "
                          "a non-empty list of 'Application' and/or 'User' is required.")
     enabled = raw.get("isEnabled", True)
     if not isinstance(enabled, bool):
         raise BadRequest("Invalid value specified for property 'appRoles.isEnabled'.")
-    description = raw.get("description") or ""
-    if not isinstance(description, str):
+    description = raw.get("description")
+    if description is not None and not isinstance(description, str):
         raise BadRequest("Invalid value specified for property 'appRoles.description'.")
+    origin = raw.get("origin")
+    if origin is not None and not isinstance(origin, str):
+        raise BadRequest("Invalid value specified for property 'appRoles.origin'.")
     return AppRole(
         id=role_id,
         value=value,
         display_name=display_name(raw.get("displayName"), "appRoles.displayName"),
-        description=description,
+        description=description or "",
         allowed_member_types=tuple(sorted(set(types))),
         is_enabled=enabled,
-        origin=str(raw.get("origin") or "Application"),
+        origin=origin or "Application",
     )
 
 

@@ -20,12 +20,10 @@ from starlette.routing import BaseRoute, Route
 
 from ..domain.errors import BadRequest
 from ..runtime import Runtime
-from ..tenantfile import TenantFileError, apply_document, document_from_json
-from ..tenantfile.export import SECTIONS, stream_tenant
 from .auth import admin_caller, directory
 from .bodies import BodyTooLarge, read_limited
 
-MAX_DOCUMENT = 32 * 1024 * 1024   # a tenant file of tens of thousands of objects, with its line map
+MAX_DOCUMENT = 16 * 1024 * 1024   # a tenant file of tens of thousands of objects (10,000: 2.7 MB), with its line map
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 audit = logging.getLogger("tenantd.audit")
 
@@ -58,6 +56,9 @@ async def _body(request: Request) -> dict[str, Any]:
 
 
 async def apply(request: Request) -> Response:
+    # The tenant file package (and jsonschema) is imported when first used, not at every server start.
+    from ..tenantfile import TenantFileError, apply_document, document_from_json
+
     caller = await admin_caller(request, "Tenantd.Admin")
     body = await _body(request)
     prune, dry_run = _flag(body, "prune"), _flag(body, "dryRun")
@@ -80,6 +81,8 @@ async def apply(request: Request) -> Response:
 
 
 async def export(request: Request) -> Response:
+    from ..tenantfile.export import stream_tenant
+
     caller = await admin_caller(request, "Tenantd.Admin")
     rt = _rt(request)
     items = stream_tenant(rt.store, caller.tenant_id)
@@ -97,6 +100,8 @@ def _ndjson(first: tuple[str, Any], items: Iterator[tuple[str, Any]]) -> Iterato
 
 def _document(items: Iterator[tuple[str, Any]]) -> Iterator[str]:
     """The export document as JSON text, section by section as the entries come."""
+    from ..tenantfile.export import SECTIONS
+
     pending = list(SECTIONS)
     current: str | None = None
     for section, value in items:

@@ -20,9 +20,11 @@ from starlette.responses import JSONResponse, Response
 
 from ..domain.credentials import MAX_FEDERATED_CREDENTIALS
 from .bodies import MAX_BODY
-from .graph import access, audit, odata
+from .graph import access, audit, directory_audits, odata
 from .graph.credentials import FEDERATED_CREDENTIAL
 from .graph.serialize import APP_ROLE_ASSIGNMENT, APPLICATION, GROUP, SERVICE_PRINCIPAL, USER
+from .graph.serialize import DIRECTORY_OBJECT as DIRECTORY_OBJECT_ENTITY
+from .limits import MAX_HEAD
 
 Schema = dict[str, Any]
 
@@ -151,6 +153,18 @@ APP_ROLE_ASSIGNMENT_PROPERTIES: dict[str, Schema] = {
 FEDERATED_CREDENTIAL_PROPERTIES: dict[str, Schema] = {
     "id": GUID, "audiences": STRINGS, "description": TEXT, "issuer": STRING, "name": STRING, "subject": STRING,
 }
+_AUDIT_TARGET = obj({
+    "id": STRING, "displayName": TEXT, "type": STRING, "userPrincipalName": TEXT, "groupType": TEXT,
+    "modifiedProperties": array(obj({"displayName": STRING, "oldValue": TEXT, "newValue": TEXT})),
+})
+DIRECTORY_AUDIT_PROPERTIES: dict[str, Schema] = {
+    "id": GUID, "category": STRING, "correlationId": STRING, "result": STRING, "resultReason": STRING,
+    "activityDisplayName": STRING, "activityDateTime": DATE_TIME, "loggedByService": STRING,
+    "operationType": STRING,
+    "initiatedBy": obj({"app": nullable(obj({"appId": TEXT, "displayName": TEXT, "servicePrincipalId": TEXT,
+                                             "servicePrincipalName": TEXT})), "user": NULL}),
+    "targetResources": array(_AUDIT_TARGET), "additionalDetails": EMPTY_LIST,
+}
 SIGN_IN_PROPERTIES: dict[str, Schema] = {
     "id": GUID, "createdDateTime": DATE_TIME, "appId": TEXT, "appDisplayName": TEXT, "servicePrincipalId": TEXT,
     "servicePrincipalName": TEXT, "resourceDisplayName": TEXT, "resourceId": TEXT, "ipAddress": TEXT,
@@ -161,6 +175,10 @@ SIGN_IN_PROPERTIES: dict[str, Schema] = {
 }
 
 
+_LOG_FILTER = ("a conjunction (and, parentheses) of: {time} ge|gt|le|lt <date and time, unquoted>; "
+               "{text} eq|ne '<text>'{more}.")
+
+
 @dataclass(frozen=True)
 class Resource:
     """A resource type: the query facts the endpoints use, and the schema of its properties."""
@@ -169,6 +187,8 @@ class Resource:
     entity: odata.Entity
     properties: dict[str, Schema]
     filter_example: str | None = None
+    filter_grammar: str | None = None   # the logs' own $filter language (None: the directory's)
+    countable: bool = True              # takes $count
 
     def schema(self) -> Schema:
         return obj(self.properties, annotations=True, description=f"#{self.entity.type_name}")
@@ -184,7 +204,14 @@ RESOURCES = (
              "principalType eq 'ServicePrincipal'"),
     Resource("federatedIdentityCredential", FEDERATED_CREDENTIAL, FEDERATED_CREDENTIAL_PROPERTIES,
              "name eq 'github-main'"),
-    Resource("signIn", audit.SIGN_IN, SIGN_IN_PROPERTIES, "createdDateTime ge 2024-05-01T00:00:00Z"),
+    Resource("signIn", audit.SIGN_IN, SIGN_IN_PROPERTIES, "createdDateTime ge 2024-05-01T00:00:00Z",
+             _LOG_FILTER.format(time="createdDateTime", text="appId, servicePrincipalId, ipAddress",
+                                more="; status/errorCode eq|ne <integer>"), countable=False),
+    Resource("directoryAudit", directory_audits.DIRECTORY_AUDIT, DIRECTORY_AUDIT_PROPERTIES,
+             "category eq 'ApplicationManagement' and activityDateTime ge 2024-05-01T00:00:00Z",
+             _LOG_FILTER.format(time="activityDateTime", text="activityDisplayName, category, operationType, "
+                                "result, correlationId, initiatedBy/app/appId, initiatedBy/app/servicePrincipalId",
+                                more=""), countable=False),
 )
 _BY_NAME = {r.name: r for r in RESOURCES}
 DIRECTORY_OBJECT: Schema = {"oneOf": [
@@ -424,6 +451,10 @@ def _paths() -> Paths:
 
         "/auditLogs/signIns": {"GET": _list("auditLogs", "signIn", audit.AUDIT_READ, "sign-ins, newest first")},
         "/auditLogs/signIns/{id}": {"GET": _get("auditLogs", "signIn", audit.AUDIT_READ, "a sign-in")},
+        "/auditLogs/directoryAudits": {"GET": _list("auditLogs", "directoryAudit", audit.AUDIT_READ,
+                                                    "directory changes, newest first")},
+        "/auditLogs/directoryAudits/{id}": {"GET": _get("auditLogs", "directoryAudit", audit.AUDIT_READ,
+                                                        "a directory change")},
     }
 
 
@@ -464,18 +495,22 @@ def _path_parameters(path: str) -> list[Schema]:
 def _query_parameters(op: Operation) -> list[Schema]:
     if op.query is None:
         return []
-    resource = _BY_NAME.get((op.result or "").strip("[]"))
-    names = ", ".join(sorted(resource.entity.selectable)) if resource else "id, displayName"
+    result = (op.result or "").strip("[]")
+    resource = _BY_NAME.get(result)
+    entity = resource.entity if resource else DIRECTORY_OBJECT_ENTITY
     select = {"name": "$select", "in": "query", "required": False, "schema": STRING,
-              "description": f"Comma-separated properties to return (case-insensitive): {names}."}
+              "description": "Comma-separated properties to return (case-insensitive): "
+                             f"{', '.join(sorted(entity.selectable))}."}
     if op.query == "entity":
         return [select]
-    filterable = ", ".join(f"{k} ({v})" for k, v in resource.entity.filterable.items()) if resource else ""
-    filter_doc = ("eq/ne, startswith(p,'x'), p/any(x:x eq 'y') on collections, and/or, parentheses. "
-                  f"Filterable: {filterable}." if filterable else "See the sign-in log's filter grammar.")
-    filter_param = {"name": "$filter", "in": "query", "required": False,
-                    "schema": {"type": "string", "maxLength": odata.MAX_FILTER_LENGTH},
-                    "description": f"An OData filter: {filter_doc}"}
+    grammar = resource.filter_grammar if resource else None
+    if grammar is None:
+        filterable = ", ".join(f"{k} ({v})" for k, v in entity.filterable.items())
+        grammar = ("eq/ne, startswith(p,'x'), p/any(x:x eq 'y') on collections, and/or, parentheses; "
+                   f"filterable: {filterable}.")
+    filter_param: Schema = {"name": "$filter", "in": "query", "required": False,
+                            "schema": {"type": "string", "maxLength": odata.MAX_FILTER_LENGTH},
+                            "description": f"An OData filter: {grammar}"}
     if resource and resource.filter_example:
         filter_param["example"] = resource.filter_example
     params = [
@@ -486,7 +521,7 @@ def _query_parameters(op: Operation) -> list[Schema]:
         {"name": "$skiptoken", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 512},
          "description": "The continuation from a previous page's @odata.nextLink."},
     ]
-    if resource is None or resource.name != "signIn":
+    if resource is None or resource.countable:
         params.append({"name": "$count", "in": "query", "required": False, "schema": BOOL,
                        "description": "Include @odata.count, the number of matching objects."})
     return params
@@ -498,15 +533,21 @@ _ERRORS = {400: "The request is malformed or breaks a directory rule.",
            403: "The token lacks every permission the operation accepts.",
            404: "The object does not exist in the caller's tenant.",
            409: "An object with the same key already exists.",
-           413: f"The request body is larger than {MAX_BODY // 1024} KB."}
+           413: f"The request body is larger than {MAX_BODY // 1024} KB.",
+           431: f"The request line and headers are larger than {MAX_HEAD // 1024} KB (refused before Graph).",
+           503: "The store cannot be reached; retry after Retry-After seconds."}
 _REQUEST_ID = {"request-id": {"required": True, "schema": STRING, "description": "Quote it when reporting."}}
 
 
 def _error_response(status: int) -> Schema:
+    if status == 431:
+        return {"description": _ERRORS[status], "content": {"application/json": {"schema": ref("headTooLarge")}}}
     response: Schema = {"description": _ERRORS[status], "headers": dict(_REQUEST_ID),
                         "content": {"application/json": {"schema": ref("error")}}}
     if status == 401:
         response["headers"]["WWW-Authenticate"] = {"required": True, "schema": STRING}
+    if status == 503:
+        response["headers"]["Retry-After"] = {"required": True, "schema": STRING}
     return response
 
 
@@ -536,6 +577,7 @@ def _operation(path: str, method: str, op: Operation) -> Schema:
         statuses.append(409)
     if op.body is not None:
         statuses.append(413)
+    statuses += [431, 503]
     responses: Schema = {str(s): _success(op, s) for s in (op.status, *op.extra_statuses)}
     responses.update({str(s): _error_response(s) for s in statuses})
     operation: Schema = {
@@ -565,6 +607,8 @@ def _components() -> Schema:
         "code": STRING, "message": STRING,
         "innerError": obj({"date": STRING, "request-id": STRING, "client-request-id": STRING}),
     }, required=("code", "message"))}, required=("error",), description="Graph's error envelope.")
+    schemas["headTooLarge"] = obj({"error": {"const": "invalid_request"}, "error_description": STRING},
+                                  required=("error",), description="The listener's refusal of an oversized head.")
     schemas.update(REQUEST_BODIES)
     return {"schemas": schemas, "securitySchemes": {"bearer": {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",

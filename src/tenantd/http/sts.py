@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, unquote_plus
 
@@ -67,7 +66,7 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
         return None
     try:
         user, _, password = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:   # binascii.Error, UnicodeDecodeError, and non-ASCII text (which b64decode refuses)
         raise errors.invalid_request("The Authorization header is not valid HTTP Basic.", 900144) from None
     return unquote_plus(user), unquote_plus(password)
 

@@ -29,12 +29,16 @@ TENANT_TEMPLATE = "{tenantid}"
 DEFAULT_LEEWAY = 300.0            # 5 minutes, Microsoft.IdentityModel's clock skew: the same tokens pass as in .NET
 REFRESH_INTERVAL = 12 * 3600.0
 REFRESH_COOLDOWN = 300.0
+_MAX_NUMERIC_DATE = 2**53   # the largest integer a float holds exactly; a date some 285 million years from now
 _TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,127}")
 
 
 def _number(value: Any) -> float | None:
-    """A NumericDate: int or float, never bool or text (the JSON parser already refused NaN and Infinity)."""
-    return value if type(value) in (int, float) else None
+    """A NumericDate: int or float, never bool or text (the JSON parser already refused NaN and Infinity),
+    and never an integer too large to compare with a float (hundreds of digits: no date)."""
+    if type(value) not in (int, float) or (type(value) is int and abs(value) > _MAX_NUMERIC_DATE):
+        return None
+    return value
 
 
 def _ssl(verify: bool | str | os.PathLike[str] | ssl.SSLContext) -> bool | ssl.SSLContext:

@@ -444,14 +444,12 @@ class Tx:
     # -- hosts -----------------------------------------------------------------------------------------
     def attached_identities(self, tenant_id: str, host_resource_id: str) -> list[ServicePrincipal]:
         """User-assigned identities attached to a host."""
-        h, sp = t.host_attachments, t.service_principals
-        rows = self.conn.execute(sa.select(sp).join(h, h.c.service_principal_id == sp.c.id).where(
-            h.c.tenant_id == tenant_id, h.c.host_resource_id == host_resource_id).order_by(sp.c.created, sp.c.id))
+        rows = self.conn.execute(q.ATTACHED_IDENTITIES, {"tenant_id": tenant_id, "resource_id": host_resource_id})
         return [_sp(r) for r in rows]
 
     def host(self, tenant_id: str, resource_id: str) -> Host:
-        system = self.service_principals(tenant_id, managed_identity_resource_id=resource_id)
-        return Host(tenant_id, resource_id, system[0] if system else None,
+        system = self.conn.execute(q.SYSTEM_IDENTITY, {"tenant_id": tenant_id, "resource_id": resource_id}).first()
+        return Host(tenant_id, resource_id, _sp(system) if system else None,
                     tuple(self.attached_identities(tenant_id, resource_id)))
 
     def hosts_of(self, service_principal_id: str) -> list[str]:
@@ -478,8 +476,7 @@ class Tx:
 
     def host_credential(self, secret_hash: bytes) -> tuple[str, str, str] | None:
         """(tenant id, host resource id, expiry) of a host credential."""
-        row = self.conn.execute(sa.select(t.host_credentials).where(
-            t.host_credentials.c.secret_hash == secret_hash)).first()
+        row = self.conn.execute(q.HOST_CREDENTIAL, {"secret_hash": secret_hash}).first()
         return (row.tenant_id, row.host_resource_id, row.expires) if row else None
 
     def delete_host_credential(self, secret_hash: bytes) -> int:
@@ -662,6 +659,24 @@ class Tx:
         rows = self.conn.execute(sa.select(sp).where(sp.c.tenant_id == tenant_id, sp.c.app_id.in_(list(app_ids))))
         return [_sp(r) for r in rows]
 
+    def hosts_of_each(self, service_principal_ids: Sequence[str]) -> dict[str, list[str]]:
+        """:meth:`hosts_of` for many identities at once (those attached nowhere are left out)."""
+        h = t.host_attachments
+        found: dict[str, list[str]] = {}
+        for r in self.conn.execute(sa.select(h.c.service_principal_id, h.c.host_resource_id).where(
+                h.c.service_principal_id.in_(list(service_principal_ids))).order_by(h.c.host_resource_id)):
+            found.setdefault(r.service_principal_id, []).append(r.host_resource_id)
+        return found
+
+    def federated_credentials_of_each(self, owner_ids: Sequence[str]) -> dict[str, list[FederatedCredential]]:
+        """:meth:`federated_credentials` of many owners at once (owners without any are left out)."""
+        f = t.federated_credentials
+        found: dict[str, list[FederatedCredential]] = {}
+        for r in self.conn.execute(sa.select(f).where(f.c.owner_id.in_(list(owner_ids)))
+                                   .order_by(f.c.created, f.c.id)):
+            found.setdefault(r.owner_id, []).append(_federated(r))
+        return found
+
     def assigned_resource_ids(self, tenant_id: str) -> list[str]:
         """Service principals that some principal holds a role of."""
         a = t.app_role_assignments
@@ -756,7 +771,10 @@ def _engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # As many pooled connections as request threads (anyio's 40): a connection beyond the pool would be
+        # opened (with its pragmas) and closed again for every request under load.
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=40,
+                                  max_overflow=10)
         _sqlite_pragmas(engine)
         return engine
     engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)

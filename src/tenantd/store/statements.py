@@ -13,6 +13,7 @@ from . import schema as t
 
 _a, _sp, _u, _g, _m = t.applications, t.service_principals, t.users, t.groups, t.group_members
 _uris, _pw, _kc, _ara = t.identifier_uris, t.password_credentials, t.key_credentials, t.app_role_assignments
+_h, _hc = t.host_attachments, t.host_credentials
 _ids: sa.BindParameter[str] = sa.bindparam("ids", expanding=True)
 
 TENANT = sa.select(t.tenants).where(sa.or_(t.tenants.c.id == sa.bindparam("id"),
@@ -41,3 +42,10 @@ GROUP_MEMBERS = (sa.select(_m.c.member_id, _m.c.member_type).where(_m.c.group_id
 GROUPS_OF = sa.select(_m.c.group_id).where(_m.c.member_id == sa.bindparam("member_id"))
 ASSIGNED_ROLE_IDS = sa.select(_ara.c.app_role_id).where(_ara.c.principal_id.in_(_ids),
                                                         _ara.c.resource_id == sa.bindparam("resource_id"))
+HOST_CREDENTIAL = sa.select(_hc).where(_hc.c.secret_hash == sa.bindparam("secret_hash"))
+SYSTEM_IDENTITY = sa.select(_sp).where(_sp.c.tenant_id == sa.bindparam("tenant_id"),
+                                       _sp.c.managed_identity_resource_id == sa.bindparam("resource_id"))
+ATTACHED_IDENTITIES = (sa.select(_sp).join(_h, _h.c.service_principal_id == _sp.c.id)
+                       .where(_h.c.tenant_id == sa.bindparam("tenant_id"),
+                              _h.c.host_resource_id == sa.bindparam("resource_id"))
+                       .order_by(_sp.c.created, _sp.c.id))

@@ -254,13 +254,15 @@ class _Streamer:
         self.index()
         for apps in self.batches("applications"):
             sps = {sp.app_id: sp for sp in self.tx.service_principals_of(self.tenant_id, [a.app_id for a in apps])}
+            federated = self.tx.federated_credentials_of_each([a.id for a in apps])
             for app in apps:
                 if app.app_id != self.admin_app_id:
-                    yield "applications", _application(app, sps.get(app.app_id),
-                                                       self.tx.federated_credentials(app.id))
+                    yield "applications", _application(app, sps.get(app.app_id), federated.get(app.id, []))
         for identities in self.batches("service_principals", service_principal_type="ManagedIdentity"):
+            ids = [sp.id for sp in identities]
+            hosts, federated = self.tx.hosts_of_each(ids), self.tx.federated_credentials_of_each(ids)
             for sp in identities:
-                yield "managedIdentities", _identity(sp, self.tx.hosts_of(sp.id), self.tx.federated_credentials(sp.id))
+                yield "managedIdentities", _identity(sp, hosts.get(sp.id, []), federated.get(sp.id, []))
         for users in self.batches("users"):
             for u in users:
                 yield "users", {"userPrincipalName": u.user_principal_name, "displayName": u.display_name,

@@ -20,6 +20,7 @@ from .errors import TenantFileError
 from .schema import PATTERN_MEANINGS, SCHEMA
 
 MAX_VALUES = 200_000   # bounds alias expansion ("billion laughs") as well as plain size
+MAX_DEPTH = 64         # the schema nests six deep
 _VALIDATOR = Draft202012Validator(SCHEMA)
 _PLAIN_COLLECTIONS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 
@@ -61,7 +62,10 @@ def validate(doc: Document) -> Document:
 # -- YAML with lines -------------------------------------------------------------------------------------
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
     """Plain data (safe YAML: no tags that build objects) and the line of every path in it."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = _Loader(text, source)   # refuses characters YAML does not allow, such as NUL
+    except yaml.YAMLError as exc:
+        raise TenantFileError([f"{source}: invalid YAML: {exc}"]) from None
     builder = _Builder(loader, source)
     try:
         node = loader.get_single_node()
@@ -79,6 +83,29 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
     return data, builder.lines
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML whose collections nest at most ``MAX_DEPTH`` deep: PyYAML composes recursively, and each
+    level of ``[[[...`` costs it a rescan of the pending keys, so depth is refused before it is paid for."""
+
+    def __init__(self, text: str, source: str) -> None:
+        super().__init__(text)
+        self.source = source
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _too_deep(self.peek_event().start_mark.line + 1, self.source)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _too_deep(line: int, source: str) -> TenantFileError:
+    return TenantFileError([f"{source}:{line}: collections are nested more than {MAX_DEPTH} deep."])
+
+
 class _Builder:
     def __init__(self, loader: yaml.SafeLoader, source: str) -> None:
         self.loader = loader
@@ -93,11 +120,16 @@ class _Builder:
         line = node.start_mark.line + 1
         if self.count > MAX_VALUES:
             raise TenantFileError([f"{self.source}:{line}: the file is too large (more than {MAX_VALUES} values)."])
+        if len(path) > MAX_DEPTH:   # aliases can stack nodes that are each shallow enough
+            raise _too_deep(line, self.source)
         self.lines.setdefault(path, line)
         if id(node) in self.open:
             raise TenantFileError([f"{self.source}:{line}: a YAML alias refers to the node that contains it."])
         if isinstance(node, yaml.ScalarNode):
-            value = self.loader.construct_object(node, deep=True)
+            try:
+                value = self.loader.construct_object(node, deep=True)
+            except ValueError:   # an impossible date, an integer of thousands of digits: the schema judges the text
+                return node.value
             # Dates stay the text they were written as: JSON has no date type and the schema wants text.
             return node.value if isinstance(value, datetime.date) else value
         if node.tag not in _PLAIN_COLLECTIONS:

@@ -65,18 +65,21 @@ class ManagedIdentityTokens:
         self._lock = threading.Lock()
 
     def host_for(self, secret: str) -> Host | None:
-        """The host a secret was issued to, while the secret is valid."""
+        """The host a secret was issued to, while the secret is valid.
+
+        The secret (an identity header, MSI secret or IMDS path prefix) is never compared as text: its HMAC
+        with the server's pepper is looked up. The lookup's timing can tell at most how many leading bytes of
+        HMAC(pepper, guess) match a stored one, which says nothing about the next guess while the pepper is
+        secret: as good as a constant-time comparison, and an index lookup."""
         if not secret or len(secret) > 256:
             return None
-        store = self.service.store
-        with store.read() as tx:
+        with self.service.store.read() as tx:   # one transaction: the credential, then its host
             found = tx.host_credential(self.service.hasher(secret))
-        if found is None:
-            return None
-        tenant_id, resource_id, expires = found
-        if expires <= iso(datetime.fromtimestamp(self.service.clock(), UTC)):
-            return None
-        with store.read() as tx:
+            if found is None:
+                return None
+            tenant_id, resource_id, expires = found
+            if expires <= iso(datetime.fromtimestamp(self.service.clock(), UTC)):
+                return None
             return tx.host(tenant_id, resource_id)
 
     def token(self, host: Host, resource_name: str, selector: Selector | None,

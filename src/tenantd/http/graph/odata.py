@@ -403,10 +403,11 @@ def _select(text: str, entity: Entity) -> tuple[str, ...]:
 
 
 def _top(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_TOP:
+    digits = text.lstrip("0")   # int() refuses more than 4300 digits, so a long one is refused before it
+    if not text.isascii() or not text.isdigit() or len(digits) > 3 or not 1 <= int(digits or "0") <= MAX_TOP:
         raise BadRequest(f"Invalid page size specified: '{shown(text, 20)}'. Must be between 1 and {MAX_TOP} "
                          "inclusive.", code="Request_BadRequest")
-    return int(text)
+    return int(digits)
 
 
 def _count(text: str) -> bool:
