@@ -13,6 +13,7 @@ import argparse
 import signal
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,6 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tenantd import server, supervisor
+from tenantd.tls import TlsFiles
 
 BODY = {"access_token": "x" * 1200, "expires_in": "86399", "token_type": "Bearer"}  # an IMDS answer's size
 
@@ -43,7 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     app = Starlette(routes=[Route("/ok", ok, methods=["GET", "POST"])])
     sock = server.bind("127.0.0.1", 0)
-    tls = _Tls(args.cert, args.key) if args.cert else None
+    tls = cast(TlsFiles, _Tls(args.cert, args.key)) if args.cert else None   # the two paths serve() reads
 
     def ready() -> None:
         args.port_file.write_text(str(sock.getsockname()[1]))

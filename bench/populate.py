@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tenantd.domain.ids import new_assignment_id
-from tenantd.domain.model import Application, AppRole, AppRoleAssignment, Group, ServicePrincipal, User
+from tenantd.domain.model import Application, AppRole, AppRoleAssignment, Group, PrincipalType, ServicePrincipal, User
 from tenantd.store import Store
 
 CHUNK = 20_000
@@ -140,7 +140,7 @@ class Populator:
             managed_identity_kind="SystemAssigned", managed_identity_name=identity_name(i),
             managed_identity_resource_id=site)
 
-    def principal(self, p: int) -> tuple[str, str]:
+    def principal(self, p: int) -> tuple[str, PrincipalType]:
         """The p-th principal: applications' service principals, identities, users, then groups."""
         s = self.sizes
         if p < s.applications:
@@ -162,7 +162,7 @@ class Populator:
         return AppRoleAssignment(tenant_id=self.tenant_id, id=new_assignment_id(principal_id),
                                  app_role_id=role_id(app, q % len(ROLES)), principal_id=principal_id,
                                  principal_type=kind, principal_display_name="", resource_id=guid(3, app),
-                                 resource_display_name="", created=self.created)  # type: ignore[arg-type]
+                                 resource_display_name="", created=self.created)
 
 
 def populate(store: Store, tenant_id: str, sizes: Sizes, advance: Callable[[int], None] = lambda n: None) -> None:

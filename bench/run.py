@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from . import large, limits, scenario, wrk
@@ -104,19 +105,16 @@ def small_directory(table: Table, work: Path, seconds: float, workers: int) -> d
 def graph_rows(table: Table, server: Tenantd, scene: scenario.Scenario, count: int = 100) -> None:
     headers = server.graph_headers()
     with server.http() as client:
-        users = [scenario._ok(client.post("/v1.0/users", headers=headers, json={
+        users = [scenario.ok(client.post("/v1.0/users", headers=headers, json={
             "userPrincipalName": f"bench{i}@bench.test", "displayName": f"Bench user {i}", "accountEnabled": True,
             "mailNickname": f"bench{i}", "passwordProfile": {"password": "x"}}))["id"] for i in range(count)]
         path = f"/v1.0/servicePrincipals/{scene.api_sp_id}/appRoleAssignedTo"
-        create = scenario.timed([
-            (lambda u=u: client.post(path, headers=headers, json={  # type: ignore[misc]
-                "principalId": u, "resourceId": scene.api_sp_id, "appRoleId": scenario.ROLE_ID}))
-            for u in users])
-        listed = scenario.timed([
-            (lambda u=u: client.get(path, headers=headers, params={"$filter": f"principalId eq {u}"}))  # type: ignore[misc]
-            for u in users])
-        got = scenario.timed([
-            (lambda: client.get(f"/v1.0/servicePrincipals/{scene.api_sp_id}", headers=headers))] * count)
+        create = scenario.timed([partial(client.post, path, headers=headers, json={
+            "principalId": u, "resourceId": scene.api_sp_id, "appRoleId": scenario.ROLE_ID}) for u in users])
+        listed = scenario.timed([partial(client.get, path, headers=headers, params={"$filter": f"principalId eq {u}"})
+                                 for u in users])
+        got = scenario.timed([partial(client.get, f"/v1.0/servicePrincipals/{scene.api_sp_id}", headers=headers)]
+                             * count)
     for name, measured in (("create an assignment", create), ("list assignments with $filter", listed),
                            ("get a service principal by id", got)):
         table.add(Row(f"Graph: {name} (latency)", measured.p50, "ms p50", "", None, "",

@@ -37,7 +37,7 @@ class Scenario:
         return f"/{self.identity_secret}/metadata/identity/oauth2/token?{query}"
 
 
-def _ok(response: httpx.Response) -> dict[str, Any]:
+def ok(response: httpx.Response) -> dict[str, Any]:
     if response.status_code >= 300:
         raise RuntimeError(f"{response.request.method} {response.request.url.path}: {response.status_code} "
                            f"{response.text[:300]}")
@@ -49,7 +49,7 @@ def create(server: Tenantd) -> Scenario:
         graph = server.graph_headers()
 
         def g(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-            return _ok(client.request(method, "/v1.0" + path, json=body, headers=graph))
+            return ok(client.request(method, "/v1.0" + path, json=body, headers=graph))
 
         api = g("POST", "/applications", {"displayName": "Bench API", "identifierUris": [API_URI], "appRoles": [{
             "allowedMemberTypes": ["Application", "User"], "displayName": "Read", "id": ROLE_ID, "isEnabled": True,
@@ -61,11 +61,11 @@ def create(server: Tenantd) -> Scenario:
         assign = {"principalId": app_sp["id"], "resourceId": api_sp["id"], "appRoleId": ROLE_ID}
         g("POST", f"/servicePrincipals/{api_sp['id']}/appRoleAssignedTo", assign)
         admin = server.admin_headers()
-        identity = _ok(client.post("/_tenantd/identities", json={"name": "bench-site", "host": HOST},
+        identity = ok(client.post("/_tenantd/identities", json={"name": "bench-site", "host": HOST},
                                    headers=admin))
         g("POST", f"/servicePrincipals/{api_sp['id']}/appRoleAssignedTo",
           {"principalId": identity["id"], "resourceId": api_sp["id"], "appRoleId": ROLE_ID})
-        session = _ok(client.post("/_tenantd/hosts/sessions", json={"host": HOST}, headers=admin))
+        session = ok(client.post("/_tenantd/hosts/sessions", json={"host": HOST}, headers=admin))
     return Scenario(api_sp["id"], app["appId"], app_sp["id"], secret["secretText"], session["secret"])
 
 
@@ -87,6 +87,6 @@ def timed(calls: list[Callable[[], httpx.Response]]) -> Latency:
     samples = []
     for call in calls:
         began = time.perf_counter()
-        _ok(call())
+        ok(call())
         samples.append(time.perf_counter() - began)
     return latency(samples)

@@ -60,8 +60,11 @@ def parse(output: str) -> Load:
 
 
 def run(url: str, *, seconds: float, connections: int, threads: int = 2, form: str | None = None,
-        headers: dict[str, str] | None = None) -> Load:
-    """Load ``url`` for ``seconds`` over ``connections`` keep-alive connections: GET, or POST of ``form``."""
+        headers: dict[str, str] | None = None, warmup: float = 1.0) -> Load:
+    """Load ``url`` for ``seconds`` over ``connections`` keep-alive connections: GET, or POST of ``form``;
+    after ``warmup`` seconds of the same load that are not counted (pools and caches filled)."""
+    if warmup:
+        run(url, seconds=warmup, connections=connections, threads=threads, form=form, headers=headers, warmup=0)
     command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
                "--timeout", "10s"]
     for name, value in (headers or {}).items():

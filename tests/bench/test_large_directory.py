@@ -124,3 +124,15 @@ def test_export_streams_the_whole_tenant(large: Server, tmp_path: Path) -> None:
     as_json = tmp_path / "export.json"
     assert large.cli("export", "--json", "-o", str(as_json), timeout=600).returncode == 0
     assert json.loads(as_json.read_text()) == whole
+
+
+def test_names_match_in_any_case_as_graph_compares_them(large: Server) -> None:
+    for name in ("Straße Eins", "STRASSE zwei", "Émile", "éMILE deux", "K\u212a kelvin"):
+        ok(large.graph("POST", "/applications", json={"displayName": name}), 201)
+    everything = every_page(large, "/applications", {"$top": "999"})
+    for clause in ("displayName eq 'strasse eins'", "startswith(displayName,'strasse')",
+                   "startswith(displayName,'ÉMI')", "displayName eq 'kk kelvin'", "startswith(displayName,'kk')"):
+        node = odata.bind(odata.parse_filter(clause), serialize.APPLICATION)
+        expected = {a["id"] for a in everything if odata.matches(node, a)}
+        found = {a["id"] for a in every_page(large, "/applications", {"$filter": clause})}
+        assert found == expected and expected, clause

@@ -55,7 +55,13 @@ def _test(table: sa.Table, tenant_id: str, condition: Condition) -> Any:
     if condition.op == "eq":
         return column == condition.value
     value = condition.value
-    return sa.and_(column >= value, column < value[:-1] + chr(ord(value[-1]) + 1))
+    return sa.and_(column >= value, column < value[:-1] + _successor(value[-1]))
+
+
+def _successor(char: str) -> str:
+    """The next character in code point order that text can hold (surrogates cannot be in valid text)."""
+    following = ord(char) + 1
+    return chr(0xE000 if 0xD800 <= following <= 0xDFFF else following)
 
 
 def order(conditions: Sequence[Condition]) -> Order:

@@ -771,10 +771,11 @@ def _engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        # As many pooled connections as request threads (anyio's 40): a connection beyond the pool would be
-        # opened (with its pragmas) and closed again for every request under load.
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=40,
-                                  max_overflow=10)
+        # Enough pooled connections for a loaded worker's request threads (a connection beyond the pool is
+        # opened, with its pragmas, and closed again per request), few enough that their page caches (up to
+        # 2 MB each) stay small next to a worker's memory.
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20,
+                                  max_overflow=20)
         _sqlite_pragmas(engine)
         return engine
     engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
