@@ -80,6 +80,12 @@ def test_37_impersonation_is_audited(server: Server) -> None:
         assert [t["id"] for t in entry["targetResources"][1:]] == [target["id"]]
     text = str(audits(server, "Open host session"))
     assert session["secret"] not in text
+    user = ok(server.graph("POST", "/users", json={
+        "displayName": "Impersonated", "accountEnabled": True, "mailNickname": "imp",
+        "userPrincipalName": f"imp{uuid.uuid4().hex[:6]}@contoso.com", "passwordProfile": {"password": "x"}}), 201)
+    ok(server.admin("POST", "/token", token=token, json={"principalId": user["id"], "resource": GRAPH}))
+    (as_user,) = [e for e in audits(server, "Issue token as user") if e["targetResources"][0]["id"] == user["id"]]
+    assert as_user["targetResources"][0]["type"] == "User" and as_user["initiatedBy"]["app"]["appId"] == app_id
 
 
 def test_37_impersonation_is_off_for_principals_of_other_tenants(server: Server) -> None:

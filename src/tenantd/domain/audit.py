@@ -217,9 +217,11 @@ def federated_credential(activity: str, operation: str, owner: Target, before: F
                  (Target(owner.id, owner.display_name, owner.type, named),))
 
 
-def impersonation(principal_id: str, principal_name: str | None, resource: str, reason: str | None = None) -> Entry:
-    """A token minted as another principal, or refused (``reason``): tenantd's own activity."""
+def impersonation(principal_id: str, principal_name: str | None, resource: str, reason: str | None = None, *,
+                  user: bool = False) -> Entry:
+    """A token minted as another principal (a service principal, or a ``user``), or refused (``reason``):
+    tenantd's own activity."""
     changes = (Change("Resource", None, resource),)
-    return Entry("Issue token as service principal", "Impersonation", "Other",
-                 (Target(principal_id, principal_name, "ServicePrincipal", changes),),
+    return Entry(f"Issue token as {'user' if user else 'service principal'}", "Impersonation", "Other",
+                 (Target(principal_id, principal_name, "User" if user else "ServicePrincipal", changes),),
                  "failure" if reason else "success", reason)

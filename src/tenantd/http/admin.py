@@ -181,21 +181,28 @@ async def mint_token(request: Request) -> Response:
     resource = body.get("resource")
     if not isinstance(resource, str) or not resource:
         raise BadRequest("'resource' is required: an App ID URI or appId.")
-    record = directory(request).record
+    rt, record = _rt(request), directory(request).record
+    user = await run_in_threadpool(_is_user, rt, caller.tenant_id, principal)
     try:
-        issued = await run_in_threadpool(issue_as, _rt(request).tokens, caller.tenant_id, principal,
+        issued = await run_in_threadpool(issue_as, rt.tokens, caller.tenant_id, principal,
                                          resource.removesuffix("/.default"))
     except OAuthError as exc:
-        entry = audit_log.impersonation(principal, None, resource[:600], f"AADSTS{exc.aadsts}: {exc.description}")
+        entry = audit_log.impersonation(principal, None, resource[:600], f"AADSTS{exc.aadsts}: {exc.description}",
+                                        user=user)
         await run_in_threadpool(record, caller.tenant_id, entry)
         raise
-    entry = audit_log.impersonation(principal, issued.principal_name, resource[:600])
+    entry = audit_log.impersonation(principal, issued.principal_name, resource[:600], user=user)
     await run_in_threadpool(record, caller.tenant_id, entry)
     audit.info("impersonation: app %s in tenant %s minted a token as %s for %s", caller.app_id, caller.tenant_id,
                principal, resource)
     return JSONResponse({"token_type": "Bearer", "access_token": issued.access_token,
                          "expires_in": issued.expires_in, "expires_on": issued.expires_on,
                          "resource": issued.resource}, headers={"Cache-Control": "no-store"})
+
+
+def _is_user(rt: Runtime, tenant_id: str, principal_id: str) -> bool:
+    with rt.store.read() as tx:
+        return tx.service_principal(tenant_id, principal_id) is None and tx.user(tenant_id, principal_id) is not None
 
 
 def _when(epoch: float | None) -> str | None:
