@@ -15,7 +15,7 @@ from .tokens.grants import GRANTS
 from .tokens.keys import Keyring
 from .tokens.rotation import RotationPolicy
 from .tokens.secrets import SecretHasher, Vault, load_master_key
-from .tokens.service import TokenService
+from .tokens.service import APP_TOKEN_LIFETIME, TokenService
 from .tokens.signins import RETENTION, SignInLog
 from .tokens.throttle import FailureThrottle, ThrottlePolicy
 
@@ -38,7 +38,8 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
                  *, default_public_url: str | None = None, run_migrations: bool = True,
                  key_rotation: RotationPolicy | None = None, clock: Callable[[], float] = time.time,
                  sign_in_retention: float = RETENTION, allow_loopback_issuers: bool = False,
-                 auth_throttle: ThrottlePolicy | None = None) -> Runtime:
+                 auth_throttle: ThrottlePolicy | None = None,
+                 app_token_lifetime: tuple[int, int] | None = None) -> Runtime:
     """Open (and migrate) the store, check the master key, and settle the public URL.
 
     An explicit ``public_url`` is stored for every replica. Otherwise the stored one is used, unless it
@@ -47,6 +48,7 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
     ``sign_in_retention`` is how many seconds sign-in log rows are kept. ``allow_loopback_issuers`` lets
     federated credentials trust issuers on loopback addresses (their keys are fetched from there).
     ``auth_throttle`` limits failed client authentications (the defaults of ThrottlePolicy when None).
+    ``app_token_lifetime`` is the (shortest, longest) lifetime of app and user tokens in seconds.
     """
     store = Store(database_url)
     try:
@@ -73,7 +75,8 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
     sign_ins = SignInLog(store, retention=sign_in_retention, clock=clock)
     tokens = TokenService(store, keyring, hasher, url, GRANTS, clock, sign_ins=sign_ins,
                           allow_loopback_issuers=allow_loopback_issuers,
-                          throttle=FailureThrottle(store, auth_throttle, clock))
+                          throttle=FailureThrottle(store, auth_throttle, clock),
+                          app_token_lifetime=app_token_lifetime or APP_TOKEN_LIFETIME)
     return Runtime(store, vault, Directory(store, hasher), tokens, url, sign_ins=sign_ins)
 
 

@@ -21,7 +21,7 @@ from .http.identity import create_identity_app
 from .http.limits import bounded_heads
 from .runtime import Runtime
 from .tls import TlsFiles
-from .tokens.managed_identity import ManagedIdentityTokens
+from .tokens.managed_identity import MI_TOKEN_LIFETIME, ManagedIdentityTokens
 
 ASGIApplication = Any  # an ASGI application (server.py stays free of the web framework's types)
 WorkerFailed = supervisor.WorkerFailed  # a worker died before all of them answered
@@ -92,7 +92,7 @@ def serve(listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]
 
 def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity: socket.socket | None,
                on_ready: Callable[[], None], *, log_level: str = "warning", imds_limits: tuple[int, int] = (20, 5),
-               identity_tokens: ManagedIdentityTokens | None = None, workers: int = 1) -> None:
+               mi_token_lifetime: int | None = None, mi_stale_cache: bool = False, workers: int = 1) -> None:
     """The HTTPS application (plain HTTP when ``tls`` is None, behind a TLS-terminating proxy) and, when given
     a socket, the managed identity listener (plain HTTP), served by ``workers`` processes (see
     ``supervisor``; one: this process) that share the per-host rate limits."""
@@ -100,7 +100,8 @@ def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity
     listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]] = [(create_app(rt), https, tls)]
     limiter = None
     if identity is not None:
-        tokens = identity_tokens or ManagedIdentityTokens(rt.tokens)
+        tokens = ManagedIdentityTokens(rt.tokens, lifetime=mi_token_lifetime or MI_TOKEN_LIFETIME,
+                                       stale_cache=mi_stale_cache)
         limiter = HostLimiter(*imds_limits, workers=workers)
         listeners.append((create_identity_app(tokens, limiter), identity, None))
     if workers <= 1:

@@ -47,9 +47,28 @@ AUTH_FAILURE_OPTION = typer.Option(
 AUTH_CLIENT_FAILURE_OPTION = typer.Option(
     100, "--auth-failure-client-limit", help="Failed authentications a minute per client from all addresses after "
     "which failing addresses get 429 at their third failure; addresses that have not failed never do (0: off).")
+APP_TOKEN_MINUTES_OPTION = typer.Option(
+    "60-90", "--app-token-minutes", help="Lifetime of app and user tokens: MIN-MAX (a random pick each, as Entra) "
+    "or one number.")
+MI_TOKEN_HOURS_OPTION = typer.Option(24.0, "--mi-token-hours", min=0.1, max=24.0,
+                                     help="Lifetime of managed identity tokens (at most 24, as Azure's).")
+MI_STALE_CACHE_OPTION = typer.Option(False, "--mi-stale-cache/--no-mi-stale-cache", help="Serve cached managed "
+                                     "identity tokens until they expire even after a role changes, as Azure does.")
 PUBLISH_MINUTES_OPTION = typer.Option(
     10.0, "--key-publish-minutes", help="Publish a new signing key this long before it signs (at least 5: the "
     "cooldown a validator may wait before fetching the JWKS again).")
+
+
+def minutes_range(text: str) -> tuple[int, int]:
+    """``60-90`` or ``75`` minutes as (shortest, longest) seconds."""
+    low, _, high = text.partition("-")
+    try:
+        shortest, longest = float(low), float(high or low)
+    except ValueError:
+        raise ConfigError(f"--app-token-minutes takes MIN-MAX or one number of minutes, not '{text}'.") from None
+    if not 5 <= shortest <= longest <= 1440:
+        raise ConfigError(f"--app-token-minutes {text}: between 5 and 1440 minutes, the shorter first.")
+    return int(shortest * 60), int(longest * 60)
 
 
 def key_rotation(days: float, publish_minutes: float) -> RotationPolicy:
@@ -87,6 +106,9 @@ def up(
                                     "TLS-terminating proxy (pass its address as --public-url https://...)."),
     auth_failures: int = AUTH_FAILURE_OPTION,
     auth_client_failures: int = AUTH_CLIENT_FAILURE_OPTION,
+    app_token_minutes: str = APP_TOKEN_MINUTES_OPTION,
+    mi_token_hours: float = MI_TOKEN_HOURS_OPTION,
+    mi_stale_cache: bool = MI_STALE_CACHE_OPTION,
 ) -> None:
     """Start tenantd in the foreground on its embedded store, with a default tenant and admin app."""
     from .. import bootstrap, server
@@ -107,7 +129,8 @@ def up(
         rt = open_runtime(database or sqlite_url(data_dir), data_dir, public_url,
                           default_public_url=f"{scheme}://localhost:{bound_port}", key_rotation=policy,
                           allow_loopback_issuers=loopback_issuers,
-                          auth_throttle=auth_throttle(auth_failures, auth_client_failures))
+                          auth_throttle=auth_throttle(auth_failures, auth_client_failures),
+                          app_token_lifetime=minutes_range(app_token_minutes))
     except Exception:
         sock.close()
         identity_sock.close()
@@ -153,7 +176,8 @@ def up(
 
     try:
         server.run_server(rt, sock, None if plain_http else tls, identity_sock, ready, log_level=log_level,
-                          imds_limits=(imds_rate, imds_concurrency), workers=workers)
+                          imds_limits=(imds_rate, imds_concurrency), workers=workers,
+                          mi_token_lifetime=int(mi_token_hours * 3600), mi_stale_cache=mi_stale_cache)
     except server.WorkerFailed as exc:
         raise ConfigError(str(exc)) from None
     finally:
@@ -198,6 +222,9 @@ def serve(
     workers: int = WORKERS_OPTION,
     auth_failures: int = AUTH_FAILURE_OPTION,
     auth_client_failures: int = AUTH_CLIENT_FAILURE_OPTION,
+    app_token_minutes: str = APP_TOKEN_MINUTES_OPTION,
+    mi_token_hours: float = MI_TOKEN_HOURS_OPTION,
+    mi_stale_cache: bool = MI_STALE_CACHE_OPTION,
 ) -> None:
     """Run a stateless replica on a shared database (master key from TENANTD_MASTER_KEY)."""
     from .. import server
@@ -211,7 +238,8 @@ def serve(
     identity_sock = server.bind(identity_host, identity_port) if identity_port is not None else None
     try:
         rt = open_runtime(database, None, public_url, key_rotation=policy, allow_loopback_issuers=loopback_issuers,
-                          auth_throttle=auth_throttle(auth_failures, auth_client_failures))
+                          auth_throttle=auth_throttle(auth_failures, auth_client_failures),
+                          app_token_lifetime=minutes_range(app_token_minutes))
     except Exception:
         sock.close()
         if identity_sock is not None:
@@ -228,7 +256,8 @@ def serve(
 
     try:
         server.run_server(rt, sock, tls, identity_sock, ready, log_level=log_level,
-                          imds_limits=(imds_rate, imds_concurrency), workers=workers)
+                          imds_limits=(imds_rate, imds_concurrency), workers=workers,
+                          mi_token_lifetime=int(mi_token_hours * 3600), mi_stale_cache=mi_stale_cache)
     except server.WorkerFailed as exc:
         raise ConfigError(str(exc)) from None
 

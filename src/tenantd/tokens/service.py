@@ -32,8 +32,10 @@ class TokenService:
     def __init__(self, store: Store, keyring: Keyring, hasher: SecretHasher, public_url: str,
                  grants: dict[str, Grant], clock: Callable[[], float] = time.time,
                  sign_ins: signins.SignInLog | None = None, *, allow_loopback_issuers: bool = False,
-                 throttle: FailureThrottle | None = None) -> None:
+                 throttle: FailureThrottle | None = None,
+                 app_token_lifetime: tuple[int, int] = APP_TOKEN_LIFETIME) -> None:
         self.store = store
+        self.app_token_lifetime = app_token_lifetime  # seconds, (shortest, longest): each token a random pick
         # Failed client authentications per client and source (on by default; see tokens/throttle.py).
         self.throttle = throttle or FailureThrottle(store, clock=clock)
         self.sign_ins = sign_ins
@@ -178,7 +180,7 @@ class TokenService:
               auth_class: str, roles: tuple[str, ...], extra: tuple[tuple[str, str], ...] = (),
               lifetime: int | None = None) -> IssuedToken:
         now = int(self.clock())
-        life = lifetime or random.randint(*APP_TOKEN_LIFETIME)  # noqa: S311 - a lifetime, not a secret
+        life = lifetime or random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
         request = AppTokenRequest(
             tenant_id=tenant_id, client_app_id=client.app_id, client_object_id=client.id,
             client_auth_class=auth_class, resource_app_id=resource.service_principal.app_id,
@@ -195,7 +197,7 @@ class TokenService:
                    roles: tuple[str, ...]) -> IssuedToken:
         """A user's access token through the Azure CLI client app, with the user's and its groups' roles."""
         now = int(self.clock())
-        life = random.randint(*APP_TOKEN_LIFETIME)  # noqa: S311 - a lifetime, not a secret
+        life = random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
         request = UserTokenRequest(
             tenant_id=tenant_id, user_object_id=user.id, user_principal_name=user.user_principal_name,
             display_name=user.display_name, client_app_id=builtins.AZURE_CLI_APP_ID,
