@@ -18,11 +18,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ...domain.errors import BadRequest, NotFound
 from ...domain.ids import is_guid
@@ -209,15 +209,7 @@ async def list_(request: Request) -> Response:
     size = options.top or odata.DEFAULT_PAGE_SIZE
     rows = await run_in_threadpool(lambda: _log(request).query(caller.tenant_id, conditions, before=options.after,
                                                                limit=size + 1))
-    page = rows[:size]
-    body: dict[str, Any] = {"@odata.context": responses.context(request, PATH, options.select)}
-    if len(rows) > size:
-        pairs = [*([("$filter", filter_text)] if filter_text is not None else []), *options.pairs,
-                 ("$skiptoken", odata.encode_skiptoken((page[-1]["created"], page[-1]["id"])))]
-        query = urlencode(pairs, quote_via=quote, safe="$,'")
-        body["@odata.nextLink"] = f"{responses.base_url(request)}/{PATH}?{query}"
-    body["value"] = [odata.project(sign_in(row), options.select, SIGN_IN) for row in page]
-    return JSONResponse(body)
+    return responses.log_page(request, PATH, rows, size, filter_text, options, sign_in, SIGN_IN)
 
 
 async def get(request: Request) -> Response:

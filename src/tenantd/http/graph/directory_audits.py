@@ -17,11 +17,10 @@ here too, under the category ``Impersonation``.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ...domain.errors import NotFound
 from ..auth import graph_caller
@@ -80,15 +79,7 @@ async def list_(request: Request) -> Response:
     d = directory(request)
     rows = await run_in_threadpool(lambda: d.audits(caller.tenant_id, conditions, before=options.after,
                                                     limit=size + 1))
-    page = rows[:size]
-    body: dict[str, Any] = {"@odata.context": responses.context(request, PATH, options.select)}
-    if len(rows) > size:
-        pairs = [*([("$filter", filter_text)] if filter_text is not None else []), *options.pairs,
-                 ("$skiptoken", odata.encode_skiptoken((page[-1]["created"], page[-1]["id"])))]
-        query = urlencode(pairs, quote_via=quote, safe="$,'")
-        body["@odata.nextLink"] = f"{responses.base_url(request)}/{PATH}?{query}"
-    body["value"] = [odata.project(directory_audit(row), options.select, DIRECTORY_AUDIT) for row in page]
-    return JSONResponse(body)
+    return responses.log_page(request, PATH, rows, size, filter_text, options, directory_audit, DIRECTORY_AUDIT)
 
 
 async def get(request: Request) -> Response:

@@ -76,5 +76,20 @@ def _page(request: Request, path: str, page: odata.Page, options: odata.Options)
     return JSONResponse(body)
 
 
+def log_page(request: Request, path: str, rows: Sequence[dict[str, Any]], size: int, filter_text: str | None,
+             options: odata.Options, render: Callable[[dict[str, Any]], dict[str, Any]], kind: odata.Entity,
+             ) -> JSONResponse:
+    """One page of a log read newest first (``size + 1`` rows asked for), paged by (created, id)."""
+    page = rows[:size]
+    body: dict[str, Any] = {"@odata.context": context(request, path, options.select)}
+    if len(rows) > size:
+        pairs = [*([("$filter", filter_text)] if filter_text is not None else []), *options.pairs,
+                 ("$skiptoken", odata.encode_skiptoken((page[-1]["created"], page[-1]["id"])))]
+        query = urlencode(pairs, quote_via=quote, safe="$,'")
+        body["@odata.nextLink"] = f"{base_url(request)}/{path}?{query}"
+    body["value"] = [odata.project(render(row), options.select, kind) for row in page]
+    return JSONResponse(body)
+
+
 def no_content() -> Response:
     return Response(status_code=204)
