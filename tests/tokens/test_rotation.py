@@ -13,11 +13,13 @@ from typing import Any
 import jwt as pyjwt
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tenantd import bootstrap
 from tenantd.domain import builtins
 from tenantd.runtime import Runtime, open_runtime, sqlite_url
 from tenantd.store.sql import DuplicateKey
+from tenantd.tokens.keys import REREADS_PER_SECOND
 from tenantd.tokens.managed_identity import MI_TOKEN_LIFETIME, ManagedIdentityTokens
 from tenantd.tokens.rotation import CLOCK_SKEW, VALIDATOR_COOLDOWN, RotationPolicy
 from tenantd.tokens.service import APP_TOKEN_LIFETIME, BearerRejected, issue_as, verify_bearer
@@ -317,6 +319,45 @@ def test_a_replica_stops_trusting_a_key_another_revoked(replicas: Callable[..., 
     with pytest.raises(BearerRejected):
         verify_bearer(b.tokens, token, ADMIN_AUDIENCES)
     assert kid_of(mint(b, tenant_id)) != kid_of(token)
+
+
+def test_a_token_signed_by_another_replicas_new_key_verifies_at_once(replicas: Callable[..., Runtime]) -> None:
+    a, b = replicas(), replicas()
+    tenant_id = a.directory.create_tenant("contoso").id
+    assert verify_bearer(b.tokens, mint(a, tenant_id), ADMIN_AUDIENCES)  # b's view is fresh now
+    a.tokens.keyring.rotate(tenant_id, immediately=True)
+    token = mint(a, tenant_id)  # the clock has not moved: b's view is as young as it gets
+    assert verify_bearer(b.tokens, token, ADMIN_AUDIENCES)
+
+
+def test_made_up_kids_cost_a_bounded_number_of_reads(rt: Runtime, tenant_id: str, clock: Clock) -> None:
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    claims = {"iss": f"https://sts.windows.net/{tenant_id}/", "aud": builtins.TENANTD_RESOURCE, "tid": tenant_id}
+    forged = [pyjwt.encode(claims, stranger, "RS256", headers={"kid": f"made-up-{n}"})
+              for n in range(3 * REREADS_PER_SECOND)]
+    verify_bearer(rt.tokens, mint(rt, tenant_id), ADMIN_AUDIENCES)
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "signing_keys" in statement:
+            reads.append(statement)
+
+    sa.event.listen(rt.store.engine, "before_cursor_execute", count)
+    try:
+        for _ in range(5):  # the same unknown kid again and again: one read
+            with pytest.raises(BearerRejected):
+                verify_bearer(rt.tokens, forged[0], ADMIN_AUDIENCES)
+        assert len(reads) == 1
+        for token in forged:  # many different ones within a second: at most the cap
+            with pytest.raises(BearerRejected):
+                verify_bearer(rt.tokens, token, ADMIN_AUDIENCES)
+        assert len(reads) == REREADS_PER_SECOND
+        clock.advance(1)
+        with pytest.raises(BearerRejected):
+            verify_bearer(rt.tokens, forged[-1], ADMIN_AUDIENCES)
+        assert len(reads) == REREADS_PER_SECOND + 1
+    finally:
+        sa.event.remove(rt.store.engine, "before_cursor_execute", count)
 
 
 def _race(runtimes: list[Runtime], call: Callable[[Runtime], Any]) -> list[Any]:

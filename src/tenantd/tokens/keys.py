@@ -6,7 +6,9 @@ SHA-1 thumbprint in base64url, as Entra's are (so ``x5t`` equals ``kid``). How k
 the view is ``refresh`` seconds old or a change is due (a next key's time, a retired key's end, the
 rotation period), so it notices what other processes and replicas did without a read per token. A token
 signed by a key the view does not know yet (another process's ``rotate --now`` or a revoked key's
-replacement) makes the view be read again at once, at most once per ``REREAD`` seconds.
+replacement) makes the view be read again at once: the first time each kid is seen, then at most once per
+``REREAD`` seconds for the same kid, and never more than ``REREADS_PER_SECOND`` times a second per tenant, so
+tokens with made-up kids cannot turn into a database read each.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from .rotation import KeyState, NewKey, Revocation, Rotation, RotationPolicy
 from .secrets import Vault
 
 _T = TypeVar("_T")
-REREAD = 1.0  # the least time between two reads of a tenant's keys for unknown kids
+REREAD = 1.0               # the least time between two reads of a tenant's keys for the same unknown kid
+REREADS_PER_SECOND = 10    # the most reads of a tenant's keys for unknown kids in one second
+_MISSES_KEPT = 1024        # how many recently unknown kids are remembered
 
 
 def b64url(data: bytes) -> str:
@@ -96,6 +100,8 @@ class Keyring:
         self._lock = threading.Lock()
         self._views: dict[str, _View] = {}                # tenant id -> view
         self._private: dict[str, rsa.RSAPrivateKey] = {}  # kid -> decrypted key
+        self._misses: dict[tuple[str, str], float] = {}   # (tenant id, unknown kid) -> when it was looked up
+        self._rereads: dict[str, tuple[int, int]] = {}    # tenant id -> (second, reads for unknown kids in it)
 
     def active(self, tenant_id: str) -> SigningKey:
         return self._view(tenant_id).active
@@ -108,14 +114,35 @@ class Keyring:
         return kid in self._view(tenant_id).kids
 
     def verifying(self, tenant_id: str, kid: object) -> list[SigningKey]:
-        """The published keys, read again first when ``kid`` (a token's) is not among them and the view is at
-        least REREAD seconds old: a key another process made sign at once verifies here at once."""
+        """The published keys, read again first when ``kid`` (a token's) is not among them: a key another
+        process made sign at once verifies here at once."""
         view = self._view(tenant_id)
-        if isinstance(kid, str) and kid not in view.kids and self.clock() >= view.read + REREAD:
+        if isinstance(kid, str) and kid not in view.kids:
             with self._lock:
                 current = self._views.get(tenant_id)
-                view = current if current is not None and current.read > view.read else self._refresh(tenant_id)
+                if current is not None and kid in current.kids:
+                    view = current
+                elif self._may_reread(tenant_id, kid):
+                    view = self._refresh(tenant_id)
         return list(view.published)
+
+    def _may_reread(self, tenant_id: str, kid: str) -> bool:
+        """Whether an unknown kid may cause a read now (called under the lock)."""
+        now = self.clock()
+        if now < self._misses.get((tenant_id, kid), -REREAD) + REREAD:
+            return False
+        second, count = self._rereads.get(tenant_id, (int(now), 0))
+        if second != int(now):
+            second, count = int(now), 0
+        if count >= REREADS_PER_SECOND:
+            return False
+        self._rereads[tenant_id] = (second, count + 1)
+        if len(self._misses) >= _MISSES_KEPT:
+            self._misses = {key: at for key, at in self._misses.items() if now < at + REREAD}
+            if len(self._misses) >= _MISSES_KEPT:
+                self._misses.clear()
+        self._misses[(tenant_id, kid)] = now
+        return True
 
     def keys(self, tenant_id: str) -> list[KeyState]:
         """Every key the tenant has had, newest first, as stored now."""
