@@ -48,12 +48,12 @@ def signing_input(token: str) -> bytes:
     return token.rsplit(".", 1)[0].encode()
 
 
-def small_directory(table: Table, work: Path, seconds: float, workers: int) -> dict[str, float]:
-    """Token endpoints, managed identity, Graph latency and start-up on a tenant of a few objects."""
+def small_directory(table: Table, work: Path, seconds: float, workers: int) -> tuple[Path, str]:
+    """Token endpoints, managed identity, Graph latency and start-up on a tenant of a few objects; its data
+    directory and client credentials form, for the large directory's comparison."""
     args = server_args(workers)
     server = Tenantd(work / "small", args).start()
     cold = server.startup
-    found: dict[str, float] = {}
     try:
         scene = scenario.create(server)
         token = server.token(scene.client_id, scene.secret, f"{scenario.API_URI}/.default")
@@ -63,14 +63,12 @@ def small_directory(table: Table, work: Path, seconds: float, workers: int) -> d
         log("client credentials over HTTPS")
         cc = wrk.run(f"{server.url}/{server.tenant_id}/oauth2/v2.0/token", seconds=seconds, connections=64,
                      form=scene.form())
-        found["cc_https"] = cc.rps
         table.add(Row("client credentials, HTTPS keep-alive (c64)", cc.rps, "req/s", "raw RS256 signs/s", raw,
                       ">= 60%", f"p50 {cc.p50:.0f} ms, p99 {cc.p99:.0f} ms{_bad(cc)}", cc.rps / raw >= 0.6))
         log("managed identity (IMDS), cached tokens")
         mi = wrk.run(server.identity_url + scene.imds_path(), seconds=seconds, connections=32,
                      headers={"Metadata": "true"})
         rss = [rss_mb(pid) for pid in worker_pids(server.pid)]
-        found["rss_small"] = max(rss)
         log("Graph latency")
         graph_rows(table, server, scene)
     finally:
@@ -97,9 +95,9 @@ def small_directory(table: Table, work: Path, seconds: float, workers: int) -> d
     finally:
         plain.stop()
     peer_row(table, work, seconds, scene.form(), cc_plain)
-    table.add(Row("resident memory per worker, small directory", found["rss_small"], "MB", "", None, "",
+    table.add(Row("resident memory per worker, small directory", max(rss), "MB", "", None, "",
                   f"{len(rss)} worker(s) after the loads"))
-    return found
+    return server.data, scene.form()
 
 
 def graph_rows(table: Table, server: Tenantd, scene: scenario.Scenario, count: int = 100) -> None:
@@ -188,7 +186,7 @@ def main() -> None:
         small = small_directory(table, work, args.seconds, workers)
         protect_rows(table)
         if not args.no_large:
-            large.rows(table, work, args.seconds, args.scale, server_args(workers), small["cc_https"], log)
+            large.rows(table, work, args.seconds, args.scale, server_args(workers), small, log)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

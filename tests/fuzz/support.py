@@ -12,6 +12,9 @@ from typing import Any, TypeVar
 from hypothesis import HealthCheck, settings
 
 SCALE = max(1, int(os.environ.get("TENANTD_FUZZ_SCALE", "1")))
+# One input's bound: generous for a loaded CI machine (they take milliseconds), far below what a quadratic
+# or exponential path costs on the hostile inputs the tests include.
+SECONDS = 2.0
 
 T = TypeVar("T")
 
@@ -23,8 +26,8 @@ def examples(count: int) -> int:
 def fuzz_settings(count: int, **more: Any) -> Callable[[T], T]:
     """Hypothesis settings for a fuzz test: ``count`` examples (scaled), no per-example deadline (each test
     bounds its own time), and no health check that refuses slow or filtered generation."""
-    return settings(max_examples=examples(count), deadline=None,  # type: ignore[return-value]
-                    suppress_health_check=list(HealthCheck), **more)
+    return settings(max_examples=examples(count), deadline=None, suppress_health_check=list(HealthCheck),
+                    **more)
 
 
 @contextmanager

@@ -4,8 +4,9 @@ headers and body the document declares, and must refuse a missing or bogus token
 
 Generated ids rarely name an object, so half of the valid path parameters are swapped for the ids of a
 small world of objects (an API application with roles, its service principal, a user in a group,
-assignments, a federated credential, a secret; made again after each DELETE operation): the fuzzer then
-reaches the handlers' bodies, not only their 404s. ``TENANTD_FUZZ_SCALE`` multiplies the examples (`make fuzz`).
+assignments, a federated credential, a secret, a managed identity; made again after each DELETE operation):
+the fuzzer then reaches the handlers' bodies, not only their 404s. ``TENANTD_FUZZ_SCALE`` multiplies the
+examples (`make fuzz`).
 """
 
 from __future__ import annotations
@@ -82,8 +83,8 @@ TOKEN_STAND_IN = "graph-admin-token"
 
 
 def _valid(name: str, path: str, value: Any) -> bool:
-    parameter = next(p for p in schema.raw_schema["paths"][path].values() for p in p["parameters"]
-                     if p["name"] == name)
+    parameter = next(p for op in schema.raw_schema["paths"][path].values() for p in op["parameters"]
+                     if p.get("name") == name)
     return isinstance(value, str) and re.search(parameter["schema"]["pattern"], value) is not None
 
 
@@ -141,10 +142,11 @@ def _make_world(server: Server) -> dict[str, list[str]]:
     fic = ok(server.graph("POST", f"/applications/{app['id']}/federatedIdentityCredentials", json={
         "name": f"fuzz-{tag}", "issuer": "https://issuer.example.com", "subject": f"repo:fuzz/{tag}"}))
     ok(server.graph("POST", f"/applications/{app['id']}/addPassword", json={}), 200)
+    identity = ok(server.admin("POST", "/identities", json={"name": f"fuzz-{tag}", "type": "UserAssigned"}))
     sign_ins = ok(server.graph("GET", "/auditLogs/signIns?$top=2"), 200)["value"]
     audits = ok(server.graph("GET", "/auditLogs/directoryAudits?$top=2"), 200)["value"]
     return {
-        "applications": [app["id"]], "appId": [app["appId"]], "servicePrincipals": [sp["id"]],
+        "applications": [app["id"]], "appId": [app["appId"]], "servicePrincipals": [sp["id"], identity["id"]],
         "users": [user["id"], user["userPrincipalName"]], "groups": [group["id"]],
         "auditLogs/signIns": [s["id"] for s in sign_ins], "auditLogs/directoryAudits": [a["id"] for a in audits],
         "fid": [fic["id"]], "name": [fic["name"]],
@@ -170,11 +172,11 @@ def session() -> Iterator[requests.Session]:
 
 
 @schema.parametrize()
-@fuzz_settings(20)
+@fuzz_settings(30)
 def test_graph_api_conforms_to_its_document(case: schemathesis.Case, server: Server, world: World,
                                             session: requests.Session) -> None:
     """Each operation: its examples, schemathesis's coverage cases (every parameter at its edges and past
-    them, undocumented methods) and 20 generated cases (times TENANTD_FUZZ_SCALE)."""
+    them, undocumented methods) and 30 generated cases (times TENANTD_FUZZ_SCALE)."""
     if case.headers and case.headers.get("Authorization") == f"Bearer {TOKEN_STAND_IN}":
         case.headers["Authorization"] = f"Bearer {world.token}"
     case.call_and_validate(base_url=server.url + "/v1.0", session=session, checks=CHECKS,

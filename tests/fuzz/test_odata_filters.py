@@ -4,7 +4,6 @@ paging that returns each match once, and the laws of and/or/ne over the director
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -15,7 +14,7 @@ from tenantd.domain.errors import BadRequest
 from tenantd.http.graph import audit, directory_audits, odata
 from tenantd.http.graph.odata import Compare, Lit, Logical, StartsWith
 
-from .support import fuzz_settings, within
+from .support import SECONDS, fuzz_settings, within
 
 LOGS = {"signIns": (audit._PROPERTIES, "SignIn"),
         "directoryAudits": (directory_audits._PROPERTIES, "directoryAudit")}
@@ -24,7 +23,7 @@ CODES = {"BadRequest", "Request_BadRequest", "Request_UnsupportedQuery"}
 
 def _log_filter(text: str, log: str) -> list[audit.Condition] | None:
     properties, resource = LOGS[log]
-    with within(0.5, "parsing a log filter"):
+    with within(SECONDS, "parsing a log filter"):
         try:
             conditions = audit.parse_filter(text, properties, resource)
         except BadRequest as exc:
@@ -138,15 +137,28 @@ LEAVES = st.one_of(
     st.builds(lambda v: StartsWith("displayName", v), st.sampled_from(["", "a", "A", "É"])),
 )
 TREES = st.recursive(LEAVES, lambda inner: st.builds(
-    Logical, st.sampled_from(["and", "or"]), st.lists(inner, min_size=2, max_size=3).map(tuple)), max_leaves=8)
+    Logical, st.sampled_from(["and", "or"]), st.lists(inner, min_size=2, max_size=3).map(tuple)), max_leaves=6)
+
+
+def render(node: odata.Node) -> str:
+    """The clause text of a tree, with redundant parentheses and case changes that must not matter."""
+    if isinstance(node, Logical):
+        return f" {node.op.upper()} ".join(f"(({render(o)}))" for o in node.operands)
+    if isinstance(node, StartsWith):
+        return f"startsWith( {node.name} ,'{node.prefix}')"
+    assert isinstance(node, Compare)
+    value = node.value.value
+    literal = "null" if value is None else f"'{value}'" if isinstance(value, str) else str(value).lower()
+    return f"{node.name.upper()} {node.op} {literal}"
 
 
 def _matching(tree: odata.Node, objects: list[dict[str, object]]) -> set[str]:
-    bound = odata.bind(tree, APPS)
+    """The objects the tree selects, evaluated from its text as a request would send it."""
+    bound = odata.bind(odata.parse_filter(render(tree)), APPS)
     return {str(o["id"]) for o in objects if odata.matches(bound, o)}
 
 
-@fuzz_settings(300)
+@fuzz_settings(150)
 @given(TREES, TREES, OBJECTS)
 def test_and_or_are_intersection_and_union(a: odata.Node, b: odata.Node, objects: list[dict[str, object]]) -> None:
     left, right = _matching(a, objects), _matching(b, objects)
@@ -154,7 +166,7 @@ def test_and_or_are_intersection_and_union(a: odata.Node, b: odata.Node, objects
     assert _matching(Logical("or", (a, b)), objects) == left | right
 
 
-@fuzz_settings(300)
+@fuzz_settings(200)
 @given(LEAVES.filter(lambda n: isinstance(n, Compare)), OBJECTS)
 def test_ne_is_the_complement_of_eq(leaf: Compare, objects: list[dict[str, object]]) -> None:
     eq, ne = (Compare(leaf.name, op, leaf.value) for op in ("eq", "ne"))
@@ -162,7 +174,7 @@ def test_ne_is_the_complement_of_eq(leaf: Compare, objects: list[dict[str, objec
     assert _matching(ne, objects) == everyone - _matching(eq, objects)
 
 
-@fuzz_settings(200)
+@fuzz_settings(150)
 @given(OBJECTS, st.one_of(st.none(), TREES), st.integers(1, 5), st.lists(st.text(max_size=3), max_size=12))
 def test_paging_returns_every_match_once_in_order(objects: list[dict[str, object]], tree: odata.Node | None,
                                                   top: int, created: list[str]) -> None:
@@ -171,21 +183,20 @@ def test_paging_returns_every_match_once_in_order(objects: list[dict[str, object
     expected = [o["id"] for key, o in sorted(rows, key=lambda r: r[0])
                 if tree is None or str(o["id"]) in _matching(tree, objects)]
     seen: list[object] = []
-    started = time.perf_counter()
-    for _ in range(len(objects) + 2):
-        options = odata.parse_options(query, APPS, collection=True)
-        options = odata.Options(odata.bind(tree, APPS) if tree else None, None, options.top, options.after)
-        page = odata.apply(options, rows, APPS)
-        seen += [o["id"] for o in page.items]
-        if page.next_skiptoken is None:
-            break
-        query = f"$top={top}&$skiptoken={page.next_skiptoken}"
+    with within(SECONDS, "paging"):
+        for _ in range(len(objects) + 2):
+            options = odata.parse_options(query, APPS, collection=True)
+            options = odata.Options(odata.bind(tree, APPS) if tree else None, None, options.top, options.after)
+            page = odata.apply(options, rows, APPS)
+            seen += [o["id"] for o in page.items]
+            if page.next_skiptoken is None:
+                break
+            query = f"$top={top}&$skiptoken={page.next_skiptoken}"
     assert seen == expected
-    assert time.perf_counter() - started < 1.0
 
 
 @pytest.mark.parametrize("query", ["$filter=" + "(" * 5000, "$select=" + "," * 5000, "$skiptoken=" + "A" * 100_000,
                                    "&".join(["x=1"] * 10_000), "$top=" + "9" * 5000])
 def test_huge_query_options_are_refused_quickly(query: str) -> None:
-    with within(0.5, "parsing query options"), pytest.raises(BadRequest):
+    with within(SECONDS, "parsing query options"), pytest.raises(BadRequest):
         odata.parse_options(query, APPS, collection=True)

@@ -39,11 +39,12 @@ def test_every_route_is_documented_and_every_documented_path_is_routed() -> None
     assert {p: m for p, m in docs.items() if mounted[p] != m} == {}, "methods differ"
 
 
-def test_path_parameters_are_exactly_those_of_the_path() -> None:
+def test_path_parameters_are_exactly_those_starlette_reads_from_the_route() -> None:
+    mounted = {route.path: set(route.param_convertors) for route in routes.routes if isinstance(route, routes.Endpoint)}
     for path, methods in DOCUMENT["paths"].items():
         for operation in methods.values():
-            names = [p["name"] for p in operation["parameters"] if p["in"] == "path"]
-            assert names == openapi.path_parameter_names(path), path
+            names = [p["name"] for p in operation["parameters"] if p.get("in") == "path"]
+            assert sorted(names) == sorted(mounted[path]), path
 
 
 @pytest.mark.parametrize("resource", openapi.RESOURCES, ids=lambda r: r.name)

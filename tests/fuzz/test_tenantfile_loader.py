@@ -18,12 +18,12 @@ from tenantd.tenantfile.demo import demo_text
 
 from .support import fuzz_settings, within
 
-SECONDS = 5.0   # the largest alias expansion refused (200,000 values) takes ~1.6 s here
+LOAD_SECONDS = 5.0   # the largest alias expansion refused (200,000 values) takes ~1.6 s here
 
 
 def load(text: str) -> Document | None:
     """``load_text`` holding to its contract; the document, or None when it refused the file."""
-    with within(SECONDS, "loading a tenant file"):
+    with within(LOAD_SECONDS, "loading a tenant file"):
         try:
             doc = load_text(text, "fuzz.yaml")
         except TenantFileError as exc:
@@ -80,17 +80,42 @@ def test_any_text_is_a_document_or_a_tenant_file_error(text: str) -> None:
     load(text)
 
 
-@fuzz_settings(400)
+@fuzz_settings(300)
 @given(YAML_NOISE)
 def test_yaml_shaped_noise_is_a_document_or_a_tenant_file_error(text: str) -> None:
     load(text)
 
 
-@fuzz_settings(200)
+@st.composite
+def shared_yaml(draw: st.DrawFn) -> str:
+    """YAML with anchors, aliases and merge keys: data that holds the same objects in several places (the
+    dumper writes them as &anchor and *alias), and "<<" keys that merge one of them (or a list, or a scalar)."""
+    pool = draw(st.lists(DOCUMENTS, min_size=1, max_size=4))
+    mappings = [p for p in pool if isinstance(p, dict)]
+    merged = st.sampled_from([*mappings, mappings, *pool])
+    doc: dict[str, Any] = {}
+    for key in draw(st.lists(st.sampled_from([*KEYS, "<<", "<<"]), max_size=8)):
+        if key == "<<":
+            doc[key] = draw(merged)
+        else:
+            item = st.one_of(st.sampled_from(pool), st.lists(st.sampled_from(pool), max_size=3), DOCUMENTS,
+                             st.dictionaries(st.sampled_from(KEYS), st.sampled_from(pool), max_size=3).map(
+                                 lambda d: {**d, "<<": draw(merged)}))
+            doc[key] = draw(item)
+    return yaml.safe_dump(doc, allow_unicode=True).replace("'<<':", "<<:")
+
+
+@fuzz_settings(150)
+@given(shared_yaml())
+def test_anchors_aliases_and_merge_keys_are_a_document_or_a_tenant_file_error(text: str) -> None:
+    load(text)
+
+
+@fuzz_settings(150)
 @given(DOCUMENTS)
 def test_any_yaml_data_is_a_document_or_a_tenant_file_error(data: Any) -> None:
     load(yaml.safe_dump(data, allow_unicode=True))
-    with within(SECONDS, "validating JSON"), contextlib.suppress(TenantFileError):
+    with within(LOAD_SECONDS, "validating JSON"), contextlib.suppress(TenantFileError):
         document_from_json(json.loads(json.dumps(data)))
 
 
@@ -132,7 +157,7 @@ def mutated_demo(draw: st.DrawFn) -> Any:
     return doc
 
 
-@fuzz_settings(150)
+@fuzz_settings(100)
 @given(mutated_demo())
 def test_the_demo_with_random_changes_is_a_document_or_a_tenant_file_error(data: Any) -> None:
     load(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
@@ -155,7 +180,8 @@ def test_billion_laughs_is_refused_in_bounded_time(levels: int, width: int) -> N
     "".join("  " * i + "- \n" for i in range(3000)),
     "".join("  " * i + "k:\n" for i in range(3000)),
     "a: &a [*a]", "a: &a {b: *a}", "<<: *nowhere",
-    "applications: " + "9" * 100_000, "applications: 2024-13-45", "applications: 2024-02-30",
+    "applications: " + "9" * 100_000, "applications: 2024-13-45", "applications: 2024-02-30", "2024-13-45: x",
+    "9" * 5000 + ": x",
     "a: \x00", "a: \ud800", "\ufeff\ufeff", "a: \x85", "\x1b[31m",
     "!!python/object/apply:os.system ['true']", "--- !!binary aGVsbG8=",
     string.printable * 10,

@@ -10,7 +10,7 @@ document, so a change to one that is not made to the other fails.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from typing import Any
@@ -37,9 +37,13 @@ def ref(name: str) -> Schema:
 
 
 def nullable(schema: Schema) -> Schema:
-    if "$ref" in schema:
+    """``schema`` or null."""
+    if "$ref" in schema or "const" in schema:
         return {"anyOf": [schema, {"type": "null"}]}
-    return {**schema, "type": [schema["type"], "null"]}
+    either = {**schema, "type": [schema["type"], "null"]}
+    if "enum" in schema:
+        either["enum"] = [*schema["enum"], None]
+    return either
 
 
 def array(items: Schema, **more: Any) -> Schema:
@@ -246,13 +250,14 @@ _KEY_CREDENTIAL_WRITE = obj({
 
 
 def _application_write(*, create: bool) -> Schema:
+    keys = array(_KEY_CREDENTIAL_WRITE, maxItems=50)
     return obj({
         "@odata.type": odata_type(APPLICATION.type_name),
         "displayName": NON_BLANK,
         "identifierUris": array(_IDENTIFIER_URI, uniqueItems=True),
         "appRoles": array(_APP_ROLE_WRITE),
         "signInAudience": {"type": "string", "enum": ["AzureADMyOrg"]},
-        "keyCredentials": (nullable if create else dict)(array(_KEY_CREDENTIAL_WRITE, maxItems=50)),
+        "keyCredentials": nullable(keys) if create else keys,   # a PATCH states the whole collection
         "api": obj({
             "@odata.type": odata_type("microsoft.graph.apiApplication"),
             "requestedAccessTokenVersion": nullable({"type": "integer", "enum": [1, 2]}),
@@ -330,7 +335,7 @@ class Operation:
     body: str | None = None           # the request body's schema (a REQUEST_BODIES name)
     query: str | None = None          # "collection" or "entity": the OData options it takes
     conflicts: bool = False           # may answer 409
-    extra_statuses: tuple[int, ...] = field(default=())
+    extra_statuses: tuple[int, ...] = ()
 
 
 def _get(tag: str, resource: str, permissions: tuple[str, ...], what: str) -> Operation:
@@ -492,39 +497,50 @@ def _path_parameters(path: str) -> list[Schema]:
     return params
 
 
+def _parameter(name: str) -> Schema:
+    return {"$ref": f"#/components/parameters/{name}"}
+
+
 def _query_parameters(op: Operation) -> list[Schema]:
     if op.query is None:
         return []
     result = (op.result or "").strip("[]")
-    resource = _BY_NAME.get(result)
-    entity = resource.entity if resource else DIRECTORY_OBJECT_ENTITY
-    select = {"name": "$select", "in": "query", "required": False, "schema": STRING,
-              "description": "Comma-separated properties to return (case-insensitive): "
-                             f"{', '.join(sorted(entity.selectable))}."}
     if op.query == "entity":
-        return [select]
-    grammar = resource.filter_grammar if resource else None
-    if grammar is None:
-        filterable = ", ".join(f"{k} ({v})" for k, v in entity.filterable.items())
-        grammar = ("eq/ne, startswith(p,'x'), p/any(x:x eq 'y') on collections, and/or, parentheses; "
-                   f"filterable: {filterable}.")
-    filter_param: Schema = {"name": "$filter", "in": "query", "required": False,
-                            "schema": {"type": "string", "maxLength": odata.MAX_FILTER_LENGTH},
-                            "description": f"An OData filter: {grammar}"}
-    if resource and resource.filter_example:
-        filter_param["example"] = resource.filter_example
-    params = [
-        filter_param, select,
-        {"name": "$top", "in": "query", "required": False,
-         "schema": {"type": "integer", "minimum": 1, "maximum": odata.MAX_TOP},
-         "description": f"Page size (default {odata.DEFAULT_PAGE_SIZE})."},
-        {"name": "$skiptoken", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 512},
-         "description": "The continuation from a previous page's @odata.nextLink."},
-    ]
-    if resource is None or resource.countable:
-        params.append({"name": "$count", "in": "query", "required": False, "schema": BOOL,
-                       "description": "Include @odata.count, the number of matching objects."})
-    return params
+        return [_parameter(f"select.{result}")]
+    resource = _BY_NAME.get(result)
+    counted = [_parameter("count")] if resource is None or resource.countable else []
+    return [_parameter(f"filter.{result}"), _parameter(f"select.{result}"), _parameter("top"),
+            _parameter("skiptoken"), *counted]
+
+
+def _parameters() -> Schema:
+    """The query options, once per resource where they differ."""
+    found: Schema = {
+        "top": {"name": "$top", "in": "query", "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": odata.MAX_TOP},
+                "description": f"Page size (default {odata.DEFAULT_PAGE_SIZE})."},
+        "skiptoken": {"name": "$skiptoken", "in": "query", "required": False,
+                      "schema": {"type": "string", "maxLength": 512},
+                      "description": "The continuation from a previous page's @odata.nextLink."},
+        "count": {"name": "$count", "in": "query", "required": False, "schema": BOOL,
+                  "description": "Include @odata.count, the number of matching objects."},
+    }
+    resources: list[tuple[str, odata.Entity, Resource | None]] = [(r.name, r.entity, r) for r in RESOURCES]
+    for name, entity, resource in [*resources, ("directoryObject", DIRECTORY_OBJECT_ENTITY, None)]:
+        found[f"select.{name}"] = {"name": "$select", "in": "query", "required": False, "schema": STRING,
+                                   "description": "Comma-separated properties to return (case-insensitive): "
+                                                  f"{', '.join(sorted(entity.selectable))}."}
+        grammar = resource.filter_grammar if resource else None
+        if grammar is None:
+            filterable = ", ".join(f"{k} ({v})" for k, v in entity.filterable.items())
+            grammar = ("eq/ne, startswith(p,'x'), p/any(x:x eq 'y') on collections, and/or, parentheses; "
+                       f"filterable: {filterable}.")
+        found[f"filter.{name}"] = {"name": "$filter", "in": "query", "required": False,
+                                   "schema": {"type": "string", "maxLength": odata.MAX_FILTER_LENGTH},
+                                   "description": f"An OData filter: {grammar}"}
+        if resource and resource.filter_example:
+            found[f"filter.{name}"]["example"] = resource.filter_example
+    return found
 
 
 # -- responses -------------------------------------------------------------------------------------------
@@ -579,7 +595,7 @@ def _operation(path: str, method: str, op: Operation) -> Schema:
         statuses.append(413)
     statuses += [431, 503]
     responses: Schema = {str(s): _success(op, s) for s in (op.status, *op.extra_statuses)}
-    responses.update({str(s): _error_response(s) for s in statuses})
+    responses.update({str(s): {"$ref": f"#/components/responses/error{s}"} for s in statuses})
     operation: Schema = {
         "operationId": f"{method.lower()} {path}",
         "summary": op.summary, "tags": [op.tag],
@@ -610,11 +626,13 @@ def _components() -> Schema:
     schemas["headTooLarge"] = obj({"error": {"const": "invalid_request"}, "error_description": STRING},
                                   required=("error",), description="The listener's refusal of an oversized head.")
     schemas.update(REQUEST_BODIES)
-    return {"schemas": schemas, "securitySchemes": {"bearer": {
-        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-        "description": "An access token for Microsoft Graph (scope https://graph.microsoft.com/.default) from "
-                       "this server's token endpoint; its roles are the application permissions granted to the "
-                       "caller's service principal on Microsoft Graph."}}}
+    bearer = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+              "description": "An access token for Microsoft Graph (scope https://graph.microsoft.com/.default) from "
+                             "this server's token endpoint; its roles are the application permissions granted to "
+                             "the caller's service principal on Microsoft Graph."}
+    return {"schemas": schemas, "parameters": _parameters(),
+            "responses": {f"error{status}": _error_response(status) for status in _ERRORS},
+            "securitySchemes": {"bearer": bearer}}
 
 
 @cache

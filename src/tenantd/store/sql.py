@@ -771,11 +771,10 @@ def _engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        # Enough pooled connections for a loaded worker's request threads (a connection beyond the pool is
-        # opened, with its pragmas, and closed again per request), few enough that their page caches (up to
-        # 2 MB each) stay small next to a worker's memory.
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20,
-                                  max_overflow=20)
+        # Ten pooled connections: enough that a loaded worker rarely opens (with its pragmas) and closes one per
+        # request, few enough that their page caches (up to 2 MB each) stay small next to a worker's memory.
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=10,
+                                  max_overflow=30)
         _sqlite_pragmas(engine)
         return engine
     engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)

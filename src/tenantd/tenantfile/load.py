@@ -126,10 +126,7 @@ class _Builder:
         if id(node) in self.open:
             raise TenantFileError([f"{self.source}:{line}: a YAML alias refers to the node that contains it."])
         if isinstance(node, yaml.ScalarNode):
-            try:
-                value = self.loader.construct_object(node, deep=True)
-            except ValueError:   # an impossible date, an integer of thousands of digits: the schema judges the text
-                return node.value
+            value = self._scalar(node)
             # Dates stay the text they were written as: JSON has no date type and the schema wants text.
             return node.value if isinstance(value, datetime.date) else value
         if node.tag not in _PLAIN_COLLECTIONS:
@@ -142,6 +139,12 @@ class _Builder:
             return self._mapping(node, path)
         finally:
             self.open.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except ValueError:   # an impossible date, an integer of thousands of digits: the schema judges the text
+            return node.value
 
     def _item(self, node: yaml.Node, path: Path) -> Any:
         self.lines[path] = node.start_mark.line + 1
@@ -156,7 +159,7 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(f"{self.source}:{line}: a key must be text, not a list or a mapping.")
                 continue
-            key = self.loader.construct_object(key_node, deep=True)
+            key = self._scalar(key_node)
             if not isinstance(key, str):
                 self.problems.append(f"{self.source}:{line}: a key must be text, not {key!r}.")
                 continue
