@@ -57,6 +57,7 @@ def test_export_over_http_applies_back_with_no_changes(server: Server) -> None:
 
 
 def test_a_bad_document_is_a_400_that_lists_the_problems_and_changes_nothing(server: Server) -> None:
+    assert server.admin("POST", "/apply", json=load_text(FILE, "http.yaml").request_body()).status_code == 200
     before = server.admin("GET", "/export").json()
     document = {"applications": [{"displayName": "Never created"}],
                 "users": [{"userPrincipalName": "x@contoso.test"}],
@@ -84,5 +85,7 @@ def test_apply_needs_the_admin_role_and_a_sane_body(server: Server) -> None:
     assert server.admin("POST", "/apply", content=b"{not json").status_code == 400
     assert server.admin("POST", "/apply", json={"document": {}, "prune": "yes"}).status_code == 400
     assert server.admin("POST", "/apply", json={"nothing": 1}).status_code == 400
+    nested = server.admin("POST", "/apply", content=b'{"document": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    assert nested.status_code == 400 and "valid JSON" in nested.json()["error"]["message"]
     huge = b'{"document": {"x": "' + b"a" * MAX_DOCUMENT + b'"}}'
     assert server.admin("POST", "/apply", content=huge).status_code == 413

@@ -47,7 +47,7 @@ async def _body(request: Request) -> dict[str, Any]:
         raise BadRequest("The request body is too large.", status=413) from None
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):   # RecursionError: arrays or objects nested a thousand deep
         raise BadRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and "
                          "payload is of valid JSON format.") from None
     if not isinstance(body, dict) or "document" not in body:
