@@ -258,6 +258,10 @@ def test_api_version_1_6_is_required(server: Server) -> None:
         odata_error(legacy(server, "GET", path, params=params), 400, "Request_BadRequest")
     response = legacy(server, "PATCH", path, json={})
     odata_error(response, 405, "Request_BadRequest")
+    assert response.headers["Allow"] == "GET, POST"
+    response = legacy(server, "GET", f"{path}/{uuid.uuid4()}")
+    odata_error(response, 405, "Request_BadRequest")
+    assert response.headers["Allow"] == "DELETE"
 
 
 def test_missing_or_wrong_tokens_get_401(server: Server) -> None:

@@ -162,11 +162,13 @@ async def delete(owner: Owner, request: Request) -> Response:
 def _endpoint(path: str, owner: Owner, **handlers: Handler) -> Route:
     """A 1.6 route: its methods, ``api-version=1.6``, and every refusal in AAD Graph's envelope."""
     async def dispatch(request: Request) -> Response:
+        handler = handlers.get(request.method)
+        if handler is None:   # RFC 9110 section 15.5.6: a 405 names the methods that are allowed
+            response = error(request, GraphError("The HTTP method is not allowed for the request target.",
+                                                 code="Request_BadRequest", status=405))
+            response.headers["Allow"] = ", ".join(handlers)
+            return response
         try:
-            handler = handlers.get(request.method)
-            if handler is None:
-                raise GraphError("The HTTP method is not allowed for the request target.",
-                                 code="Request_BadRequest", status=405)
             _check_query(request)
             return await handler(owner, request)
         except GraphError as exc:
