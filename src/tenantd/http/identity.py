@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from ..domain.errors import Unavailable
 from ..domain.model import Host
+from ..tokens.directory_cache import DirectoryView
 from ..tokens.managed_identity import IdentityError, IdentityToken, ManagedIdentityTokens, Selector, SelectorKind
 from . import health
 from .bodies import BodyTooLarge, read_limited
@@ -57,11 +58,12 @@ def _imds_error(status: int, error: str, description: str) -> JSONResponse:
     return JSONResponse({"error": error, "error_description": description}, status_code=status, headers=headers)
 
 
-async def _issue(request: Request, host: Host, resource: str, selector: Selector | None) -> IdentityToken:
+async def _issue(request: Request, host: Host, view: DirectoryView, resource: str,
+                 selector: Selector | None) -> IdentityToken:
     limiter: HostLimiter = request.app.state.limiter
     async with limiter.slot(f"{host.tenant_id}|{host.resource_id}"):
         return await run_in_threadpool(_tokens(request).token, host, resource, selector,
-                                       request.client.host if request.client else None)
+                                       request.client.host if request.client else None, view)
 
 
 def _selector(query: dict[str, str], names: dict[str, SelectorKind]) -> Selector | str | None:
@@ -97,11 +99,11 @@ async def imds(request: Request) -> Response:
 
 async def _imds_token(request: Request, resource: str, selector: Selector | None) -> Response:
     """A token for the host named by the path's secret, in IMDS's shape (Cloud Shell answers the same)."""
-    host = await run_in_threadpool(_tokens(request).host_for, request.path_params["secret"])
+    host, view = await run_in_threadpool(_tokens(request).host_and_view, request.path_params["secret"])
     if host is None:
         return _imds_error(400, "invalid_request", "Identity not found")
     try:
-        token = await _issue(request, host, resource, selector)
+        token = await _issue(request, host, view, resource, selector)
     except IdentityError as exc:
         return _imds_error(exc.status, exc.error, exc.description)
     except RateLimited:
@@ -131,7 +133,7 @@ async def app_service(request: Request) -> Response:
     header = request.headers.get("x-identity-header") if version == "2019-08-01" else request.headers.get("secret")
     if version not in {"2019-08-01", "2017-09-01"}:
         return _service_error(400, "api-version must be 2019-08-01 (X-IDENTITY-HEADER) or 2017-09-01 (secret).")
-    host = await run_in_threadpool(_tokens(request).host_for, header or "")
+    host, view = await run_in_threadpool(_tokens(request).host_and_view, header or "")
     if host is None:
         return _service_error(401, "The identity header is missing or not valid for this host.")
     if not query.get("resource"):
@@ -141,7 +143,7 @@ async def app_service(request: Request) -> Response:
     if isinstance(selector, str):
         return _service_error(400, selector)
     try:
-        token = await _issue(request, host, query["resource"], selector)
+        token = await _issue(request, host, view, query["resource"], selector)
     except IdentityError as exc:
         return _service_error(exc.status, exc.description)
     except RateLimited:

@@ -32,7 +32,9 @@ from .sql import Store
 FORMAT = "tenantd-backup"
 VERSION = 1
 BATCH = 500
-_SKIP = {"alembic_version"}  # the schema revision is in the header; migrations write this table
+# The schema revision is in the header (migrations write alembic_version); the directory version only tells
+# caches of a running server when to read again.
+_SKIP = {"alembic_version", "directory_version"}
 
 
 @dataclass(frozen=True)

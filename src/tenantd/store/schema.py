@@ -282,3 +282,12 @@ auth_failures = sa.Table(
     sa.Column("slot", sa.BigInteger, primary_key=True),          # the window: epoch seconds // its length
     sa.Column("failures", sa.Integer, nullable=False),
 )
+
+# How many write transactions have changed the directory: every one that inserts, updates or deletes rows of
+# any table but the logs, the failure counters and the signing keys adds one (store/sql.py). Caches of
+# directory reads compare it to the number they were read under. One row, made by the first change.
+directory_version = sa.Table(
+    "directory_version", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)

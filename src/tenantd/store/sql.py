@@ -95,6 +95,15 @@ class Tx:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    def directory_version(self) -> int:
+        """The directory's version: how many committed write transactions changed it (0 before the first)."""
+        return int(self.conn.execute(q.DIRECTORY_VERSION).scalar() or 0)
+
+    def _advance_directory_version(self) -> None:
+        table = t.directory_version
+        if not self.conn.execute(table.update().where(table.c.id == 1).values(version=table.c.version + 1)).rowcount:
+            self.conn.execute(table.insert().values(id=1, version=1))
+
     def _exec(self, stmt: Any) -> Any:
         try:
             return self.conn.execute(stmt)
@@ -744,7 +753,11 @@ class Store:
         with _available(), self.engine.connect() as conn:
             conn = conn.execution_options(tenantd_write=True)
             with conn.begin():
-                yield Tx(conn)
+                conn.info.pop(_DIRECTORY_CHANGED, None)
+                tx = Tx(conn)
+                yield tx
+                if conn.info.pop(_DIRECTORY_CHANGED, False):
+                    tx._advance_directory_version()
 
     @contextlib.contextmanager
     def counters(self) -> Iterator[Tx]:
@@ -767,7 +780,28 @@ def _available() -> Iterator[None]:
         raise Unavailable("The directory's database is unavailable; retry shortly.") from exc
 
 
+# Tables whose changes do not change the directory: logs, counters, signing keys (the keyring has its own view).
+_UNVERSIONED = frozenset({t.sign_ins.name, t.directory_audits.name, t.auth_failures.name, t.signing_keys.name,
+                          t.directory_version.name})
+_DIRECTORY_CHANGED = "tenantd_directory_changed"
+
+
+def _note_directory_changes(engine: Engine) -> None:
+    """Mark a connection whose statements insert, update or delete directory rows; :meth:`Store.write`
+    then advances the directory version in the same transaction, whichever method made the change."""
+    @sa.event.listens_for(engine, "before_execute")
+    def _note(conn: Connection, clause: Any, *_args: Any) -> None:
+        if isinstance(clause, sa.sql.dml.UpdateBase) and getattr(clause.table, "name", None) not in _UNVERSIONED:
+            conn.info[_DIRECTORY_CHANGED] = True
+
+
 def _engine(url: str) -> Engine:
+    engine = _new_engine(url)
+    _note_directory_changes(engine)
+    return engine
+
+
+def _new_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):

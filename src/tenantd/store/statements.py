@@ -49,3 +49,4 @@ ATTACHED_IDENTITIES = (sa.select(_sp).join(_h, _h.c.service_principal_id == _sp.
                        .where(_h.c.tenant_id == sa.bindparam("tenant_id"),
                               _h.c.host_resource_id == sa.bindparam("resource_id"))
                        .order_by(_sp.c.created, _sp.c.id))
+DIRECTORY_VERSION = sa.select(t.directory_version.c.version).where(t.directory_version.c.id == 1)

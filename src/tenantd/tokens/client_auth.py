@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import binascii
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from cryptography import x509
 from ..domain import builtins
 from ..domain.model import Application, FederatedCredential, KeyCredential, ServicePrincipal, Tenant
 from . import errors, jwt
+from .directory_cache import DirectoryView
 from .federation import FederationError
 from .request import TokenRequest, client_id_of
 
@@ -49,12 +51,12 @@ class AuthenticatedClient:
     method: str         # "secret" | "certificate" | "federated"
 
 
-def authenticate(service: TokenService, tenant: Tenant, request: TokenRequest) -> AuthenticatedClient:
+def authenticate(service: TokenService, tenant: Tenant, request: TokenRequest,
+                 view: DirectoryView) -> AuthenticatedClient:
     """The client the request authenticates as, or the OAuthError Entra answers."""
     client_id = client_id_of(request)
-    with service.store.read() as tx:
-        app = tx.application_by_app_id(tenant.id, client_id)
-        sp = tx.service_principal_by_app_id(tenant.id, client_id)
+    app, sp = view.get(("client", tenant.id, client_id), lambda tx: (
+        tx.application_by_app_id(tenant.id, client_id), tx.service_principal_by_app_id(tenant.id, client_id)))
     if sp is None or (app is None and sp.managed_identity_kind != "UserAssigned"):
         raise errors.unknown_client(client_id, tenant.id)
     form = request.form
@@ -81,8 +83,8 @@ def authenticate(service: TokenService, tenant: Tenant, request: TokenRequest) -
             raise errors.unknown_certificate(client_id, _shown_thumbprint(header))
         _check_certificate(service, tenant, request, app, assertion, header, claims)
         return AuthenticatedClient(sp, "2", "certificate")
-    with service.store.read() as tx:
-        trusted = tx.federated_credentials(app.id if app is not None else sp.id)
+    owner_id = app.id if app is not None else sp.id
+    trusted = view.get(("federated", owner_id), lambda tx: tuple(tx.federated_credentials(owner_id)))
     _check_federated(service, trusted, assertion, header, claims)
     return AuthenticatedClient(sp, "2", "federated")
 
@@ -146,7 +148,7 @@ def _endpoint_audiences(service: TokenService, tenant: Tenant, request: TokenReq
 
 
 # -- federated credentials ------------------------------------------------------------------------------------
-def _check_federated(service: TokenService, trusted: list[FederatedCredential], assertion: str,
+def _check_federated(service: TokenService, trusted: Sequence[FederatedCredential], assertion: str,
                      header: dict[str, Any], claims: dict[str, Any]) -> None:
     issuer, subject, audience = claims.get("iss"), claims.get("sub"), claims.get("aud")
     match = next((c for c in trusted if c.issuer == issuer and c.subject == subject

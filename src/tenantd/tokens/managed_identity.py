@@ -1,8 +1,9 @@
 """Managed identity token requests, whatever platform protocol carried them (IMDS, App Service, MSI 2017,
 Cloud Shell): find the host by its secret, pick the identity, and answer from a cache as IMDS does.
 
-The cache is checked against the identity's current roles on every hit (one indexed read), so a role
-assigned or revoked shows in the very next token on every worker and replica. ``stale_cache`` keeps
+The cache is checked against the identity's current roles on every hit (read through the directory cache,
+which reads the directory again after any change), so a role assigned or revoked shows in the very next
+token on every worker and replica. ``stale_cache`` keeps
 serving cached tokens regardless, as Azure does for up to 24 h, for users who want to rehearse that.
 """
 
@@ -16,9 +17,11 @@ from typing import Literal
 
 from ..directory import iso
 from ..domain.model import Host, ServicePrincipal
+from ..store import Tx
 from . import jwt, signins
+from .directory_cache import DirectoryView
 from .request import IssuedToken
-from .resources import Resource, resolve
+from .resources import Resource
 from .service import TokenService
 
 MI_TOKEN_LIFETIME = 24 * 3600
@@ -64,30 +67,36 @@ class ManagedIdentityTokens:
         self._cache: dict[tuple[str, str, str, str], IdentityToken] = {}
         self._lock = threading.Lock()
 
-    def host_for(self, secret: str) -> Host | None:
+    def host_for(self, secret: str, view: DirectoryView | None = None) -> Host | None:
         """The host a secret was issued to, while the secret is valid.
 
         The secret (an identity header, MSI secret or IMDS path prefix) is never compared as text: its HMAC
         with the server's pepper is looked up. The lookup's timing can tell at most how many leading bytes of
         HMAC(pepper, guess) match a stored one, which says nothing about the next guess while the pepper is
-        secret: as good as a constant-time comparison, and an index lookup."""
+        secret: as good as a constant-time comparison, and an index lookup (or a dict's, once cached)."""
         if not secret or len(secret) > 256:
             return None
-        with self.service.store.read() as tx:   # one transaction: the credential, then its host
-            found = tx.host_credential(self.service.hasher(secret))
-            if found is None:
-                return None
-            tenant_id, resource_id, expires = found
-            if expires <= iso(datetime.fromtimestamp(self.service.clock(), UTC)):
-                return None
-            return tx.host(tenant_id, resource_id)
+        digest = self.service.hasher(secret)
+        found = (view or self.view()).get(("host", digest), lambda tx: _host_of(tx, digest))
+        if found is None:
+            return None
+        expires, host = found
+        return host if expires > iso(datetime.fromtimestamp(self.service.clock(), UTC)) else None
+
+    def view(self) -> DirectoryView:
+        """The directory as of now, for a request's host lookup and token to share."""
+        return self.service.directory_cache.view()
+
+    def host_and_view(self, secret: str) -> tuple[Host | None, DirectoryView]:
+        view = self.view()
+        return self.host_for(secret, view), view
 
     def token(self, host: Host, resource_name: str, selector: Selector | None,
-              client_ip: str | None = None) -> IdentityToken:
+              client_ip: str | None = None, view: DirectoryView | None = None) -> IdentityToken:
         """A token for one of ``host``'s identities. A fresh token or a refusal is a sign-in; a cache hit is
         not, as in Azure. Refusals IMDS makes itself ("Identity not found") have no AADSTS code."""
         try:
-            return self._token(host, resource_name, selector, client_ip)
+            return self._token(host, resource_name, selector, client_ip, view or self.view())
         except IdentityError as exc:
             self.service.record(signins.refused(host.tenant_id, "managed_identity", self.service.clock(),
                                                 exc.description, client=_picked(host, selector),
@@ -95,17 +104,16 @@ class ManagedIdentityTokens:
             raise
 
     def _token(self, host: Host, resource_name: str, selector: Selector | None,
-               client_ip: str | None) -> IdentityToken:
+               client_ip: str | None, view: DirectoryView) -> IdentityToken:
         identity = pick_identity(host, selector)
         if not identity.account_enabled:
             raise IdentityError(400, "invalid_request", "Identity not found")
-        with self.service.store.read() as tx:
-            resource = resolve(tx, host.tenant_id, resource_name, self.service.public_url)
-            if resource is None:
-                raise IdentityError(400, "invalid_resource",
-                                    f"AADSTS500011: The resource principal named {resource_name} was not found in "
-                                    f"the tenant named {host.tenant_id}.")
-            roles = self.service.roles(tx, [identity.id], resource.service_principal) or ()
+        resource = self.service.resource(view, host.tenant_id, resource_name)
+        if resource is None:
+            raise IdentityError(400, "invalid_resource",
+                                f"AADSTS500011: The resource principal named {resource_name} was not found in "
+                                f"the tenant named {host.tenant_id}.")
+        roles = self.service.assigned_roles(view, identity.id, resource.service_principal) or ()
         key = (host.tenant_id, host.resource_id, identity.id, resource_name)  # xms_az_rid names the host
         now = int(self.service.clock())
         cached = self._cache.get(key)
@@ -128,6 +136,15 @@ class ManagedIdentityTokens:
             extra.append(("xms_az_rid", host.resource_id))
         return self.service.issue(host.tenant_id, identity, resource, audience, "2", roles, tuple(extra),
                                   lifetime=self.lifetime)
+
+
+def _host_of(tx: Tx, digest: bytes) -> tuple[str, Host] | None:
+    """A host credential's end and its host, in one transaction."""
+    found = tx.host_credential(digest)
+    if found is None:
+        return None
+    tenant_id, resource_id, expires = found
+    return expires, tx.host(tenant_id, resource_id)
 
 
 def _picked(host: Host, selector: Selector | None) -> ServicePrincipal | None:

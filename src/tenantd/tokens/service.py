@@ -14,6 +14,7 @@ from ..domain.ids import is_guid
 from ..domain.model import ServicePrincipal, Tenant, User
 from ..store import Store, Tx
 from . import errors, jwt, signins
+from .directory_cache import DirectoryCache, DirectoryView
 from .federation import Federation, VerificationKey, own_tenant_id
 from .keys import Keyring
 from .request import IssuedToken, TokenRequest
@@ -45,6 +46,7 @@ class TokenService:
         self.public_url = public_url.rstrip("/")
         self.clock = clock
         self._tenants: dict[str, Tenant] = {}   # id or name as requested -> tenant
+        self.directory_cache = DirectoryCache(store)   # clients, resources and roles on the token path
         # Issuers federated credentials trust: this server's tenants, else fetched (loopback if allowed).
         self.federation = Federation(self.own_issuer_keys, allow_loopback=allow_loopback_issuers)
 
@@ -175,6 +177,16 @@ class TokenService:
         if not assigned:
             return None
         return tuple(r.value for r in resource.app_roles if r.id in assigned and r.is_enabled and r.value)
+
+    def resource(self, view: DirectoryView, tenant_id: str, name: str) -> Resource | None:
+        """The resource a client names (``resources.resolve``), through the directory cache."""
+        return view.get(("resource", tenant_id, name), lambda tx: resolve(tx, tenant_id, name, self.public_url))
+
+    def assigned_roles(self, view: DirectoryView, principal_id: str,
+                       resource: ServicePrincipal) -> tuple[str, ...] | None:
+        """``roles`` of one service principal, through the directory cache."""
+        return view.get(("roles", principal_id, resource.id),
+                        lambda tx: (self.roles(tx, [principal_id], resource),))[0]   # kept even when None
 
     def issue(self, tenant_id: str, client: ServicePrincipal, resource: Resource, audience: str,
               auth_class: str, roles: tuple[str, ...], extra: tuple[tuple[str, str], ...] = (),

@@ -10,7 +10,6 @@ from ...domain.model import Tenant
 from .. import errors
 from ..client_auth import authenticate
 from ..request import IssuedToken, TokenRequest, client_id_of, requested_resource
-from ..resources import resolve
 
 if TYPE_CHECKING:
     from ..service import TokenService
@@ -18,16 +17,16 @@ if TYPE_CHECKING:
 
 def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> IssuedToken:
     resource_name = requested_resource(request)
+    view = service.directory_cache.view()
     with service.throttle.guard(tenant.id, client_id_of(request), request.client_ip):
-        authenticated = authenticate(service, tenant, request)
+        authenticated = authenticate(service, tenant, request, view)
     client = authenticated.service_principal
     if not client.account_enabled:
         raise errors.disabled_client(client.app_id)
-    with service.store.read() as tx:
-        resource = resolve(tx, tenant.id, resource_name, service.public_url)
-        if resource is None:
-            raise errors.unknown_resource(resource_name, tenant.id)
-        roles = service.roles(tx, [client.id], resource.service_principal)
+    resource = service.resource(view, tenant.id, resource_name)
+    if resource is None:
+        raise errors.unknown_resource(resource_name, tenant.id)
+    roles = service.assigned_roles(view, client.id, resource.service_principal)
     if roles is None and resource.service_principal.app_role_assignment_required:
         raise errors.assignment_required(client.app_id, resource.service_principal.app_id)
     extra: tuple[tuple[str, str], ...] = ()

@@ -1,0 +1,74 @@
+"""The token path's directory reads, kept in memory while the directory stays as it was.
+
+Every write transaction that changes the directory advances the store's directory version in the same
+commit (``store/sql.py``). A token request reads that version once (one small read) and takes the client,
+the resource and the roles from memory while they were read under it; any other version, written by this
+process, another worker or a replica, drops them all. So a change shows in the very next token everywhere,
+exactly as when every request read the directory, for one read instead of six or seven.
+
+Entries are read after the version they are filed under, so none is older than its version says.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from ..store import Store, Tx
+
+_T = TypeVar("_T")
+LIMIT = 10_000   # entries kept; past it the cache starts again (a new version does the same)
+_MISSING = object()
+
+
+class DirectoryCache:
+    def __init__(self, store: Store, limit: int = LIMIT) -> None:
+        self._store = store
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._version = -1
+        self._entries: dict[Hashable, Any] = {}
+
+    def view(self) -> DirectoryView:
+        """The directory as of now: reads its version, and forgets everything read under an older one."""
+        with self._store.read() as tx:
+            version = tx.directory_version()
+        if version > self._version:
+            with self._lock:
+                if version > self._version:
+                    self._version, self._entries = version, {}
+        return DirectoryView(self, version)
+
+    def _get(self, version: int, key: Hashable) -> Any:
+        # An entry of a newer version than the caller's is newer than what it would read itself: usable.
+        return self._entries.get(key, _MISSING) if version <= self._version else _MISSING
+
+    def _put(self, version: int, key: Hashable, value: Any) -> None:
+        with self._lock:
+            if version != self._version:   # read under another version: not provably current for this one
+                return
+            if len(self._entries) >= self._limit:
+                self._entries = {}
+            self._entries[key] = value
+
+
+class DirectoryView:
+    """One request's look at the directory: reads through the cache, under the version read at its start."""
+
+    def __init__(self, cache: DirectoryCache, version: int) -> None:
+        self._cache = cache
+        self.version = version
+
+    def get(self, key: Hashable, read: Callable[[Tx], _T]) -> _T:
+        """The value ``read`` returns for ``key`` (in a read transaction of its own), from memory when it was
+        read under this version. Values must be immutable: every request shares them. None (nothing found)
+        is not kept, so names that match nothing cannot fill the cache."""
+        found = self._cache._get(self.version, key)
+        if found is not _MISSING:
+            return found
+        with self._cache._store.read() as tx:
+            value = read(tx)
+        if value is not None:
+            self._cache._put(self.version, key, value)
+        return value

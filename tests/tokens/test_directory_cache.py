@@ -1,0 +1,166 @@
+"""The token path's directory cache on real stores (SQLite, and PostgreSQL when reachable): a warm token
+reads only the directory version, and a change made through another runtime on the same database (another
+worker or replica) shows in the very next token."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt as pyjwt
+import pytest
+import sqlalchemy as sa
+
+from tenantd.domain.errors import OAuthError
+from tenantd.domain.model import AppRole
+from tenantd.runtime import Runtime, open_runtime, sqlite_url
+from tenantd.tokens import signins
+from tenantd.tokens.managed_identity import ManagedIdentityTokens
+from tenantd.tokens.request import TokenRequest
+
+from ..databases import pg_available, pg_database
+
+API_URI = "api://cached-things"
+HOST = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Web/sites/cached"
+DIRECTORY_TABLES = ("applications", "service_principals", "app_role_assignments", "password_credentials",
+                    "identifier_uris", "host_credentials", "host_attachments")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    if not pg_available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432; CI must run the cache tests on it")
+        pytest.skip("PostgreSQL is not reachable")
+    with pg_database() as url:
+        yield url
+
+
+@pytest.fixture
+def runtimes(database_url: str, tmp_path: Path) -> Iterator[tuple[Runtime, Runtime]]:
+    """Two runtimes on one database, as two workers or replicas: each has its own caches."""
+    opened = [open_runtime(database_url, tmp_path, None, default_public_url="https://localhost:8443")
+              for _ in range(2)]
+    yield opened[0], opened[1]
+    for rt in opened:
+        rt.sign_ins.stop()
+        rt.store.dispose()
+
+
+class World:
+    def __init__(self, rt: Runtime) -> None:
+        d = rt.directory
+        self.tenant_id = d.create_tenant("contoso").id
+        self.role = AppRole(id=str(uuid.uuid4()), value="Things.Read.All", display_name="Read", description="Read",
+                            allowed_member_types=("Application",))
+        api = d.create_application(self.tenant_id, "Things API", identifier_uris=[API_URI], app_roles=[self.role],
+                                   with_service_principal=True)
+        self.api_sp_id = d.service_principal_by_app_id(self.tenant_id, api.app_id).id
+        client = d.create_application(self.tenant_id, "orders", with_service_principal=True)
+        self.client_app_object_id = client.id
+        self.client_app_id = client.app_id
+        self.key_id, self.secret = (lambda c, s: (c.key_id, s))(*d.add_password(self.tenant_id, client.id))
+        self.client_sp_id = d.service_principal_by_app_id(self.tenant_id, client.app_id).id
+
+    def request(self) -> TokenRequest:
+        return TokenRequest(self.tenant_id, 2, {"grant_type": "client_credentials", "client_id": self.client_app_id,
+                                                "client_secret": self.secret, "scope": f"{API_URI}/.default"})
+
+
+def roles_of(rt: Runtime, world: World) -> list[str]:
+    token = rt.tokens.token(world.request())["access_token"]
+    return list(pyjwt.decode(token, options={"verify_signature": False}).get("roles", []))
+
+
+def statements(rt: Runtime) -> Callable[[], list[str]]:
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(rt.store.engine, "before_cursor_execute", count)
+    return lambda: list(seen)
+
+
+def version(rt: Runtime) -> int:
+    with rt.store.read() as tx:
+        return tx.directory_version()
+
+
+def test_a_warm_token_reads_the_directory_version_and_nothing_else_of_the_directory(
+        runtimes: tuple[Runtime, Runtime]) -> None:
+    a, b = runtimes
+    world = World(a)
+    roles_of(b, world)
+    seen = statements(b)
+    for _ in range(5):
+        roles_of(b, world)
+    reads = seen()
+    assert sum("directory_version" in s for s in reads) == 5
+    assert [s for s in reads if any(f" {table}" in s for table in DIRECTORY_TABLES)] == []
+
+
+def test_changes_through_another_runtime_show_in_the_next_token(runtimes: tuple[Runtime, Runtime]) -> None:
+    a, b = runtimes
+    world = World(a)
+    assert roles_of(b, world) == []
+    assignment = a.directory.assign(world.tenant_id, world.client_sp_id, world.api_sp_id, world.role.id)
+    assert roles_of(b, world) == ["Things.Read.All"]
+    a.directory.unassign(world.tenant_id, assignment.id)
+    assert roles_of(b, world) == []
+    a.directory.update_service_principal(world.tenant_id, world.client_sp_id, {"accountEnabled": False})
+    with pytest.raises(OAuthError, match="AADSTS7000112"):
+        roles_of(b, world)
+    a.directory.update_service_principal(world.tenant_id, world.client_sp_id, {"accountEnabled": True})
+    assert roles_of(b, world) == []
+    a.directory.remove_password(world.tenant_id, world.client_app_object_id, world.key_id)
+    with pytest.raises(OAuthError, match="AADSTS7000215"):
+        roles_of(b, world)
+
+
+def test_logs_and_counters_leave_the_version_and_each_directory_change_advances_it(
+        runtimes: tuple[Runtime, Runtime]) -> None:
+    a, _ = runtimes
+    world = World(a)
+    before = version(a)
+    a.sign_ins.record(signins.refused(world.tenant_id, "client_credentials", 0.0, "test"))
+    assert a.sign_ins.flush() == 1
+    with a.store.counters() as tx:
+        tx.count_auth_failure(world.tenant_id, world.client_app_id, ["203.0.113.7"], 1)
+    a.tokens.keyring.rotate(world.tenant_id, immediately=True)
+    assert version(a) == before
+    a.directory.assign(world.tenant_id, world.client_sp_id, world.api_sp_id, world.role.id)
+    assert version(a) == before + 1
+    with pytest.raises(Exception):  # noqa: B017, PT011 - a refused change leaves no trace of any kind
+        a.directory.assign(world.tenant_id, world.client_sp_id, world.api_sp_id, world.role.id)
+    assert version(a) == before + 1
+
+
+def test_a_managed_identity_host_and_roles_come_from_the_cache_until_a_change(
+        runtimes: tuple[Runtime, Runtime]) -> None:
+    a, b = runtimes
+    world = World(a)
+    identity = a.directory.create_managed_identity(world.tenant_id, "cached", "SystemAssigned", HOST)
+    secret = a.directory.open_host_session(world.tenant_id, HOST, timedelta(hours=1))
+    tokens = ManagedIdentityTokens(b.tokens)
+
+    def roles() -> tuple[str, ...]:
+        host, view = tokens.host_and_view(secret)
+        assert host is not None
+        return tokens.token(host, API_URI, None, None, view).roles
+
+    assert roles() == ()
+    seen = statements(b)
+    assert roles() == ()
+    assert [s for s in seen() if s != "BEGIN" and "directory_version" not in s] == []
+    a.directory.assign(world.tenant_id, identity.id, world.api_sp_id, world.role.id)
+    assert roles() == ("Things.Read.All",)
+    a.directory.close_host_session(secret)
+    assert tokens.host_and_view(secret)[0] is None
