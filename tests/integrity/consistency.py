@@ -105,7 +105,7 @@ def table_rows(url: str) -> dict[str, set[tuple[Any, ...]]]:
     try:
         with store.engine.connect() as conn, conn.begin():
             return {table.name: {tuple(_plain(v) for v in row) for row in conn.execute(sa.select(table))}
-                    for table in t.metadata.sorted_tables}
+                    for table in t.metadata.sorted_tables if table is not t.directory_version}  # a cache's counter
     finally:
         store.dispose()
 

@@ -174,7 +174,7 @@ def test_an_older_schema_is_restored_then_migrated(tmp_path: Path) -> None:
     source.mkdir()
     store = Store(sqlite_url(source))
     migrate(store, "0002")
-    with store.write() as tx:
+    with store.write(versioned=False) as tx:
         tx.conn.execute(sa.text("INSERT INTO tenants (id, name, created) VALUES "
                                 "('6d2c1a52-8a55-4a3b-9d7e-8b0d3c1e2f40', 'old', '2025-01-01T00:00:00Z')"))
     store.dispose()

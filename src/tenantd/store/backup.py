@@ -201,7 +201,7 @@ def restore(path: Path, store: Store) -> Summary:
     revision = header["schema_revision"]
     _refuse_non_empty(store, revision)
     migrate(store, revision)
-    with _open(path) as lines, store.write() as tx:
+    with _open(path) as lines, store.write(versioned=False) as tx:   # the schema may predate the version
         next(lines)
         loaded = _load(tx.conn, header, lines)
         expected = {name: int(spec["rows"]) for name, spec in header["tables"].items()}

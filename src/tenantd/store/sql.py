@@ -746,17 +746,18 @@ class Store:
             yield Tx(conn)
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Tx]:
+    def write(self, *, versioned: bool = True) -> Iterator[Tx]:
         """A write transaction: all or nothing, one at a time. On SQLite it takes the write lock up front; on
         PostgreSQL an advisory lock serialises writers the same way (across replicas too), so that a use
-        case's checks still hold when it writes and writers never deadlock."""
+        case's checks still hold when it writes and writers never deadlock. A change to the directory
+        advances its version (``versioned=False`` only for a restore into a schema older than the version)."""
         with _available(), self.engine.connect() as conn:
             conn = conn.execution_options(tenantd_write=True)
             with conn.begin():
                 conn.info.pop(_DIRECTORY_CHANGED, None)
                 tx = Tx(conn)
                 yield tx
-                if conn.info.pop(_DIRECTORY_CHANGED, False):
+                if conn.info.pop(_DIRECTORY_CHANGED, False) and versioned:
                     tx._advance_directory_version()
 
     @contextlib.contextmanager
