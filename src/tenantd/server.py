@@ -55,7 +55,7 @@ def _config(app: ASGIApplication, log_level: str, tls: TlsFiles | None) -> uvico
         bounded_heads(app),   # 431 beyond MAX_HEAD, however the head arrived
         ssl_certfile=str(tls.cert_file) if tls else None, ssl_keyfile=str(tls.key_file) if tls else None,
         log_level=log_level, lifespan="off", access_log=False, server_header=False, timeout_graceful_shutdown=5,
-        h11_max_incomplete_event_size=32 * 1024,
+        http="h11", h11_max_incomplete_event_size=32 * 1024,   # h11, whatever else is installed: it bounds heads
     )
 
 
