@@ -68,7 +68,7 @@ class HostLimiter:
                 self._ints[slot * self._stride + 2 + worker] = 0
 
     def slot(self, host_key: str) -> _Held:
-        """``async with``: hold one of ``host_key``'s request slots; RateLimited when it has none left."""
+        """``with`` or ``async with``: hold one of ``host_key``'s request slots; RateLimited when none is left."""
         return _Held(self, host_key)
 
     def in_flight(self, host_key: str) -> int:
@@ -151,7 +151,7 @@ class HostLimiter:
 
 
 class _Held:
-    """One request's slot of a host, while the ``async with`` lasts."""
+    """One request's slot of a host, while the ``with`` (in a worker thread) or ``async with`` lasts."""
 
     __slots__ = ("_base", "_key", "_limiter")
 
@@ -160,14 +160,20 @@ class _Held:
         self._key = host_key
         self._base: int | None = None
 
-    async def __aenter__(self) -> None:
+    def __enter__(self) -> None:
         if self._limiter.active:
             self._base = self._limiter._enter(self._key)
 
-    async def __aexit__(self, *_exc: object) -> None:
+    def __exit__(self, *_exc: object) -> None:
         if self._base is not None:
             self._limiter._leave(self._base)
             self._base = None
+
+    async def __aenter__(self) -> None:
+        self.__enter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.__exit__(*exc)
 
 
 def _tag(host_key: str) -> int:

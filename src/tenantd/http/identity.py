@@ -22,8 +22,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..domain.errors import Unavailable
-from ..domain.model import Host
-from ..tokens.directory_cache import DirectoryView
 from ..tokens.managed_identity import IdentityError, IdentityToken, ManagedIdentityTokens, Selector, SelectorKind
 from . import health
 from .bodies import BodyTooLarge, read_limited
@@ -58,12 +56,20 @@ def _imds_error(status: int, error: str, description: str) -> JSONResponse:
     return JSONResponse({"error": error, "error_description": description}, status_code=status, headers=headers)
 
 
-async def _issue(request: Request, host: Host, view: DirectoryView, resource: str,
-                 selector: Selector | None) -> IdentityToken:
-    limiter: HostLimiter = request.app.state.limiter
-    async with limiter.slot(f"{host.tenant_id}|{host.resource_id}"):
-        return await run_in_threadpool(_tokens(request).token, host, resource, selector,
-                                       request.client.host if request.client else None, view)
+def _answer(tokens: ManagedIdentityTokens, limiter: HostLimiter, secret: str, resource: str,
+            selector: Selector | None, client_ip: str | None) -> IdentityToken | None:
+    """In one worker thread: the host ``secret`` names (None when it names none), then its token, holding one
+    of the host's request slots."""
+    host, view = tokens.host_and_view(secret)
+    if host is None:
+        return None
+    with limiter.slot(f"{host.tenant_id}|{host.resource_id}"):
+        return tokens.token(host, resource, selector, client_ip, view)
+
+
+async def _issue(request: Request, secret: str, resource: str, selector: Selector | None) -> IdentityToken | None:
+    return await run_in_threadpool(_answer, _tokens(request), request.app.state.limiter, secret, resource, selector,
+                                   request.client.host if request.client else None)
 
 
 def _selector(query: dict[str, str], names: dict[str, SelectorKind]) -> Selector | str | None:
@@ -99,15 +105,14 @@ async def imds(request: Request) -> Response:
 
 async def _imds_token(request: Request, resource: str, selector: Selector | None) -> Response:
     """A token for the host named by the path's secret, in IMDS's shape (Cloud Shell answers the same)."""
-    host, view = await run_in_threadpool(_tokens(request).host_and_view, request.path_params["secret"])
-    if host is None:
-        return _imds_error(400, "invalid_request", "Identity not found")
     try:
-        token = await _issue(request, host, view, resource, selector)
+        token = await _issue(request, request.path_params["secret"], resource, selector)
     except IdentityError as exc:
         return _imds_error(exc.status, exc.error, exc.description)
     except RateLimited:
         return _imds_error(429, "too_many_requests", "Too many requests")
+    if token is None:
+        return _imds_error(400, "invalid_request", "Identity not found")
     issued = token.issued
     return JSONResponse({
         "access_token": issued.access_token, "refresh_token": "",
@@ -116,6 +121,9 @@ async def _imds_token(request: Request, resource: str, selector: Selector | None
         "not_before": str(issued.not_before), "resource": issued.resource, "token_type": "Bearer",
         "client_id": token.client_id,
     })
+
+
+_BAD_HEADER = "The identity header is missing or not valid for this host."
 
 
 def _service_error(status: int, message: str) -> JSONResponse:
@@ -133,21 +141,21 @@ async def app_service(request: Request) -> Response:
     header = request.headers.get("x-identity-header") if version == "2019-08-01" else request.headers.get("secret")
     if version not in {"2019-08-01", "2017-09-01"}:
         return _service_error(400, "api-version must be 2019-08-01 (X-IDENTITY-HEADER) or 2017-09-01 (secret).")
-    host, view = await run_in_threadpool(_tokens(request).host_and_view, header or "")
-    if host is None:
-        return _service_error(401, "The identity header is missing or not valid for this host.")
-    if not query.get("resource"):
-        return _service_error(400, "Required query variable 'resource' is missing.")
-    names = APP_SERVICE_SELECTORS if version == "2019-08-01" else MSI_2017_SELECTORS
-    selector = _selector(query, names)
-    if isinstance(selector, str):
-        return _service_error(400, selector)
+    selector = _selector(query, APP_SERVICE_SELECTORS if version == "2019-08-01" else MSI_2017_SELECTORS)
+    if not query.get("resource") or isinstance(selector, str):   # told only to a caller with a valid header
+        host, _ = await run_in_threadpool(_tokens(request).host_and_view, header or "")
+        if host is None:
+            return _service_error(401, _BAD_HEADER)
+        missing = "Required query variable 'resource' is missing."
+        return _service_error(400, str(selector) if query.get("resource") else missing)
     try:
-        token = await _issue(request, host, view, query["resource"], selector)
+        token = await _issue(request, header or "", query["resource"], selector)
     except IdentityError as exc:
         return _service_error(exc.status, exc.description)
     except RateLimited:
         return _service_error(429, "Too many requests.")
+    if token is None:
+        return _service_error(401, _BAD_HEADER)
     body = {"access_token": token.issued.access_token, "expires_on": str(token.issued.expires_on),
             "resource": token.issued.resource, "token_type": "Bearer", "client_id": token.client_id}
     if version == "2017-09-01":
