@@ -68,7 +68,15 @@ def _answer(tokens: ManagedIdentityTokens, limiter: HostLimiter, secret: str, re
 
 
 async def _issue(request: Request, secret: str, resource: str, selector: Selector | None) -> IdentityToken | None:
-    return await run_in_threadpool(_answer, _tokens(request), request.app.state.limiter, secret, resource, selector,
+    """A cached token memory alone can give is answered here, without a thread (its request still takes the
+    host's rate and slot); anything else in a worker thread."""
+    tokens, limiter = _tokens(request), request.app.state.limiter
+    known = tokens.from_memory(secret, resource, selector)
+    if known is not None:
+        host, token = known
+        with limiter.slot(f"{host.tenant_id}|{host.resource_id}"):
+            return token
+    return await run_in_threadpool(_answer, tokens, limiter, secret, resource, selector,
                                    request.client.host if request.client else None)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -735,6 +737,8 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = _engine(url)
+        self._marker: sqlite3.Connection | None = None   # SQLite: a connection that only asks data_version
+        self._marker_lock = threading.Lock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -767,7 +771,26 @@ class Store:
         with _available(), self.engine.connect() as conn, conn.begin():
             yield Tx(conn)
 
+    def commit_marker(self) -> int | None:
+        """A number that changes whenever a transaction commits to the database, from any process: SQLite's
+        ``data_version`` on a connection of its own, a few microseconds without a transaction or the pool.
+        None where no such cheap marker exists (PostgreSQL, an in-memory database)."""
+        database = self.engine.url.database
+        if not self.is_sqlite or not database or database == ":memory:":
+            return None
+        with self._marker_lock:
+            try:
+                if self._marker is None:
+                    self._marker = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+                return int(self._marker.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error:   # then the caller reads, and a real problem surfaces there
+                return None
+
     def dispose(self) -> None:
+        with self._marker_lock:
+            if self._marker is not None:
+                self._marker.close()
+                self._marker = None
         self.engine.dispose()
 
 

@@ -113,6 +113,13 @@ class Keyring:
     def is_published(self, tenant_id: str, kid: str) -> bool:
         return kid in self._view(tenant_id).kids
 
+    def known_published(self, tenant_id: str, kid: str) -> bool | None:
+        """``is_published`` from the view in memory; None when the view is due to be read again."""
+        view = self._views.get(tenant_id)
+        if view is None or self.clock() >= view.due:
+            return None
+        return kid in view.kids
+
     def verifying(self, tenant_id: str, kid: object) -> list[SigningKey]:
         """The published keys, read again first when ``kid`` (a token's) is not among them: a key another
         process made sign at once verifies here at once."""

@@ -22,7 +22,7 @@ from . import jwt, signins
 from .directory_cache import DirectoryView
 from .request import IssuedToken
 from .resources import Resource
-from .service import TokenService
+from .service import TokenService, resource_key, roles_key
 
 MI_TOKEN_LIFETIME = 24 * 3600
 REFRESH_MARGIN = 5 * 60
@@ -77,7 +77,7 @@ class ManagedIdentityTokens:
         if not secret or len(secret) > 256:
             return None
         digest = self.service.hasher(secret)
-        found = (view or self.view()).get(("host", digest), lambda tx: _host_of(tx, digest))
+        found = (view or self.view()).get(_host_key(digest), lambda tx: _host_of(tx, digest))
         if found is None:
             return None
         expires, host = found
@@ -115,10 +115,8 @@ class ManagedIdentityTokens:
                                 f"the tenant named {host.tenant_id}.")
         roles = self.service.assigned_roles(view, identity.id, resource.service_principal) or ()
         key = (host.tenant_id, host.resource_id, identity.id, resource_name)  # xms_az_rid names the host
-        now = int(self.service.clock())
-        cached = self._cache.get(key)
-        if (cached and cached.issued.expires_on - REFRESH_MARGIN > now and (self.stale_cache or cached.roles == roles)
-                and self.service.keyring.is_published(host.tenant_id, cached.kid)):
+        cached = self._fresh(key, roles)
+        if cached and self.service.keyring.is_published(host.tenant_id, cached.kid):
             return cached
         fresh = IdentityToken(self._issue(host, identity, resource, resource_name, roles), identity.app_id, roles)
         self.service.record(signins.issued(host.tenant_id, "managed_identity", fresh.issued, self.service.clock(),
@@ -129,6 +127,43 @@ class ManagedIdentityTokens:
             self._cache[key] = fresh
         return fresh
 
+    def from_memory(self, secret: str, resource_name: str,
+                    selector: Selector | None) -> tuple[Host, IdentityToken] | None:
+        """The host and its cached token when memory alone can answer, without a read or a wait: nothing was
+        committed since the directory was last read (``DirectoryCache.unchanged``), and the host, the
+        resource, the roles and a good token are all in memory. Else None: the caller takes the full path
+        (``host_and_view``, ``token``), which also gives every refusal."""
+        view = self.service.directory_cache.unchanged()
+        if view is None or not secret or len(secret) > 256:
+            return None
+        found = view.cached(_host_key(self.service.hasher(secret)))
+        if found is None:
+            return None
+        expires, host = found
+        if expires <= iso(datetime.fromtimestamp(self.service.clock(), UTC)):
+            return None
+        try:
+            identity = pick_identity(host, selector)
+        except IdentityError:
+            return None
+        resource = view.cached(resource_key(host.tenant_id, resource_name))
+        roles = resource and view.cached(roles_key(identity.id, resource.service_principal.id))
+        if not identity.account_enabled or not roles:
+            return None
+        cached = self._fresh((host.tenant_id, host.resource_id, identity.id, resource_name), roles[0] or ())
+        if cached is None or not self.service.keyring.known_published(host.tenant_id, cached.kid):
+            return None
+        return host, cached
+
+    def _fresh(self, key: tuple[str, str, str, str], roles: tuple[str, ...]) -> IdentityToken | None:
+        """The cached token for ``key`` while it is not near its end and holds ``roles`` (any roles when the
+        cache is stale by choice)."""
+        cached = self._cache.get(key)
+        if (cached and cached.issued.expires_on - REFRESH_MARGIN > int(self.service.clock())
+                and (self.stale_cache or cached.roles == roles)):
+            return cached
+        return None
+
     def _issue(self, host: Host, identity: ServicePrincipal, resource: Resource, audience: str,
                roles: tuple[str, ...]) -> IssuedToken:
         extra = [("xms_mirid", identity.managed_identity_resource_id or host.resource_id)]
@@ -136,6 +171,11 @@ class ManagedIdentityTokens:
             extra.append(("xms_az_rid", host.resource_id))
         return self.service.issue(host.tenant_id, identity, resource, audience, "2", roles, tuple(extra),
                                   lifetime=self.lifetime)
+
+
+def _host_key(digest: bytes) -> tuple[str, bytes]:
+    """The directory cache's key of a host credential (``(its end, the Host)``)."""
+    return ("host", digest)
 
 
 def _host_of(tx: Tx, digest: bytes) -> tuple[str, Host] | None:

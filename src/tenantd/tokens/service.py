@@ -180,12 +180,12 @@ class TokenService:
 
     def resource(self, view: DirectoryView, tenant_id: str, name: str) -> Resource | None:
         """The resource a client names (``resources.resolve``), through the directory cache."""
-        return view.get(("resource", tenant_id, name), lambda tx: resolve(tx, tenant_id, name, self.public_url))
+        return view.get(resource_key(tenant_id, name), lambda tx: resolve(tx, tenant_id, name, self.public_url))
 
     def assigned_roles(self, view: DirectoryView, principal_id: str,
                        resource: ServicePrincipal) -> tuple[str, ...] | None:
         """``roles`` of one service principal, through the directory cache."""
-        return view.get(("roles", principal_id, resource.id),
+        return view.get(roles_key(principal_id, resource.id),
                         lambda tx: (self.roles(tx, [principal_id], resource),))[0]   # kept even when None
 
     def issue(self, tenant_id: str, client: ServicePrincipal, resource: Resource, audience: str,
@@ -221,6 +221,16 @@ class TokenService:
         return IssuedToken(token, life, now + life, now, audience, app_id=builtins.AZURE_CLI_APP_ID,
                            principal_id=user.id, principal_name=user.user_principal_name,
                            resource_id=resource.service_principal.app_id, roles=roles)
+
+
+def resource_key(tenant_id: str, name: str) -> tuple[str, str, str]:
+    """The directory cache's key of a resource as named (a ``Resource``)."""
+    return ("resource", tenant_id, name)
+
+
+def roles_key(principal_id: str, resource_id: str) -> tuple[str, str, str]:
+    """The directory cache's key of a principal's roles on a resource (``(roles or None,)``)."""
+    return ("roles", principal_id, resource_id)
 
 
 class BearerRejected(Exception):
