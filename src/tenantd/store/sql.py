@@ -738,6 +738,7 @@ class Store:
         self.url = url
         self.engine: Engine = _engine(url)
         self._marker: sqlite3.Connection | None = None   # SQLite: a connection that only asks data_version
+        self._markers_opened = 0                            # its values mean nothing to another connection
         self._marker_lock = threading.Lock()
 
     @property
@@ -771,10 +772,11 @@ class Store:
         with _available(), self.engine.connect() as conn, conn.begin():
             yield Tx(conn)
 
-    def commit_marker(self) -> int | None:
-        """A number that changes whenever a transaction commits to the database, from any process: SQLite's
-        ``data_version`` on a connection of its own, a few microseconds without a transaction or the pool.
-        None where no such cheap marker exists (PostgreSQL, an in-memory database)."""
+    def commit_marker(self) -> tuple[int, int] | None:
+        """A value that changes whenever a transaction commits to the database, from any process: SQLite's
+        ``data_version`` on a connection of its own (and which connection: a new one, after ``dispose`` or in
+        a forked worker, counts anew), a few microseconds without a transaction or the pool. None where no
+        such cheap marker exists (PostgreSQL, an in-memory database)."""
         database = self.engine.url.database
         if not self.is_sqlite or not database or database == ":memory:":
             return None
@@ -782,7 +784,8 @@ class Store:
             try:
                 if self._marker is None:
                     self._marker = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
-                return int(self._marker.execute("PRAGMA data_version").fetchone()[0])
+                    self._markers_opened += 1
+                return self._markers_opened, int(self._marker.execute("PRAGMA data_version").fetchone()[0])
             except sqlite3.Error:   # then the caller reads, and a real problem surfaces there
                 return None
 

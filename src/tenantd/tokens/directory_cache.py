@@ -31,7 +31,7 @@ class DirectoryCache:
         self._lock = threading.Lock()
         self._version = -1
         self._entries: dict[Hashable, Any] = {}
-        self._checked: tuple[int, int] | None = None   # (commit marker, the version read right after it)
+        self._checked: tuple[tuple[int, int], int] | None = None   # (commit marker, the version read after it)
 
     def view(self) -> DirectoryView:
         """The directory as of now; forgets everything read under an older version."""
