@@ -3,8 +3,9 @@ Cloud Shell): find the host by its secret, pick the identity, and answer from a 
 
 The cache is checked against the identity's current roles on every hit (read through the directory cache,
 which reads the directory again after any change), so a role assigned or revoked shows in the very next
-token on every worker and replica. ``stale_cache`` keeps
-serving cached tokens regardless, as Azure does for up to 24 h, for users who want to rehearse that.
+token on every worker and replica. ``stale_cache`` keeps serving cached tokens regardless, as Azure does for
+up to 24 h, for users who want to rehearse that. ``from_memory`` answers a hit without any read or thread
+when the store shows that nothing was committed since the directory was last read.
 """
 
 from __future__ import annotations
