@@ -27,16 +27,32 @@ ASGIApplication = Any  # an ASGI application (server.py stays free of the web fr
 WorkerFailed = supervisor.WorkerFailed  # a worker died before all of them answered
 
 
+LISTEN_QUEUE = 2048     # connections the kernel holds for the workers to accept
+ACCEPTS_PER_WAKE = 1    # connections one worker accepts each time the listening socket is ready
+
+
+class _ListeningSocket(socket.socket):
+    """A listening socket whose queue stays ``LISTEN_QUEUE`` long whatever the event loop asks for.
+
+    asyncio accepts as many connections at each readiness as the backlog it is given (and passes that
+    backlog to ``listen``). Workers share one socket, so with a large batch the first worker to wake takes a
+    whole burst of new connections and one core serves them all while the others idle; a batch of one
+    spreads them, and this keeps the kernel's queue long all the same."""
+
+    def listen(self, backlog: int = LISTEN_QUEUE) -> None:
+        super().listen(LISTEN_QUEUE)
+
+
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP named explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say so, and a
     # response written in two parts would otherwise wait for the client's delayed ACK (40 ms).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = _ListeningSocket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if family == socket.AF_INET6:
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     sock.bind((host.strip("[]"), port))
-    sock.listen(2048)
+    sock.listen()
     sock.set_inheritable(True)
     return sock
 
@@ -56,6 +72,7 @@ def _config(app: ASGIApplication, log_level: str, tls: TlsFiles | None) -> uvico
         ssl_certfile=str(tls.cert_file) if tls else None, ssl_keyfile=str(tls.key_file) if tls else None,
         log_level=log_level, lifespan="off", access_log=False, server_header=False, timeout_graceful_shutdown=5,
         http="h11", h11_max_incomplete_event_size=32 * 1024,   # h11, whatever else is installed: it bounds heads
+        backlog=ACCEPTS_PER_WAKE,   # what asyncio accepts per readiness; the queue itself is _ListeningSocket's
     )
 
 

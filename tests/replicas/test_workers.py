@@ -4,11 +4,15 @@ limit held across them, a dead worker replaced, and SIGTERM stopping them all.""
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
+import select
 import signal
+import socket
 import ssl
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +97,35 @@ def test_both_workers_serve_both_listeners(server: Server) -> None:
     assert server.proc.pid not in https  # the parent only supervises
     assert {_parent_of(pid) for pid in https} == {server.proc.pid}
     assert server.info["pid"] == server.proc.pid and server.info["workers"] == 2
+
+
+def test_a_burst_of_new_connections_is_spread_over_the_workers(server: Server) -> None:
+    """32 connections opened at once (as a load balancer or a load test does): each worker takes its share,
+    not the first one to wake all of them."""
+    port = int(server.info["identity_url"].rsplit(":", 1)[1])
+    connections = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(32)]
+    try:
+        for connection in connections:   # as fast as Python can: the handshakes complete in the kernel
+            connection.setblocking(False)
+            connection.connect_ex(("127.0.0.1", port))
+        select.select([], connections, [], 30)
+        for connection in connections:
+            connection.setblocking(True)
+            connection.settimeout(30)
+            connection.sendall(b"GET /_tenantd/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        pids = Counter(json.loads(_read_all(connection).split(b"\r\n\r\n", 1)[1])["pid"]
+                       for connection in connections)
+    finally:
+        for connection in connections:
+            connection.close()
+    assert len(pids) == 2 and min(pids.values()) >= 6, pids   # the first to wake used to take 27-32
+
+
+def _read_all(connection: socket.socket) -> bytes:
+    chunks = []
+    while chunk := connection.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def test_the_imds_rate_limit_holds_across_workers(server: Server, host: Host) -> None:
