@@ -29,8 +29,8 @@ class DirectoryCache:
         self._store = store
         self._limit = limit
         self._lock = threading.Lock()
-        self._version = -1
-        self._entries: dict[Hashable, Any] = {}
+        # (version, entries read under it), replaced as one: a reader never pairs a version with another's entries
+        self._state: tuple[int, dict[Hashable, Any]] = (-1, {})
         self._checked: tuple[tuple[int, int], int] | None = None   # (commit marker, the version read after it)
 
     def view(self) -> DirectoryView:
@@ -41,7 +41,7 @@ class DirectoryCache:
         """The directory as of now without any read, when the store shows that nothing was committed since
         its version was last read; else None. Fast enough for an event loop."""
         checked = self._checked
-        if checked is None or checked[1] != self._version or self._store.commit_marker() != checked[0]:
+        if checked is None or checked[1] != self._state[0] or self._store.commit_marker() != checked[0]:
             return None
         return DirectoryView(self, checked[1])
 
@@ -50,23 +50,26 @@ class DirectoryCache:
         with self._store.read() as tx:
             version = tx.directory_version()
         with self._lock:
-            if version > self._version:
-                self._version, self._entries = version, {}
-            if marker is not None and version == self._version:
+            if version > self._state[0]:
+                self._state = (version, {})
+            if marker is not None and version == self._state[0]:
                 self._checked = (marker, version)
         return DirectoryView(self, version)
 
     def _get(self, version: int, key: Hashable) -> Any:
         # An entry of a newer version than the caller's is newer than what it would read itself: usable.
-        return self._entries.get(key, _MISSING) if version <= self._version else _MISSING
+        current, entries = self._state
+        return entries.get(key, _MISSING) if version <= current else _MISSING
 
     def _put(self, version: int, key: Hashable, value: Any) -> None:
         with self._lock:
-            if version != self._version:   # read under another version: not provably current for this one
+            current, entries = self._state
+            if version != current:   # read under another version: not provably current for this one
                 return
-            if len(self._entries) >= self._limit:
-                self._entries = {}
-            self._entries[key] = value
+            if len(entries) >= self._limit:
+                entries = {}
+                self._state = (current, entries)
+            entries[key] = value
 
 
 class DirectoryView:
