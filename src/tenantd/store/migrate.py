@@ -61,25 +61,29 @@ def _sqlite_lock(store: Store) -> Iterator[None]:
 
 
 def migrate(store: Store, revision: str = "head") -> tuple[str | None, str]:
-    """Upgrade to the newest schema (or to ``revision``); returns (revision before, revision after)."""
+    """Upgrade to the newest schema (or to ``revision``); returns (revision before, revision after). A
+    database already there is only read (under the lock on SQLite: a first connection to a new file sets
+    its journal mode, which must not race another process's migration)."""
     target = HEAD if revision == "head" else revision
+    if store.is_sqlite:
+        with _sqlite_lock(store):
+            return _upgrade(store, revision, target)
+    return _upgrade(store, revision, target, lock=True)
+
+
+def _upgrade(store: Store, revision: str, target: str, *, lock: bool = False) -> tuple[str | None, str]:
     found = current(store)
     if found == target:
         return found, target
     from alembic import command
 
     cfg = _config()
-    if store.is_sqlite:
-        with _sqlite_lock(store), store.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            before = _revision(conn)
-            command.upgrade(cfg, revision)
-    else:
-        with store.engine.begin() as conn:
+    with store.engine.begin() as conn:
+        if lock:   # PostgreSQL: replicas starting together migrate one after another
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
-            cfg.attributes["connection"] = conn
-            before = _revision(conn)
-            command.upgrade(cfg, revision)
+        cfg.attributes["connection"] = conn
+        before = _revision(conn)
+        command.upgrade(cfg, revision)
     return before, target
 
 
