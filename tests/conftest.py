@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tenantd.runtime import sqlite_url
+
+from .databases import pg_available, pg_database
 from .support import Server, start_server
 
 
@@ -22,3 +26,17 @@ def fresh_server(tmp_path: Path) -> Iterator[Server]:
     running = start_server(tmp_path / "tenantd")
     yield running
     running.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test that takes it runs on SQLite and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    if not pg_available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432; CI must run these tests on it")
+        pytest.skip("PostgreSQL is not reachable")
+    with pg_database() as url:
+        yield url

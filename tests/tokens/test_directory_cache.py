@@ -4,7 +4,6 @@ worker or replica) shows in the very next token."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -17,30 +16,16 @@ import sqlalchemy as sa
 
 from tenantd.domain.errors import BadRequest, OAuthError
 from tenantd.domain.model import AppRole
-from tenantd.runtime import Runtime, open_runtime, sqlite_url
+from tenantd.runtime import Runtime, open_runtime
 from tenantd.tokens import signins
-from tenantd.tokens.managed_identity import ManagedIdentityTokens
+from tenantd.tokens.managed_identity import IdentityToken, ManagedIdentityTokens
 from tenantd.tokens.request import TokenRequest
-
-from ..databases import pg_available, pg_database
 
 API_URI = "api://cached-things"
 HOST = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Web/sites/cached"
 DIRECTORY_TABLES = ("applications", "service_principals", "app_role_assignments", "password_credentials",
                     "identifier_uris", "host_credentials", "host_attachments")
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-        return
-    if not pg_available():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432; CI must run the cache tests on it")
-        pytest.skip("PostgreSQL is not reachable")
-    with pg_database() as url:
-        yield url
 
 
 @pytest.fixture
@@ -87,6 +72,13 @@ def statements(rt: Runtime) -> Callable[[], list[str]]:
 
     sa.event.listen(rt.store.engine, "before_cursor_execute", count)
     return lambda: list(seen)
+
+
+def full_path(tokens: ManagedIdentityTokens, secret: str) -> IdentityToken:
+    """A managed identity request as the listener makes it when memory alone cannot answer."""
+    host, view = tokens.host_and_view(secret)
+    assert host is not None
+    return tokens.token(host, API_URI, None, None, view)
 
 
 def version(rt: Runtime) -> int:
@@ -158,17 +150,12 @@ def test_a_managed_identity_host_and_roles_come_from_the_cache_until_a_change(
     secret = a.directory.open_host_session(world.tenant_id, HOST, timedelta(hours=1))
     tokens = ManagedIdentityTokens(b.tokens)
 
-    def roles() -> tuple[str, ...]:
-        host, view = tokens.host_and_view(secret)
-        assert host is not None
-        return tokens.token(host, API_URI, None, None, view).roles
-
-    assert roles() == ()
+    assert full_path(tokens, secret).roles == ()
     seen = statements(b)
-    assert roles() == ()
+    assert full_path(tokens, secret).roles == ()
     assert [s for s in seen() if s != "BEGIN" and "directory_version" not in s] == []
     a.directory.assign(world.tenant_id, identity.id, world.api_sp_id, world.role.id)
-    assert roles() == ("Things.Read.All",)
+    assert full_path(tokens, secret).roles == ("Things.Read.All",)
     a.directory.close_host_session(secret)
     assert tokens.host_and_view(secret)[0] is None
 
@@ -181,12 +168,9 @@ def test_a_cached_managed_identity_token_is_answered_from_memory_until_a_commit(
     secret = a.directory.open_host_session(world.tenant_id, HOST, timedelta(hours=1))
     tokens = ManagedIdentityTokens(b.tokens)
     assert tokens.from_memory(secret, API_URI, None) is None   # nothing read yet
-    host, view = tokens.host_and_view(secret)
-    assert host is not None
-    tokens.token(host, API_URI, None, None, view)   # makes the tenant's first signing key: a commit
-    host, view = tokens.host_and_view(secret)
-    assert host is not None
-    first = tokens.token(host, API_URI, None, None, view)
+    full_path(tokens, secret)   # makes the tenant's first signing key: a commit
+    first = full_path(tokens, secret)
+    host = tokens.host_for(secret)
     known = tokens.from_memory(secret, API_URI, None)
     if not b.store.is_sqlite:   # no cheap commit marker: every request reads the version
         assert known is None
@@ -196,8 +180,6 @@ def test_a_cached_managed_identity_token_is_answered_from_memory_until_a_commit(
     assert tokens.from_memory(secret, "api://another", None) is None
     a.directory.assign(world.tenant_id, identity.id, world.api_sp_id, world.role.id)
     assert tokens.from_memory(secret, API_URI, None) is None   # a commit: only the full path may answer
-    host, view = tokens.host_and_view(secret)
-    assert host is not None
-    second = tokens.token(host, API_URI, None, None, view)
+    second = full_path(tokens, secret)
     assert second.roles == ("Things.Read.All",)
     assert tokens.from_memory(secret, API_URI, None) == (host, second)

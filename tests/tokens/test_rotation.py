@@ -3,7 +3,6 @@ publish before sign, promotion, retirement, revocation, and several processes' k
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,14 +16,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tenantd import bootstrap
 from tenantd.domain import builtins
-from tenantd.runtime import Runtime, open_runtime, sqlite_url
+from tenantd.runtime import Runtime, open_runtime
 from tenantd.store.sql import DuplicateKey
 from tenantd.tokens.keys import REREADS_PER_SECOND
 from tenantd.tokens.managed_identity import MI_TOKEN_LIFETIME, ManagedIdentityTokens
 from tenantd.tokens.rotation import CLOCK_SKEW, VALIDATOR_COOLDOWN, RotationPolicy
 from tenantd.tokens.service import APP_TOKEN_LIFETIME, BearerRejected, issue_as, verify_bearer
-
-from ..databases import pg_available, pg_database
 
 LEAD = 600.0
 POLICY = RotationPolicy(period=30 * 86400, publish_lead=LEAD)
@@ -44,18 +41,6 @@ class Clock:
     def advance(self, seconds: float) -> None:
         self.now += seconds
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-        return
-    if not pg_available():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432; CI must run the rotation tests on it")
-        pytest.skip("PostgreSQL is not reachable")
-    with pg_database() as url:
-        yield url
 
 
 @pytest.fixture

@@ -78,7 +78,10 @@ class ManagedIdentityTokens:
         if not secret or len(secret) > 256:
             return None
         digest = self.service.hasher(secret)
-        found = (view or self.view()).get(_host_key(digest), lambda tx: _host_of(tx, digest))
+        return self._live((view or self.view()).get(_host_key(digest), lambda tx: _host_of(tx, digest)))
+
+    def _live(self, found: tuple[str, Host] | None) -> Host | None:
+        """The host of a host credential found (its end, its host) while the credential is valid."""
         if found is None:
             return None
         expires, host = found
@@ -137,11 +140,8 @@ class ManagedIdentityTokens:
         view = self.service.directory_cache.unchanged()
         if view is None or not secret or len(secret) > 256:
             return None
-        found = view.cached(_host_key(self.service.hasher(secret)))
-        if found is None:
-            return None
-        expires, host = found
-        if expires <= iso(datetime.fromtimestamp(self.service.clock(), UTC)):
+        host = self._live(view.cached(_host_key(self.service.hasher(secret))))
+        if host is None:
             return None
         try:
             identity = pick_identity(host, selector)
