@@ -53,8 +53,9 @@ def main() -> None:
     if args.workers <= 1:
         server.serve([(app, sock, tls)], ready)
         return
-    supervisor.supervise(args.workers, lambda _index, answering: server.serve(
-        [(app, sock, tls)], answering, signals=(signal.SIGTERM,)), ready)
+    sockets = server.for_workers(sock, args.workers)   # one per worker, as tenantd's workers have them
+    supervisor.supervise(args.workers, lambda index, answering: server.serve(
+        [(app, sockets[index], tls)], answering, signals=(signal.SIGTERM,)), ready)
 
 
 if __name__ == "__main__":

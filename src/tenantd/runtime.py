@@ -11,7 +11,7 @@ from .directory import Directory
 from .domain.errors import ConfigError
 from .store import Store
 from .store.migrate import current, head, migrate
-from .tokens.grants import GRANTS
+from .tokens.grants import GRANTS, MEMORY_GRANTS
 from .tokens.keys import Keyring
 from .tokens.rotation import RotationPolicy
 from .tokens.secrets import SecretHasher, Vault, load_master_key
@@ -76,7 +76,7 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
     tokens = TokenService(store, keyring, hasher, url, GRANTS, clock, sign_ins=sign_ins,
                           allow_loopback_issuers=allow_loopback_issuers,
                           throttle=FailureThrottle(store, auth_throttle, clock),
-                          app_token_lifetime=app_token_lifetime or APP_TOKEN_LIFETIME)
+                          app_token_lifetime=app_token_lifetime or APP_TOKEN_LIFETIME, memory_grants=MEMORY_GRANTS)
     return Runtime(store, vault, Directory(store, hasher), tokens, url, sign_ins=sign_ins)
 
 

@@ -1,5 +1,6 @@
 """Running the listeners (HTTPS, and plain HTTP for managed identities): bind first (so port 0 works),
-then serve them with uvicorn in one event loop until signalled, in this process or in N forked workers."""
+then serve them with uvicorn (its C HTTP parser, on uvloop) in one event loop until signalled, in this
+process or in N forked workers."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+import uvloop
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import supervisor
 from .http.app import create_app
 from .http.host_limits import HostLimiter
 from .http.identity import create_identity_app
-from .http.limits import bounded_heads
+from .http.limits import MAX_HEAD, bounded_heads
 from .runtime import Runtime
 from .tls import TlsFiles
 from .tokens.managed_identity import MI_TOKEN_LIFETIME, ManagedIdentityTokens
@@ -27,34 +30,71 @@ ASGIApplication = Any  # an ASGI application (server.py stays free of the web fr
 WorkerFailed = supervisor.WorkerFailed  # a worker died before all of them answered
 
 
-LISTEN_QUEUE = 2048     # connections the kernel holds for the workers to accept
-ACCEPTS_PER_WAKE = 1    # connections one worker accepts each time the listening socket is ready
-
-
-class _ListeningSocket(socket.socket):
-    """A listening socket whose queue stays ``LISTEN_QUEUE`` long whatever the event loop asks for.
-
-    asyncio accepts as many connections at each readiness as the backlog it is given (and passes that
-    backlog to ``listen``). Workers share one socket, so with a large batch the first worker to wake takes a
-    whole burst of new connections and one core serves them all while the others idle; a batch of one
-    spreads them, and this keeps the kernel's queue long all the same."""
-
-    def listen(self, backlog: int = LISTEN_QUEUE) -> None:
-        super().listen(LISTEN_QUEUE)
+LISTEN_QUEUE = 2048     # connections the kernel holds for a worker to accept
 
 
 def bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    """A listening socket on ``host``:``port`` (0: a free port) that others may join (``for_workers``)."""
+    return _listening(socket.AF_INET6 if ":" in host else socket.AF_INET, (host.strip("[]"), port))
+
+
+def for_workers(sock: socket.socket, workers: int) -> list[socket.socket]:
+    """``sock`` and ``workers - 1`` more listening sockets on its address, one per worker: the kernel spreads
+    new connections over them (SO_REUSEPORT). Sharing one socket, the first worker to wake would accept a
+    whole burst of new connections and serve them on one core while the others idle."""
+    return [sock, *(_listening(sock.family, sock.getsockname()[:2]) for _ in range(workers - 1))]
+
+
+def _listening(family: socket.AddressFamily, address: tuple[str, int]) -> socket.socket:
     # IPPROTO_TCP named explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say so, and a
     # response written in two parts would otherwise wait for the client's delayed ACK (40 ms).
-    sock = _ListeningSocket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     if family == socket.AF_INET6:
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    sock.bind((host.strip("[]"), port))
-    sock.listen()
+    sock.bind(address)
+    sock.listen(LISTEN_QUEUE)
     sock.set_inheritable(True)
     return sock
+
+
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's C parser (httptools), with a bound on what it keeps of a head still arriving: past
+    ``MAX_HEAD`` bytes without the end of the headers, 431 and the connection closes. The parser itself
+    would keep a request line and headers sent forever; a head that arrives whole is checked after parsing
+    (``bounded_heads``).
+
+    Reads in which a head began are not counted (part of such a read may be the previous request's body), so
+    a head may run one read (at most 256 KiB) past the bound before it is refused."""
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self.in_head = False      # a request's head has begun and its headers have not ended
+        self.head_received = 0    # bytes of that head counted so far
+        self.head_began = False   # a head began in the read being parsed
+
+    def data_received(self, data: bytes) -> None:
+        self.head_began = False
+        super().data_received(data)
+        if self.in_head and not self.head_began and not self.transport.is_closing():
+            self.head_received += len(data)
+            if self.head_received > MAX_HEAD:
+                self._refuse_head()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.in_head, self.head_began, self.head_received = True, True, 0
+
+    def on_headers_complete(self) -> None:
+        self.in_head = False
+        super().on_headers_complete()
+
+    def _refuse_head(self) -> None:
+        body = b'{"error":"invalid_request","error_description":"Request header fields too large."}'
+        self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
+                             b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body))
+        self.transport.close()
 
 
 class _Listener(uvicorn.Server):
@@ -71,8 +111,7 @@ def _config(app: ASGIApplication, log_level: str, tls: TlsFiles | None) -> uvico
         bounded_heads(app),   # 431 beyond MAX_HEAD, however the head arrived
         ssl_certfile=str(tls.cert_file) if tls else None, ssl_keyfile=str(tls.key_file) if tls else None,
         log_level=log_level, lifespan="off", access_log=False, server_header=False, timeout_graceful_shutdown=5,
-        http="h11", h11_max_incomplete_event_size=32 * 1024,   # h11, whatever else is installed: it bounds heads
-        backlog=ACCEPTS_PER_WAKE,   # what asyncio accepts per readiness; the queue itself is _ListeningSocket's
+        http=BoundedHttpToolsProtocol, backlog=LISTEN_QUEUE,
     )
 
 
@@ -99,7 +138,7 @@ def serve(listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]
 
     previous = {sig: signal.signal(sig, stop) for sig in signals}
     try:
-        asyncio.run(run())
+        uvloop.run(run())
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -125,17 +164,20 @@ def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity
         _work(rt, listeners, on_ready, log_level)
         return
 
+    sockets = [for_workers(sock, workers) for _, sock, _ in listeners]   # [listener][worker]
+
     def work(index: int, answering: Callable[[], None]) -> None:
         rt.store.engine.dispose(close=False)  # the parent's pool, if any, is not this process's to use
         if limiter is not None:
             limiter.adopt(index)
-        _work(rt, listeners, answering, log_level, signals=(signal.SIGTERM,))
+        own = [(app, sockets[n][index], tls) for n, (app, _, tls) in enumerate(listeners)]
+        _work(rt, own, answering, log_level, signals=(signal.SIGTERM,))
 
     _before_fork(rt)
     try:
         supervisor.supervise(workers, work, on_ready)
     finally:
-        for _, sock, _ in listeners:
+        for sock in (sock for group in sockets for sock in group):
             sock.close()
 
 

@@ -111,6 +111,43 @@ def test_heads_beyond_the_limit_are_refused_on_both_listeners(server: Server, si
         assert _refused(lambda: client.get("/msi/token", headers=big))
 
 
+def _unfinished_head(sock: socket.socket, chunk: int = 4096, most: int = 1024 * 1024) -> bytes:
+    """Send a head whose one header never ends, a chunk at a time, until the server answers or closes; what
+    it answered (b"" when it closed or stopped reading without a word)."""
+    sock.sendall(b"GET /msi/token HTTP/1.1\r\nHost: localhost\r\nX-Padding: ")
+    sent = 0
+    sock.settimeout(0.05)
+    while sent < most:
+        try:
+            sock.sendall(b"a" * chunk)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            break
+        sent += chunk
+        try:
+            answer = sock.recv(65536)
+        except TimeoutError:
+            continue
+        return answer
+    sock.settimeout(5)
+    try:
+        return sock.recv(65536)
+    except (ConnectionResetError, TimeoutError):
+        return b""
+
+
+def test_a_head_that_never_ends_is_refused_once_past_the_limit(server: Server) -> None:
+    """A client that sends headers forever (slowloris) gets 431 within the bound, and the connection ends."""
+    for url in (server.info["identity_url"], server.url):
+        port = int(url.rsplit(":", 1)[1])
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        if url.startswith("https"):
+            context = ssl.create_default_context(cafile=server.ca_cert)
+            raw = context.wrap_socket(raw, server_hostname="localhost")
+        with raw:
+            answer = _unfinished_head(raw)
+        assert answer.startswith(b"HTTP/1.1 431 "), (url, answer[:80])
+
+
 def test_tls_guards_everything_but_the_identity_listener(server: Server) -> None:
     port = int(server.url.rsplit(":", 1)[1])
     with pytest.raises(httpx.HTTPError):

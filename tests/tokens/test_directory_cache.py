@@ -102,7 +102,8 @@ def test_a_warm_token_reads_the_directory_version_and_nothing_else_of_the_direct
     a.sign_ins.record(signins.refused(world.tenant_id, "client_credentials", 0.0, "test"))
     assert a.sign_ins.flush() == 1   # a commit, by another process, of something that is not the directory
     roles_of(b, world)
-    assert sum("directory_version" in s for s in seen()) == (1 if b.store.is_sqlite else 6)
+    # SQLite reads the version again on the commit marker's own connection, not through the pool
+    assert sum("directory_version" in s for s in seen()) == (0 if b.store.is_sqlite else 6)
     assert [s for s in seen() if any(f" {table}" in s for table in DIRECTORY_TABLES)] == []
 
 

@@ -1,7 +1,7 @@
 """Bounded request heads on every listener: a request line and headers of more than ``MAX_HEAD`` bytes get
 431 (RFC 6585) before any application code runs.
 
-The HTTP parser bounds what it buffers of an incomplete head (``h11_max_incomplete_event_size``), but a head
+The server bounds what it keeps of an incomplete head (``server.BoundedHttpToolsProtocol``), but a head
 that arrives whole in one read is parsed whatever its size; this checks the parsed head, so the limit is the
 same however the bytes arrived. Bodies are bounded where they are read (:mod:`.bodies`).
 """

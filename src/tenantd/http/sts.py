@@ -83,7 +83,8 @@ def token_endpoint(version: int) -> Callable[[Request], Awaitable[Response]]:
         call = TokenRequest(tenant=request.path_params["tenant"], endpoint_version=version, form=parse_form(body),
                             basic_auth=parse_basic(request.headers.get("authorization")),
                             client_ip=request.client.host if request.client else None)
-        result = await run_in_threadpool(_service(request).token, call)
+        service = _service(request)
+        result = service.token_from_memory(call) or await run_in_threadpool(service.token, call)
         return JSONResponse(result, headers=NO_STORE)
     return token
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,6 +29,8 @@ from ..domain.model import (
 from . import listing
 from . import schema as t
 from . import statements as q
+
+_T = TypeVar("_T")
 
 
 class DuplicateKey(Exception):
@@ -777,17 +779,31 @@ class Store:
         ``data_version`` on a connection of its own (and which connection: a new one, after ``dispose`` or in
         a forked worker, counts anew), a few microseconds without a transaction or the pool. None where no
         such cheap marker exists (PostgreSQL, an in-memory database)."""
+        return self._on_marker(lambda conn: None)[0]
+
+    def marked_directory_version(self) -> tuple[tuple[int, int] | None, int | None]:
+        """``commit_marker`` and then the directory version, both on the marker's connection: a few
+        microseconds, and never a wait for a lock (busy gives None). The version is None where the marker
+        is, or when it could not be read."""
+        return self._on_marker(_directory_version)
+
+    def _on_marker(self, read: Callable[[sqlite3.Connection], _T]) -> tuple[tuple[int, int] | None, _T | None]:
         database = self.engine.url.database
         if not self.is_sqlite or not database or database == ":memory:":
-            return None
+            return None, None
         with self._marker_lock:
             try:
                 if self._marker is None:
-                    self._marker = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+                    self._marker = sqlite3.connect(database, timeout=0, check_same_thread=False,
+                                                   isolation_level=None)
                     self._markers_opened += 1
-                return self._markers_opened, int(self._marker.execute("PRAGMA data_version").fetchone()[0])
+                marker = self._markers_opened, int(self._marker.execute("PRAGMA data_version").fetchone()[0])
             except sqlite3.Error:   # then the caller reads, and a real problem surfaces there
-                return None
+                return None, None
+            try:
+                return marker, read(self._marker)
+            except sqlite3.Error:   # busy, say: the caller reads through the pool instead
+                return marker, None
 
     def dispose(self) -> None:
         with self._marker_lock:
@@ -795,6 +811,11 @@ class Store:
                 self._marker.close()
                 self._marker = None
         self.engine.dispose()
+
+
+def _directory_version(conn: sqlite3.Connection) -> int:
+    rows = conn.execute(q.DIRECTORY_VERSION_SQLITE).fetchall()   # all: no statement stays open
+    return int(rows[0][0]) if rows else 0
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ the query itself.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 from . import schema as t
 
@@ -50,3 +51,5 @@ ATTACHED_IDENTITIES = (sa.select(_sp).join(_h, _h.c.service_principal_id == _sp.
                               _h.c.host_resource_id == sa.bindparam("resource_id"))
                        .order_by(_sp.c.created, _sp.c.id))
 DIRECTORY_VERSION = sa.select(t.directory_version.c.version).where(t.directory_version.c.id == 1)
+DIRECTORY_VERSION_SQLITE = str(DIRECTORY_VERSION.compile(dialect=sqlite.dialect(),
+                                                         compile_kwargs={"literal_binds": True}))

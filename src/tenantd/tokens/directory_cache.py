@@ -6,7 +6,8 @@ the resource and the roles from memory while they were read under it; any other 
 process, another worker or a replica, drops them all. So a change shows in the very next token everywhere,
 exactly as when every request read the directory, for one read instead of six or seven. On SQLite not even
 that: while the database's commit marker (``Store.commit_marker``) is the one taken just before the version
-was last read, nothing was committed since, by any process, and the version is still the same.
+was last read, nothing was committed since, by any process, and the version is still the same; after a
+commit, the version is read again on the marker's own connection, in microseconds.
 
 Entries are read after the version they are filed under, so none is older than its version says.
 """
@@ -24,6 +25,10 @@ LIMIT = 10_000   # entries kept; past it the cache starts again (a new version d
 _MISSING = object()
 
 
+class NotInMemory(Exception):
+    """A memory-only view (``DirectoryView.in_memory``) was asked for what only a read would give."""
+
+
 class DirectoryCache:
     def __init__(self, store: Store, limit: int = LIMIT) -> None:
         self._store = store
@@ -35,20 +40,27 @@ class DirectoryCache:
 
     def view(self) -> DirectoryView:
         """The directory as of now; forgets everything read under an older version."""
-        return self.unchanged() or self._read()
+        return self.quick_view() or self._read()
 
-    def unchanged(self) -> DirectoryView | None:
-        """The directory as of now without any read, when the store shows that nothing was committed since
-        its version was last read; else None. Fast enough for an event loop."""
+    def quick_view(self) -> DirectoryView | None:
+        """The directory as of now without a wait, fast enough for an event loop; else None. From memory
+        while the store shows that nothing was committed since its version was last read; after a commit
+        (the sign-in log's, say), from one read of the version on the store's own marker connection, which
+        takes microseconds and never waits for a lock (SQLite only)."""
         checked = self._checked
-        if checked is None or checked[1] != self._state[0] or self._store.commit_marker() != checked[0]:
-            return None
-        return DirectoryView(self, checked[1])
+        if checked is not None and checked[1] == self._state[0] and self._store.commit_marker() == checked[0]:
+            return DirectoryView(self, checked[1])
+        marker, version = self._store.marked_directory_version()
+        return None if marker is None or version is None else self._settle(marker, version)
 
     def _read(self) -> DirectoryView:
         marker = self._store.commit_marker()   # before the read: a commit in between changes it again
         with self._store.read() as tx:
             version = tx.directory_version()
+        return self._settle(marker, version)
+
+    def _settle(self, marker: tuple[int, int] | None, version: int) -> DirectoryView:
+        """The view of ``version``, read after ``marker`` was taken; newer than what is kept, it replaces it."""
         with self._lock:
             if version > self._state[0]:
                 self._state = (version, {})
@@ -75,9 +87,14 @@ class DirectoryCache:
 class DirectoryView:
     """One request's look at the directory: reads through the cache, under the version read at its start."""
 
-    def __init__(self, cache: DirectoryCache, version: int) -> None:
+    def __init__(self, cache: DirectoryCache, version: int, *, reads: bool = True) -> None:
         self._cache = cache
         self.version = version
+        self._reads = reads
+
+    def in_memory(self) -> DirectoryView:
+        """This view without reads: ``get`` raises NotInMemory instead (for an answer on the event loop)."""
+        return DirectoryView(self._cache, self.version, reads=False)
 
     def cached(self, key: Hashable) -> Any:
         """What ``get`` would return for ``key`` without reading, or None when it would have to read."""
@@ -91,6 +108,8 @@ class DirectoryView:
         found = self._cache._get(self.version, key)
         if found is not _MISSING:
             return found
+        if not self._reads:
+            raise NotInMemory(key)
         with self._cache._store.read() as tx:
             value = read(tx)
         if value is not None:

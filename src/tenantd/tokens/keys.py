@@ -113,6 +113,11 @@ class Keyring:
     def is_published(self, tenant_id: str, kid: str) -> bool:
         return kid in self._view(tenant_id).kids
 
+    def known_active(self, tenant_id: str) -> SigningKey | None:
+        """``active`` from the view in memory; None when the view is due to be read again."""
+        view = self._views.get(tenant_id)
+        return view.active if view is not None and self.clock() < view.due else None
+
     def known_published(self, tenant_id: str, kid: str) -> bool | None:
         """``is_published`` from the view in memory; None when the view is due to be read again."""
         view = self._views.get(tenant_id)

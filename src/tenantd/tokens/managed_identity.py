@@ -4,8 +4,8 @@ Cloud Shell): find the host by its secret, pick the identity, and answer from a 
 The cache is checked against the identity's current roles on every hit (read through the directory cache,
 which reads the directory again after any change), so a role assigned or revoked shows in the very next
 token on every worker and replica. ``stale_cache`` keeps serving cached tokens regardless, as Azure does for
-up to 24 h, for users who want to rehearse that. ``from_memory`` answers a hit without any read or thread
-when the store shows that nothing was committed since the directory was last read.
+up to 24 h, for users who want to rehearse that. ``from_memory`` answers a hit without a thread or a wait
+when the directory's version is known without one (``DirectoryCache.quick_view``).
 """
 
 from __future__ import annotations
@@ -133,11 +133,11 @@ class ManagedIdentityTokens:
 
     def from_memory(self, secret: str, resource_name: str,
                     selector: Selector | None) -> tuple[Host, IdentityToken] | None:
-        """The host and its cached token when memory alone can answer, without a read or a wait: nothing was
-        committed since the directory was last read (``DirectoryCache.unchanged``), and the host, the
-        resource, the roles and a good token are all in memory. Else None: the caller takes the full path
+        """The host and its cached token when memory alone can answer, without a wait: the directory's version
+        known without one (``DirectoryCache.quick_view``), and the host, the resource, the roles and a good
+        token all in memory. Else None: the caller takes the full path
         (``host_and_view``, ``token``), which also gives every refusal."""
-        view = self.service.directory_cache.unchanged()
+        view = self.service.directory_cache.quick_view()
         if view is None or not secret or len(secret) > 256:
             return None
         host = self._live(view.cached(_host_key(self.service.hasher(secret))))

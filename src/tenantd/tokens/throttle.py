@@ -89,7 +89,7 @@ class FailureThrottle:
         if not self.policy.enabled:
             yield
             return
-        key = (tenant_id, client_id, (source or "")[:64])
+        key = _key(tenant_id, client_id, source)
         now = self.clock()
         until = self._blocked.get(key)
         if until is not None:
@@ -106,6 +106,11 @@ class FailureThrottle:
             if retry_after is None:
                 raise
             raise throttled(retry_after) from None
+
+    def blocked(self, tenant_id: str, client_id: str, source: str | None) -> bool:
+        """Whether ``guard`` would refuse this source at once (known without a read)."""
+        until = self._blocked.get(_key(tenant_id, client_id, source))
+        return until is not None and self.clock() < until
 
     def _failed(self, key: tuple[str, str, str], now: float) -> int | None:
         """Count one failure; seconds to wait when the source has now used up its allowance, else None.
@@ -133,6 +138,10 @@ class FailureThrottle:
             del self._blocked[key]
         if len(self._blocked) >= _MAX_REMEMBERED:
             self._blocked.clear()
+
+
+def _key(tenant_id: str, client_id: str, source: str | None) -> tuple[str, str, str]:
+    return tenant_id, client_id, (source or "")[:64]
 
 
 def _seconds(delta: float) -> int:

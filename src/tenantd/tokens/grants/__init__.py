@@ -1,4 +1,5 @@
-"""Grant handlers, one module each, all of the shape ``(service, tenant, request) -> IssuedToken``."""
+"""Grant handlers, one module each, all of the shape ``(service, tenant, request) -> IssuedToken``; those that
+can also answer from memory alone (on the event loop) have a ``from_memory`` that returns None when not."""
 
 from __future__ import annotations
 
@@ -14,4 +15,7 @@ if TYPE_CHECKING:
 
 GRANTS: dict[str, Callable[[TokenService, Tenant, TokenRequest], IssuedToken]] = {
     "client_credentials": client_credentials.grant,
+}
+MEMORY_GRANTS: dict[str, Callable[[TokenService, Tenant, TokenRequest], IssuedToken | None]] = {
+    "client_credentials": client_credentials.from_memory,
 }

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...domain.errors import OAuthError
 from ...domain.model import Tenant
 from .. import errors
-from ..client_auth import authenticate
+from ..client_auth import AuthenticatedClient, authenticate
+from ..directory_cache import DirectoryView, NotInMemory
+from ..keys import SigningKey
 from ..request import IssuedToken, TokenRequest, client_id_of, requested_resource
 
 if TYPE_CHECKING:
@@ -20,6 +23,32 @@ def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> Issue
     view = service.directory_cache.view()
     with service.throttle.guard(tenant.id, client_id_of(request), request.client_ip):
         authenticated = authenticate(service, tenant, request, view)
+    return _token(service, tenant, resource_name, view, authenticated)
+
+
+def from_memory(service: TokenService, tenant: Tenant, request: TokenRequest) -> IssuedToken | None:
+    """The token when memory alone can issue it, without a read or a wait (for the event loop): a client
+    secret (an assertion's issuer may have to be fetched), a source that is not blocked, the directory's
+    version known without a wait (``DirectoryCache.quick_view``), and the client, the resource, the roles
+    and the signing key all in memory. Else None: the caller takes the full path (``grant``), which also
+    gives every refusal and counts every failed authentication."""
+    form = request.form
+    if "client_assertion" in form or "client_assertion_type" in form:
+        return None
+    view = service.directory_cache.quick_view()
+    key = service.keyring.known_active(tenant.id)
+    if view is None or key is None or service.throttle.blocked(tenant.id, client_id_of(request), request.client_ip):
+        return None
+    memory = view.in_memory()
+    try:
+        resource_name = requested_resource(request)
+        return _token(service, tenant, resource_name, memory, authenticate(service, tenant, request, memory), key)
+    except (NotInMemory, OAuthError):
+        return None
+
+
+def _token(service: TokenService, tenant: Tenant, resource_name: str, view: DirectoryView,
+           authenticated: AuthenticatedClient, key: SigningKey | None = None) -> IssuedToken:
     client = authenticated.service_principal
     if not client.account_enabled:
         raise errors.disabled_client(client.app_id)
@@ -32,4 +61,5 @@ def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> Issue
     extra: tuple[tuple[str, str], ...] = ()
     if client.service_principal_type == "ManagedIdentity" and client.managed_identity_resource_id:
         extra = (("xms_mirid", client.managed_identity_resource_id),)
-    return service.issue(tenant.id, client, resource, resource_name, authenticated.auth_class, roles or (), extra)
+    return service.issue(tenant.id, client, resource, resource_name, authenticated.auth_class, roles or (), extra,
+                         key=key)
