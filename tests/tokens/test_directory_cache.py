@@ -125,6 +125,51 @@ def test_changes_through_another_runtime_show_in_the_next_token(runtimes: tuple[
         roles_of(b, world)
 
 
+def memory_roles(rt: Runtime, world: World) -> list[str] | None:
+    """The roles of the token memory alone gives (the event loop's answer), None when it gives none."""
+    answer = rt.tokens.token_from_memory(world.request())
+    if answer is None:
+        return None
+    return list(pyjwt.decode(answer["access_token"], options={"verify_signature": False}).get("roles", []))
+
+
+def test_memory_answers_a_warm_client_and_never_past_a_change(runtimes: tuple[Runtime, Runtime]) -> None:
+    a, b = runtimes
+    world = World(a)
+    assert memory_roles(b, world) is None   # nothing in memory yet: the full path answers
+    assert roles_of(b, world) == []
+    if not b.store.is_sqlite:   # PostgreSQL has no marker to show the version without a read: never memory
+        assert memory_roles(b, world) is None
+        return
+    assert memory_roles(b, world) == []
+    assignment = a.directory.assign(world.tenant_id, world.client_sp_id, world.api_sp_id, world.role.id)
+    assert memory_roles(b, world) in (None, ["Things.Read.All"])   # the change, or the full path
+    assert roles_of(b, world) == ["Things.Read.All"]
+    assert memory_roles(b, world) == ["Things.Read.All"]
+    a.directory.unassign(world.tenant_id, assignment.id)
+    assert memory_roles(b, world) in (None, [])
+    assert roles_of(b, world) == []
+    a.directory.update_service_principal(world.tenant_id, world.client_sp_id, {"accountEnabled": False})
+    assert memory_roles(b, world) is None
+    a.directory.update_service_principal(world.tenant_id, world.client_sp_id, {"accountEnabled": True})
+    assert roles_of(b, world) == []
+    a.directory.remove_password(world.tenant_id, world.client_app_object_id, world.key_id)
+    assert memory_roles(b, world) is None
+    with pytest.raises(OAuthError, match="AADSTS7000215"):
+        roles_of(b, world)
+
+
+def test_memory_gives_no_refusal_and_counts_no_failure(runtimes: tuple[Runtime, Runtime]) -> None:
+    """A wrong secret is not answered from memory: the full path refuses it and counts the failure."""
+    _, b = runtimes
+    world = World(b)
+    roles_of(b, world)
+    wrong = TokenRequest(world.tenant_id, 2, {**world.request().form, "client_secret": "wrong"})
+    assert b.tokens.token_from_memory(wrong) is None
+    with b.store.read() as tx:
+        assert tx.conn.execute(sa.text("SELECT count(*) FROM auth_failures")).scalar() == 0
+
+
 def test_logs_and_counters_leave_the_version_and_each_directory_change_advances_it(
         runtimes: tuple[Runtime, Runtime]) -> None:
     a, _ = runtimes

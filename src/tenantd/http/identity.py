@@ -46,7 +46,7 @@ def _tokens(request: Request) -> ManagedIdentityTokens:
 
 def _query(request: Request) -> dict[str, str] | None:
     """The query parameters, or None when one is repeated (IMDS refuses that)."""
-    pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    pairs = parse_qsl(request.scope["query_string"].decode("utf-8", "replace"), keep_blank_values=True)
     query = dict(pairs)
     return query if len(query) == len(pairs) else None
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Literal
 
-from ..directory import iso
 from ..domain.model import Host, ServicePrincipal
 from ..store import Tx
 from . import jwt, signins
@@ -80,12 +79,12 @@ class ManagedIdentityTokens:
         digest = self.service.hasher(secret)
         return self._live((view or self.view()).get(_host_key(digest), lambda tx: _host_of(tx, digest)))
 
-    def _live(self, found: tuple[str, Host] | None) -> Host | None:
+    def _live(self, found: tuple[float, Host] | None) -> Host | None:
         """The host of a host credential found (its end, its host) while the credential is valid."""
         if found is None:
             return None
         expires, host = found
-        return host if expires > iso(datetime.fromtimestamp(self.service.clock(), UTC)) else None
+        return host if expires > self.service.clock() else None
 
     def view(self) -> DirectoryView:
         """The directory as of now, for a request's host lookup and token to share."""
@@ -179,13 +178,13 @@ def _host_key(digest: bytes) -> tuple[str, bytes]:
     return ("host", digest)
 
 
-def _host_of(tx: Tx, digest: bytes) -> tuple[str, Host] | None:
-    """A host credential's end and its host, in one transaction."""
+def _host_of(tx: Tx, digest: bytes) -> tuple[float, Host] | None:
+    """A host credential's end (a POSIX time) and its host, in one transaction."""
     found = tx.host_credential(digest)
     if found is None:
         return None
     tenant_id, resource_id, expires = found
-    return expires, tx.host(tenant_id, resource_id)
+    return datetime.fromisoformat(expires).timestamp(), tx.host(tenant_id, resource_id)
 
 
 def _picked(host: Host, selector: Selector | None) -> ServicePrincipal | None:
