@@ -148,10 +148,10 @@ def warm_startup(data: Path, args: tuple[str, ...], runs: int = 3) -> list[float
 
 @dataclass
 class Baseline:
-    """The bare JSON endpoint (bench.baseline) on tenantd's server stack."""
+    """The bare endpoints (bench.baseline) on tenantd's server stack, over HTTPS when ``tls``."""
 
     directory: Path
-    tls: tuple[Path, Path] | None
+    tls: bool
     workers: int = 1
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
@@ -160,7 +160,7 @@ class Baseline:
         port_file = self.directory / f"baseline-{'tls' if self.tls else 'plain'}.port"
         port_file.unlink(missing_ok=True)
         log = port_file.with_suffix(".log")
-        args = ["--cert", str(self.tls[0]), "--key", str(self.tls[1])] if self.tls else []
+        args = ["--tls", str(self.directory / "baseline-tls")] if self.tls else []
         args += ["--workers", str(self.workers)]
         self.proc = subprocess.Popen([PYTHON, "-m", "bench.baseline", str(port_file), *args], cwd=ROOT,
                                      stdout=log.open("wb"), stderr=subprocess.STDOUT)
@@ -168,9 +168,8 @@ class Baseline:
         self.port = int(port_file.read_text())
         return self
 
-    @property
-    def url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/ok"
+    def url(self, path: str = "/ok") -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}{path}"
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import jwt as pyjwt
 import pytest
 from bench.explain import plans
 from bench.populate import Sizes, populate
@@ -58,13 +59,27 @@ def test_the_table_puts_ratios_first_and_marks_targets() -> None:
 
 def test_the_bare_baseline_answers_on_tenantds_server_stack(tmp_path: Path) -> None:
     for workers in (1, 2):
-        bare = Baseline(tmp_path, None, workers).start()
+        bare = Baseline(tmp_path, False, workers).start()
         try:
-            assert httpx.get(bare.url).json()["token_type"] == "Bearer"
-            assert httpx.post(bare.url, data={"a": "b"}).status_code == 200
+            assert httpx.get(bare.url()).json()["token_type"] == "Bearer"
+            assert httpx.post(bare.url(), data={"a": "b"}).status_code == 200
         finally:
             bare.stop()
         assert bare.proc is not None and bare.proc.returncode == 0
+
+
+def test_the_bare_signing_endpoint_signs_a_new_token_per_request_over_https(tmp_path: Path) -> None:
+    bare = Baseline(tmp_path, True, 2).start()
+    try:
+        with httpx.Client(verify=False) as client:   # the baseline's throwaway certificate
+            answers = [client.post(bare.url("/token"), data={"client_id": "c", "scope": "api://b/.default"}).json()
+                       for _ in range(2)]
+    finally:
+        bare.stop()
+    tokens = [a["access_token"] for a in answers]
+    claims = pyjwt.decode(tokens[0], options={"verify_signature": False})
+    assert tokens[0] != tokens[1] and claims["sub"] == "c" and claims["aud"] == "api://b/.default"
+    assert pyjwt.get_unverified_header(tokens[0])["alg"] == "RS256"
 
 
 def test_populate_runs_from_the_command_line_quietly_with_json(tmp_path: Path) -> None:
