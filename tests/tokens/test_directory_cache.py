@@ -166,6 +166,9 @@ def test_memory_gives_no_refusal_and_counts_no_failure(runtimes: tuple[Runtime, 
     roles_of(b, world)
     wrong = TokenRequest(world.tenant_id, 2, {**world.request().form, "client_secret": "wrong"})
     assert b.tokens.token_from_memory(wrong) is None
+    for name in ("client_id", "scope"):   # malformed: refused by the full path, which logs the refusal
+        form = {k: v for k, v in world.request().form.items() if k != name}
+        assert b.tokens.token_from_memory(TokenRequest(world.tenant_id, 2, form)) is None
     with b.store.read() as tx:
         assert tx.conn.execute(sa.text("SELECT count(*) FROM auth_failures")).scalar() == 0
 

@@ -37,11 +37,13 @@ def from_memory(service: TokenService, tenant: Tenant, request: TokenRequest) ->
         return None
     view = service.directory_cache.quick_view()
     key = service.keyring.known_active(tenant.id)
-    if view is None or key is None or service.throttle.blocked(tenant.id, client_id_of(request), request.client_ip):
+    if view is None or key is None:
         return None
     memory = view.in_memory()
     try:
         resource_name = requested_resource(request)
+        if service.throttle.blocked(tenant.id, client_id_of(request), request.client_ip):
+            return None
         return _token(service, tenant, resource_name, memory, authenticate(service, tenant, request, memory), key)
     except (NotInMemory, OAuthError):
         return None
