@@ -749,8 +749,14 @@ class Store:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Tx]:
-        with _available(), self.engine.connect() as conn, conn.begin():
-            yield Tx(conn)
+        """A transaction that sees one state of the database throughout, as SQLite's do: on PostgreSQL,
+        REPEATABLE READ (its default gives each statement the commits made before it, so an object could
+        vanish between a page's ids and its rows), and READ ONLY, so a write here fails at once."""
+        with _available(), self.engine.connect() as conn:
+            if not self.is_sqlite:
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with conn.begin():
+                yield Tx(conn)
 
     @contextlib.contextmanager
     def write(self, *, versioned: bool = True) -> Iterator[Tx]:
