@@ -100,17 +100,24 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
 class _CoalescingTransport:
     """A transport whose writes in one turn of the event loop leave as one: a response's head and body in
-    one send (and one TLS record) instead of two."""
+    one send (and one TLS record) instead of two. Past ``COALESCED`` bytes they leave at once, so a large
+    body still meets the transport's flow control (uvicorn pauses the response when its buffer is full)."""
+
+    COALESCED = 64 * 1024
 
     def __init__(self, transport: Any, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
         self._pending: list[bytes] = []
+        self._size = 0
 
     def write(self, data: bytes) -> None:
         if not self._pending:
             self._loop.call_soon(self._flush)
         self._pending.append(data)
+        self._size += len(data)
+        if self._size > self.COALESCED:
+            self._flush()
 
     def close(self) -> None:
         self._flush()
@@ -120,6 +127,7 @@ class _CoalescingTransport:
         if self._pending:
             data = b"".join(self._pending)
             self._pending.clear()
+            self._size = 0
             if not self._transport.is_closing():
                 self._transport.write(data)
 
