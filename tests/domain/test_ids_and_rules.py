@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import time
+import uuid
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tenantd.domain import rules
 from tenantd.domain.errors import BadRequest
-from tenantd.domain.ids import is_guid, new_assignment_id, parse_guid
+from tenantd.domain.ids import is_guid, new_assignment_id, new_time_ordered_guid, parse_guid
 
 HEX = st.text(alphabet="0123456789abcdefABCDEF", min_size=32, max_size=32)
 
@@ -68,3 +71,15 @@ def test_duplicate_role_ids_or_values_are_refused() -> None:
         rules.app_roles([_role(), _role(value="Other")])
     with pytest.raises(BadRequest, match="duplicate value"):
         rules.app_roles([_role(), _role(id="6a1e5b4c-3d2f-4e1a-9b8c-7d6e5f4a3b2c")])
+
+
+def test_time_ordered_guids_are_version_7_guids_in_time_order() -> None:
+    first = new_time_ordered_guid()
+    time.sleep(0.002)
+    later = [new_time_ordered_guid() for _ in range(50)]
+    for guid in (first, *later):
+        parsed = uuid.UUID(guid)
+        assert is_guid(guid) and parsed.version == 7 and parsed.variant == uuid.RFC_4122
+        assert abs(int(guid.replace("-", "")[:12], 16) / 1000 - time.time()) < 5   # the time, in milliseconds
+    assert all(first < guid for guid in later)   # text order is time order, across milliseconds
+    assert len(set(later)) == len(later)

@@ -20,14 +20,13 @@ import queue
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from ..domain.errors import OAuthError
-from ..domain.ids import is_guid
+from ..domain.ids import is_guid, new_time_ordered_guid
 from ..domain.model import ServicePrincipal
 from ..store import Store, Tx
 from .request import IssuedToken, TokenRequest, requested_resource
@@ -73,7 +72,7 @@ class SignIn:
     error_code: int = 0
     error: str | None = None
     client_ip: str | None = None
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    id: str = field(default_factory=new_time_ordered_guid)   # time-ordered: the log's inserts append
 
     def row(self) -> dict[str, Any]:
         values: dict[str, Any] = {
