@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,7 +7,7 @@ import pytest
 
 from tenantd.runtime import sqlite_url
 
-from .databases import pg_available, pg_database
+from .databases import required_pg_database
 from .support import Server, start_server
 
 
@@ -34,9 +33,5 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield sqlite_url(tmp_path)
         return
-    if not pg_available():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432; CI must run these tests on it")
-        pytest.skip("PostgreSQL is not reachable")
-    with pg_database() as url:
+    with required_pg_database() as url:
         yield url

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+import pytest
 
 PG_ADMIN_URL = os.environ.get("TENANTD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -32,3 +33,14 @@ def pg_database() -> Iterator[str]:
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def required_pg_database() -> Iterator[str]:
+    """``pg_database`` for a test that needs PostgreSQL: it fails in CI when none is reachable, else skips."""
+    if not pg_available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432; CI must run these tests on it")
+        pytest.skip("PostgreSQL is not reachable")
+    with pg_database() as url:
+        yield url

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -9,7 +8,7 @@ import pytest
 
 from tenantd.runtime import sqlite_url
 
-from ..databases import pg_available, pg_database
+from ..databases import required_pg_database
 from ..support import Server, start_server
 
 
@@ -21,17 +20,6 @@ class Tenantd:
     database: str
 
 
-@contextlib.contextmanager
-def shared_pg_database() -> Iterator[str]:
-    """A fresh database on the shared test PostgreSQL; CI must have it."""
-    if not pg_available():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not reachable; CI must run the integrity tests on it")
-        pytest.skip("PostgreSQL is not reachable")
-    with pg_database() as url:
-        yield url
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def tenantd(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenantd]:
     """A tenantd on its embedded SQLite store, then one on PostgreSQL."""
@@ -41,7 +29,7 @@ def tenantd(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         if request.param == "sqlite":
             database = sqlite_url(data)
         else:
-            database = stack.enter_context(shared_pg_database())
+            database = stack.enter_context(required_pg_database())
             args = ("--database", database)
         running = start_server(data, *args)
         stack.callback(running.stop)

@@ -27,9 +27,9 @@ from tenantd.store import Store
 from tenantd.store.backup import backup, restore
 from tenantd.store.migrate import current, head, migrate
 
+from ..databases import required_pg_database
 from ..http.graph_support import new_api, new_client, ok
 from ..support import TENANTD, start_server
-from .conftest import shared_pg_database
 from .consistency import problems, table_rows
 from .stream import Stream
 
@@ -195,7 +195,7 @@ def test_a_backup_moves_between_sqlite_and_postgresql_even_under_writes(tmp_path
     source = _store_with_data(tmp_path / "source")
     original = table_rows(source)
     _backup(source, first)
-    with shared_pg_database() as url:
+    with required_pg_database() as url:
         _restore(first, url)
         assert table_rows(url) == original
         assert problems(url) == []

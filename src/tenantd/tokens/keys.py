@@ -115,15 +115,18 @@ class Keyring:
 
     def known_active(self, tenant_id: str) -> SigningKey | None:
         """``active`` from the view in memory; None when the view is due to be read again."""
-        view = self._views.get(tenant_id)
-        return view.active if view is not None and self.clock() < view.due else None
+        view = self._known(tenant_id)
+        return None if view is None else view.active
 
     def known_published(self, tenant_id: str, kid: str) -> bool | None:
         """``is_published`` from the view in memory; None when the view is due to be read again."""
+        view = self._known(tenant_id)
+        return None if view is None else kid in view.kids
+
+    def _known(self, tenant_id: str) -> _View | None:
+        """The tenant's view while it is in memory and not due to be read again."""
         view = self._views.get(tenant_id)
-        if view is None or self.clock() >= view.due:
-            return None
-        return kid in view.kids
+        return view if view is not None and self.clock() < view.due else None
 
     def verifying(self, tenant_id: str, kid: object) -> list[SigningKey]:
         """The published keys, read again first when ``kid`` (a token's) is not among them: a key another
@@ -177,14 +180,11 @@ class Keyring:
 
     # -- the cached view ----------------------------------------------------------------------------------
     def _view(self, tenant_id: str) -> _View:
-        view = self._views.get(tenant_id)
-        if view is not None and self.clock() < view.due:
+        view = self._known(tenant_id)
+        if view is not None:
             return view
         with self._lock:
-            view = self._views.get(tenant_id)
-            if view is None or self.clock() >= view.due:
-                view = self._refresh(tenant_id)
-        return view
+            return self._known(tenant_id) or self._refresh(tenant_id)
 
     def _forget(self, tenant_id: str) -> None:
         with self._lock:
