@@ -85,6 +85,9 @@ class TokenService:
         return Issuers.for_tenant(self.public_url, tenant_id)
 
     def discovery(self, tenant_key: str, version: int) -> dict[str, Any]:
+        """The OIDC discovery document: only endpoints that are served, for clients that trust it (the Azure
+        CLI opens the device code endpoint it finds here). ``authorization_endpoint`` is the exception:
+        msal reads it unconditionally, so a document without it fails every msal client."""
         tenant = self.tenant(tenant_key)
         base, tid = self.public_url, tenant.id
         v2 = version == 2
@@ -101,12 +104,7 @@ class TokenService:
             "scopes_supported": ["openid", "profile", "email", "offline_access"],
             "issuer": self.issuers(tid).v2 if v2 else self.issuers(tid).v1,
             "request_uri_parameter_supported": False,
-            "userinfo_endpoint": f"{base}/{tid}/openid/userinfo",
             "authorization_endpoint": f"{oauth}/authorize",
-            "device_authorization_endpoint": f"{oauth}/devicecode",
-            "http_logout_supported": True,
-            "frontchannel_logout_supported": True,
-            "end_session_endpoint": f"{oauth}/logout",
             "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "roles", "appid", "azp"],
             "tenant_region_scope": "WW",
             "cloud_instance_name": "microsoftonline.com",
