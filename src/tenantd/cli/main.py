@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from importlib.metadata import version
 
 import click
 import typer
@@ -35,9 +36,17 @@ app = typer.Typer(
 )
 
 
+def _show_version(show: bool) -> None:
+    if show:
+        print(f"tenantd {version('tenantd')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     ctx: typer.Context,
+    _version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                  help="Print the version and exit."),
     data: str = typer.Option(None, "--data", help="Data directory (default ./.tenantd, or TENANTD_DATA)."),
     tenant: str = typer.Option(None, "--tenant", envvar="TENANTD_TENANT", help="Tenant id or name."),
     url: str = typer.Option(None, "--url", envvar="TENANTD_URL", help="Server URL instead of server.json."),
