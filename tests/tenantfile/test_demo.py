@@ -7,18 +7,26 @@ import stat
 from pathlib import Path
 
 import jwt
+import yaml
 
 from tenantd.runtime import Runtime
-from tenantd.tenantfile.demo import SECRETS_FILE, load_demo
+from tenantd.tenantfile.demo import SECRETS_FILE, demo_text, load_demo
 from tenantd.tokens.request import TokenRequest
 
 from ..support import start_server
 from .conftest import snapshot
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "things" / "tenant.yaml"
+
+
+def test_the_demo_is_the_storys_tenant() -> None:
+    """The README's story applies examples/things/tenant.yaml right after `make up`: "no changes"."""
+    assert yaml.safe_load(demo_text()) == yaml.safe_load(EXAMPLE.read_text())
+
 
 def test_the_demo_loads_once_and_again_changes_nothing(rt: Runtime, tenant_id: str, tmp_path: Path) -> None:
     first = load_demo(rt, tenant_id, tmp_path)
-    assert len(first.changes) == 12 and len(first.secrets) == 1
+    assert len(first.changes) == 15 and len(first.secrets) == 1
     path = tmp_path / SECRETS_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     saved = json.loads(path.read_text())["applications"]["Things web (dev)"]
@@ -31,19 +39,22 @@ def test_the_demo_loads_once_and_again_changes_nothing(rt: Runtime, tenant_id: s
 
     token = rt.tokens.token(TokenRequest(tenant=tenant_id, endpoint_version=2, form={
         "grant_type": "client_credentials", "client_id": saved["client_id"], "client_secret": saved["client_secret"],
-        "scope": "api://things/.default"}))
+        "scope": "api://things-dev/.default"}))
     claims = jwt.decode(token["access_token"], options={"verify_signature": False})
     assert claims["roles"] == ["Things.Read.All"]
 
 
-def test_the_demo_grants_the_identity_the_dev_app_and_the_readers(rt: Runtime, tenant_id: str,
-                                                                  tmp_path: Path) -> None:
+def test_the_demo_grants_the_identity_the_api_and_the_dev_principals_its_dev_copy(rt: Runtime, tenant_id: str,
+                                                                                    tmp_path: Path) -> None:
     load_demo(rt, tenant_id, tmp_path)
     snap = snapshot(rt, tenant_id)
-    api = next(sp for sp in snap.service_principals if sp.display_name == "Things API")
-    granted = {a.principal_display_name for a in snap.assignments
-               if a.resource_id == api.id and a.app_role_id == "32028ccd-3212-4f39-3212-beabd6787d81"}
-    assert granted == {"joonasmsitest", "Things web (dev)", "Things readers"}
+
+    def granted(api_name: str) -> set[str]:
+        api = next(sp for sp in snap.service_principals if sp.display_name == api_name)
+        return {a.principal_display_name for a in snap.assignments if a.resource_id == api.id}
+
+    assert granted("Things API") == {"joonasmsitest"}
+    assert granted("Things API (dev)") == {"Things web (dev)", "Alice", "Things readers"}
     [msi] = snap.identities
     assert msi.managed_identity_resource_id == ("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/"
                                                 "rg/providers/Microsoft.Web/sites/joonasmsitest")
@@ -57,12 +68,13 @@ def test_up_demo_serves_the_demo_and_survives_a_restart(tmp_path: Path) -> None:
         server = start_server(data, "--demo")
         try:
             saved = json.loads((data / SECRETS_FILE).read_text())["applications"]["Things web (dev)"]
-            token = server.token(saved["client_id"], saved["client_secret"], "api://things/.default")
+            token = server.token(saved["client_id"], saved["client_secret"], "api://things-dev/.default")
             assert token.status_code == 200, token.text
             claims = jwt.decode(token.json()["access_token"], options={"verify_signature": False})
             assert claims["roles"] == ["Things.Read.All"]
             exported = server.admin("GET", "/export").json()
-            assert [a["displayName"] for a in exported["applications"]] == ["Things API", "Things web (dev)"]
-            assert len(exported["assignments"]) == 3
+            assert [a["displayName"] for a in exported["applications"]] == [
+                "Things API", "Things API (dev)", "Things web (dev)"]
+            assert len(exported["assignments"]) == 4
         finally:
             assert server.stop() == 0

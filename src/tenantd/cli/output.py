@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from .errors import CliError
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of a human summary.")
 
@@ -83,3 +86,14 @@ def section(title: str) -> None:
 
 def joined(values: Iterable[object]) -> str:
     return ", ".join(str(v) for v in values) or "-"
+
+
+def variables_text(variables: dict[str, str], fmt: str, unset: Iterable[str] = ()) -> str:
+    """Environment variables as ``sh`` (export lines, after ``unset`` ones), ``dotenv`` or ``json``."""
+    if fmt == "json":
+        return json.dumps({"set": variables, "unset": list(unset)}, indent=2)
+    if fmt == "dotenv":
+        return "\n".join(f"{k}={v}" for k, v in variables.items())
+    if fmt == "sh":
+        return "\n".join([f"unset {v}" for v in unset] + [f"export {k}={shlex.quote(v)}" for k, v in variables.items()])
+    raise CliError(f"Unknown format '{fmt}': choose sh, dotenv or json.")

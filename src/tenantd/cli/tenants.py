@@ -10,7 +10,7 @@ from ..bootstrap import AdminCredentials, read_credentials, save_credentials
 from ..domain.ids import is_guid
 from .client import connect
 from .errors import CliError
-from .output import JSON_OPTION, emit_json, esc, fields, say, table
+from .output import JSON_OPTION, emit_json, esc, fields, say, table, variables_text
 
 app = typer.Typer(no_args_is_help=True, help="Tenants on this server (one directory each, isolated).")
 
@@ -56,6 +56,26 @@ def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     table(["NAME", "TENANT ID", "CREATED", "CREDENTIALS HERE"],
           [(t["name"] + (" (default)" if t["id"] == default else ""), t["id"], t.get("createdDateTime"),
             "yes" if t["id"] in local or t["id"] == default else "no") for t in tenants], empty="no tenants")
+
+
+@app.command("env")
+def env(ctx: typer.Context, fmt: str = typer.Option("sh", "--format", help="sh | dotenv | json.")) -> None:
+    """Print the environment for clients that `up` printed: the tenant, the authority host and the CA
+    bundle (`eval "$(tenantd tenant env)"`)."""
+    opts = ctx.obj
+    conn = opts.connection()
+    tenant_id = conn.tenant
+    if not is_guid(tenant_id):
+        with connect(ctx) as client:
+            tenants = client.admin("GET", "/tenants")["value"]
+        tenant_id = next((t["id"] for t in tenants if tenant_id in (t["id"], t["name"])), tenant_id)
+    variables = {"AZURE_TENANT_ID": tenant_id, "AZURE_AUTHORITY_HOST": conn.url}
+    info = {} if opts.url else opts.server_info()
+    if info.get("ca_bundle"):
+        variables |= {"REQUESTS_CA_BUNDLE": info["ca_bundle"], "SSL_CERT_FILE": info["ca_bundle"]}
+    if conn.ca_cert:
+        variables["NODE_EXTRA_CA_CERTS"] = conn.ca_cert   # Node adds these to its own roots
+    print(variables_text(variables, fmt))
 
 
 def register(root: typer.Typer) -> None:
