@@ -89,3 +89,64 @@ def test_the_rules_catch_violations() -> None:
     assert violations("http", ["jwt"], False)
     assert violations("protect", ["tenantd.domain"], True)
     assert violations("http", ["tenantd.tokens.service", "starlette.routing"], False) == []
+
+
+def _module_name(path: Path) -> str:
+    parts = ["tenantd", *path.relative_to(SRC).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _top_level_imports(path: Path) -> list[str]:
+    """The modules ``path`` imports when it is loaded, names imported from a package included (they may be
+    its submodules); imports inside functions run later and may go anywhere."""
+    tree = ast.parse(path.read_text())
+    package = ["tenantd", *path.relative_to(SRC).parent.parts]
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - node.level + 1]
+            if node.module:
+                names += [".".join([*base, node.module, alias.name]) for alias in node.names]
+                names.append(".".join([*base, node.module]))
+            else:
+                names += [".".join([*base, alias.name]) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every cycle found by a depth-first walk (each reported once, from where the walk met it)."""
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}   # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == 1:
+                cycles.append([*path[path.index(target):], target])
+            elif target not in state:
+                visit(target)
+        path.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    return cycles
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    modules = {_module_name(path): path for path in MODULES}
+    graph = {name: {target for target in _top_level_imports(path) if target in modules and target != name}
+             for name, path in modules.items()}
+    assert import_cycles(graph) == []
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+    assert import_cycles({"a": {"b"}, "b": set()}) == []

@@ -18,11 +18,10 @@ from cryptography.hazmat.primitives import serialization
 
 from ..domain import builtins
 from ..domain.ids import is_guid
-from . import identities
 from .client import Client, connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, say, table
-from .resolve import Resolver
+from .resolve import Resolver, managed_identity
 
 cert_app = typer.Typer(no_args_is_help=True, help="Certificates the application signs client assertions with.")
 app_federated = typer.Typer(no_args_is_help=True, help="Federated identity credentials (workload identity).")
@@ -137,7 +136,7 @@ def _application(client: Client, key: str) -> _Owner:
 
 
 def _identity(client: Client, key: str) -> _Owner:
-    found = identities.find(client, key)
+    found = managed_identity(client, key)
     return _Owner(f"managed identity {found['name']}", client.admin,
                   f"/identities/{found['id']}/federatedIdentityCredentials")
 

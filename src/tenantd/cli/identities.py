@@ -9,9 +9,10 @@ import typer
 
 from ..domain.ids import is_guid
 from . import credentials
-from .client import Client, connect
+from .client import connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, say, section, table
+from .resolve import managed_identity
 from .sps import granted
 
 app = typer.Typer(no_args_is_help=True, help="Managed identities (system- and user-assigned).")
@@ -23,19 +24,6 @@ def _guid(value: str | None, option: str) -> str | None:
     if value is not None and not is_guid(value):
         raise CliError(f"{option} must be a GUID, not '{value}'.")
     return value.lower() if value else None
-
-
-def find(client: Client, key: str) -> dict[str, Any]:
-    identities: list[dict[str, Any]] = client.admin("GET", "/identities")["value"]
-    lowered = key.lower()
-    found = [i for i in identities
-             if key == i["name"] or lowered in (i["id"], i["clientId"], str(i.get("resourceId", "")).lower())]
-    if not found:
-        raise CliError(f"No managed identity '{key}'.")
-    if len(found) > 1:
-        listed = "; ".join(f"{i['name']} ({i['type']} managed identity {i['id']})" for i in found)
-        raise CliError(f"'{key}' is ambiguous, it names {len(found)} objects: {listed}. Use an id instead.")
-    return found[0]
 
 
 @app.command("create")
@@ -90,7 +78,7 @@ def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 def show(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_json: bool = JSON_OPTION) -> None:
     """Show a managed identity and the roles it has been granted."""
     with connect(ctx) as client:
-        identity = find(client, key)
+        identity = managed_identity(client, key)
         rows = [] if as_json else granted(client, f"/servicePrincipals/{identity['id']}")
     if as_json:
         emit_json(identity)
@@ -105,7 +93,7 @@ def show(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_j
 def delete(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP)) -> None:
     """Delete a managed identity, its service principal and its assignments."""
     with connect(ctx) as client:
-        identity = find(client, key)
+        identity = managed_identity(client, key)
         client.admin("DELETE", f"/identities/{identity['id']}")
     say(f"deleted managed identity {esc(identity['name'])} ({identity['id']})")
 
@@ -118,7 +106,7 @@ def attach(
 ) -> None:
     """Attach a user-assigned identity to a host, so processes of that host may use it."""
     with connect(ctx) as client:
-        identity = find(client, key)
+        identity = managed_identity(client, key)
         client.admin("POST", f"/identities/{identity['id']}/hosts", json={"host": host})
     say(f"attached managed identity {esc(identity['name'])} to {esc(host)}")
 
@@ -131,7 +119,7 @@ def detach(
 ) -> None:
     """Detach a user-assigned identity from a host."""
     with connect(ctx) as client:
-        identity = find(client, key)
+        identity = managed_identity(client, key)
         client.admin("DELETE", f"/identities/{identity['id']}/hosts", params={"host": host})
     say(f"detached managed identity {esc(identity['name'])} from {esc(host)}")
 

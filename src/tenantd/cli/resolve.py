@@ -1,7 +1,8 @@
 """What people call directory objects -> the objects: display names, appIds, object ids, UPNs, App ID URIs.
 
 Only Graph queries are used ($filter on displayName, identifierUris, gets by id and by appId), so the
-same resolution works against any Graph. A name that matches several objects is an error listing them;
+same resolution works against any Graph; managed identities, which Graph cannot list with their hosts, come
+from tenantd's admin API. A name that matches several objects is an error listing them;
 nothing is ever picked for the user.
 """
 
@@ -183,6 +184,20 @@ class Resolver:
                 return _sp(self._app_sp(apps[0]))
             raise CliError(f"No application, managed identity, group or user named '{key}'.")
         return one
+
+
+def managed_identity(client: Client, key: str) -> Obj:
+    """A managed identity by name, object (principal) id, client id or resource id."""
+    identities: list[Obj] = client.admin("GET", "/identities")["value"]
+    lowered = key.lower()
+    found = [i for i in identities
+             if key == i["name"] or lowered in (i["id"], i["clientId"], str(i.get("resourceId", "")).lower())]
+    if not found:
+        raise CliError(f"No managed identity '{key}'.")
+    if len(found) > 1:
+        listed = "; ".join(f"{i['name']} ({i['type']} managed identity {i['id']})" for i in found)
+        raise CliError(f"'{key}' is ambiguous, it names {len(found)} objects: {listed}. Use an id instead.")
+    return found[0]
 
 
 def role(resource: Obj, key: str) -> Obj:

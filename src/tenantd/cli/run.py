@@ -30,8 +30,8 @@ from ..domain.platforms import PLATFORMS, STEERING, child_environment, choose_ho
 from .client import Client
 from .context import Connection, Options
 from .errors import CliError
-from .identities import find
 from .output import say
+from .resolve import managed_identity
 from .tokens import unverified_parts
 
 TOKEN_FILE_REFRESH = 15 * 60   # tokens tenantd issues live at least an hour; azure-identity re-reads every 10 min
@@ -58,7 +58,7 @@ def _ca_bundle(opts: Options) -> str | None:
 
 def open_session(client: Client, key: str, host: str | None, lifetime: int | None = None) -> Session:
     """Resolve the identity, pick its host, and open a session for that host on the server."""
-    identity = find(client, key)
+    identity = managed_identity(client, key)
     chosen = choose_host(identity["name"], identity.get("type", ""), identity.get("resourceId"),
                          identity.get("hosts") or [], host)
     body: dict[str, Any] = {"host": chosen}
@@ -152,7 +152,7 @@ def _run_workload(opts: Options, conn: Connection, key: str, host: str | None, c
     if host:
         raise CliError("--host does not apply to --platform workload: the process signs in with a token file.")
     with Client(conn) as client, tempfile.TemporaryDirectory(prefix="tenantd-workload-") as folder:
-        identity = find(client, key)
+        identity = managed_identity(client, key)
         token_file = Path(folder) / "token"
         write_token_file(token_file, workload_token(client, identity))
         env = child_environment(os.environ, workload_env(identity["clientId"], str(token_file), conn.url,
@@ -199,7 +199,7 @@ def env(
         if platform == "workload":
             if host:
                 raise CliError("--host does not apply to --platform workload: the process signs in with a token file.")
-            identity = find(client, as_)
+            identity = managed_identity(client, as_)
             path = Path(token_file) if token_file else opts.data / "workload" / f"{identity['id']}.token"
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_token_file(path, workload_token(client, identity))
