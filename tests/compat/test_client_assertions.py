@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+import msal
 import pytest
 from azure.identity import CertificateCredential, ClientAssertionCredential, WorkloadIdentityCredential
 from azure.identity.aio import CertificateCredential as AsyncCertificateCredential
+from cryptography.hazmat.primitives import hashes, serialization
 
 from tenantd.domain import rules
 
@@ -136,6 +138,32 @@ def test_certificate_credential_async_signs_ps256(server: Server, setup: Setup) 
     claims = _verify(server, asyncio.run(get()), setup.v2_app_id, server.tenant_id)
     assert claims["roles"] == ["Things.Write"]
     assert claims["azp"] == setup.client_id and claims["azpacr"] == "2" and claims["ver"] == "2.0"
+
+
+@pytest.mark.parametrize("by", ["id", "name"])
+def test_certificate_clients_put_one_audience_tenantd_accepts(server: Server, setup: Setup, by: str) -> None:
+    """msal and azure-identity (sync through msal, async on its own) with the tenant named by id or by name: msal
+    signs for the discovery document's token endpoint, async azure-identity for the endpoint it posts to, each
+    one audience string that tenantd accepts."""
+    tenant = server.tenant_id if by == "id" else "default"
+    key_pem = setup.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()).decode()
+    app = msal.ConfidentialClientApplication(
+        setup.client_id, authority=f"{server.url}/{tenant}", instance_discovery=False, verify=server.ca_cert,
+        client_credential={"private_key": key_pem, "thumbprint": setup.cert.fingerprint(hashes.SHA1()).hex()})
+    result = app.acquire_token_for_client(scopes=["api://things/.default"])
+    assert "access_token" in result, result
+    sync = CertificateCredential(tenant, setup.client_id, certificate_path=str(setup.pem_file), authority=server.url,
+                                 disable_instance_discovery=True)
+
+    async def get() -> str:
+        async with AsyncCertificateCredential(tenant, setup.client_id, certificate_path=str(setup.pem_file),
+                                              authority=server.url, disable_instance_discovery=True,
+                                              connection_verify=server.ca_cert) as credential:
+            return (await credential.get_token("api://things/.default")).token
+
+    for token in (result["access_token"], sync.get_token("api://things/.default").token, asyncio.run(get())):
+        assert _verify(server, token, "api://things", server.tenant_id, "v1")["roles"] == ["Things.Read.All"]
 
 
 def test_client_assertion_credential_with_an_assertion_of_its_own(server: Server, setup: Setup) -> None:

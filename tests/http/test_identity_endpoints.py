@@ -105,6 +105,56 @@ def test_a_host_without_identities_gets_no_session(server: Server) -> None:
     assert response.status_code == 400
 
 
+def _cloud_shell(host: Host, content: bytes | None = None, headers: dict[str, str] | None = None,
+                 query: str = "") -> httpx.Response:
+    with httpx.Client(base_url=host.url) as client:
+        return client.post(f"/{host.secret}/cloudshell/token{query}", content=content, headers={
+            "Metadata": "true", "Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
+
+
+def test_cloud_shell_refuses_what_imds_refuses(host: Host) -> None:
+    """Cloud Shell's endpoint takes no secret header either: a relayed request is refused as IMDS refuses it."""
+    ok = b"resource=https://graph.microsoft.com"
+    assert _cloud_shell(host, ok).status_code == 200
+    for response in (_cloud_shell(host, ok, {"X-Forwarded-For": "10.0.0.1"}),
+                     _cloud_shell(host, ok, {"Metadata": "false"}),
+                     _cloud_shell(host, ok + b"&resource=api://other"),
+                     _cloud_shell(host, ok, query="?a=1&a=2")):
+        assert response.status_code == 400, response.text
+        assert response.json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize(("content", "content_type"), [
+    (b"resource=https://graph.microsoft.com", "application/json"),
+    (b"resource=https://graph.microsoft.com", "text/plain"),
+    (b"resource=https://graph.microsoft.com", "multipart/form-data; boundary=x"),
+    (b"resource=https://graph.microsoft.com", ""),
+    (b"resource=https://graph.microsoft.com&\xff\xfe", "application/x-www-form-urlencoded"),
+    (b"resource=https://graph.microsoft.com" + b"".join(b"&a%d=1" % i for i in range(40)),
+     "application/x-www-form-urlencoded"),
+])
+def test_cloud_shell_takes_a_form_body_and_nothing_else(host: Host, content: bytes, content_type: str) -> None:
+    response = _cloud_shell(host, content, {"Content-Type": content_type})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_an_unknown_resource_is_named_within_bounds_on_every_endpoint(host: Host) -> None:
+    resource = "api://" + "x" * 6000
+    with httpx.Client(base_url=host.url) as client:
+        responses = [
+            _imds(host, f"api-version=2018-02-01&resource={resource}"),
+            client.get("/msi/token", params={"api-version": "2019-08-01", "resource": resource},
+                       headers={"X-IDENTITY-HEADER": host.secret}),
+            client.get("/msi/token", params={"api-version": "2017-09-01", "resource": resource},
+                       headers={"secret": host.secret}),
+            _cloud_shell(host, f"resource={resource}".encode()),
+        ]
+    for response in responses:
+        assert response.status_code == 400, response.text
+        assert "AADSTS500011" in response.text and "api://xxxx" in response.text and len(response.text) < 1000
+
+
 def test_imds_rate_limit_answers_429_with_retry_after(host: Host) -> None:
     async def burst() -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=host.url) as client:

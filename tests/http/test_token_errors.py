@@ -128,3 +128,25 @@ def test_oversized_and_non_form_bodies(server: Server, apps: Apps) -> None:
         as_json = client.post(f"/{server.tenant_id}/oauth2/v2.0/token", json=_form(apps))
     assert big.status_code == 413 and big.json()["error"] == "invalid_request"
     assert as_json.status_code == 400 and as_json.json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("endpoint", ["oauth2/v2.0/token", "oauth2/token"])
+def test_http_basic_and_a_client_secret_together_are_refused(server: Server, apps: Apps, endpoint: str) -> None:
+    """One authentication method per request (RFC 6749 section 2.3), even when both credentials are right."""
+    form = _form(apps, resource="api://guarded") if endpoint == "oauth2/token" else _form(apps)
+    with server.http() as client:
+        both = client.post(f"/{server.tenant_id}/{endpoint}", data=form, auth=(apps.client_id, apps.secret))
+        basic_alone = client.post(f"/{server.tenant_id}/{endpoint}", data={**form, "client_secret": ""},
+                                  auth=(apps.client_id, apps.secret))
+    assert both.status_code == 400 and _error(both.json()) == ("invalid_request", 900144)
+    assert "HTTP Basic and client_secret" in both.json()["error_description"]
+    assert apps.secret not in both.text
+    assert basic_alone.status_code == 200, basic_alone.text
+
+
+def test_an_unknown_resource_is_named_within_bounds(server: Server, apps: Apps) -> None:
+    resource = "api://" + "x" * 20_000
+    with server.http() as client:
+        response = client.post(f"/{server.tenant_id}/oauth2/token", data=_form(apps, resource=resource, scope="<omit>"))
+    assert response.status_code == 400 and _error(response.json()) == ("invalid_resource", 500011)
+    assert "api://xxxx" in response.text and len(response.text) < 2_000

@@ -123,6 +123,46 @@ def test_wrong_audience(server: Server, setup: Setup) -> None:
         refused(token(server, form(setup.a.app_id, signed, SCOPE)), 400, "invalid_client", 700023)
 
 
+def test_an_audience_list_that_names_another_server_too(server: Server, setup: Setup) -> None:
+    """Audience injection: an assertion made for another server that also lists ours must not sign in here
+    (draft-ietf-oauth-rfc7523bis); nor may a list of several of our own spellings."""
+    attacker = "https://attacker.example/oauth2/token"
+    ours = f"{server.url}/{server.tenant_id}/oauth2/token"
+    for audience in ([attacker, setup.endpoint], [setup.endpoint, attacker], [setup.endpoint, ours]):
+        signed = assertion(setup.a.key, setup.a.cert, setup.a.app_id, setup.endpoint, aud=audience)
+        text = refused(token(server, form(setup.a.app_id, signed, SCOPE)), 400, "invalid_client", 5002741)
+        assert "2 audience values provided, maximum allowed is 1" in text
+
+
+def test_a_one_element_audience_list_naming_us_is_accepted(server: Server, setup: Setup) -> None:
+    signed = assertion(setup.a.key, setup.a.cert, setup.a.app_id, setup.endpoint, aud=[setup.endpoint])
+    assert claims_of(token(server, form(setup.a.app_id, signed, SCOPE)))["roles"] == ["Read"]
+    for audience in ([], [None], [["nested"]], {"aud": setup.endpoint}, 7):
+        signed = assertion(setup.a.key, setup.a.cert, setup.a.app_id, setup.endpoint, aud=audience)
+        refused(token(server, form(setup.a.app_id, signed, SCOPE)), 400, "invalid_client", 700023)
+
+
+def test_our_endpoints_and_issuer_as_clients_spell_them_are_accepted(server: Server, setup: Setup) -> None:
+    """The v2 and v1 token endpoints by tenant id (msal, azure-identity) and by the tenant's name (azure-identity
+    and msal-node told the name), and the v2 issuer."""
+    base, tid = server.url, server.tenant_id
+    for audience in (f"{base}/{tid}/oauth2/v2.0/token", f"{base}/{tid}/oauth2/token",
+                     f"{base}/default/oauth2/v2.0/token", f"{base}/default/oauth2/token", f"{base}/{tid}/v2.0"):
+        signed = assertion(setup.a.key, setup.a.cert, setup.a.app_id, audience)
+        assert claims_of(token(server, form(setup.a.app_id, signed, SCOPE)))["roles"] == ["Read"], audience
+
+
+def test_other_spellings_of_our_endpoints_are_refused(server: Server, setup: Setup) -> None:
+    base, tid = server.url, server.tenant_id
+    for audience in (f"{base}/{tid.upper()}/oauth2/v2.0/token", f"{base}/{tid}/oauth2/v2.0/token/",
+                     f"{base}/{tid}/oauth2/v2.0/token?x=1", f"{base.upper()}/{tid}/oauth2/v2.0/token",
+                     base.replace("https://", "http://") + f"/{tid}/oauth2/v2.0/token", f"{base}/{tid}/",
+                     f"{base}/{tid}/v2.0/", f"{base}/DEFAULT/oauth2/v2.0/token", f"{base}/common/oauth2/v2.0/token",
+                     f"{base}/{tid}/oauth2/v2.0/authorize", base, ""):
+        signed = assertion(setup.a.key, setup.a.cert, setup.a.app_id, audience)
+        refused(token(server, form(setup.a.app_id, signed, SCOPE)), 400, "invalid_client", 700023)
+
+
 def test_iss_and_sub_must_both_be_the_client_id(server: Server, setup: Setup) -> None:
     signed = assertion(setup.a.key, setup.a.cert, setup.a.app_id, setup.endpoint, sub=setup.b.app_id)
     refused(token(server, form(setup.a.app_id, signed, SCOPE)), 400, "invalid_client", 700021)
@@ -156,5 +196,9 @@ def test_a_secret_and_an_assertion_together_or_a_wrong_assertion_type(server: Se
     signed = assertion(setup.a.key, setup.a.cert, setup.a.app_id, setup.endpoint)
     refused(token(server, {**form(setup.a.app_id, signed, SCOPE), "client_secret": "x"}), 400, "invalid_request",
             900144)
+    with server.http() as client:   # HTTP Basic with the client id alone is a second method too
+        basic = client.post(f"/{server.tenant_id}/oauth2/v2.0/token", data=form(setup.a.app_id, signed, SCOPE),
+                            auth=(setup.a.app_id, ""))
+    assert "HTTP Basic and client_assertion" in refused(basic, 400, "invalid_request", 900144)
     wrong_type = {**form(setup.a.app_id, signed, SCOPE), "client_assertion_type": JWT_BEARER + "x"}
     refused(token(server, wrong_type), 400, "invalid_request", 900144)

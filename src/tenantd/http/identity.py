@@ -7,6 +7,11 @@
 
 IMDS has no header that tells hosts apart, so each host gets its own base URL under a secret path prefix.
 Each platform's response and error shapes are its own; values IMDS sends as strings are strings here.
+
+IMDS and Cloud Shell take no secret header, so they keep IMDS's guards against a request relayed by a
+server-side request forgery: ``Metadata: true``, no ``X-Forwarded-For``, no repeated parameter, and for Cloud
+Shell's POST a form body and nothing else. App Service and the 2017 protocol are guarded by their secret header
+(and refuse a repeated parameter too).
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ IMDS_SELECTORS: dict[str, SelectorKind] = {"client_id": "client_id", "object_id"
 APP_SERVICE_SELECTORS: dict[str, SelectorKind] = {"client_id": "client_id", "object_id": "object_id",
                                                   "principal_id": "object_id", "mi_res_id": "resource_id"}
 MSI_2017_SELECTORS: dict[str, SelectorKind] = {"clientid": "client_id"}
+MAX_FIELDS = 32        # query parameters or form fields; clients send at most four
+MAX_FORM = 8 * 1024    # bytes of Cloud Shell's form
 
 
 def _tokens(request: Request) -> ManagedIdentityTokens:
@@ -44,11 +51,20 @@ def _tokens(request: Request) -> ManagedIdentityTokens:
     return tokens
 
 
+def _pairs(text: str) -> dict[str, str] | None:
+    """Name-value pairs of a query or form, or None when a name is repeated (IMDS refuses that); ValueError
+    beyond MAX_FIELDS."""
+    pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    found = dict(pairs)
+    return found if len(found) == len(pairs) else None
+
+
 def _query(request: Request) -> dict[str, str] | None:
-    """The query parameters, or None when one is repeated (IMDS refuses that)."""
-    pairs = parse_qsl(request.scope["query_string"].decode("utf-8", "replace"), keep_blank_values=True)
-    query = dict(pairs)
-    return query if len(query) == len(pairs) else None
+    """The query parameters, or None when one is repeated or there are too many."""
+    try:
+        return _pairs(request.scope["query_string"].decode("utf-8", "replace"))
+    except ValueError:
+        return None
 
 
 def _imds_error(status: int, error: str, description: str) -> JSONResponse:
@@ -88,7 +104,9 @@ def _selector(query: dict[str, str], names: dict[str, SelectorKind]) -> Selector
     return Selector(names[given[0][0]], given[0][1]) if given else None
 
 
-async def imds(request: Request) -> Response:
+def _unrelayed_query(request: Request) -> dict[str, str] | JSONResponse:
+    """The query of a request that shows no sign of being relayed, or IMDS's refusal: a missing
+    ``Metadata: true``, an ``X-Forwarded-For``, a repeated query parameter."""
     if request.headers.get("metadata", "").lower() != "true":
         return _imds_error(400, "invalid_request", "Required metadata header not specified")
     if "x-forwarded-for" in request.headers:
@@ -96,7 +114,14 @@ async def imds(request: Request) -> Response:
                            "are refused.")
     query = _query(request)
     if query is None:
-        return _imds_error(400, "invalid_request", "A query parameter is repeated.")
+        return _imds_error(400, "invalid_request", "A query parameter is repeated, or there are too many.")
+    return query
+
+
+async def imds(request: Request) -> Response:
+    query = _unrelayed_query(request)
+    if isinstance(query, JSONResponse):
+        return query
     version = query.get("api-version")
     if version not in IMDS_VERSIONS:
         problem = "was not specified in the request" if not version else "is invalid"
@@ -144,7 +169,7 @@ async def app_service(request: Request) -> Response:
     """App Service 2019-08-01 (X-IDENTITY-HEADER) and the 2017-09-01 protocol (secret), one endpoint."""
     query = _query(request)
     if query is None:
-        return _service_error(400, "A query parameter is repeated.")
+        return _service_error(400, "A query parameter is repeated, or there are too many.")
     version = query.get("api-version")
     header = request.headers.get("x-identity-header") if version == "2019-08-01" else request.headers.get("secret")
     if version not in {"2019-08-01", "2017-09-01"}:
@@ -172,12 +197,22 @@ async def app_service(request: Request) -> Response:
 
 
 async def cloud_shell(request: Request) -> Response:
-    if request.headers.get("metadata", "").lower() != "true":
-        return _imds_error(400, "invalid_request", "Required metadata header not specified")
+    """Cloud Shell: a POST with the form azure-identity sends (``resource=R``), under IMDS's guards."""
+    refused = _unrelayed_query(request)
+    if isinstance(refused, JSONResponse):
+        return refused
     try:
-        form = dict(parse_qsl((await read_limited(request, 8 * 1024)).decode("utf-8", "replace")))
+        body = await read_limited(request, MAX_FORM)
     except BodyTooLarge:
         return _imds_error(413, "invalid_request", "The request body is too large.")
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        return _imds_error(400, "invalid_request", "The request body must be application/x-www-form-urlencoded.")
+    try:
+        form = _pairs(body.decode("utf-8"))
+    except ValueError:   # UnicodeDecodeError too
+        return _imds_error(400, "invalid_request", "The request body is not a valid form.")
+    if form is None:
+        return _imds_error(400, "invalid_request", "A form field is repeated.")
     if not form.get("resource"):
         return _imds_error(400, "invalid_request", "Required form field 'resource' is missing")
     return await _imds_token(request, form["resource"], None)

@@ -4,11 +4,15 @@ A client proves itself with one of:
 
 - a client secret (form or HTTP Basic), compared against every stored hash in constant time;
 - a client assertion signed with one of the application's certificates (``iss`` = ``sub`` = client id),
-  named by ``x5t`` (SHA-1), ``x5t#S256`` or ``kid``, signed RS256 or PS256, for this tenant's token endpoint
-  or issuer, valid now and for at most an hour (with five minutes of clock skew either way);
+  named by ``x5t`` (SHA-1), ``x5t#S256`` or ``kid``, signed RS256 or PS256, for exactly one audience that is
+  this tenant's token endpoint or issuer (``_endpoint_audiences``), valid now and for at most an hour (with
+  five minutes of clock skew either way);
 - a federated assertion (workload identity): a token of another issuer that one of the client's federated
   identity credentials trusts (issuer and subject exactly, one of its audiences), checked against that
   issuer's keys. The client is an application or a user-assigned managed identity.
+
+Only one method per request (RFC 6749 section 2.3): HTTP Basic, ``client_secret`` and a client assertion
+exclude one another.
 
 The same assertion may be presented again while it is valid (msal reuses one for about ten minutes and a
 workload re-reads the same token file): Entra accepts that, so tenantd keeps no ``jti`` ledger. A federated
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import binascii
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +45,7 @@ if TYPE_CHECKING:
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 MAX_ASSERTION_LIFETIME = 3600
 CLOCK_SKEW = 300
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")   # RFC 3986 unreserved: the name needs no escaping in a URL
 # A federated credential for api://AzureADTokenExchange also accepts Entra's spelling of it in v2 tokens.
 _AUDIENCE_ALIASES = {builtins.TOKEN_EXCHANGE_RESOURCE: {builtins.TOKEN_EXCHANGE_APP_ID}}
 
@@ -55,6 +61,7 @@ def authenticate(service: TokenService, tenant: Tenant, request: TokenRequest,
                  view: DirectoryView) -> AuthenticatedClient:
     """The client the request authenticates as, or the OAuthError Entra answers."""
     client_id = client_id_of(request)
+    _check_one_method(request)
     app, sp = view.get(("client", tenant.id, client_id), lambda tx: (
         tx.application_by_app_id(tenant.id, client_id), tx.service_principal_by_app_id(tenant.id, client_id)))
     if sp is None or (app is None and sp.managed_identity_kind != "UserAssigned"):
@@ -64,9 +71,6 @@ def authenticate(service: TokenService, tenant: Tenant, request: TokenRequest,
     if "client_assertion" not in form and "client_assertion_type" not in form:
         _check_secret(service, app, client_id, secret)
         return AuthenticatedClient(sp, "1", "secret")
-    if secret:
-        raise errors.invalid_request("Only one client credential may be presented: 'client_secret' or "
-                                     "'client_assertion'.")
     if form.get("client_assertion_type") != JWT_BEARER:
         raise errors.invalid_request(f"The client_assertion_type must be '{JWT_BEARER}'.")
     assertion = form.get("client_assertion", "")
@@ -81,12 +85,25 @@ def authenticate(service: TokenService, tenant: Tenant, request: TokenRequest,
     if claims.get("iss") == client_id:
         if app is None:
             raise errors.unknown_certificate(client_id, _shown_thumbprint(header))
-        _check_certificate(service, tenant, request, app, assertion, header, claims)
+        _check_certificate(service, tenant, app, assertion, header, claims)
         return AuthenticatedClient(sp, "2", "certificate")
     owner_id = app.id if app is not None else sp.id
     trusted = view.get(("federated", owner_id), lambda tx: tuple(tx.federated_credentials(owner_id)))
     _check_federated(service, trusted, assertion, header, claims)
     return AuthenticatedClient(sp, "2", "federated")
+
+
+def _check_one_method(request: TokenRequest) -> None:
+    """Refuse a request that authenticates in more than one way; a parameter without a value is absent
+    (RFC 6749 section 3.1)."""
+    form = request.form
+    presented = [name for name, given in (
+        ("HTTP Basic", request.basic_auth is not None),
+        ("client_secret", bool(form.get("client_secret"))),
+        ("client_assertion", "client_assertion" in form or "client_assertion_type" in form),
+    ) if given]
+    if len(presented) > 1:
+        raise errors.several_client_credentials(presented)
 
 
 def _check_secret(service: TokenService, app: Application | None, client_id: str, secret: str) -> None:
@@ -102,7 +119,7 @@ def _check_secret(service: TokenService, app: Application | None, client_id: str
 
 
 # -- certificates --------------------------------------------------------------------------------------------
-def _check_certificate(service: TokenService, tenant: Tenant, request: TokenRequest, app: Application,
+def _check_certificate(service: TokenService, tenant: Tenant, app: Application,
                        assertion: str, header: dict[str, Any], claims: dict[str, Any]) -> None:
     credential = _credential_for(app.key_credentials, header)
     if credential is None:
@@ -116,9 +133,7 @@ def _check_certificate(service: TokenService, tenant: Tenant, request: TokenRequ
     except jwt.InvalidToken:
         raise errors.invalid_signature("The signature does not verify with the registered certificate "
                                        f"(key id {credential.key_id}).") from None
-    audience = claims.get("aud")
-    if not _any_of(audience, _endpoint_audiences(service, tenant, request)):
-        raise errors.assertion_audience(str(audience))
+    _check_endpoint_audience(service, tenant, claims.get("aud"))
     if claims.get("sub") != app.app_id:
         raise errors.assertion_subject(app.app_id)
     _check_times(claims, now, MAX_ASSERTION_LIFETIME)
@@ -138,11 +153,25 @@ def _credential_for(keys: tuple[KeyCredential, ...], header: dict[str, Any]) -> 
     return None
 
 
-def _endpoint_audiences(service: TokenService, tenant: Tenant, request: TokenRequest) -> set[str]:
-    """This tenant's token endpoints (v1, v2; by id, name, or as the request addressed it) and issuers."""
-    issuers = service.issuers(tenant.id)
-    accepted = {issuers.v1, issuers.v2}
-    for name in {tenant.id, tenant.name, request.tenant}:
+def _check_endpoint_audience(service: TokenService, tenant: Tenant, audience: object) -> None:
+    """One audience, this tenant's own (draft-ietf-oauth-rfc7523bis): a list naming another server besides
+    us would let that server replay the assertion here, so a list is taken only when it holds one value."""
+    if isinstance(audience, list):
+        if len(audience) > 1:
+            raise errors.too_many_audiences(len(audience))
+        audience = audience[0] if audience else None
+    if not isinstance(audience, str) or audience not in _endpoint_audiences(service, tenant):
+        raise errors.assertion_audience(str(audience))
+
+
+def _endpoint_audiences(service: TokenService, tenant: Tenant) -> set[str]:
+    """Exactly what clients put in ``aud``: the tenant's v2 and v1 token endpoints as discovery spells them
+    (msal, azure-identity) or by the tenant's name where it is a plain path segment (azure-identity and
+    msal-node given a name as the tenant), and its v2 issuer. No other spelling: not the v1 issuer, not an
+    upper-case id, not a trailing slash."""
+    names = [tenant.id] + ([tenant.name] if _PATH_SEGMENT.fullmatch(tenant.name) else [])
+    accepted = {service.issuers(tenant.id).v2}
+    for name in names:
         accepted |= {f"{service.public_url}/{name}/oauth2/v2.0/token", f"{service.public_url}/{name}/oauth2/token"}
     return accepted
 

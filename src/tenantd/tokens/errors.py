@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..domain.errors import OAuthError
 
+SHOWN = 256   # characters of a value the caller sent that an error repeats
+
 
 def invalid_request(description: str, code: int = 900144) -> OAuthError:
     return OAuthError(400, "invalid_request", code, description)
@@ -39,6 +41,12 @@ def expired_secret(client_id: str, key_id: str) -> OAuthError:
                       f"security. Key id: {key_id}.")
 
 
+def several_client_credentials(methods: list[str]) -> OAuthError:
+    return OAuthError(400, "invalid_request", 900144,
+                      f"A request may authenticate the client in only one way, but it presents "
+                      f"{' and '.join(methods)}.")
+
+
 def missing_credential(client_id: str) -> OAuthError:
     return OAuthError(401, "invalid_client", 7000218,
                       f"The request body must contain the following parameter: 'client_assertion' or "
@@ -51,8 +59,8 @@ def disabled_client(client_id: str) -> OAuthError:
 
 def unknown_resource(resource: str, tenant: str) -> OAuthError:
     return OAuthError(400, "invalid_resource", 500011,
-                      f"The resource principal named {resource} was not found in the tenant named {tenant}. This "
-                      "can happen if the application has not been installed by the administrator of the tenant "
+                      f"The resource principal named {resource[:SHOWN]} was not found in the tenant named {tenant}. "
+                      "This can happen if the application has not been installed by the administrator of the tenant "
                       "or consented to by any user in the tenant. You might have sent your authentication request "
                       "to the wrong tenant.")
 
@@ -86,6 +94,12 @@ def assertion_audience(audience: str) -> OAuthError:
     return OAuthError(400, "invalid_client", 700023,
                       f"Client assertion audience claim does not match Realm issuer. Audience: '{audience[:256]}'. "
                       f"{_CERT_DOCS}")
+
+
+def too_many_audiences(count: int) -> OAuthError:
+    return OAuthError(400, "invalid_client", 5002741,
+                      f"Number of audience values in the provided client credential exceed maximum allowed. {count} "
+                      f"audience values provided, maximum allowed is 1. {_CERT_DOCS}")
 
 
 def assertion_subject(client_id: str) -> OAuthError:

@@ -18,7 +18,7 @@ from typing import Literal
 
 from ..domain.model import Host, ServicePrincipal
 from ..store import Tx
-from . import jwt, signins
+from . import errors, jwt, signins
 from .directory_cache import DirectoryView
 from .request import IssuedToken
 from .resources import Resource
@@ -113,9 +113,7 @@ class ManagedIdentityTokens:
             raise IdentityError(400, "invalid_request", "Identity not found")
         resource = self.service.resource(view, host.tenant_id, resource_name)
         if resource is None:
-            raise IdentityError(400, "invalid_resource",
-                                f"AADSTS500011: The resource principal named {resource_name} was not found in "
-                                f"the tenant named {host.tenant_id}.")
+            raise IdentityError(400, "invalid_resource", str(errors.unknown_resource(resource_name, host.tenant_id)))
         roles = self.service.assigned_roles(view, identity.id, resource.service_principal) or ()
         key = (host.tenant_id, host.resource_id, identity.id, resource_name)  # xms_az_rid names the host
         cached = self._fresh(key, roles)
