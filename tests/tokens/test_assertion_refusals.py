@@ -147,14 +147,14 @@ def test_our_endpoints_and_issuer_as_clients_spell_them_are_accepted(server: Ser
     and msal-node told the name), and the v2 issuer."""
     base, tid = server.url, server.tenant_id
     for audience in (f"{base}/{tid}/oauth2/v2.0/token", f"{base}/{tid}/oauth2/token",
-                     f"{base}/default/oauth2/v2.0/token", f"{base}/default/oauth2/token", f"{base}/{tid}/v2.0"):
+                     f"{base}/{tid.upper()}/oauth2/v2.0/token", f"{base}/default/oauth2/v2.0/token", f"{base}/default/oauth2/token", f"{base}/{tid}/v2.0"):
         signed = assertion(setup.a.key, setup.a.cert, setup.a.app_id, audience)
         assert claims_of(token(server, form(setup.a.app_id, signed, SCOPE)))["roles"] == ["Read"], audience
 
 
 def test_other_spellings_of_our_endpoints_are_refused(server: Server, setup: Setup) -> None:
     base, tid = server.url, server.tenant_id
-    for audience in (f"{base}/{tid.upper()}/oauth2/v2.0/token", f"{base}/{tid}/oauth2/v2.0/token/",
+    for audience in (f"{base}/{tid}/oauth2/v2.0/token/",
                      f"{base}/{tid}/oauth2/v2.0/token?x=1", f"{base.upper()}/{tid}/oauth2/v2.0/token",
                      base.replace("https://", "http://") + f"/{tid}/oauth2/v2.0/token", f"{base}/{tid}/",
                      f"{base}/{tid}/v2.0/", f"{base}/DEFAULT/oauth2/v2.0/token", f"{base}/common/oauth2/v2.0/token",

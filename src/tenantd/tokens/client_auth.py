@@ -167,9 +167,10 @@ def _check_endpoint_audience(service: TokenService, tenant: Tenant, audience: ob
 def _endpoint_audiences(service: TokenService, tenant: Tenant) -> set[str]:
     """Exactly what clients put in ``aud``: the tenant's v2 and v1 token endpoints as discovery spells them
     (msal, azure-identity) or by the tenant's name where it is a plain path segment (azure-identity and
-    msal-node given a name as the tenant), and its v2 issuer. No other spelling: not the v1 issuer, not an
-    upper-case id, not a trailing slash."""
-    names = [tenant.id] + ([tenant.name] if _PATH_SEGMENT.fullmatch(tenant.name) else [])
+    msal-node given a name as the tenant), and its v2 issuer. The id also in upper case: a GUID's case carries
+    no meaning and people copy tenant ids either way into azure-identity, whose async credentials put the
+    tenant in ``aud`` as they were given it. No other spelling: not the v1 issuer, not a trailing slash."""
+    names = [tenant.id, tenant.id.upper()] + ([tenant.name] if _PATH_SEGMENT.fullmatch(tenant.name) else [])
     accepted = {service.issuers(tenant.id).v2}
     for name in names:
         accepted |= {f"{service.public_url}/{name}/oauth2/v2.0/token", f"{service.public_url}/{name}/oauth2/token"}
