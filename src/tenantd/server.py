@@ -20,6 +20,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import supervisor
 from .http.app import create_app
+from .http.forwarded import Network, forwarded_clients
 from .http.host_limits import HostLimiter
 from .http.identity import create_identity_app
 from .http.limits import MAX_HEAD, bounded_heads
@@ -151,6 +152,7 @@ def _config(app: ASGIApplication, log_level: str, tls: TlsFiles | None) -> uvico
         ssl_certfile=str(tls.cert_file) if tls else None, ssl_keyfile=str(tls.key_file) if tls else None,
         log_level=log_level, lifespan="off", access_log=False, server_header=False, timeout_graceful_shutdown=5,
         http=BoundedHttpToolsProtocol, backlog=LISTEN_QUEUE,
+        proxy_headers=False,  # uvicorn would believe X-Forwarded-For from 127.0.0.1: see http/forwarded.py
     )
 
 
@@ -187,12 +189,15 @@ def serve(listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]
 
 def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity: socket.socket | None,
                on_ready: Callable[[], None], *, log_level: str = "warning", imds_limits: tuple[int, int] = (20, 5),
-               mi_token_lifetime: int | None = None, mi_stale_cache: bool = False, workers: int = 1) -> None:
+               mi_token_lifetime: int | None = None, mi_stale_cache: bool = False, workers: int = 1,
+               trusted_proxies: tuple[Network, ...] = ()) -> None:
     """The HTTPS application (plain HTTP when ``tls`` is None, behind a TLS-terminating proxy) and, when given
     a socket, the managed identity listener (plain HTTP), served by ``workers`` processes (see
-    ``supervisor``; one: this process) that share the per-host rate limits."""
+    ``supervisor``; one: this process) that share the per-host rate limits. ``trusted_proxies`` may name the
+    client in ``X-Forwarded-For`` on the HTTPS listener; the managed identity listener refuses the header."""
     log_everything(log_level)
-    listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]] = [(create_app(rt), https, tls)]
+    listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]] = [
+        (forwarded_clients(create_app(rt), trusted_proxies), https, tls)]
     limiter = None
     if identity is not None:
         tokens = ManagedIdentityTokens(rt.tokens, lifetime=mi_token_lifetime or MI_TOKEN_LIFETIME,
