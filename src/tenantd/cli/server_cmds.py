@@ -57,6 +57,11 @@ MI_STALE_CACHE_OPTION = typer.Option(False, "--mi-stale-cache/--no-mi-stale-cach
 TRUSTED_PROXY_OPTION = typer.Option(
     None, "--trusted-proxy", help="A proxy (ADDR or ADDR/PREFIX, repeatable) whose X-Forwarded-For names the client "
     "for throttling and the sign-in log; from anyone else the header is ignored (default: no proxy).")
+HEAD_TIMEOUT_OPTION = typer.Option(
+    10.0, "--head-timeout", min=0.1, help="Seconds from a request head's first byte to its end, else 408.")
+IDLE_TIMEOUT_OPTION = typer.Option(
+    5.0, "--idle-timeout", min=0.1, help="Seconds a connection may wait for a request's first byte, new or kept "
+    "alive, before it is closed.")
 PUBLISH_MINUTES_OPTION = typer.Option(
     10.0, "--key-publish-minutes", help="Publish a new signing key this long before it signs (at least 5: the "
     "cooldown a validator may wait before fetching the JWKS again).")
@@ -125,6 +130,8 @@ def up(
     mi_token_hours: float = MI_TOKEN_HOURS_OPTION,
     mi_stale_cache: bool = MI_STALE_CACHE_OPTION,
     trusted_proxy: list[str] = TRUSTED_PROXY_OPTION,
+    head_timeout: float = HEAD_TIMEOUT_OPTION,
+    idle_timeout: float = IDLE_TIMEOUT_OPTION,
 ) -> None:
     """Start tenantd in the foreground on its embedded store, with a default tenant and admin app."""
     from .. import bootstrap, server
@@ -195,7 +202,7 @@ def up(
         server.run_server(rt, sock, None if plain_http else tls, identity_sock, ready, log_level=log_level,
                           imds_limits=(imds_rate, imds_concurrency), workers=workers,
                           mi_token_lifetime=int(mi_token_hours * 3600), mi_stale_cache=mi_stale_cache,
-                          trusted_proxies=proxies)
+                          trusted_proxies=proxies, timeouts=server.Timeouts(head_timeout, idle_timeout))
     except server.WorkerFailed as exc:
         raise ConfigError(str(exc)) from None
     finally:
@@ -244,6 +251,8 @@ def serve(
     mi_token_hours: float = MI_TOKEN_HOURS_OPTION,
     mi_stale_cache: bool = MI_STALE_CACHE_OPTION,
     trusted_proxy: list[str] = TRUSTED_PROXY_OPTION,
+    head_timeout: float = HEAD_TIMEOUT_OPTION,
+    idle_timeout: float = IDLE_TIMEOUT_OPTION,
 ) -> None:
     """Run a stateless replica on a shared database (master key from TENANTD_MASTER_KEY)."""
     from .. import server
@@ -278,7 +287,7 @@ def serve(
         server.run_server(rt, sock, tls, identity_sock, ready, log_level=log_level,
                           imds_limits=(imds_rate, imds_concurrency), workers=workers,
                           mi_token_lifetime=int(mi_token_hours * 3600), mi_stale_cache=mi_stale_cache,
-                          trusted_proxies=proxies)
+                          trusted_proxies=proxies, timeouts=server.Timeouts(head_timeout, idle_timeout))
     except server.WorkerFailed as exc:
         raise ConfigError(str(exc)) from None
 
