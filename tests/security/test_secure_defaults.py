@@ -285,3 +285,25 @@ def test_the_timeouts_are_on_by_default(server: Server) -> None:
             assert closed is not None and 4.5 <= closed < 8, closed
         for answer, elapsed in (future.result() for future in heads):
             assert answer.startswith(b"HTTP/1.1 408 ") and 9.5 <= elapsed < 14, (answer[:80], elapsed)
+
+
+def test_a_client_gone_mid_body_is_one_log_line(server: Server) -> None:
+    """A client that closes its connection halfway through a body (on each kind of route that reads one, on
+    both listeners) leaves one line in the log, not a traceback."""
+    graph, admin = server.admin_token(), server.admin_token("api://tenantd")
+    posts = [("https", f"/{server.tenant_id}/oauth2/v2.0/token", ""), ("https", "/v1.0/applications", graph),
+             ("https", "/_tenantd/apply", admin), ("identity", "/any-secret/cloudshell/token", "")]
+    log = server.data / "server.log"
+    before = log.stat().st_size
+    for listener, path, token in posts:
+        with _connect(server, listener) as sock:
+            kind = "application/json" if path.startswith("/v1.0") else "application/x-www-form-urlencoded"
+            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n"
+                         f"Content-Type: {kind}\r\nMetadata: true\r\nContent-Length: 1000\r\n\r\n"
+                         "resource=api".encode())
+            time.sleep(0.3)   # the request is under way, waiting for the rest of its body
+    time.sleep(1)
+    lines = log.read_bytes()[before:].decode().splitlines()
+    assert len(lines) == len(posts) and all("closed the connection" in line for line in lines), "\n".join(lines)
+    assert "any-secret" not in "".join(lines)   # the path, which may hold a host secret, is not logged
+
