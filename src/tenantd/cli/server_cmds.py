@@ -55,13 +55,14 @@ MI_TOKEN_HOURS_OPTION = typer.Option(24.0, "--mi-token-hours", min=0.1, max=24.0
 MI_STALE_CACHE_OPTION = typer.Option(False, "--mi-stale-cache/--no-mi-stale-cache", help="Serve cached managed "
                                      "identity tokens until they expire even after a role changes, as Azure does.")
 TRUSTED_PROXY_OPTION = typer.Option(
-    None, "--trusted-proxy", help="A proxy (ADDR or ADDR/PREFIX, repeatable) whose X-Forwarded-For names the client "
-    "for throttling and the sign-in log; from anyone else the header is ignored (default: no proxy).")
+    None, "--trusted-proxy", metavar="ADDR[/PREFIX]", help="A proxy (repeatable) whose X-Forwarded-For names the "
+    "client for throttling and the sign-in log; from anyone else the header is ignored (default: no proxy).")
 HEAD_TIMEOUT_OPTION = typer.Option(
-    10.0, "--head-timeout", min=0.1, help="Seconds from a request head's first byte to its end, else 408.")
+    10.0, "--head-timeout", min=0.1, metavar="SECONDS",
+    help="Seconds from a request head's first byte to its end, else 408.")
 IDLE_TIMEOUT_OPTION = typer.Option(
-    5.0, "--idle-timeout", min=0.1, help="Seconds a connection may wait for a request's first byte, new or kept "
-    "alive, before it is closed.")
+    5.0, "--idle-timeout", min=0.1, metavar="SECONDS",
+    help="Seconds a connection may wait for a request's first byte, new or kept alive, before it is closed.")
 PUBLISH_MINUTES_OPTION = typer.Option(
     10.0, "--key-publish-minutes", help="Publish a new signing key this long before it signs (at least 5: the "
     "cooldown a validator may wait before fetching the JWKS again).")
