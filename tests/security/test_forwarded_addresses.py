@@ -79,7 +79,9 @@ def test_behind_a_trusted_proxy_each_client_is_throttled_on_its_own(proxied: Ser
 
 
 def test_trusted_proxies_must_be_addresses_or_networks(server: Server) -> None:
-    for wrong in ("proxy.example", "10.0.0.0/33", ""):
-        refused = server.cli("up", "--port", "0", "--identity-port", "0", "--trusted-proxy", wrong)
-        assert refused.returncode != 0 and "--trusted-proxy" in refused.stderr, refused.stderr
-        assert "Traceback" not in refused.stderr
+    for command in (["up", "--identity-port", "0"], ["serve", "--database", f"sqlite:///{server.data}/none.db"]):
+        for wrong in ("proxy.example", "10.0.0.0/33", ""):
+            refused = server.cli(*command, "--port", "0", "--trusted-proxy", wrong)
+            assert refused.returncode != 0 and "--trusted-proxy" in refused.stderr, refused.stderr
+            assert "Traceback" not in refused.stderr
+    assert not (server.data / "none.db").exists()   # refused before anything was opened
