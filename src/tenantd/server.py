@@ -11,6 +11,7 @@ import logging
 import signal
 import socket
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,6 +21,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import supervisor
 from .http.app import create_app
+from .http.forwarded import Network, forwarded_clients
 from .http.host_limits import HostLimiter
 from .http.identity import create_identity_app
 from .http.limits import MAX_HEAD, bounded_heads
@@ -60,14 +62,32 @@ def _listening(family: socket.AddressFamily, address: tuple[str, int]) -> socket
     return sock
 
 
-class BoundedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's C parser (httptools), with a bound on what it keeps of a head still arriving: past
-    ``MAX_HEAD`` bytes without the end of the headers, 431 and the connection closes. The parser itself
-    would keep a request line and headers sent forever; a head that arrives whole is checked after parsing
-    (``bounded_heads``).
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a connection may wait, in seconds. ``head``: from a head's first byte to its end; a head is
+    at most 32 KiB and arrives in milliseconds from any real client, so 10 s spares a very slow link while a
+    trickling client holds a connection for seconds, not minutes. ``idle``: from a connection's opening, or a
+    response's end, to the next byte (uvicorn's keep-alive default, 5 s; clients open a connection to use it
+    at once)."""
 
-    Reads in which a head began are not counted (part of such a read may be the previous request's body), so
-    a head may run one read (at most 256 KiB) past the bound before it is refused."""
+    head: float = 10.0
+    idle: float = 5.0
+
+
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's C parser (httptools), with bounds on what a client may hold open without a request:
+
+    - a head's size: past ``MAX_HEAD`` bytes without the end of the headers, 431 and the connection closes.
+      The parser itself would keep a request line and headers sent forever; a head that arrives whole is
+      checked after parsing (``bounded_heads``). Reads in which a head began are not counted (part of such a
+      read may be the previous request's body), so a head may run one read (at most 256 KiB) past the bound.
+    - a head's time: once its first byte is in, the head must be whole within ``Timeouts.head``, else 408 and
+      the connection closes (a client trickling a header line every few seconds holds no connection for long).
+    - idleness: a new connection gets uvicorn's keep-alive timer (``Timeouts.idle``) at once, as a kept-alive
+      one does after each response; without it a connection that never sends a byte stays open forever.
+      On the HTTPS listener this counts from the end of the TLS handshake, which the event loop bounds itself
+      (60 s).
+    """
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -75,28 +95,70 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.in_head = False      # a request's head has begun and its headers have not ended
         self.head_received = 0    # bytes of that head counted so far
         self.head_began = False   # a head began in the read being parsed
+        self.in_body = False      # a request's headers have ended and its body has not
+        self.head_timeout: float = getattr(self.config, "head_timeout", Timeouts.head)
+        self.head_timer: asyncio.TimerHandle | None = None
+        self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive, self.timeout_keep_alive_handler)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self._stop_head_timer()
 
     def data_received(self, data: bytes) -> None:
+        if not self.in_body:      # bytes before or of a head (leading blank lines begin no message)
+            self._start_head_timer()
         self.head_began = False
         super().data_received(data)
         if self.in_head and not self.head_began and not self.transport.is_closing():
             self.head_received += len(data)
             if self.head_received > MAX_HEAD:
-                self._refuse_head()
+                self._refuse(b"431 Request Header Fields Too Large", b"Request header fields too large.")
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.in_head, self.head_began, self.head_received = True, True, 0
+        self._start_head_timer()  # a pipelined request's head, begun in the read that ended the one before
 
     def on_headers_complete(self) -> None:
-        self.in_head = False
+        self.in_head, self.in_body = False, True
+        self._stop_head_timer()
         super().on_headers_complete()
 
-    def _refuse_head(self) -> None:
-        body = b'{"error":"invalid_request","error_description":"Request header fields too large."}'
-        self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
-                             b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body))
+    def on_message_complete(self) -> None:
+        self.in_body = False
+        super().on_message_complete()
+
+    def _start_head_timer(self) -> None:
+        if self.head_timer is None:
+            self.head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _stop_head_timer(self) -> None:
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self.head_timer = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.keep_alive = False   # the late head follows a request still being answered: close after it
+            return
+        self._refuse(b"408 Request Timeout", b"The request head did not arrive in time.")
+
+    def _refuse(self, status: bytes, description: bytes) -> None:
+        body = b'{"error":"invalid_request","error_description":"%s"}' % description
+        self.transport.write(b"HTTP/1.1 %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+                             b"connection: close\r\n\r\n%s" % (status, len(body), body))
         self.transport.close()
+
+
+class _Config(uvicorn.Config):
+    """uvicorn's configuration plus the head timeout ``BoundedHttpToolsProtocol`` reads."""
+
+    def __init__(self, app: ASGIApplication, *, head_timeout: float, **options: Any) -> None:
+        super().__init__(app, **options)
+        self.head_timeout = head_timeout
 
 
 class _CoalescingTransport:
@@ -145,19 +207,22 @@ class _Listener(uvicorn.Server):
         yield
 
 
-def _config(app: ASGIApplication, log_level: str, tls: TlsFiles | None) -> uvicorn.Config:
-    return uvicorn.Config(
+def _config(app: ASGIApplication, log_level: str, tls: TlsFiles | None, timeouts: Timeouts) -> uvicorn.Config:
+    return _Config(
         bounded_heads(app),   # 431 beyond MAX_HEAD, however the head arrived
         ssl_certfile=str(tls.cert_file) if tls else None, ssl_keyfile=str(tls.key_file) if tls else None,
         log_level=log_level, lifespan="off", access_log=False, server_header=False, timeout_graceful_shutdown=5,
-        http=BoundedHttpToolsProtocol, backlog=LISTEN_QUEUE,
+        http=BoundedHttpToolsProtocol, backlog=LISTEN_QUEUE, head_timeout=timeouts.head,
+        timeout_keep_alive=timeouts.idle,
+        proxy_headers=False,  # uvicorn would believe X-Forwarded-For from 127.0.0.1: see http/forwarded.py
     )
 
 
 def serve(listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]], on_ready: Callable[[], None],
-          log_level: str = "warning", *, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) -> None:
+          log_level: str = "warning", *, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM),
+          timeouts: Timeouts = Timeouts()) -> None:
     """Serve every listener until one of ``signals``; ``on_ready`` runs once all of them answer."""
-    servers = [(_Listener(_config(app, log_level, tls)), sock) for app, sock, tls in listeners]
+    servers = [(_Listener(_config(app, log_level, tls, timeouts)), sock) for app, sock, tls in listeners]
 
     def stop(_signum: int, _frame: object) -> None:
         for server, _ in servers:
@@ -187,12 +252,15 @@ def serve(listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]
 
 def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity: socket.socket | None,
                on_ready: Callable[[], None], *, log_level: str = "warning", imds_limits: tuple[int, int] = (20, 5),
-               mi_token_lifetime: int | None = None, mi_stale_cache: bool = False, workers: int = 1) -> None:
+               mi_token_lifetime: int | None = None, mi_stale_cache: bool = False, workers: int = 1,
+               trusted_proxies: tuple[Network, ...] = (), timeouts: Timeouts = Timeouts()) -> None:
     """The HTTPS application (plain HTTP when ``tls`` is None, behind a TLS-terminating proxy) and, when given
     a socket, the managed identity listener (plain HTTP), served by ``workers`` processes (see
-    ``supervisor``; one: this process) that share the per-host rate limits."""
+    ``supervisor``; one: this process) that share the per-host rate limits. ``trusted_proxies`` may name the
+    client in ``X-Forwarded-For`` on the HTTPS listener; the managed identity listener refuses the header."""
     log_everything(log_level)
-    listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]] = [(create_app(rt), https, tls)]
+    listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]] = [
+        (forwarded_clients(create_app(rt), trusted_proxies), https, tls)]
     limiter = None
     if identity is not None:
         tokens = ManagedIdentityTokens(rt.tokens, lifetime=mi_token_lifetime or MI_TOKEN_LIFETIME,
@@ -200,7 +268,7 @@ def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity
         limiter = HostLimiter(*imds_limits, workers=workers)
         listeners.append((create_identity_app(tokens, limiter), identity, None))
     if workers <= 1:
-        _work(rt, listeners, on_ready, log_level)
+        _work(rt, listeners, on_ready, log_level, timeouts=timeouts)
         return
 
     sockets = [for_workers(sock, workers) for _, sock, _ in listeners]   # [listener][worker]
@@ -210,7 +278,7 @@ def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity
         if limiter is not None:
             limiter.adopt(index)
         own = [(app, sockets[n][index], tls) for n, (app, _, tls) in enumerate(listeners)]
-        _work(rt, own, answering, log_level, signals=(signal.SIGTERM,))
+        _work(rt, own, answering, log_level, signals=(signal.SIGTERM,), timeouts=timeouts)
 
     _before_fork(rt)
     try:

@@ -62,24 +62,23 @@ async def _burst(client: httpx.AsyncClient, path: str, count: int, **kwargs: Any
     return list(await asyncio.gather(*(client.get(path, **kwargs) for _ in range(count))))
 
 
-def _answering_pids(server: Server, base_url: str, want: int = 2, rounds: int = 20) -> set[int]:
-    """Worker pids seen answering /_tenantd/health on ``base_url`` (until ``want`` of them are seen)."""
-    async def run() -> set[int]:
-        seen: set[int] = set()
+def _answering_workers(server: Server, base_url: str, want: int = 2, rounds: int = 20) -> set[str]:
+    """Worker labels seen answering /_tenantd/health on ``base_url`` (until ``want`` of them are seen)."""
+    async def run() -> set[str]:
+        seen: set[str] = set()
         async with _fresh_connections(base_url, server) as client:
             for _ in range(rounds):
                 for response in await _burst(client, "/_tenantd/health", 16):
                     assert response.status_code == 200 and response.json()["status"] == "ok"
-                    seen.add(response.json()["pid"])
+                    seen.add(response.json()["worker"])
                 if len(seen) >= want:
                     break
         return seen
     return asyncio.run(run())
 
 
-def _parent_of(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("PPid:")).split()[1])
+def _children(pid: int) -> set[int]:
+    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
 
 
 def _alive(pid: int) -> bool:
@@ -91,11 +90,10 @@ def _alive(pid: int) -> bool:
 
 
 def test_both_workers_serve_both_listeners(server: Server) -> None:
-    https = _answering_pids(server, server.url.replace("localhost", "127.0.0.1"))
-    identity = _answering_pids(server, server.info["identity_url"])
+    https = _answering_workers(server, server.url.replace("localhost", "127.0.0.1"))
+    identity = _answering_workers(server, server.info["identity_url"])
     assert len(https) == 2 and https == identity
-    assert server.proc.pid not in https  # the parent only supervises
-    assert {_parent_of(pid) for pid in https} == {server.proc.pid}
+    assert len(_children(server.proc.pid)) == 2   # the parent only supervises its two workers
     assert server.info["pid"] == server.proc.pid and server.info["workers"] == 2
 
 
@@ -113,12 +111,12 @@ def test_a_burst_of_new_connections_is_spread_over_the_workers(server: Server) -
             connection.setblocking(True)
             connection.settimeout(30)
             connection.sendall(b"GET /_tenantd/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        pids = Counter(json.loads(_read_all(connection).split(b"\r\n\r\n", 1)[1])["pid"]
-                       for connection in connections)
+        workers = Counter(json.loads(_read_all(connection).split(b"\r\n\r\n", 1)[1])["worker"]
+                          for connection in connections)
     finally:
         for connection in connections:
             connection.close()
-    assert len(pids) == 2 and min(pids.values()) >= 6, pids   # the first to wake used to take 27-32
+    assert len(workers) == 2 and min(workers.values()) >= 6, workers   # the first to wake used to take 27-32
 
 
 def _read_all(connection: socket.socket) -> bytes:
@@ -152,25 +150,26 @@ def test_the_imds_rate_limit_holds_across_workers(server: Server, host: Host) ->
 
 def test_a_dead_worker_is_replaced(server: Server) -> None:
     base = server.url.replace("localhost", "127.0.0.1")
-    before = _answering_pids(server, base)
-    victim = min(before)
+    before = _answering_workers(server, base)
+    victim = min(_children(server.proc.pid))
     os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 20
     now = before
     while time.monotonic() < deadline:
-        now = _answering_pids(server, base, rounds=3)
-        if len(now) == 2 and victim not in now:
+        now = _answering_workers(server, base, rounds=3)
+        if len(now) == 2 and len(now & before) == 1:
             break
         time.sleep(0.2)
-    assert len(now) == 2 and victim not in now and (before - {victim}) < now
+    assert len(now) == 2 and len(now & before) == 1   # the survivor, and a new worker in the victim's place
+    assert len(_children(server.proc.pid)) == 2 and victim not in _children(server.proc.pid)
     assert server.proc.poll() is None and (server.data / "server.json").exists()
 
 
 def test_sigterm_stops_every_worker_and_removes_server_json(tmp_path: Path) -> None:
     running = start_server(tmp_path / "tenantd", "--workers", "2")
     try:
-        workers = _answering_pids(running, running.info["identity_url"])
-        assert len(workers) == 2
+        assert len(_answering_workers(running, running.info["identity_url"])) == 2
+        workers = _children(running.proc.pid)
         running.proc.send_signal(signal.SIGTERM)
         assert running.proc.wait(timeout=20) == 0
     finally:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import socket
 import ssl
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -17,7 +19,7 @@ from tenantd.http.bodies import MAX_BODY
 from tenantd.http.limits import MAX_HEAD
 
 from ..http.graph_support import new_app, new_sp, ok
-from ..support import Server
+from ..support import Server, start_server
 from .support import ADMIN, GRAPH
 
 TOO_BIG = b'{"displayName":"' + b"x" * (MAX_BODY + 1) + b'"}'
@@ -188,3 +190,132 @@ def test_27_the_https_listener_binds_loopback_by_default(server: Server) -> None
         pytest.skip("this machine has no address besides loopback")
     with pytest.raises(OSError):
         socket.create_connection((outward, int(server.url.rsplit(":", 1)[1])), timeout=5).close()
+
+
+# -- time: a head must arrive whole soon after it began, and a connection that sends nothing is closed ------------
+@pytest.fixture(scope="module")
+def impatient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start_server(tmp_path_factory.mktemp("impatient"), "--head-timeout", "1", "--idle-timeout", "1")
+    yield running
+    running.stop()
+
+
+def _connect(server: Server, listener: str) -> socket.socket:
+    """A connection to ``listener`` ("https": TLS handshake done; "identity": plain)."""
+    url = server.url if listener == "https" else server.info["identity_url"]
+    raw = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=5)
+    if listener == "https":
+        return ssl.create_default_context(cafile=server.ca_cert).wrap_socket(raw, server_hostname="localhost")
+    return raw
+
+
+def _trickled_head(sock: socket.socket, every: float, lines: int) -> tuple[bytes, float]:
+    """Send a head one header line every ``every`` seconds (``lines`` of them, then its end) until the server
+    answers or closes; what it answered (b"" for nothing) and after how many seconds."""
+    started = time.monotonic()
+    sock.sendall(b"GET /_tenantd/health HTTP/1.1\r\nHost: localhost\r\n")
+    sock.settimeout(every)
+    for line in [*(b"X-Slow-%d: a\r\n" % n for n in range(lines)), b"\r\n"]:
+        try:
+            answer = sock.recv(65536)
+            return answer, time.monotonic() - started
+        except TimeoutError:
+            pass
+        except (ConnectionResetError, ssl.SSLError):
+            return b"", time.monotonic() - started
+        try:
+            sock.sendall(line)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            return b"", time.monotonic() - started
+    sock.settimeout(5)
+    return sock.recv(65536), time.monotonic() - started
+
+
+def _closed_after(sock: socket.socket, wait: float) -> float | None:
+    """Seconds until the server closes ``sock`` without a word, or None when it is still open after ``wait``."""
+    started = time.monotonic()
+    sock.settimeout(wait)
+    try:
+        answer = sock.recv(65536)
+    except TimeoutError:
+        return None
+    except (ConnectionResetError, ssl.SSLError):
+        answer = b""
+    assert answer == b"", answer[:80]
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("listener", ["https", "identity"])
+def test_a_head_trickled_line_by_line_gets_408_on_both_listeners(impatient: Server, listener: str) -> None:
+    """One header line every 0.3 s, for 6 s: past the head timeout (1 s) the server answers 408 and closes;
+    it used to serve the request whenever its head ended."""
+    with _connect(impatient, listener) as sock:
+        answer, elapsed = _trickled_head(sock, every=0.3, lines=20)
+        assert answer.startswith(b"HTTP/1.1 408 "), answer[:80]
+        assert b"connection: close" in answer.lower() and 1.0 <= elapsed < 3.0, elapsed
+        assert _closed_after(sock, 5) is not None
+
+
+@pytest.mark.parametrize("listener", ["https", "identity"])
+def test_an_idle_new_connection_is_closed_on_both_listeners(impatient: Server, listener: str) -> None:
+    with _connect(impatient, listener) as sock:
+        closed = _closed_after(sock, 6)
+        assert closed is not None and 0.9 <= closed < 3.0, closed
+    with _connect(impatient, listener) as sock:   # a client that takes its time, within the limits, is served
+        time.sleep(0.5)
+        answer, _ = _trickled_head(sock, every=0.2, lines=2)
+        assert answer.startswith(b"HTTP/1.1 200 "), answer[:80]
+
+
+def test_the_timeouts_are_on_by_default(server: Server) -> None:
+    """The defaults (idle 5 s, head 10 s), on both listeners at once: an idle connection and a trickled head
+    each, none of them served or left open."""
+    def idle(listener: str) -> float | None:
+        with _connect(server, listener) as sock:
+            return _closed_after(sock, 15)
+
+    def trickled(listener: str) -> tuple[bytes, float]:
+        with _connect(server, listener) as sock:
+            return _trickled_head(sock, every=2, lines=10)
+
+    with ThreadPoolExecutor(4) as pool:
+        idles = [pool.submit(idle, listener) for listener in ("https", "identity")]
+        heads = [pool.submit(trickled, listener) for listener in ("https", "identity")]
+        for closed in (future.result() for future in idles):
+            assert closed is not None and 4.5 <= closed < 8, closed
+        for answer, elapsed in (future.result() for future in heads):
+            assert answer.startswith(b"HTTP/1.1 408 ") and 9.5 <= elapsed < 14, (answer[:80], elapsed)
+
+
+def test_a_client_gone_mid_body_is_one_log_line(server: Server) -> None:
+    """A client that closes its connection halfway through a body (on each kind of route that reads one, on
+    both listeners) leaves one line in the log, not a traceback."""
+    graph, admin = server.admin_token(), server.admin_token("api://tenantd")
+    posts = [("https", f"/{server.tenant_id}/oauth2/v2.0/token", ""), ("https", "/v1.0/applications", graph),
+             ("https", "/_tenantd/apply", admin), ("identity", "/any-secret/cloudshell/token", "")]
+    log = server.data / "server.log"
+    before = log.stat().st_size
+    for listener, path, token in posts:
+        with _connect(server, listener) as sock:
+            kind = "application/json" if path.startswith("/v1.0") else "application/x-www-form-urlencoded"
+            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n"
+                         f"Content-Type: {kind}\r\nMetadata: true\r\nContent-Length: 1000\r\n\r\n"
+                         "resource=api".encode())
+            time.sleep(0.3)   # the request is under way, waiting for the rest of its body
+    time.sleep(1)
+    lines = log.read_bytes()[before:].decode().splitlines()
+    assert len(lines) == len(posts) and all("closed the connection" in line for line in lines), "\n".join(lines)
+    assert "any-secret" not in "".join(lines)   # the path, which may hold a host secret, is not logged
+
+
+def test_the_health_check_names_no_process(server: Server) -> None:
+    """Without a token, both listeners' health checks say the server is up and which worker answered, by a
+    label of no meaning outside the server: not its process id."""
+    labels = []
+    for base in (server.url.replace("localhost", "127.0.0.1"), server.info["identity_url"]):
+        with httpx.Client(base_url=base, verify=ssl.create_default_context(cafile=server.ca_cert)) as client:
+            answer = client.get("/_tenantd/health")
+        assert answer.status_code == 200 and set(answer.json()) == {"status", "worker"}, answer.text
+        assert str(server.proc.pid) not in answer.text
+        labels.append(answer.json()["worker"])
+    assert labels[0] == labels[1]   # one process serves both listeners

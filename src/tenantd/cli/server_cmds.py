@@ -54,6 +54,15 @@ MI_TOKEN_HOURS_OPTION = typer.Option(24.0, "--mi-token-hours", min=0.1, max=24.0
                                      help="Lifetime of managed identity tokens (at most 24, as Azure's).")
 MI_STALE_CACHE_OPTION = typer.Option(False, "--mi-stale-cache/--no-mi-stale-cache", help="Serve cached managed "
                                      "identity tokens until they expire even after a role changes, as Azure does.")
+TRUSTED_PROXY_OPTION = typer.Option(
+    None, "--trusted-proxy", metavar="ADDR[/PREFIX]", help="A proxy (repeatable) whose X-Forwarded-For names the "
+    "client for throttling and the sign-in log; from anyone else the header is ignored (default: no proxy).")
+HEAD_TIMEOUT_OPTION = typer.Option(
+    10.0, "--head-timeout", min=0.1, metavar="SECONDS",
+    help="Seconds from a request head's first byte to its end, else 408.")
+IDLE_TIMEOUT_OPTION = typer.Option(
+    5.0, "--idle-timeout", min=0.1, metavar="SECONDS",
+    help="Seconds a connection may wait for a request's first byte, new or kept alive, before it is closed.")
 PUBLISH_MINUTES_OPTION = typer.Option(
     10.0, "--key-publish-minutes", help="Publish a new signing key this long before it signs (at least 5: the "
     "cooldown a validator may wait before fetching the JWKS again).")
@@ -69,6 +78,18 @@ def minutes_range(text: str) -> tuple[int, int]:
     if not 5 <= shortest <= longest <= 1440:
         raise ConfigError(f"--app-token-minutes {text}: between 5 and 1440 minutes, the shorter first.")
     return int(shortest * 60), int(longest * 60)
+
+
+def trusted_proxies(values: list[str] | None) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``--trusted-proxy`` values (an address or a network, ADDR/PREFIX) as networks."""
+    networks = []
+    for value in values or ():
+        try:
+            networks.append(ipaddress.ip_network(value.strip(), strict=False))
+        except ValueError:
+            raise ConfigError(f"--trusted-proxy '{value}' is not an IP address or network (ADDR or "
+                              "ADDR/PREFIX).") from None
+    return tuple(networks)
 
 
 def key_rotation(days: float, publish_minutes: float) -> RotationPolicy:
@@ -109,12 +130,16 @@ def up(
     app_token_minutes: str = APP_TOKEN_MINUTES_OPTION,
     mi_token_hours: float = MI_TOKEN_HOURS_OPTION,
     mi_stale_cache: bool = MI_STALE_CACHE_OPTION,
+    trusted_proxy: list[str] = TRUSTED_PROXY_OPTION,
+    head_timeout: float = HEAD_TIMEOUT_OPTION,
+    idle_timeout: float = IDLE_TIMEOUT_OPTION,
 ) -> None:
     """Start tenantd in the foreground on its embedded store, with a default tenant and admin app."""
     from .. import bootstrap, server
     from ..runtime import auth_throttle, open_runtime, sqlite_url
     from ..tls import TlsFiles
 
+    proxies = trusted_proxies(trusted_proxy)
     opts: Options = ctx.obj
     data_dir = opts.data
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -177,7 +202,8 @@ def up(
     try:
         server.run_server(rt, sock, None if plain_http else tls, identity_sock, ready, log_level=log_level,
                           imds_limits=(imds_rate, imds_concurrency), workers=workers,
-                          mi_token_lifetime=int(mi_token_hours * 3600), mi_stale_cache=mi_stale_cache)
+                          mi_token_lifetime=int(mi_token_hours * 3600), mi_stale_cache=mi_stale_cache,
+                          trusted_proxies=proxies, timeouts=server.Timeouts(head_timeout, idle_timeout))
     except server.WorkerFailed as exc:
         raise ConfigError(str(exc)) from None
     finally:
@@ -225,12 +251,16 @@ def serve(
     app_token_minutes: str = APP_TOKEN_MINUTES_OPTION,
     mi_token_hours: float = MI_TOKEN_HOURS_OPTION,
     mi_stale_cache: bool = MI_STALE_CACHE_OPTION,
+    trusted_proxy: list[str] = TRUSTED_PROXY_OPTION,
+    head_timeout: float = HEAD_TIMEOUT_OPTION,
+    idle_timeout: float = IDLE_TIMEOUT_OPTION,
 ) -> None:
     """Run a stateless replica on a shared database (master key from TENANTD_MASTER_KEY)."""
     from .. import server
     from ..runtime import auth_throttle, open_runtime
     from ..tls import TlsFiles
 
+    proxies = trusted_proxies(trusted_proxy)
     if identity_port is not None:
         _warn_identity_host(identity_host)
     policy = key_rotation(rotation_days, publish_minutes)
@@ -257,7 +287,8 @@ def serve(
     try:
         server.run_server(rt, sock, tls, identity_sock, ready, log_level=log_level,
                           imds_limits=(imds_rate, imds_concurrency), workers=workers,
-                          mi_token_lifetime=int(mi_token_hours * 3600), mi_stale_cache=mi_stale_cache)
+                          mi_token_lifetime=int(mi_token_hours * 3600), mi_stale_cache=mi_stale_cache,
+                          trusted_proxies=proxies, timeouts=server.Timeouts(head_timeout, idle_timeout))
     except server.WorkerFailed as exc:
         raise ConfigError(str(exc)) from None
 

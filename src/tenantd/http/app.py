@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 
 from ..domain.errors import GraphError, OAuthError, Unavailable
 from ..runtime import Runtime
 from . import aadgraph, admin, health, sts
+from .bodies import client_gone
 from .errors import graph_error, oauth_error, unavailable
 from .graph import routes as graph_routes
 
@@ -41,7 +42,7 @@ def create_app(runtime: Runtime) -> Starlette:
             *sts.routes,
         ],
         exception_handlers={GraphError: graph_error, OAuthError: oauth_error, Unavailable: unavailable,
-                            404: _not_found},
+                            ClientDisconnect: client_gone, 404: _not_found},
     )
     app.state.runtime = runtime
     return app

@@ -22,14 +22,14 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..domain.errors import Unavailable
 from ..tokens.managed_identity import IdentityError, IdentityToken, ManagedIdentityTokens, Selector, SelectorKind
 from . import health
-from .bodies import BodyTooLarge, read_limited
+from .bodies import BodyTooLarge, client_gone, read_limited
 from .host_limits import HostLimiter, RateLimited
 
 IMDS_VERSIONS = ["2018-02-01", "2018-04-02", "2018-10-01", "2019-03-11", "2019-04-30", "2019-06-01",
@@ -230,7 +230,7 @@ def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> 
         Route("/{secret}/metadata/identity/oauth2/token", imds, methods=["GET"]),
         Route("/msi/token", app_service, methods=["GET"]),
         Route("/{secret}/cloudshell/token", cloud_shell, methods=["POST"]),
-    ], exception_handlers={Unavailable: _unavailable})
+    ], exception_handlers={Unavailable: _unavailable, ClientDisconnect: client_gone})
     app.state.identity_tokens = tokens
     app.state.limiter = limiter
     return app
