@@ -56,13 +56,13 @@ class World:
         """Each case's result and the hosts beyond loopback the process tried, in one Node process: under
         `tenantd run ARGS --` when given, else with the environment a developer exports after `tenantd up`."""
         refused = self.scripts / f"refused-{os.urandom(4).hex()}"
-        command = self.node.command(self.scripts, "clients.mjs", json.dumps(cases))
-        guard = {"TENANTD_NODE_REFUSED": str(refused)}
+        command = self.node.command(self.scripts, "clients.mjs")
+        handed = {"TENANTD_NODE_REFUSED": str(refused), "TENANTD_NODE_CASES": json.dumps(cases)}
         if tenantd_run:
-            result = self.server.cli("run", *tenantd_run, "--", *command, env=guard)
+            result = self.server.cli("run", *tenantd_run, "--", *command, env=handed)
         else:
             env = {k: v for k, v in os.environ.items() if k not in STEERING}
-            env.update(guard, AZURE_TENANT_ID=self.server.tenant_id, NODE_EXTRA_CA_CERTS=self.server.info["ca_bundle"])
+            env.update(handed, AZURE_TENANT_ID=self.server.tenant_id, NODE_EXTRA_CA_CERTS=self.server.info["ca_bundle"])
             result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
         assert result.returncode == 0, result.stderr
         tried = refused.read_text().split() if refused.exists() else []

@@ -1,5 +1,6 @@
-// The Node clients, unmodified, each asked for one token: `node clients.mjs '<JSON list of cases>'` prints a
-// JSON list with, for each case, the token's claims or the client's error. Several cases share one process,
+// The Node clients, unmodified, each asked for one token: `node clients.mjs` with a JSON list of cases in
+// $TENANTD_NODE_CASES (the environment, not argv, as the cases may hold a secret) prints a JSON list with,
+// for each case, the token's claims or the client's error. Several cases share one process,
 // as they share one Node start-up.
 import {
   ClientCertificateCredential, ClientSecretCredential, DefaultAzureCredential, ManagedIdentityCredential,
@@ -78,7 +79,7 @@ async function verified(token, c) {
 }
 
 const results = [];
-for (const c of JSON.parse(process.argv[2])) {
+for (const c of JSON.parse(env.TENANTD_NODE_CASES)) {
   try {
     const token = await CLIENTS[c.client](c);
     results.push({ name: c.name, claims: await verified(token, c) });
