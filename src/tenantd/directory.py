@@ -606,11 +606,14 @@ class Directory:
                                                          host_resource_id))
 
     def open_host_session(self, tenant_id: str, host_resource_id: str, lifetime: timedelta) -> str:
-        """A new secret for a running host: its identity header, MSI secret and IMDS path prefix."""
+        """A new secret for a running host: its identity header, MSI secret and IMDS path prefix.
+
+        256 bits in lowercase hex: as a path prefix it must come back unchanged from clients that lowercase
+        the URL they build (msal-node), percent-encode it or split it at slashes."""
         host = self.host(tenant_id, host_resource_id)
         if not host.identities:
             raise BadRequest(f"No managed identity is bound to or attached to host '{host_resource_id}'.")
-        secret = secrets.token_urlsafe(32)
+        secret = secrets.token_hex(32)
         now = datetime.now(UTC)
         with self.store.write() as tx:
             tx.delete_expired_host_credentials(iso(now))

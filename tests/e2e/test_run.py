@@ -57,7 +57,7 @@ def test_default_azure_credential_in_a_process_started_by_run(server: Server, pl
     assert out["claims"]["xms_mirid"] == SITE and out["claims"]["appidacr"] == "2"
     env = out["env"]
     assert "AZURE_CLIENT_SECRET" not in env and "AZURE_USERNAME" not in env and env["KEEP_ME"] == "1"
-    assert env["REQUESTS_CA_BUNDLE"] == env["SSL_CERT_FILE"] == server.info["ca_bundle"]
+    assert env["REQUESTS_CA_BUNDLE"] == env["SSL_CERT_FILE"] == env["NODE_EXTRA_CA_CERTS"] == server.info["ca_bundle"]
 
 
 def test_run_as_a_user_assigned_identity_sets_azure_client_id(server: Server) -> None:

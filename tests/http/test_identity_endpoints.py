@@ -73,6 +73,31 @@ def test_imds_values_are_strings(host: Host) -> None:
     assert 23 * 3600 < int(body["expires_in"]) <= 24 * 3600
 
 
+def test_the_host_prefix_survives_what_clients_do_to_urls(host: Host) -> None:
+    """msal-node (under @azure/identity for JS too) lowercases the URL it builds from
+    AZURE_POD_IDENTITY_AUTHORITY_HOST or MSI_ENDPOINT and appends a slash; other clients double a slash where
+    they join or percent-encode the path. Each of these URLs names the same host, answered without a redirect."""
+    query = "?api-version=2018-02-01&resource=https://graph.microsoft.com"
+    encoded = "".join(f"%{ord(c):02X}" for c in host.secret)
+    paths = [f"/{host.secret.lower()}{TOKEN}/", f"//{host.secret}/{TOKEN}", f"/{host.secret}{TOKEN}//",
+             f"/{encoded}{TOKEN}"]
+    with httpx.Client() as client:
+        for path in paths:
+            response = client.get(host.url + path + query, headers={"Metadata": "true"})
+            assert response.status_code == 200, (path, response.status_code, response.text)
+        shell = client.post(f"{host.url}/{host.secret.lower()}/cloudshell/token/", headers={"Metadata": "true"},
+                            data={"resource": "https://graph.microsoft.com"})
+        assert shell.status_code == 200, shell.text
+        service = client.get(f"{host.url}/msi/token/", params={"api-version": "2019-08-01",
+                             "resource": "https://graph.microsoft.com"}, headers={"X-IDENTITY-HEADER": host.secret})
+        assert service.status_code == 200, service.text
+
+
+def test_host_secrets_are_lowercase_hex_of_256_bits(host: Host) -> None:
+    """The one shape that survives lowercasing, percent-encoding and slash handling unchanged."""
+    assert len(host.secret) == 64 and int(host.secret, 16) >= 0 and host.secret == host.secret.lower()
+
+
 def test_a_user_assigned_identity_not_attached_to_the_host_is_refused(host: Host) -> None:
     response = _imds(host, f"api-version=2018-02-01&resource=https://graph.microsoft.com&client_id={host.loose_client_id}")
     assert response.status_code == 400 and response.json()["error_description"] == "Identity not found"

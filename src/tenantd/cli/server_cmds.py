@@ -197,7 +197,8 @@ def up(
                   f"  export AZURE_TENANT_ID={tenant.id}\n"
                   f"  export AZURE_AUTHORITY_HOST={base}\n"
                   f"  export REQUESTS_CA_BUNDLE={bundle.resolve()}\n"
-                  f"  export SSL_CERT_FILE={bundle.resolve()}")
+                  f"  export SSL_CERT_FILE={bundle.resolve()}\n"
+                  f"  export NODE_EXTRA_CA_CERTS={bundle.resolve()}")
 
     try:
         server.run_server(rt, sock, None if plain_http else tls, identity_sock, ready, log_level=log_level,

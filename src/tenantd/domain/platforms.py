@@ -20,7 +20,9 @@ STEERING = (
     "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN", "AZURE_USERNAME", "AZURE_PASSWORD", "AZURE_AUTHORITY_HOST",
     "AZURE_TOKEN_CREDENTIALS",
 )
-CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
+# Where clients look for the CA bundle: Python's requests, OpenSSL (Python's ssl, .NET, Go, Ruby on Linux),
+# curl, and Node (NODE_EXTRA_CA_CERTS adds to its built-in roots; it reads no other variable).
+CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS")
 
 
 def choose_host(name: str, kind: str, system_host: str | None, hosts: Sequence[str], requested: str | None) -> str:

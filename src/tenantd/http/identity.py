@@ -5,7 +5,10 @@
     GET  /msi/token + secret                              2017-09-01 (MSI_ENDPOINT/MSI_SECRET)
     POST /{host secret}/cloudshell/token                  Cloud Shell (MSI_ENDPOINT alone)
 
-IMDS has no header that tells hosts apart, so each host gets its own base URL under a secret path prefix.
+IMDS has no header that tells hosts apart, so each host gets its own base URL under a secret path prefix
+(lowercase hex). Clients canonicalise the URL they build from a platform's variable (msal-node lowercases it
+and appends a slash; others double a slash where they join), so routes see the path with repeated and
+trailing slashes dropped, and answer it without a redirect.
 Each platform's response and error shapes are its own; values IMDS sends as strings are strings here.
 
 IMDS and Cloud Shell take no secret header, so they keep IMDS's guards against a request relayed by a
@@ -16,6 +19,7 @@ Shell's POST a form body and nothing else. App Service and the 2017 protocol are
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from urllib.parse import parse_qsl
@@ -25,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..domain.errors import Unavailable
 from ..tokens.managed_identity import IdentityError, IdentityToken, ManagedIdentityTokens, Selector, SelectorKind
@@ -224,7 +229,22 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
                         headers={"Retry-After": str(Unavailable.retry_after)})
 
 
-def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> Starlette:
+_SLASHES = re.compile("/{2,}")
+
+
+def canonical_paths(app: ASGIApp) -> ASGIApp:
+    """``app`` seeing each request's path without repeated or trailing slashes."""
+
+    async def canonical(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = _SLASHES.sub("/", scope["path"])
+            scope = {**scope, "path": path.rstrip("/") or "/"}
+        await app(scope, receive, send)
+
+    return canonical
+
+
+def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> ASGIApp:
     app = Starlette(routes=[
         health.route,
         Route("/{secret}/metadata/identity/oauth2/token", imds, methods=["GET"]),
@@ -233,5 +253,5 @@ def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> 
     ], exception_handlers={Unavailable: _unavailable, ClientDisconnect: client_gone})
     app.state.identity_tokens = tokens
     app.state.limiter = limiter
-    return app
+    return canonical_paths(app)
 
