@@ -147,7 +147,8 @@ def test_our_endpoints_and_issuer_as_clients_spell_them_are_accepted(server: Ser
     and msal-node told the name), and the v2 issuer."""
     base, tid = server.url, server.tenant_id
     for audience in (f"{base}/{tid}/oauth2/v2.0/token", f"{base}/{tid}/oauth2/token",
-                     f"{base}/{tid.upper()}/oauth2/v2.0/token", f"{base}/default/oauth2/v2.0/token", f"{base}/default/oauth2/token", f"{base}/{tid}/v2.0"):
+                     f"{base}/{tid.upper()}/oauth2/v2.0/token", f"{base}/default/oauth2/v2.0/token",
+                     f"{base}/default/oauth2/token", f"{base}/{tid}/v2.0"):
         signed = assertion(setup.a.key, setup.a.cert, setup.a.app_id, audience)
         assert claims_of(token(server, form(setup.a.app_id, signed, SCOPE)))["roles"] == ["Read"], audience
 
