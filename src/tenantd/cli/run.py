@@ -12,7 +12,6 @@ add it when none does. While the process runs, the file is rewritten well before
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import signal
@@ -30,7 +29,7 @@ from ..domain.platforms import PLATFORMS, STEERING, child_environment, choose_ho
 from .client import Client
 from .context import Connection, Options
 from .errors import CliError
-from .output import say
+from .output import say, variables_text
 from .resolve import managed_identity
 from .tokens import unverified_parts
 
@@ -210,13 +209,7 @@ def env(
             session = open_session(client, as_, host, lifetime)
             variables = session_env(session, platform, _identity_url(opts), conn.tenant, _ca_bundle(opts))
             note = f"# host {session.host}; the secret above is valid for {lifetime} s"
-    if fmt == "json":
-        print(json.dumps({"set": variables, "unset": [v for v in STEERING if v not in variables]}, indent=2))
-    elif fmt == "dotenv":
-        print("\n".join(f"{k}={v}" for k, v in variables.items()))
-    else:
-        print("\n".join([f"unset {v}" for v in STEERING if v not in variables]
-                        + [f"export {k}={shlex.quote(v)}" for k, v in variables.items()]))
+    print(variables_text(variables, fmt, unset=[v for v in STEERING if v not in variables]))
     say(note, to_stderr=True)
 
 

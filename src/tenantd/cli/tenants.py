@@ -8,6 +8,7 @@ import typer
 
 from ..bootstrap import AdminCredentials, read_credentials, save_credentials
 from ..domain.ids import is_guid
+from ..domain.platforms import CA_VARIABLES
 from .client import connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, say, table, variables_text
@@ -70,11 +71,9 @@ def env(ctx: typer.Context, fmt: str = typer.Option("sh", "--format", help="sh |
             tenants = client.admin("GET", "/tenants")["value"]
         tenant_id = next((t["id"] for t in tenants if tenant_id in (t["id"], t["name"])), tenant_id)
     variables = {"AZURE_TENANT_ID": tenant_id, "AZURE_AUTHORITY_HOST": conn.url}
-    info = {} if opts.url else opts.server_info()
-    if info.get("ca_bundle"):
-        variables |= {"REQUESTS_CA_BUNDLE": info["ca_bundle"], "SSL_CERT_FILE": info["ca_bundle"]}
-    if conn.ca_cert:
-        variables["NODE_EXTRA_CA_CERTS"] = conn.ca_cert   # Node adds these to its own roots
+    bundle = None if opts.url else opts.server_info().get("ca_bundle")
+    if bundle:
+        variables |= dict.fromkeys(CA_VARIABLES, str(bundle))
     print(variables_text(variables, fmt))
 
 
