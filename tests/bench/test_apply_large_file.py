@@ -1,18 +1,15 @@
-"""apply of a tenant file of about a thousand objects through the CLI, and the progress the long commands
-show on a terminal (and only there)."""
+"""apply of a tenant file of about a thousand objects through the CLI (the progress the long commands show
+on a terminal is tested in tests/e2e/test_cli_progress.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
 from pathlib import Path
 
 import yaml
 from bench.bigfile import tenant_file
 
-from ..support import TENANTD, Server
+from ..support import Server
 
 
 def test_a_thousand_object_file_applies_and_applies_again_as_no_change(fresh_server: Server, tmp_path: Path) -> None:
@@ -38,28 +35,3 @@ def test_a_thousand_object_file_applies_and_applies_again_as_no_change(fresh_ser
         rt.store.dispose()
     again = fresh_server.cli("apply", str(file), "--json", timeout=600)
     assert again.returncode == 0 and json.loads(again.stdout)["changes"] == []
-
-
-def test_export_shows_progress_on_a_terminal_only(fresh_server: Server, tmp_path: Path) -> None:
-    out = tmp_path / "export.yaml"
-    command = [*TENANTD, "--data", str(fresh_server.data), "export", "-o", str(out)]
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower,
-                            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
-    os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    assert proc.wait(timeout=120) == 0
-    os.close(leader)
-    assert b"wrote the tenant file" in shown and yaml.safe_load(out.read_text())["tenant"]["id"] == \
-        fresh_server.tenant_id
-    assert b"exporting" in shown   # the bar, drawn on the terminal and cleared
-    piped = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    assert piped.returncode == 0 and "exporting" not in piped.stderr

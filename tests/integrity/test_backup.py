@@ -152,6 +152,7 @@ def test_a_non_empty_target_and_damaged_files_are_refused(tmp_path: Path) -> Non
         ([*lines[:-1], b'{"t":"tenants","r":[1]}\n'], "wrong number of values"),
         ([*lines[:-1], b'{"t":"tenants","r":["x","contoso","2025-01-01T00:00:00Z"]}\n'], "do not fit together"),
         ([lines[0].replace(b'"schema_revision":"', b'"schema_revision":"9'), *lines[1:]], "unknown to this"),
+        ([lines[0].replace(b'"rows":', b'"rows":"1","was":', 1), *lines[1:]], "lacks its columns or its row count"),
     ):
         damaged.write_bytes(gzip.compress(b"".join(broken)))
         with pytest.raises(ConfigError, match=message):

@@ -1,5 +1,6 @@
 """``backup`` and ``restore``: a consistent copy of the whole store in one file, read from the database
-directly (safe while the server runs), and loaded into a new data directory or an empty database."""
+directly (safe while the server runs), and loaded into a new data directory or an empty database; both
+count the rows on a terminal."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import typer
 from ..domain.errors import ConfigError
 from .context import Options, data_dir_from
 from .output import esc, say
+from .progress import counting
 
 DATA_OPTION = typer.Option(None, "--data", help="Data directory (instead of tenantd's --data before the command).")
 MASTER_KEY_NOTE = ("The backup does not contain the master key: keep master.key (or TENANTD_MASTER_KEY) "
@@ -38,7 +40,8 @@ def backup(
         raise ConfigError(f"No tenantd database in {data_dir}: pass --data DIR or --database URL.")
     store = Store(database or sqlite_url(data_dir))
     try:
-        summary = write_backup(store, file)
+        with counting("backing up rows") as progress:
+            summary = write_backup(store, file, progress)
     finally:
         store.dispose()
     say(f"backup written to {esc(file)}: {summary.total} rows in {len(summary.rows)} tables "
@@ -69,7 +72,8 @@ def restore(
     store = Store(database or sqlite_url(data_dir))
     target = esc(store.engine.url.render_as_string(hide_password=True) if database else data_dir)
     try:
-        summary = load_backup(file, store)
+        with counting("restoring rows") as progress:
+            summary = load_backup(file, store, progress)
     finally:
         store.dispose()
     say(f"restored {summary.total} rows in {len(summary.rows)} tables into {target} "

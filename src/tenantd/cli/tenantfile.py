@@ -2,8 +2,8 @@
 
 The file is read and validated here first, so its problems are reported with their lines before anything
 is sent; the server validates the document again and applies it in one transaction. Export reads the
-server's stream of entries and writes each as it arrives (text identical to dumping the whole document),
-with a progress bar on a terminal.
+server's stream of entries and writes each as it arrives (text identical to dumping the whole document).
+Both show their progress on a terminal (cli/progress.py).
 """
 
 from __future__ import annotations
@@ -12,19 +12,19 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
 import typer
 import yaml
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TimeElapsedColumn
 
 from ..domain import builtins
 from .client import Client, connect
 from .errors import CliError
-from .output import JSON_OPTION, console, emit_json, esc, say
+from .output import JSON_OPTION, emit_json, esc, say
+from .progress import counting, working
 
 SECTIONS = ("applications", "managedIdentities", "users", "groups", "assignments")
 LONG_REQUEST = httpx.Timeout(30.0, read=900.0)   # a large apply or export may take minutes
@@ -69,16 +69,19 @@ def apply(
     """Make the tenant what FILE declares; a second apply of the same file changes nothing."""
     from ..tenantfile import TenantFileError, load_file  # jsonschema is only needed here
 
-    try:
-        doc = load_file(file)
-    except TenantFileError as exc:
-        if len(exc.problems) == 1:
-            raise CliError(exc.problems[0]) from None
-        raise CliError(f"{file} has {len(exc.problems)} problems; nothing was applied:\n"
-                       + "\n".join(f"  {p}" for p in exc.problems)) from None
-    with connect(ctx) as client, _working(f"applying {file.name}", quiet=as_json):
-        client.http.timeout = LONG_REQUEST
-        result: dict[str, Any] = client.admin("POST", "/apply", json=doc.request_body(prune=prune, dry_run=dry_run))
+    with working(f"checking {file.name}", quiet=as_json) as step:
+        try:
+            doc = load_file(file)
+        except TenantFileError as exc:
+            if len(exc.problems) == 1:
+                raise CliError(exc.problems[0]) from None
+            raise CliError(f"{file} has {len(exc.problems)} problems; nothing was applied:\n"
+                           + "\n".join(f"  {p}" for p in exc.problems)) from None
+        step(f"{'planning' if dry_run else 'applying'} {file.name}")
+        with connect(ctx) as client:
+            client.http.timeout = LONG_REQUEST
+            result: dict[str, Any] = client.admin("POST", "/apply",
+                                                  json=doc.request_body(prune=prune, dry_run=dry_run))
     secrets = result.get("secrets") or []
     if secrets_out is not None and secrets:
         _write_private(secrets_out, json.dumps(secrets, indent=2) + "\n")
@@ -107,11 +110,14 @@ def export(
     writer = _JsonWriter() if as_json else _YamlWriter()
     with connect(ctx) as client, _destination(output) as out:
         entries = _export_stream(client)
-        total = next(entries)[1]
-        with _progress(total, quiet=as_json or (output is None and sys.stdout.isatty())) as advance:
-            for section, value in entries:
+        estimate = next(entries)[1]
+        # Not while the document itself is printed on the terminal: the bar would be drawn between its lines.
+        with counting("exporting", quiet=as_json or (output is None and sys.stdout.isatty())) as progress:
+            done = 0
+            for done, (section, value) in enumerate(entries, 1):
                 out.write(writer.write(section, value))
-                advance()
+                progress(done, max(estimate, done))
+            progress(done, done)   # the server's total is an estimate: the bar ends at the real count
         out.write(writer.close())
     if output is not None:
         say(f"wrote the tenant file to {esc(output)}", to_stderr=True)
@@ -207,30 +213,6 @@ class _JsonWriter:
     def close(self) -> str:
         text = "\n  ]" if self.current else ""
         return text + "".join(f',\n  "{name}": []' for name in self.pending) + "\n}\n"
-
-
-@contextlib.contextmanager
-def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr when it is a terminal (and the output is not), else nothing."""
-    if quiet or not sys.stderr.isatty():
-        yield lambda: None
-        return
-    with Progress("exporting", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console(True),
-                  transient=True) as bar:
-        task = bar.add_task("entries", total=total)
-        yield lambda: bar.advance(task)
-
-
-@contextlib.contextmanager
-def _working(what: str, *, quiet: bool) -> Iterator[None]:
-    """A pulsing bar with the time taken while one long request runs, on a terminal."""
-    if quiet or not sys.stderr.isatty():
-        yield
-        return
-    with Progress(SpinnerColumn(), what, BarColumn(), TimeElapsedColumn(), console=console(True),
-                  transient=True) as bar:
-        bar.add_task(what, total=None)
-        yield
 
 
 def schema(

@@ -15,7 +15,7 @@ import contextlib
 import gzip
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,13 @@ BATCH = 500
 # The schema revision is in the header (migrations write alembic_version); the directory version only tells
 # caches of a running server when to read again.
 _SKIP = {"alembic_version", "directory_version"}
+
+Progress = Callable[[int, int], None]
+"""Told ``(rows done, rows in all)`` after each batch of rows a backup writes or a restore loads."""
+
+
+def _silent(done: int, total: int) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,7 @@ def _snapshot(store: Store) -> Iterator[Connection]:
 
 
 # -- backup --------------------------------------------------------------------------------------------
-def backup(store: Store, path: Path) -> Summary:
+def backup(store: Store, path: Path, progress: Progress = _silent) -> Summary:
     """Write a backup of ``store`` to ``path`` atomically (a temp file renamed over it), mode 0600."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -108,7 +115,7 @@ def backup(store: Store, path: Path) -> Summary:
     try:
         with os.fdopen(fd, "wb") as raw:
             with gzip.GzipFile(fileobj=raw, mode="wb") as out:
-                summary = _write(store, out)
+                summary = _write(store, out, progress)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(tmp, path)
@@ -119,7 +126,7 @@ def backup(store: Store, path: Path) -> Summary:
     return summary
 
 
-def _write(store: Store, out: gzip.GzipFile) -> Summary:
+def _write(store: Store, out: gzip.GzipFile, progress: Progress) -> Summary:
     with _snapshot(store) as conn:
         revision = MigrationContext.configure(conn).get_current_revision()
         if revision is None:
@@ -133,6 +140,8 @@ def _write(store: Store, out: gzip.GzipFile) -> Summary:
                        for t in tables},
         }
         out.write(_line(header))
+        total, done = sum(counts.values()), 0
+        progress(done, total)
         for table in tables:
             kinds = [_kind(c) for c in table.columns]
             rows = conn.execution_options(yield_per=BATCH).execute(
@@ -141,6 +150,10 @@ def _write(store: Store, out: gzip.GzipFile) -> Summary:
             for row in rows:
                 out.write(_line({"t": table.name, "r": [_encode(v, k) for v, k in zip(row, kinds, strict=True)]}))
                 written += 1
+                if written % BATCH == 0:
+                    progress(done + written, total)
+            done += written
+            progress(done, total)
             if written != counts[table.name]:  # cannot happen in a snapshot; a backup never mixes two states
                 raise ConfigError(f"Table {table.name} changed while it was read; no backup was written.")
     return Summary(revision, counts)
@@ -191,10 +204,18 @@ def _header(line: bytes) -> dict[str, Any]:
                           "(is it from a newer one?).")
     if not isinstance(header.get("tables"), dict):
         raise ConfigError("The backup's header lists no tables.")
+    if not all(_table_spec(spec) for spec in header["tables"].values()):
+        raise ConfigError("The backup's header is damaged: a table lacks its columns or its row count.")
     return header
 
 
-def restore(path: Path, store: Store) -> Summary:
+def _table_spec(spec: Any) -> bool:
+    """A header's entry for one table: ``{"columns": [[name, kind], ...], "rows": n}``."""
+    return (isinstance(spec, dict) and type(spec.get("rows")) is int and isinstance(spec.get("columns"), list)
+            and all(isinstance(c, list) and len(c) == 2 for c in spec["columns"]))
+
+
+def restore(path: Path, store: Store, progress: Progress = _silent) -> Summary:
     """Load a backup into an empty database: migrate it to the backup's schema revision, insert every row
     in one transaction (checking each table's row count), then migrate to the newest schema."""
     header = read_header(path)
@@ -203,7 +224,7 @@ def restore(path: Path, store: Store) -> Summary:
     migrate(store, revision)
     with _open(path) as lines, store.write(versioned=False) as tx:   # the schema may predate the version
         next(lines)
-        loaded = _load(tx.conn, header, lines)
+        loaded = _load(tx.conn, header, lines, progress)
         expected = {name: int(spec["rows"]) for name, spec in header["tables"].items()}
         if loaded != expected:
             wrong = sorted(n for n in expected.keys() | loaded.keys() if loaded.get(n, 0) != expected.get(n, 0))
@@ -228,7 +249,7 @@ def _refuse_non_empty(store: Store, revision: str) -> None:
                               f"is {revision}): restore into a new data directory or an empty database.")
 
 
-def _load(conn: Connection, header: dict[str, Any], lines: Iterable[bytes]) -> dict[str, int]:
+def _load(conn: Connection, header: dict[str, Any], lines: Iterable[bytes], progress: Progress) -> dict[str, int]:
     targets = {t.name: t for t in _tables(conn)}
     specs: dict[str, tuple[sa.Table, list[str], list[str]]] = {}
     for name, spec in header["tables"].items():
@@ -240,6 +261,8 @@ def _load(conn: Connection, header: dict[str, Any], lines: Iterable[bytes]) -> d
             raise ConfigError(f"The backup's table '{name}' has columns the schema lacks: {sorted(unknown)}.")
         specs[name] = (targets[name], columns, [k for _, k in spec["columns"]])
     counts = dict.fromkeys(specs, 0)
+    total = sum(spec["rows"] for spec in header["tables"].values())
+    progress(0, total)
     batch: list[dict[str, Any]] = []
     current: str | None = None
     for raw in lines:
@@ -251,12 +274,14 @@ def _load(conn: Connection, header: dict[str, Any], lines: Iterable[bytes]) -> d
             raise ConfigError("The backup has a damaged row line; nothing was restored.") from None
         if name != current or len(batch) >= BATCH:
             _insert(conn, specs, current, batch)
+            progress(sum(counts.values()), total)
             batch, current = [], name
         if len(values) != len(columns):
             raise ConfigError(f"A row of table '{name}' has the wrong number of values; nothing was restored.")
         batch.append({c: _decode(v, k) for c, v, k in zip(columns, values, kinds, strict=True)})
         counts[name] += 1
     _insert(conn, specs, current, batch)
+    progress(sum(counts.values()), total)
     return counts
 
 
