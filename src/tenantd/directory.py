@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from .domain import audit, builtins, credentials, rules
-from .domain.errors import BadRequest, NotFound
+from .domain.errors import BadRequest, Forbidden, NotFound
 from .domain.ids import new_assignment_id, new_guid
 from .domain.model import (
     Application,
@@ -605,11 +605,23 @@ class Directory:
                 self._record(tx, tenant_id, _host_change("Detach managed identity from host", "Unassign", sp,
                                                          host_resource_id))
 
-    def open_host_session(self, tenant_id: str, host_resource_id: str, lifetime: timedelta) -> str:
-        """A new secret for a running host: its identity header, MSI secret and IMDS path prefix."""
+    def open_host_session(self, tenant_id: str, host_resource_id: str, lifetime: timedelta, *,
+                          caller_is_admin: bool = False) -> str:
+        """A new secret for a running host: its identity header, MSI secret and IMDS path prefix.
+
+        It lets a process act as the host's identities, so a host one of whose identities holds a role on an
+        API that manages the directory needs a caller that may administer the tenant (``caller_is_admin``);
+        a refusal is audited too."""
         host = self.host(tenant_id, host_resource_id)
         if not host.identities:
             raise BadRequest(f"No managed identity is bound to or attached to host '{host_resource_id}'.")
+        if not caller_is_admin:
+            with self.store.read() as tx:
+                held = [sp.display_name for sp in host.identities if directory_privileges(tx, tenant_id, [sp.id])]
+            if held:
+                refusal = privileged_principal(held)
+                self.record(tenant_id, _host_session("Open host session", "Add", host, None, refusal.message))
+                raise refusal
         secret = secrets.token_urlsafe(32)
         now = datetime.now(UTC)
         with self.store.write() as tx:
@@ -619,11 +631,15 @@ class Directory:
             self._record(tx, tenant_id, _host_session("Open host session", "Add", host, iso(now + lifetime)))
         return secret
 
-    def close_host_session(self, secret: str) -> None:
+    def close_host_session(self, tenant_id: str, secret: str) -> None:
+        """End a host session of ``tenant_id``. A secret of no session of this tenant changes nothing, the same
+        whether it is unknown or another tenant's."""
         with self.store.write() as tx:
             found = tx.host_credential(self.hash_secret(secret))
-            if found is not None and tx.delete_host_credential(self.hash_secret(secret)):
-                tenant_id, host_resource_id, expires = found
+            if found is None or found[0] != tenant_id:
+                return
+            _, host_resource_id, expires = found
+            if tx.delete_host_credential(self.hash_secret(secret)):
                 self._record(tx, tenant_id, _host_session("Close host session", "Delete",
                                                           tx.host(tenant_id, host_resource_id), expires))
 
@@ -824,14 +840,36 @@ def _host_change(activity: str, operation: str, sp: ServicePrincipal, host_resou
         audit.Target(host_resource_id, host_resource_id, "Host")))
 
 
-def _host_session(activity: str, operation: str, host: Host, expires: str) -> audit.Entry:
+def _host_session(activity: str, operation: str, host: Host, expires: str | None,
+                  refused: str | None = None) -> audit.Entry:
     """A host session lets a process get tokens as the host's identities: it is impersonation."""
     until = audit.Change("SessionExpiresDateTime", None, expires)
     if operation == "Delete":
         until = audit.Change("SessionExpiresDateTime", expires, None)
     return audit.Entry(activity, "Impersonation", operation, (
         audit.Target(host.resource_id, host.resource_id, "Host", (until,)),
-        *(audit.Target(sp.id, sp.display_name, "ServicePrincipal") for sp in host.identities)))
+        *(audit.Target(sp.id, sp.display_name, "ServicePrincipal") for sp in host.identities)),
+        "failure" if refused else "success", refused)
+
+
+def directory_privileges(tx: Tx, tenant_id: str, holder_ids: Sequence[str]) -> list[str]:
+    """The enabled roles ``holder_ids`` (a principal and, for a user, its groups) hold on the APIs that manage
+    the directory, as "<role> on <API>": what acting as them would hand over."""
+    held: list[str] = []
+    for app_id in builtins.DIRECTORY_API_APP_IDS:
+        api = tx.service_principal_by_app_id(tenant_id, app_id)
+        assigned = set(tx.assigned_role_ids(list(holder_ids), api.id)) if api else set()
+        if api and assigned:
+            held += [f"{r.value} on {api.display_name}" for r in api.app_roles if r.id in assigned and r.is_enabled]
+    return held
+
+
+def privileged_principal(names: Sequence[str]) -> Forbidden:
+    """The refusal to act as principals holding directory roles, for a caller that may not administer them."""
+    listed = ", ".join(f"'{name}'" for name in names)
+    return Forbidden(f"Insufficient privileges to complete the operation: {listed} holds roles on an API that "
+                     "manages the directory (Microsoft Graph, Azure AD Graph or tenantd's admin API); acting as "
+                     "it needs Tenantd.Admin.", code="Authorization_RequestDenied")
 
 
 def _duplicate_assignment() -> BadRequest:
