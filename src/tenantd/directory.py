@@ -54,18 +54,20 @@ def new_client_secret() -> str:
 class Directory:
     """The use cases, acting for ``actor``: every change is written to the audit log in its own transaction."""
 
-    def __init__(self, store: Store, hash_secret: SecretHasher, actor: audit.Actor = audit.SYSTEM) -> None:
+    def __init__(self, store: Store, hash_secret: SecretHasher, actor: audit.Actor = audit.SYSTEM,
+                 public_url: str | None = None) -> None:
         self.store = store
         self.hash_secret = hash_secret
         self.actor = actor
+        self.public_url = public_url   # tenantd's own address: no App ID URI may take it
 
     def as_actor(self, actor: audit.Actor) -> Directory:
         """The same directory, with changes recorded as made by ``actor``."""
-        return Directory(self.store, self.hash_secret, actor)
+        return Directory(self.store, self.hash_secret, actor, self.public_url)
 
     def using(self, store: Store) -> Directory:
         """The same directory and actor over another store (one open transaction, for instance)."""
-        return Directory(store, self.hash_secret, self.actor)
+        return Directory(store, self.hash_secret, self.actor, self.public_url)
 
     # -- the audit log -----------------------------------------------------------------------------------
     def _record(self, tx: Tx, tenant_id: str, *entries: audit.Entry) -> None:
@@ -150,7 +152,7 @@ class Directory:
     ) -> Application:
         app = Application(
             tenant_id=tenant_id, id=object_id or new_guid(), app_id=app_id or new_guid(),
-            display_name=rules.display_name(display_name), identifier_uris=rules.identifier_uris(list(identifier_uris)),
+            display_name=rules.display_name(display_name), identifier_uris=self._identifier_uris(list(identifier_uris)),
             app_roles=tuple(app_roles), requested_access_token_version=_token_version(requested_access_token_version),
             created=now_iso(),
         )
@@ -168,6 +170,11 @@ class Directory:
                 entries.append(_added_sp(self._insert_app_sp(tx, app, service_principal_id)))
             self._record(tx, tenant_id, *entries)
         return app
+
+    def _identifier_uris(self, values: object) -> tuple[str, ...]:
+        uris = rules.identifier_uris(values)
+        rules.own_address_free(uris, self.public_url)
+        return uris
 
     def _claim_ids(self, tx: Tx, tenant_id: str, app: Application) -> None:
         if tx.application(tenant_id, app.id) or tx.application_by_app_id(tenant_id, app.app_id):
@@ -197,7 +204,7 @@ class Directory:
             if "displayName" in changes:
                 updated = replace(updated, display_name=rules.display_name(changes["displayName"]))
             if "identifierUris" in changes:
-                uris = rules.identifier_uris(changes["identifierUris"])
+                uris = self._identifier_uris(changes["identifierUris"])
                 for uri in uris:
                     owner = tx.identifier_uri_owner(tenant_id, uri)
                     if owner and owner[0] != app.id:
