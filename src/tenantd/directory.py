@@ -160,6 +160,8 @@ class Directory:
             app = replace(app, key_credentials=credentials.key_collection((), list(key_credentials)))
         with self.store.write() as tx:
             self._claim_ids(tx, tenant_id, app)
+            if with_service_principal and service_principal_id:
+                _unique_ids(tx, object_ids=[service_principal_id])
             try:
                 tx.insert_application(app)
             except DuplicateKey:
@@ -177,9 +179,7 @@ class Directory:
         return uris
 
     def _claim_ids(self, tx: Tx, tenant_id: str, app: Application) -> None:
-        if tx.application(tenant_id, app.id) or tx.application_by_app_id(tenant_id, app.app_id):
-            raise BadRequest(f"Another object with the same value for property id or appId already exists "
-                             f"({app.id}, {app.app_id}).", code="Request_MultipleObjectsWithSameKeyValue")
+        _unique_ids(tx, object_ids=[app.id], app_ids=[app.app_id])
         for uri in app.identifier_uris:
             if tx.identifier_uri_owner(tenant_id, uri):
                 raise _uri_conflict((uri,))
@@ -299,9 +299,8 @@ class Directory:
             return sp
 
     def _insert_app_sp(self, tx: Tx, app: Application, object_id: str | None, **fields: Any) -> ServicePrincipal:
-        if object_id and (tx.service_principal(app.tenant_id, object_id) or tx.user(app.tenant_id, object_id)):
-            raise BadRequest(f"Another object with id '{object_id}' already exists.",
-                             code="Request_MultipleObjectsWithSameKeyValue")
+        if object_id:
+            _unique_ids(tx, object_ids=[object_id])
         sp = ServicePrincipal(
             tenant_id=app.tenant_id, id=object_id or new_guid(), app_id=app.app_id, display_name=app.display_name,
             service_principal_type="Application", app_roles=app.app_roles,
@@ -333,9 +332,7 @@ class Directory:
         )
         sp = replace(sp, service_principal_names=(sp.app_id, sp.service_principal_names[1]))
         with self.store.write() as tx:
-            if tx.service_principal(tenant_id, sp.id) or tx.service_principal_by_app_id(tenant_id, sp.app_id):
-                raise BadRequest(f"Another object with id '{sp.id}' or appId '{sp.app_id}' already exists.",
-                                 code="Request_MultipleObjectsWithSameKeyValue")
+            _unique_ids(tx, object_ids=[sp.id], app_ids=[sp.app_id])
             try:
                 tx.insert_service_principal(sp)
             except DuplicateKey:
@@ -389,7 +386,8 @@ class Directory:
                     display_name=rules.display_name(display_name), account_enabled=account_enabled,
                     created=now_iso(), mail=mail)
         with self.store.write() as tx:
-            if tx.user(tenant_id, user.id) or tx.user(tenant_id, user_principal_name):
+            _unique_ids(tx, object_ids=[user.id])
+            if tx.user(tenant_id, user_principal_name):
                 raise BadRequest("Another object with the same value for property userPrincipalName already "
                                  "exists.", code="Request_MultipleObjectsWithSameKeyValue")
             try:
@@ -437,9 +435,7 @@ class Directory:
                       description=description, mail_nickname=mail_nickname or _nickname(display_name),
                       security_enabled=True, created=now_iso())
         with self.store.write() as tx:
-            if tx.group(tenant_id, group.id):
-                raise BadRequest(f"Another object with id '{group.id}' already exists.",
-                                 code="Request_MultipleObjectsWithSameKeyValue")
+            _unique_ids(tx, object_ids=[group.id])
             tx.insert_group(group)
             self._record(tx, tenant_id, audit.Entry("Add group", "GroupManagement", "Add", (audit.group(group),)))
         return group
@@ -754,6 +750,17 @@ def _write_keys(tx: Tx, application_id: str, before: Sequence[KeyCredential],
     for new in after:
         if new.key_id not in old:
             tx.insert_key_credential(application_id, new)
+
+
+def _unique_ids(tx: Tx, *, object_ids: Sequence[str] = (), app_ids: Sequence[str] = ()) -> None:
+    """Object ids and appIds are unique across all tenants, as in Entra (an API that accepts several tenants
+    knows its callers by appId). The refusal is the same wherever the other holder is, so that it tells a
+    tenant nothing about another."""
+    for prop, values, taken in (("id", object_ids, tx.object_id_taken), ("appId", app_ids, tx.app_id_taken)):
+        for value in values:
+            if taken(value.lower()):
+                raise BadRequest(f"Another object with the same value for property {prop} already exists: "
+                                 f"{value.lower()}.", code="Request_MultipleObjectsWithSameKeyValue")
 
 
 def _fic_owner(tx: Tx, tenant_id: str, owner_id: str, owner_type: str) -> audit.Target:
