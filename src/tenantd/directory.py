@@ -620,7 +620,7 @@ class Directory:
             raise BadRequest(f"No managed identity is bound to or attached to host '{host_resource_id}'.")
         if not caller_is_admin:
             with self.store.read() as tx:
-                held = [sp.display_name for sp in host.identities if directory_privileges(tx, tenant_id, [sp.id])]
+                held = [sp.display_name for sp in host.identities if holds_directory_roles(tx, tenant_id, [sp.id])]
             if held:
                 refusal = privileged_principal(held)
                 self.record(tenant_id, _host_session("Open host session", "Add", host, None, refusal.message))
@@ -866,16 +866,15 @@ def _host_session(activity: str, operation: str, host: Host, expires: str | None
         "failure" if refused else "success", refused)
 
 
-def directory_privileges(tx: Tx, tenant_id: str, holder_ids: Sequence[str]) -> list[str]:
-    """The enabled roles ``holder_ids`` (a principal and, for a user, its groups) hold on the APIs that manage
-    the directory, as "<role> on <API>": what acting as them would hand over."""
-    held: list[str] = []
+def holds_directory_roles(tx: Tx, tenant_id: str, holder_ids: Sequence[str]) -> bool:
+    """Whether ``holder_ids`` (a principal and, for a user, its groups) hold an enabled role on an API that
+    manages the directory: what acting as them would hand over."""
     for app_id in builtins.DIRECTORY_API_APP_IDS:
         api = tx.service_principal_by_app_id(tenant_id, app_id)
         assigned = set(tx.assigned_role_ids(list(holder_ids), api.id)) if api else set()
-        if api and assigned:
-            held += [f"{r.value} on {api.display_name}" for r in api.app_roles if r.id in assigned and r.is_enabled]
-    return held
+        if api and any(r.id in assigned and r.is_enabled for r in api.app_roles):
+            return True
+    return False
 
 
 def privileged_principal(names: Sequence[str]) -> Forbidden:

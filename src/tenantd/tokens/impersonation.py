@@ -8,7 +8,7 @@ whole tenant. Only a caller that also holds ``Tenantd.Admin``, which has that po
 
 from __future__ import annotations
 
-from ..directory import directory_privileges, privileged_principal
+from ..directory import holds_directory_roles, privileged_principal
 from ..domain.errors import GraphError, OAuthError
 from ..domain.model import ServicePrincipal, User
 from ..store import Tx
@@ -40,7 +40,7 @@ def issue_as(service: TokenService, tenant_id: str, principal_id: str, resource_
 def _within_reach(service: TokenService, tx: Tx, principal: ServicePrincipal | User, caller_is_admin: bool) -> None:
     if caller_is_admin:
         return
-    if directory_privileges(tx, principal.tenant_id, service.role_holders(tx, principal)):
+    if holds_directory_roles(tx, principal.tenant_id, service.role_holders(tx, principal)):
         name = principal.user_principal_name if isinstance(principal, User) else principal.display_name
         raise privileged_principal([name])
 
