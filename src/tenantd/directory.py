@@ -653,7 +653,7 @@ class Directory:
             app = _found(tx.application(tenant_id, object_id), object_id)
             added = credentials.key_credential(entry)
             credentials.check_keys((*app.key_credentials, added))
-            tx.insert_key_credential(app.id, added)
+            _insert_key(tx, app.id, added)
             self._record(tx, tenant_id, _credentials_changed(
                 app, replace(app, key_credentials=(*app.key_credentials, added))))
         return added
@@ -749,7 +749,16 @@ def _write_keys(tx: Tx, application_id: str, before: Sequence[KeyCredential],
     old = {k.key_id for k in before}
     for new in after:
         if new.key_id not in old:
-            tx.insert_key_credential(application_id, new)
+            _insert_key(tx, application_id, new)
+
+
+def _insert_key(tx: Tx, application_id: str, key: KeyCredential) -> None:
+    """keyIds are the store's keys across applications and tenants: a keyId held elsewhere is refused as one
+    held by the same application is, so the answer tells nothing about another tenant."""
+    try:
+        tx.insert_key_credential(application_id, key)
+    except DuplicateKey:
+        raise BadRequest("Invalid value specified for property 'keyCredentials': duplicate keyId.") from None
 
 
 def _unique_ids(tx: Tx, *, object_ids: Sequence[str] = (), app_ids: Sequence[str] = ()) -> None:

@@ -20,8 +20,10 @@ from tenantd.runtime import Runtime
 
 from ..http.graph_support import ok
 from ..support import Server
+from ..tokens.support import certificate, der_b64, new_key
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000008/resourceGroups/rg/providers"
+BAD = "Request_BadRequest"
 
 
 def held(rt: Runtime, tenant_id: str, tag: str) -> tuple[list[str], list[str]]:
@@ -36,10 +38,10 @@ def held(rt: Runtime, tenant_id: str, tag: str) -> tuple[list[str], list[str]]:
     return [app.id, sp.id, identity.id, user.id, group.id], [app.app_id, identity.app_id]
 
 
-def refusal(create: Callable[[], Any], pinned: str) -> str:
+def refusal(create: Callable[[], Any], pinned: str, code: str = "Request_MultipleObjectsWithSameKeyValue") -> str:
     with pytest.raises(BadRequest) as caught:
         create()
-    assert caught.value.code == "Request_MultipleObjectsWithSameKeyValue"
+    assert caught.value.code == code
     return caught.value.message.replace(pinned, "<pinned>")
 
 
@@ -170,3 +172,26 @@ def test_a_host_session_closed_through_the_directory_of_another_tenant_stays_ope
     d.close_host_session(mine, secret)
     with rt.store.read() as tx:
         assert tx.host_credential(rt.tokens.hasher(secret)) is None
+
+
+def test_a_certificate_keyid_held_by_another_tenant_gets_the_answer_of_a_twin_in_its_own_app(rt: Runtime) -> None:
+    """keyIds are the store's keys across tenants: one another tenant held failed with a 500 (the store's
+    unique key), not the 400 a keyId twin within the application gets."""
+    d = rt.directory
+    mine, other = d.create_tenant("mine").id, d.create_tenant("other").id
+    key_id = str(uuid.uuid4())
+
+    def key(key_id: str = key_id) -> dict[str, Any]:
+        return {"type": "AsymmetricX509Cert", "usage": "Verify", "keyId": key_id,
+                "key": der_b64(certificate(new_key(), f"c{uuid.uuid4().hex[:6]}"))}
+    d.create_application(other, "holder", key_credentials=[key()])
+    own = d.create_application(mine, "own", key_credentials=[key(str(uuid.uuid4()))])
+    twin = own.key_credentials[0].key_id
+    answers = set()
+    for pinned in (twin, key_id):
+        answers |= {refusal(lambda pinned=pinned: d.add_key_credential(mine, own.id, key(pinned)), pinned, BAD),
+                    refusal(lambda pinned=pinned: d.update_application(mine, own.id, {"keyCredentials": [
+                        {"keyId": twin}, key(pinned)]}), pinned, BAD)}
+    answers.add(refusal(lambda: d.create_application(mine, "copy", key_credentials=[key()]), key_id, BAD))
+    assert answers == {"Invalid value specified for property 'keyCredentials': duplicate keyId."}
+    assert [k.key_id for k in d.application(mine, own.id).key_credentials] == [twin]
