@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from .domain import audit, builtins, credentials, rules
-from .domain.errors import BadRequest, NotFound
+from .domain.errors import BadRequest, Forbidden, NotFound
 from .domain.ids import new_assignment_id, new_guid
 from .domain.model import (
     Application,
@@ -54,18 +54,20 @@ def new_client_secret() -> str:
 class Directory:
     """The use cases, acting for ``actor``: every change is written to the audit log in its own transaction."""
 
-    def __init__(self, store: Store, hash_secret: SecretHasher, actor: audit.Actor = audit.SYSTEM) -> None:
+    def __init__(self, store: Store, hash_secret: SecretHasher, actor: audit.Actor = audit.SYSTEM,
+                 public_url: str | None = None) -> None:
         self.store = store
         self.hash_secret = hash_secret
         self.actor = actor
+        self.public_url = public_url   # tenantd's own address: no App ID URI may take it
 
     def as_actor(self, actor: audit.Actor) -> Directory:
         """The same directory, with changes recorded as made by ``actor``."""
-        return Directory(self.store, self.hash_secret, actor)
+        return Directory(self.store, self.hash_secret, actor, self.public_url)
 
     def using(self, store: Store) -> Directory:
         """The same directory and actor over another store (one open transaction, for instance)."""
-        return Directory(store, self.hash_secret, self.actor)
+        return Directory(store, self.hash_secret, self.actor, self.public_url)
 
     # -- the audit log -----------------------------------------------------------------------------------
     def _record(self, tx: Tx, tenant_id: str, *entries: audit.Entry) -> None:
@@ -150,7 +152,7 @@ class Directory:
     ) -> Application:
         app = Application(
             tenant_id=tenant_id, id=object_id or new_guid(), app_id=app_id or new_guid(),
-            display_name=rules.display_name(display_name), identifier_uris=rules.identifier_uris(list(identifier_uris)),
+            display_name=rules.display_name(display_name), identifier_uris=self._identifier_uris(list(identifier_uris)),
             app_roles=tuple(app_roles), requested_access_token_version=_token_version(requested_access_token_version),
             created=now_iso(),
         )
@@ -158,6 +160,8 @@ class Directory:
             app = replace(app, key_credentials=credentials.key_collection((), list(key_credentials)))
         with self.store.write() as tx:
             self._claim_ids(tx, tenant_id, app)
+            if with_service_principal and service_principal_id:
+                _unique_ids(tx, object_ids=[service_principal_id])
             try:
                 tx.insert_application(app)
             except DuplicateKey:
@@ -169,10 +173,13 @@ class Directory:
             self._record(tx, tenant_id, *entries)
         return app
 
+    def _identifier_uris(self, values: object) -> tuple[str, ...]:
+        uris = rules.identifier_uris(values)
+        rules.own_address_free(uris, self.public_url)
+        return uris
+
     def _claim_ids(self, tx: Tx, tenant_id: str, app: Application) -> None:
-        if tx.application(tenant_id, app.id) or tx.application_by_app_id(tenant_id, app.app_id):
-            raise BadRequest(f"Another object with the same value for property id or appId already exists "
-                             f"({app.id}, {app.app_id}).", code="Request_MultipleObjectsWithSameKeyValue")
+        _unique_ids(tx, object_ids=[app.id], app_ids=[app.app_id])
         for uri in app.identifier_uris:
             if tx.identifier_uri_owner(tenant_id, uri):
                 raise _uri_conflict((uri,))
@@ -197,7 +204,7 @@ class Directory:
             if "displayName" in changes:
                 updated = replace(updated, display_name=rules.display_name(changes["displayName"]))
             if "identifierUris" in changes:
-                uris = rules.identifier_uris(changes["identifierUris"])
+                uris = self._identifier_uris(changes["identifierUris"])
                 for uri in uris:
                     owner = tx.identifier_uri_owner(tenant_id, uri)
                     if owner and owner[0] != app.id:
@@ -292,9 +299,8 @@ class Directory:
             return sp
 
     def _insert_app_sp(self, tx: Tx, app: Application, object_id: str | None, **fields: Any) -> ServicePrincipal:
-        if object_id and (tx.service_principal(app.tenant_id, object_id) or tx.user(app.tenant_id, object_id)):
-            raise BadRequest(f"Another object with id '{object_id}' already exists.",
-                             code="Request_MultipleObjectsWithSameKeyValue")
+        if object_id:
+            _unique_ids(tx, object_ids=[object_id])
         sp = ServicePrincipal(
             tenant_id=app.tenant_id, id=object_id or new_guid(), app_id=app.app_id, display_name=app.display_name,
             service_principal_type="Application", app_roles=app.app_roles,
@@ -326,9 +332,7 @@ class Directory:
         )
         sp = replace(sp, service_principal_names=(sp.app_id, sp.service_principal_names[1]))
         with self.store.write() as tx:
-            if tx.service_principal(tenant_id, sp.id) or tx.service_principal_by_app_id(tenant_id, sp.app_id):
-                raise BadRequest(f"Another object with id '{sp.id}' or appId '{sp.app_id}' already exists.",
-                                 code="Request_MultipleObjectsWithSameKeyValue")
+            _unique_ids(tx, object_ids=[sp.id], app_ids=[sp.app_id])
             try:
                 tx.insert_service_principal(sp)
             except DuplicateKey:
@@ -382,7 +386,8 @@ class Directory:
                     display_name=rules.display_name(display_name), account_enabled=account_enabled,
                     created=now_iso(), mail=mail)
         with self.store.write() as tx:
-            if tx.user(tenant_id, user.id) or tx.user(tenant_id, user_principal_name):
+            _unique_ids(tx, object_ids=[user.id])
+            if tx.user(tenant_id, user_principal_name):
                 raise BadRequest("Another object with the same value for property userPrincipalName already "
                                  "exists.", code="Request_MultipleObjectsWithSameKeyValue")
             try:
@@ -430,9 +435,7 @@ class Directory:
                       description=description, mail_nickname=mail_nickname or _nickname(display_name),
                       security_enabled=True, created=now_iso())
         with self.store.write() as tx:
-            if tx.group(tenant_id, group.id):
-                raise BadRequest(f"Another object with id '{group.id}' already exists.",
-                                 code="Request_MultipleObjectsWithSameKeyValue")
+            _unique_ids(tx, object_ids=[group.id])
             tx.insert_group(group)
             self._record(tx, tenant_id, audit.Entry("Add group", "GroupManagement", "Add", (audit.group(group),)))
         return group
@@ -605,14 +608,26 @@ class Directory:
                 self._record(tx, tenant_id, _host_change("Detach managed identity from host", "Unassign", sp,
                                                          host_resource_id))
 
-    def open_host_session(self, tenant_id: str, host_resource_id: str, lifetime: timedelta) -> str:
+    def open_host_session(self, tenant_id: str, host_resource_id: str, lifetime: timedelta, *,
+                          caller_is_admin: bool = False) -> str:
         """A new secret for a running host: its identity header, MSI secret and IMDS path prefix.
 
         256 bits in lowercase hex: as a path prefix it must come back unchanged from clients that lowercase
-        the URL they build (msal-node), percent-encode it or split it at slashes."""
+        the URL they build (msal-node), percent-encode it or split it at slashes.
+
+        It lets a process act as the host's identities, so a host one of whose identities holds a role on an
+        API that manages the directory needs a caller that may administer the tenant (``caller_is_admin``);
+        a refusal is audited too."""
         host = self.host(tenant_id, host_resource_id)
         if not host.identities:
             raise BadRequest(f"No managed identity is bound to or attached to host '{host_resource_id}'.")
+        if not caller_is_admin:
+            with self.store.read() as tx:
+                held = [sp.display_name for sp in host.identities if holds_directory_roles(tx, tenant_id, [sp.id])]
+            if held:
+                refusal = privileged_principal(held)
+                self.record(tenant_id, _host_session("Open host session", "Add", host, None, refusal.message))
+                raise refusal
         secret = secrets.token_hex(32)
         now = datetime.now(UTC)
         with self.store.write() as tx:
@@ -622,11 +637,15 @@ class Directory:
             self._record(tx, tenant_id, _host_session("Open host session", "Add", host, iso(now + lifetime)))
         return secret
 
-    def close_host_session(self, secret: str) -> None:
+    def close_host_session(self, tenant_id: str, secret: str) -> None:
+        """End a host session of ``tenant_id``. A secret of no session of this tenant changes nothing, the same
+        whether it is unknown or another tenant's."""
         with self.store.write() as tx:
             found = tx.host_credential(self.hash_secret(secret))
-            if found is not None and tx.delete_host_credential(self.hash_secret(secret)):
-                tenant_id, host_resource_id, expires = found
+            if found is None or found[0] != tenant_id:
+                return
+            _, host_resource_id, expires = found
+            if tx.delete_host_credential(self.hash_secret(secret)):
                 self._record(tx, tenant_id, _host_session("Close host session", "Delete",
                                                           tx.host(tenant_id, host_resource_id), expires))
 
@@ -637,7 +656,7 @@ class Directory:
             app = _found(tx.application(tenant_id, object_id), object_id)
             added = credentials.key_credential(entry)
             credentials.check_keys((*app.key_credentials, added))
-            tx.insert_key_credential(app.id, added)
+            _insert_key(tx, app.id, added)
             self._record(tx, tenant_id, _credentials_changed(
                 app, replace(app, key_credentials=(*app.key_credentials, added))))
         return added
@@ -733,7 +752,27 @@ def _write_keys(tx: Tx, application_id: str, before: Sequence[KeyCredential],
     old = {k.key_id for k in before}
     for new in after:
         if new.key_id not in old:
-            tx.insert_key_credential(application_id, new)
+            _insert_key(tx, application_id, new)
+
+
+def _insert_key(tx: Tx, application_id: str, key: KeyCredential) -> None:
+    """keyIds are the store's keys across applications and tenants: a keyId held elsewhere is refused as one
+    held by the same application is, so the answer tells nothing about another tenant."""
+    try:
+        tx.insert_key_credential(application_id, key)
+    except DuplicateKey:
+        raise BadRequest("Invalid value specified for property 'keyCredentials': duplicate keyId.") from None
+
+
+def _unique_ids(tx: Tx, *, object_ids: Sequence[str] = (), app_ids: Sequence[str] = ()) -> None:
+    """Object ids and appIds are unique across all tenants, as in Entra (an API that accepts several tenants
+    knows its callers by appId). The refusal is the same wherever the other holder is, so that it tells a
+    tenant nothing about another."""
+    for prop, values, taken in (("id", object_ids, tx.object_id_taken), ("appId", app_ids, tx.app_id_taken)):
+        for value in values:
+            if taken(value.lower()):
+                raise BadRequest(f"Another object with the same value for property {prop} already exists: "
+                                 f"{value.lower()}.", code="Request_MultipleObjectsWithSameKeyValue")
 
 
 def _fic_owner(tx: Tx, tenant_id: str, owner_id: str, owner_type: str) -> audit.Target:
@@ -827,14 +866,35 @@ def _host_change(activity: str, operation: str, sp: ServicePrincipal, host_resou
         audit.Target(host_resource_id, host_resource_id, "Host")))
 
 
-def _host_session(activity: str, operation: str, host: Host, expires: str) -> audit.Entry:
+def _host_session(activity: str, operation: str, host: Host, expires: str | None,
+                  refused: str | None = None) -> audit.Entry:
     """A host session lets a process get tokens as the host's identities: it is impersonation."""
     until = audit.Change("SessionExpiresDateTime", None, expires)
     if operation == "Delete":
         until = audit.Change("SessionExpiresDateTime", expires, None)
     return audit.Entry(activity, "Impersonation", operation, (
         audit.Target(host.resource_id, host.resource_id, "Host", (until,)),
-        *(audit.Target(sp.id, sp.display_name, "ServicePrincipal") for sp in host.identities)))
+        *(audit.Target(sp.id, sp.display_name, "ServicePrincipal") for sp in host.identities)),
+        "failure" if refused else "success", refused)
+
+
+def holds_directory_roles(tx: Tx, tenant_id: str, holder_ids: Sequence[str]) -> bool:
+    """Whether ``holder_ids`` (a principal and, for a user, its groups) hold an enabled role on an API that
+    manages the directory: what acting as them would hand over."""
+    for app_id in builtins.DIRECTORY_API_APP_IDS:
+        api = tx.service_principal_by_app_id(tenant_id, app_id)
+        assigned = set(tx.assigned_role_ids(list(holder_ids), api.id)) if api else set()
+        if api and any(r.id in assigned and r.is_enabled for r in api.app_roles):
+            return True
+    return False
+
+
+def privileged_principal(names: Sequence[str]) -> Forbidden:
+    """The refusal to act as principals holding directory roles, for a caller that may not administer them."""
+    listed = ", ".join(f"'{name}'" for name in names)
+    return Forbidden(f"Insufficient privileges to complete the operation: {listed} holds roles on an API that "
+                     "manages the directory (Microsoft Graph, Azure AD Graph or tenantd's admin API); acting as "
+                     "it needs Tenantd.Admin.", code="Authorization_RequestDenied")
 
 
 def _duplicate_assignment() -> BadRequest:

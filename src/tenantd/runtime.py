@@ -77,7 +77,7 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
                           allow_loopback_issuers=allow_loopback_issuers,
                           throttle=FailureThrottle(store, auth_throttle, clock),
                           app_token_lifetime=app_token_lifetime or APP_TOKEN_LIFETIME, memory_grants=MEMORY_GRANTS)
-    return Runtime(store, vault, Directory(store, hasher), tokens, url, sign_ins=sign_ins)
+    return Runtime(store, vault, Directory(store, hasher, public_url=url), tokens, url, sign_ins=sign_ins)
 
 
 def key_rotation(days: float, publish_minutes: float) -> RotationPolicy:

@@ -1,6 +1,7 @@
 """SECURITY.md item 37: impersonation (minting a token as another principal, opening a host session that
-lets a process use a host's managed identities) needs its own admin role, is audited, and is off for
-principals of other tenants."""
+lets a process use a host's managed identities) needs its own admin role, is audited, is off for
+principals of other tenants, and reaches a principal holding roles on an API that manages the directory
+only for a caller that is an admin too."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import jwt
 
 from tenantd.domain import builtins
 
-from ..http.graph_support import new_client, ok
+from ..http.graph_support import GRAPH_SP, error, new_client, ok
 from ..support import Server
 
 TENANTD_SP = f"/servicePrincipals(appId='{builtins.TENANTD_APP_ID}')"
@@ -102,3 +103,57 @@ def test_37_impersonation_is_off_for_principals_of_other_tenants(server: Server)
     own = ok(server.admin("POST", "/token", token=other_token, json={"principalId": foreign["id"], "resource": GRAPH}))
     claims = jwt.decode(own["access_token"], options={"verify_signature": False})
     assert claims["tid"] == other["id"] and claims["oid"] == foreign["id"]
+
+
+def grant_graph_role(server: Server, principal_id: str, value: str) -> None:
+    graph = ok(server.graph("GET", GRAPH_SP))
+    ok(server.graph("POST", f"/servicePrincipals/{graph['id']}/appRoleAssignedTo", json={
+        "principalId": principal_id, "resourceId": graph["id"], "appRoleId": builtins.GRAPH_ROLES[value]}), 201)
+
+
+def test_37_impersonate_alone_reaches_no_principal_with_directory_roles(server: Server) -> None:
+    """The attack: Tenantd.Impersonate alone minted a token as tenantd's admin app (Tenantd.Admin, every
+    Graph role), or as any principal holding a Graph role, read or write."""
+    _, impersonator = admin_client(server, "Tenantd.Impersonate")
+    admin_app = ok(server.graph("GET", f"/servicePrincipals(appId='{server.info['admin_client_id']}')"))
+    writer = identity(server, "imp-graph-writer")
+    grant_graph_role(server, writer["id"], "Application.ReadWrite.All")
+    reader = identity(server, "imp-graph-reader")
+    grant_graph_role(server, reader["id"], "Directory.Read.All")
+    for target, resource in ((admin_app, builtins.TENANTD_RESOURCE), (admin_app, GRAPH), (admin_app, "api://x"),
+                             (writer, GRAPH), (reader, GRAPH)):
+        refused = server.admin("POST", "/token", token=impersonator,
+                               json={"principalId": target["id"], "resource": resource})
+        assert "access_token" not in refused.text
+        assert error(refused, 403, "Authorization_RequestDenied")
+    session = server.admin("POST", "/hosts/sessions", token=impersonator, json={"host": writer["resourceId"]})
+    assert "secret" not in session.json()
+    error(session, 403, "Authorization_RequestDenied")
+
+    # An admin may: it holds that power already.
+    _, admin = admin_client(server, "Tenantd.Impersonate", "Tenantd.Admin")
+    minted = ok(server.admin("POST", "/token", token=admin, json={"principalId": writer["id"], "resource": GRAPH}))
+    assert jwt.decode(minted["access_token"], options={"verify_signature": False})["roles"] == [
+        "Application.ReadWrite.All"]
+    ok(server.admin("POST", "/hosts/sessions", token=admin, json={"host": writer["resourceId"]}), 201)
+    # An ordinary principal stays within the impersonator's reach.
+    plain = identity(server, "imp-plain")
+    ok(server.admin("POST", "/token", token=impersonator, json={"principalId": plain["id"], "resource": GRAPH}))
+
+
+def test_37_refused_impersonation_of_a_privileged_principal_is_audited(server: Server) -> None:
+    app_id, impersonator = admin_client(server, "Tenantd.Impersonate")
+    writer = identity(server, "imp-audit-writer")
+    grant_graph_role(server, writer["id"], "Group.ReadWrite.All")
+    assert server.admin("POST", "/token", token=impersonator,
+                        json={"principalId": writer["id"], "resource": GRAPH}).status_code == 403
+    assert server.admin("POST", "/hosts/sessions", token=impersonator,
+                        json={"host": writer["resourceId"]}).status_code == 403
+
+    (minted,) = [e for e in audits(server, "Issue token as service principal")
+                 if e["targetResources"][0]["id"] == writer["id"]]
+    (opened,) = [e for e in audits(server, "Open host session")
+                 if e["targetResources"][0]["id"] == writer["resourceId"]]
+    for entry in (minted, opened):
+        assert entry["result"] == "failure" and entry["initiatedBy"]["app"]["appId"] == app_id
+        assert "Tenantd.Admin" in entry["resultReason"] and entry["category"] == "Impersonation"

@@ -41,3 +41,25 @@ def test_opening_a_current_database_does_not_import_alembic(tmp_path: Path) -> N
     first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     again = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False")
+
+
+def test_a_database_holding_one_app_id_in_two_tenants_migrates_unchanged(database_url: str) -> None:
+    """appIds are unique across tenants from 0008 on (the directory's check); a database that already holds one
+    in two tenants keeps both, since the index 0008 adds is no unique key."""
+    store = Store(database_url)
+    try:
+        migrate(store, "0006")
+        app_id = "57bfd192-6d0a-466d-beec-bd22114849a0"
+        with store.engine.begin() as conn:
+            for tenant_id, name in (("11111111-1111-1111-1111-111111111111", "a"),
+                                    ("22222222-2222-2222-2222-222222222222", "b")):
+                conn.execute(schema.tenants.insert().values(id=tenant_id, name=name, created="2026-12-04"))
+                conn.execute(schema.applications.insert().values(
+                    id=tenant_id.replace("1", "3").replace("2", "4"), tenant_id=tenant_id, app_id=app_id,
+                    display_name="Things API", name_key="things api", app_roles=[], created="2026-12-04"))
+        assert migrate(store) == ("0006", HEAD)
+        with store.read() as tx:
+            assert [a.app_id for t in ("a", "b") for a in tx.applications(tx.tenant(t).id)] == [app_id, app_id]
+            assert tx.app_id_taken(app_id)
+    finally:
+        store.dispose()

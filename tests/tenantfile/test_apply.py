@@ -212,17 +212,19 @@ def test_the_tenant_pin_must_be_this_tenant(rt: Runtime, tenant_id: str) -> None
                      f"but this is tenant 'default' ({tenant_id})"]
 
 
-def test_pins_colliding_with_existing_objects_name_both(rt: Runtime, tenant_id: str) -> None:
+def test_pins_colliding_with_existing_objects_are_refused(rt: Runtime, tenant_id: str) -> None:
     user = rt.directory.create_user(tenant_id, "bob@contoso.test", "Bob")
     graph = rt.directory.service_principal_by_app_id(tenant_id, builtins.GRAPH_APP_ID)
     found = problems(rt, tenant_id, f"applications:\n  - displayName: A\n    id: {user.id}\n"
                                     f"    appId: {builtins.GRAPH_APP_ID}\n"
                                     f"groups:\n  - displayName: G\n    id: {graph.id}\n")
     assert found == [
-        f"tenant.yaml:3: applications[0].id: id {user.id} is already held by user 'bob@contoso.test'",
-        f"tenant.yaml:4: applications[0].appId: appId {builtins.GRAPH_APP_ID} is already held by service "
-        "principal 'Microsoft Graph'",
-        f"tenant.yaml:7: groups[0].id: id {graph.id} is already held by service principal 'Microsoft Graph'",
+        f"tenant.yaml:3: applications[0].id: id {user.id} is already held by another object (object ids are "
+        "unique across tenants)",
+        f"tenant.yaml:4: applications[0].appId: appId {builtins.GRAPH_APP_ID} is already held by another "
+        "application or service principal (appIds are unique across tenants)",
+        f"tenant.yaml:7: groups[0].id: id {graph.id} is already held by another object (object ids are unique "
+        "across tenants)",
     ]
 
 

@@ -205,7 +205,7 @@ def test_a_managed_identity_host_and_roles_come_from_the_cache_until_a_change(
     assert [s for s in seen() if s != "BEGIN" and "directory_version" not in s] == []
     a.directory.assign(world.tenant_id, identity.id, world.api_sp_id, world.role.id)
     assert full_path(tokens, secret).roles == ("Things.Read.All",)
-    a.directory.close_host_session(secret)
+    a.directory.close_host_session(world.tenant_id, secret)
     assert tokens.host_and_view(secret)[0] is None
 
 

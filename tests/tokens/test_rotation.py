@@ -18,10 +18,11 @@ from tenantd import bootstrap
 from tenantd.domain import builtins
 from tenantd.runtime import Runtime, open_runtime
 from tenantd.store.sql import DuplicateKey
+from tenantd.tokens.impersonation import issue_as
 from tenantd.tokens.keys import REREADS_PER_SECOND
 from tenantd.tokens.managed_identity import MI_TOKEN_LIFETIME, ManagedIdentityTokens
 from tenantd.tokens.rotation import CLOCK_SKEW, VALIDATOR_COOLDOWN, RotationPolicy
-from tenantd.tokens.service import APP_TOKEN_LIFETIME, BearerRejected, issue_as, verify_bearer
+from tenantd.tokens.service import APP_TOKEN_LIFETIME, BearerRejected, verify_bearer
 
 LEAD = 600.0
 POLICY = RotationPolicy(period=30 * 86400, publish_lead=LEAD)
@@ -77,7 +78,7 @@ def tenant_id(rt: Runtime) -> str:
 def mint(rt: Runtime, tenant_id: str) -> str:
     """A token for tenantd's admin API, issued through the token service as a client's would be."""
     admin = rt.directory.service_principal_by_app_id(tenant_id, bootstrap.admin_app_id(rt, tenant_id))
-    return issue_as(rt.tokens, tenant_id, admin.id, builtins.TENANTD_RESOURCE).access_token
+    return issue_as(rt.tokens, tenant_id, admin.id, builtins.TENANTD_RESOURCE, caller_is_admin=True).access_token
 
 
 def kid_of(token: str) -> str:

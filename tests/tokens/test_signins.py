@@ -19,9 +19,9 @@ from tenantd.domain.model import AppRole
 from tenantd.runtime import Runtime, open_runtime, sqlite_url
 from tenantd.store import schema
 from tenantd.tokens import signins
+from tenantd.tokens.impersonation import issue_as
 from tenantd.tokens.managed_identity import IdentityError, ManagedIdentityTokens
 from tenantd.tokens.request import TokenRequest
-from tenantd.tokens.service import issue_as
 from tenantd.tokens.signins import NO_AADSTS, SignIn, SignInLog
 
 API_URI = "api://things"

@@ -101,3 +101,7 @@ BUILTINS: tuple[BuiltinResource, ...] = (
                     ("https://storage.azure.com/", "https://storage.azure.com")),
 )
 BUILTIN_APP_IDS = frozenset(b.app_id for b in BUILTINS)
+
+# The APIs that manage the directory: a role on one of them is power over the whole tenant, so acting as a
+# principal that holds one (impersonation) needs tenantd's admin role.
+DIRECTORY_API_APP_IDS = (GRAPH_APP_ID, AAD_GRAPH_APP_ID, TENANTD_APP_ID)

@@ -51,6 +51,22 @@ def identifier_uris(values: object) -> tuple[str, ...]:
     return uris
 
 
+def own_address_free(uris: Iterable[str], public_url: str | None) -> None:
+    """Refuse an App ID URI that is tenantd's own address: a client naming it as a resource gets a token for
+    Microsoft Graph (msgraph-sdk asks for ``https://<host>`` when given no scope), never one for the
+    application. Any port counts, since the local default address follows the port tenantd binds."""
+    if not public_url:
+        return
+    own = urlsplit(public_url)
+    for uri in uris:
+        parts = urlsplit(uri)   # identifier_uri has parsed it already
+        if (parts.scheme.lower() == own.scheme.lower() and not parts.path.strip("/")
+                and (parts.hostname or "") == (own.hostname or "").lower()):
+            raise BadRequest(f"Values of identifierUris property must use a verified domain of the organization "
+                             f"or its subdomain: '{uri}' (tenantd's own address names Microsoft Graph).",
+                             code="HostNameNotOnVerifiedDomain")
+
+
 def app_role(raw: Mapping[str, Any]) -> AppRole:
     """One manifest ``appRoles`` entry, checked field by field."""
     if not isinstance(raw, Mapping):

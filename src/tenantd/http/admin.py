@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -16,11 +17,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from .. import bootstrap
 from ..domain import audit as audit_log
 from ..domain import rules
-from ..domain.errors import BadRequest, Forbidden, NotFound, OAuthError
+from ..domain.errors import BadRequest, Forbidden, GraphError, NotFound, OAuthError
 from ..domain.model import ServicePrincipal
 from ..runtime import Runtime
+from ..tokens.impersonation import issue_as
 from ..tokens.rotation import KeyState, stamp
-from ..tokens.service import issue_as
 from . import admin_credentials, admin_tenantfile, openapi
 from .auth import admin_caller, directory
 from .bodies import BodyTooLarge, read_limited
@@ -156,15 +157,15 @@ async def host_sessions(request: Request) -> Response:
         secret = body.get("secret")
         if not isinstance(secret, str) or not secret:
             raise BadRequest("'secret' is required.")
-        await run_in_threadpool(directory(request).close_host_session, secret)
+        await run_in_threadpool(directory(request).close_host_session, caller.tenant_id, secret)
         return Response(status_code=204)
     host = rules.host_resource_id(body.get("host"))
     lifetime = body.get("lifetimeSeconds", 7 * 24 * 3600)
     if not isinstance(lifetime, int) or isinstance(lifetime, bool) or not 60 <= lifetime <= 30 * 24 * 3600:
         raise BadRequest("'lifetimeSeconds' must be an integer between 60 and 2592000.")
     view = await run_in_threadpool(rt.directory.host, caller.tenant_id, host)
-    secret = await run_in_threadpool(directory(request).open_host_session, caller.tenant_id, host,
-                                     timedelta(seconds=lifetime))
+    secret = await run_in_threadpool(partial(directory(request).open_host_session, caller.tenant_id, host,
+                                             timedelta(seconds=lifetime), caller_is_admin=ADMIN in caller.roles))
     audit.info("host session opened: app %s in tenant %s for host %s", caller.app_id, caller.tenant_id, host)
     return JSONResponse({"host": host, "secret": secret,
                          "systemAssigned": identity_json(view.system_identity) if view.system_identity else None,
@@ -173,8 +174,9 @@ async def host_sessions(request: Request) -> Response:
 
 
 async def mint_token(request: Request) -> Response:
-    """A token as another principal of the caller's own tenant, with that principal's assigned roles. Minted
-    or refused, it is in the directory audit log before the answer leaves."""
+    """A token as another principal of the caller's own tenant, with that principal's assigned roles (one with
+    directory roles only for a caller that is also an admin: tokens/impersonation.py). Minted or refused, it is
+    in the directory audit log before the answer leaves."""
     caller = await admin_caller(request, IMPERSONATE)
     body = await json_body(request)
     principal = rules.object_id(body.get("principalId"), "principalId")
@@ -184,11 +186,12 @@ async def mint_token(request: Request) -> Response:
     rt, record = _rt(request), directory(request).record
     user = await run_in_threadpool(_is_user, rt, caller.tenant_id, principal)
     try:
-        issued = await run_in_threadpool(issue_as, rt.tokens, caller.tenant_id, principal,
-                                         resource.removesuffix("/.default"))
-    except OAuthError as exc:
-        entry = audit_log.impersonation(principal, None, resource[:600], f"AADSTS{exc.aadsts}: {exc.description}",
-                                        user=user)
+        issued = await run_in_threadpool(partial(issue_as, rt.tokens, caller.tenant_id, principal,
+                                                 resource.removesuffix("/.default"),
+                                                 caller_is_admin=ADMIN in caller.roles))
+    except (OAuthError, GraphError) as exc:
+        reason = f"AADSTS{exc.aadsts}: {exc.description}" if isinstance(exc, OAuthError) else exc.message
+        entry = audit_log.impersonation(principal, None, resource[:600], reason, user=user)
         await run_in_threadpool(record, caller.tenant_id, entry)
         raise
     entry = audit_log.impersonation(principal, issued.principal_name, resource[:600], user=user)

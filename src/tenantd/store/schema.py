@@ -51,6 +51,7 @@ applications = sa.Table(
     sa.Column("requested_access_token_version", sa.Integer, nullable=True),
     sa.Column("created", TIME, nullable=False),
     sa.UniqueConstraint("tenant_id", "app_id"),
+    sa.Index(None, "app_id"),   # appIds are unique across tenants: the directory's check looks them up
     sa.Index(None, "tenant_id", "display_name"),
     sa.Index(None, "tenant_id", "name_key", "id"),   # Graph's name filters, in name order
     sa.Index(None, "tenant_id", "created", "id"),   # Graph's keyset paging
@@ -102,6 +103,8 @@ service_principals = sa.Table(
     sa.Column("name_key", NAME_KEY, nullable=False),
     sa.UniqueConstraint("tenant_id", "app_id"),
     sa.UniqueConstraint("tenant_id", "managed_identity_resource_id"),
+    # Not unique: built-in service principals have the same appId in every tenant.
+    sa.Index(None, "app_id"),
     sa.Index(None, "tenant_id", "display_name"),
     sa.Index(None, "tenant_id", "name_key", "id"),   # Graph's name filters, in name order
     sa.Index(None, "tenant_id", "created", "id"),

@@ -182,6 +182,18 @@ class Tx:
                                                                                     "app_id": app_id}).all())
         return found[0] if found else None
 
+    def object_id_taken(self, object_id: str) -> bool:
+        """Whether an application, service principal, user or group of any tenant has this object id: object
+        ids are unique across tenants and kinds, as in Entra."""
+        return any(self.conn.execute(sa.select(table.c.id).where(table.c.id == object_id).limit(1)).first()
+                   for table in (t.applications, t.service_principals, t.users, t.groups))
+
+    def app_id_taken(self, app_id: str) -> bool:
+        """Whether an application or service principal (a managed identity's client id, a built-in's appId)
+        of any tenant has this appId: appIds are unique across tenants, as in Entra."""
+        return any(self.conn.execute(sa.select(table.c.app_id).where(table.c.app_id == app_id).limit(1)).first()
+                   for table in (t.applications, t.service_principals))
+
     def application_version(self, tenant_id: str, *, object_id: str | None = None,
                             app_id: str | None = None) -> tuple[str, int | None] | None:
         """(appId, requestedAccessTokenVersion) of an application by object id or appId: what a token for it

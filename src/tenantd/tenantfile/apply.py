@@ -20,6 +20,7 @@ from .document import Document
 from .errors import TenantFileError
 from .plan import make_plan
 from .snapshot import read_snapshot
+from .state import pinned_ids
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def apply_document(store: Store, directory: Directory, tenant_id: str, doc: Docu
     secrets: list[GeneratedSecret] = []
     try:
         with store.write() as tx:
-            plan = make_plan(doc, read_snapshot(tx, tenant_id), prune=prune)
+            plan = make_plan(doc, read_snapshot(tx, tenant_id, pinned_ids(doc.data)), prune=prune)
             bound = directory.using(_OneTransaction(tx))
             for change in plan:
                 try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..domain import builtins
@@ -33,6 +34,9 @@ class Snapshot:
     attachments: dict[str, list[str]]           # user-assigned identity's SP id -> host resource ids
     # application or user-assigned identity id -> its federated identity credentials
     federated: dict[str, list[FederatedCredential]] = field(default_factory=dict)
+    # Of the ids a file pins, those some object of any tenant holds (ids are unique across tenants).
+    taken_object_ids: frozenset[str] = frozenset()
+    taken_app_ids: frozenset[str] = frozenset()
 
     def is_admin_app(self, app: Application) -> bool:
         return app.app_id == self.admin_app_id
@@ -56,33 +60,10 @@ class Snapshot:
     def builtin_sps(self) -> list[ServicePrincipal]:
         return [sp for sp in self.service_principals if sp.app_id in BUILTIN_APP_IDS]
 
-    def holder_of_id(self, object_id: str) -> str | None:
-        """What already holds an object id, described for a message."""
-        for app in self.applications:
-            if app.id == object_id:
-                return f"application '{app.display_name}'"
-        for sp in self.service_principals:
-            if sp.id == object_id:
-                return f"service principal '{sp.display_name}'"
-        for user in self.users:
-            if user.id == object_id:
-                return f"user '{user.user_principal_name}'"
-        for group in self.groups:
-            if group.id == object_id:
-                return f"group '{group.display_name}'"
-        return None
-
-    def holder_of_app_id(self, app_id: str) -> str | None:
-        for app in self.applications:
-            if app.app_id == app_id:
-                return f"application '{app.display_name}'"
-        for sp in self.service_principals:
-            if sp.app_id == app_id:
-                return f"service principal '{sp.display_name}'"
-        return None
 
 
-def read_snapshot(tx: Tx, tenant_id: str) -> Snapshot:
+def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = ()) -> Snapshot:
+    """The tenant, and which of the ``pinned`` ids are taken in any tenant."""
     tenant = tx.tenant(tenant_id)
     if tenant is None:
         raise NotFound(f"Tenant '{tenant_id}' not found.")
@@ -103,4 +84,6 @@ def read_snapshot(tx: Tx, tenant_id: str) -> Snapshot:
         attachments={sp.id: tx.hosts_of(sp.id) for sp in service_principals
                      if sp.managed_identity_kind == "UserAssigned"},
         federated={owner: found for owner in owners if (found := tx.federated_credentials(owner))},
+        taken_object_ids=frozenset(i for i in pinned if tx.object_id_taken(i)),
+        taken_app_ids=frozenset(i for i in pinned if tx.app_id_taken(i)),
     )

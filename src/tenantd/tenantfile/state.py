@@ -45,7 +45,7 @@ class Plan:
         self.apps: list[PlannedApp] = []
         self.named: list[Named] = []          # everything references can point at, once applied
         self.deleted: set[str] = set()        # ids of objects the prune removes
-        self.pinned = _pins(doc.data)         # ids the file pins: never matched to another entry by name
+        self.pinned = pinned_ids(doc.data)         # ids the file pins: never matched to another entry by name
         self._indexes: dict[bool, tuple[int, NameIndex]] = {}   # resources only? -> (size of named, index)
 
     def index(self, *, resources: bool = False) -> NameIndex:
@@ -72,14 +72,15 @@ class Plan:
         return [((section, i), entry) for i, entry in enumerate(self.doc.data.get(section) or [])]
 
     def free_object_id(self, path: Path, object_id: str) -> None:
-        holder = self.snap.holder_of_id(object_id)
-        if holder:
-            self.problem(path, f"id {object_id} is already held by {holder}")
+        """Object ids are unique across all tenants: one answer wherever the holder is."""
+        if object_id in self.snap.taken_object_ids:
+            self.problem(path, f"id {object_id} is already held by another object (object ids are unique "
+                               "across tenants)")
 
     def free_app_id(self, path: Path, app_id: str) -> None:
-        holder = self.snap.holder_of_app_id(app_id)
-        if holder:
-            self.problem(path, f"appId {app_id} is already held by {holder}")
+        if app_id in self.snap.taken_app_ids:
+            self.problem(path, f"appId {app_id} is already held by another application or service principal "
+                               "(appIds are unique across tenants)")
 
     def by_name(self, path: Path, name: str, candidates: list[Any], plural: str,
                 describe: Callable[[Any], str]) -> Any:
@@ -110,7 +111,7 @@ class Plan:
         return f"{found.kind} '{found.name}'" if found else object_id
 
 
-def _pins(data: dict[str, Any]) -> set[str]:
+def pinned_ids(data: dict[str, Any]) -> set[str]:
     """Every GUID the file pins, wherever it is."""
     found: set[str] = set()
     for section in ("applications", "managedIdentities", "users", "groups"):

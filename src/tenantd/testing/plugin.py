@@ -10,7 +10,8 @@ for a fixture, and this module imports only pytest until then.
   ``tenantd_tenant_file`` by default; override the fixture to return a path, YAML text or a dict.
 - ``tenantd_tenant`` (session): the server's default tenant with that file applied; ``.reset()`` returns
   it to the file.
-- ``tenantd_fresh_tenant`` (function): a new tenant of its own for one test, with the same file applied.
+- ``tenantd_fresh_tenant`` (function): a new tenant of its own for one test, with the same file applied (with
+  new ids for the object ids and appIds it pins: they are unique across tenants).
 """
 
 from __future__ import annotations

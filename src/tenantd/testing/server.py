@@ -112,8 +112,9 @@ class TenantdServer:
         return tenant
 
     def new_tenant(self, source: TenantSource | None = None, *, name: str | None = None) -> Tenant:
-        """A new tenant on this server, with its own id, signing keys and admin app, and ``source`` applied:
-        nothing in it is shared with other tenants."""
+        """A new tenant on this server, with its own id, signing keys and admin app, and ``source`` applied
+        with new ids for the object ids and appIds it pins (they are unique across tenants): nothing in it is
+        shared with other tenants."""
         default = self._handle(self.info["tenant_id"], "default", self.info["admin_client_id"],
                                self.info["admin_client_secret"])
         try:
@@ -122,7 +123,7 @@ class TenantdServer:
             self._tenants.remove(default)
             default.close()
         tenant = self._handle(made["id"], made["name"], made["admin"]["clientId"], made["admin"]["clientSecret"])
-        tenant.declare(source)
+        tenant.declare(source, new_ids=True)
         return tenant
 
     def stop(self) -> int:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import ssl
+import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
@@ -19,6 +21,7 @@ import httpx
 
 from ..domain.platforms import child_environment, choose_host, platform_env
 from ..tenantfile import Document, document_from_json, load_file, load_text
+from ..tenantfile.state import pinned_ids
 from . import names
 from .api import ADMIN_API, AdminApi, RequestFailed
 from .auth import ClientCredentialsAuth
@@ -29,6 +32,22 @@ if TYPE_CHECKING:
 TenantSource = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 SESSION_LIFETIME = 24 * 3600
 RUN_PLATFORMS = ("appservice", "imds", "msi2017", "cloudshell")
+
+
+def with_new_ids(doc: Document) -> Document:
+    """``doc`` with each object id and appId it pins replaced by a new one wherever it appears (so references
+    follow): ids are unique across a server's tenants, as in Entra, so another tenant cannot hold the same."""
+    renamed = {pin: str(uuid.uuid4()) for pin in pinned_ids(doc.data)}
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, str):
+            return renamed.get(value.lower(), value)
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        return value
+    return replace(doc, data=swap(doc.data))
 
 
 def load_document(source: TenantSource) -> Document:
@@ -87,9 +106,12 @@ class Tenant:
             self._secrets[secret["appId"]] = (secret["secretText"], secret["keyId"])
         return result
 
-    def declare(self, source: TenantSource | None) -> dict[str, Any]:
-        """Make ``source`` this tenant's baseline, the state :meth:`reset` returns to, and apply it."""
+    def declare(self, source: TenantSource | None, *, new_ids: bool = False) -> dict[str, Any]:
+        """Make ``source`` this tenant's baseline, the state :meth:`reset` returns to, and apply it;
+        ``new_ids``: with new ids for those it pins (:func:`with_new_ids`)."""
         self._baseline = load_document(source if source is not None else {})
+        if new_ids:
+            self._baseline = with_new_ids(self._baseline)
         return self._apply(self._baseline, prune=False)
 
     def reset(self) -> dict[str, Any]:
