@@ -1,0 +1,65 @@
+"""Tenants: each a directory of its own, born with its built-in service principals."""
+
+from __future__ import annotations
+
+from ..domain import audit, builtins, rules
+from ..domain.errors import BadRequest, NotFound
+from ..domain.ids import new_guid
+from ..domain.model import ServicePrincipal, Tenant
+from ..store import Tx
+from ..store.sql import DuplicateKey
+from .principals import added_sp
+from .unit import UnitOfWork, now_iso
+
+
+class Tenants(UnitOfWork):
+    """Creating and finding tenants."""
+
+    def create_tenant(self, name: str, tenant_id: str | None = None) -> Tenant:
+        """A tenant with its built-in service principals (Microsoft Graph, tenantd's admin API ...)."""
+        rules.display_name(name, "name")
+        tenant = Tenant(id=tenant_id or new_guid(), name=name, created=now_iso())
+        with self.store.write() as tx:
+            if tx.tenant(tenant.id) or tx.tenant(name):
+                raise BadRequest(f"A tenant named '{name}' or with id '{tenant.id}' already exists.")
+            try:
+                tx.insert_tenant(tenant)
+            except DuplicateKey:
+                raise BadRequest(f"A tenant named '{name}' or with id '{tenant.id}' already exists.") from None
+            for resource in builtins.BUILTINS:
+                self._add_builtin(tx, tenant.id, resource)
+            self._record(tx, tenant.id, audit.Entry("Add tenant", "DirectoryManagement", "Add", (
+                audit.Target(tenant.id, tenant.name, "Tenant"),)))
+        return tenant
+
+    def ensure_builtins(self, tenant_id: str) -> list[str]:
+        """Add the built-in service principals a tenant made by an earlier version lacks; their names."""
+        with self.store.write() as tx:
+            missing = [b for b in builtins.BUILTINS if tx.service_principal_by_app_id(tenant_id, b.app_id) is None]
+            for resource in missing:
+                added = self._add_builtin(tx, tenant_id, resource)
+                self._record(tx, tenant_id, added_sp(added))
+        return [b.name for b in missing]
+
+    def _add_builtin(self, tx: Tx, tenant_id: str, resource: builtins.BuiltinResource) -> ServicePrincipal:
+        sp = ServicePrincipal(
+            tenant_id=tenant_id, id=new_guid(), app_id=resource.app_id, display_name=resource.name,
+            service_principal_type="Application", app_roles=resource.roles, app_role_assignment_required=False,
+            account_enabled=True, created=now_iso(),
+            service_principal_names=(resource.app_id, *resource.identifier_uris),
+            app_owner_organization_id=resource.owner,
+        )
+        tx.insert_service_principal(sp)
+        tx.set_builtin_identifier_uris(tenant_id, sp.id, resource.identifier_uris)
+        return sp
+
+    def tenant(self, key: str) -> Tenant:
+        with self.store.read() as tx:
+            found = tx.tenant(key)
+        if found is None:
+            raise NotFound(f"Tenant '{key}' not found.")
+        return found
+
+    def tenants(self) -> list[Tenant]:
+        with self.store.read() as tx:
+            return tx.tenants()
