@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..domain.text import printable
+
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of a human summary.")
 
 # Piped output is not wrapped or folded at 80 columns: lines stay whole for grep and cut.
@@ -28,8 +30,9 @@ def say(text: str, *, to_stderr: bool = False) -> None:
 
 
 def esc(value: object) -> str:
-    """Directory text as literal text in rich markup (a role named ``[x]`` must not become a style)."""
-    return str(value).replace("[", "\\[")
+    """Directory text as literal text in rich markup (a role named ``[x]`` must not become a style), its
+    control characters replaced (a client id holding escape sequences must not redraw the terminal)."""
+    return printable(str(value)).replace("[", "\\[")
 
 
 def emit_json(data: Any) -> None:
