@@ -232,7 +232,7 @@ def test_a_clean_stop_writes_what_is_queued(tenant: Tenant) -> None:
 
 
 def test_a_full_log_drops_and_counts_instead_of_blocking(tenant: Tenant) -> None:
-    log = SignInLog(tenant.rt.store, capacity=3, window=0.2)
+    log = SignInLog(tenant.rt.store, capacity=6, window=0.2)
     started = time.monotonic()
     for _ in range(5):
         log.record(entry(tenant.id))
@@ -243,6 +243,17 @@ def test_a_full_log_drops_and_counts_instead_of_blocking(tenant: Tenant) -> None
     log.flush()                    # written, and their window past: forgotten
     log.record(entry(tenant.id))   # room again
     assert log.flush() == 1 and log.dropped == 2
+
+
+def test_refusals_cannot_crowd_successes_out_of_memory(tenant: Tenant) -> None:
+    log = SignInLog(tenant.rt.store, capacity=6)
+    for _ in range(10):
+        log.record(entry(tenant.id, error_code=7000215))
+    for _ in range(3):
+        log.record(entry(tenant.id))
+    assert log.dropped == 7
+    log.flush()
+    assert sorted(r["error_code"] for r in rows(tenant.rt)) == [0, 0, 0, 7000215, 7000215, 7000215]
 
 
 def test_retention_deletes_older_rows_periodically(tenant: Tenant) -> None:
@@ -344,16 +355,24 @@ def test_refusals_naming_no_known_client_are_not_recorded(tenant: Tenant) -> Non
     assert rt.sign_ins.flush() == 0 and rows(rt) == []
 
 
-def test_each_tenant_keeps_its_newest_successes_and_refusals_up_to_the_cap(tenant: Tenant) -> None:
-    log = SignInLog(tenant.rt.store, cap=5)
-    now = time.time()
-    for n in range(8):
-        log.record(entry(tenant.id, now - 100 + n))
-    for n in range(20):   # a flood of refusals, newer than every success
-        log.record(entry(tenant.id, now - 50 + n, error_code=7000215))
-    log.flush()           # 28 rows inserted: more than a tenth of the cap, so trimmed at once
-    kept = rows(tenant.rt)
-    assert [r["created"] for r in kept if r["error_code"] == 0] == [signins.timestamp(now - 100 + n)
-                                                                    for n in range(3, 8)]
-    assert [r["created"] for r in kept if r["error_code"] != 0] == [signins.timestamp(now - 50 + n)
-                                                                    for n in range(15, 20)]
+def test_each_tenant_keeps_its_newest_successes_and_refusals_up_to_the_cap(database_url: str,
+                                                                            tmp_path: Path) -> None:
+    rt = open_runtime(database_url, tmp_path, None, default_public_url="https://localhost:8443")
+    try:
+        tenant_id, other = (rt.directory.create_tenant(name).id for name in ("contoso", "fabrikam"))
+        log = SignInLog(rt.store, cap=5)
+        now = time.time()
+        for n in range(8):
+            log.record(entry(tenant_id, now - 100 + n))
+            log.record(entry(other, now - 100 + n))
+        for n in range(20):   # a flood of refusals, newer than every success
+            log.record(entry(tenant_id, now - 50 + n, error_code=7000215))
+        log.flush()           # more rows than a tenth of the cap: each tenant is trimmed at once
+        kept = rows(rt)
+        assert [r["created"] for r in kept if r["tenant_id"] == tenant_id and r["error_code"] == 0] == \
+            [signins.timestamp(now - 100 + n) for n in range(3, 8)]
+        assert [r["created"] for r in kept if r["error_code"] != 0] == [signins.timestamp(now - 50 + n)
+                                                                        for n in range(15, 20)]
+        assert len([r for r in kept if r["tenant_id"] == other]) == 5
+    finally:
+        rt.store.dispose()

@@ -17,11 +17,12 @@ What the log holds, and how much of it (README, "Security"):
 - Every text is made printable (:func:`tenantd.domain.text.printable`) and cut to its column, so any row can
   be stored and shown; should one still fail, its batch is written again row by row and only that row is lost.
 
-In-memory aggregates are bounded (``capacity``): past it, a new entry is dropped and counted rather than slow
-a token request down. What is never recorded: a secret, an assertion or a token. Entries hold who (app id,
-principal object id and display name), the resource, the roles, the AADSTS code (0 on success) with its
-description, and the client IP. A refusal's description is scrubbed of the request's credential values
-before it is recorded.
+Aggregates in memory are bounded: successes and refusals may each hold half of ``capacity``; past it, a new
+entry is dropped and counted rather than slow a token request down (so refusals never crowd successes out).
+
+What is never recorded: a secret, an assertion or a token. Entries hold who (app id, principal object id and
+display name), the resource, the roles, the AADSTS code (0 on success) with its description, and the client
+IP. A refusal's description is scrubbed of the request's credential values before it is recorded.
 
 Managed identity refusals that Entra never sees (IMDS answers "Identity not found" itself) have no AADSTS
 code; they are recorded with :data:`NO_AADSTS`, a negative code that no AADSTS code can be mistaken for.
@@ -201,9 +202,10 @@ class SignInLog:
         self.interval = interval
         self.purge_every = purge_every
         self.clock = clock
-        self.dropped = 0      # entries refused because ``capacity`` aggregates were open
+        self.dropped = 0      # entries refused because their half of ``capacity`` was open
         self.lost = 0         # entries whose row could not be written
-        self._open: dict[Hashable, Aggregate] = {}    # the aggregate taking each kind of sign-in, oldest first
+        # The aggregate taking each kind of sign-in, oldest first: successes' (False) and refusals' (True).
+        self._open: dict[bool, dict[Hashable, Aggregate]] = {False: {}, True: {}}
         self._unwritten: dict[str, Aggregate] = {}    # aggregates counted since their row was last written
         self._lock = threading.Lock()
         self._writing = threading.Lock()
@@ -215,21 +217,22 @@ class SignInLog:
 
     # -- the token paths' side ---------------------------------------------------------------------------
     def record(self, entry: SignIn) -> None:
-        """Count ``entry`` in its aggregate; never blocks. With ``capacity`` aggregates open, a sign-in
-        that would open another is dropped and counted."""
+        """Count ``entry`` in its aggregate; never blocks. With half of ``capacity`` aggregates of its kind
+        (successes, refusals) open, a sign-in that would open another is dropped and counted."""
         key = entry.same_as()
         with self._lock:
-            aggregate = self._open.get(key)
+            opened = self._open[entry.error_code != 0]
+            aggregate = opened.get(key)
             if aggregate is not None and entry.created < aggregate.closes:
                 aggregate.count += 1
                 aggregate.last = max(aggregate.last, entry.created)
-            elif len(self._open) >= self.capacity:
+            elif len(opened) >= self.capacity // 2:
                 self.dropped += 1
                 return
             else:
                 aggregate = Aggregate(entry, entry.created + self.window, last=entry.created)
-                self._open.pop(key, None)     # a closed one is still written: it is in ``_unwritten``
-                self._open[key] = aggregate
+                opened.pop(key, None)     # a closed one is still written: it is in ``_unwritten``
+                opened[key] = aggregate
             self._unwritten[aggregate.id] = aggregate
             waiting = len(self._unwritten)
         if waiting >= self.batch_size:
@@ -360,9 +363,10 @@ class SignInLog:
         """Forget the aggregates whose window has passed and whose row holds their whole count."""
         now = self.clock()
         with self._lock:
-            closed = [key for key, a in self._open.items() if a.closes <= now and a.id not in self._unwritten]
-            for key in closed:
-                del self._open[key]
+            for opened in self._open.values():
+                closed = [key for key, a in opened.items() if a.closes <= now and a.id not in self._unwritten]
+                for key in closed:
+                    del opened[key]
 
     def _report_drops(self) -> None:
         dropped = self.dropped
