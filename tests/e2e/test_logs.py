@@ -142,7 +142,7 @@ def test_escape_sequences_in_any_field_are_not_passed_to_the_terminal(server: Se
     """A refusal naming a resource full of escape sequences (cursor up, erase line, an OSC 8 link), and a
     row holding them raw (as one written before they were replaced on the way in): the table shows them
     replaced, so they cannot redraw the admin's terminal."""
-    attack = "\x1b[1A\x1b[2K\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07\x9b2J\r"
+    attack = "\x1b[1A\x1b[2K\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07\x9b2J\r\nforged line"
     app = story["app"]
     assert server.token(app["appId"], "wrong", attack).status_code in (400, 401)
     raw_app = str(uuid.uuid4())
@@ -155,7 +155,9 @@ def test_escape_sequences_in_any_field_are_not_passed_to_the_terminal(server: Se
     finally:
         rt.store.dispose()
     logs_json(server, "--app", story["name"], "--failed", expected=2)
-    shown = run(server, "logs", "--app", story["name"], "--failed") + run(server, "logs", "--app", raw_app)
+    raw = run(server, "logs", "--app", raw_app)
+    assert len(raw.splitlines()) == 2   # the header and the row: no line of the attacker's own
+    shown = run(server, "logs", "--app", story["name"], "--failed") + raw
     assert "evil.example" in shown and "\ufffd[1A" in shown
     for control in ("\x1b", "\x07", "\x9b", "\r"):
         assert control not in shown

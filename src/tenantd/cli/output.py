@@ -30,9 +30,10 @@ def say(text: str, *, to_stderr: bool = False) -> None:
 
 
 def esc(value: object) -> str:
-    """Directory text as literal text in rich markup (a role named ``[x]`` must not become a style), its
-    control characters replaced (a client id holding escape sequences must not redraw the terminal)."""
-    return printable(str(value)).replace("[", "\\[")
+    """Text from the server as literal text in rich markup (a role named ``[x]`` must not become a style),
+    its control characters but line breaks replaced (a client id holding escape sequences must not redraw
+    the terminal)."""
+    return "\n".join(printable(line) for line in str(value).split("\n")).replace("[", "\\[")
 
 
 def emit_json(data: Any) -> None:
@@ -63,7 +64,7 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[object]], *, empty: st
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
-        grid.add_row(*("" if cell is None else esc(cell) for cell in row))
+        grid.add_row(*("" if cell is None else esc(printable(str(cell))) for cell in row))   # a cell is one line
     if _out.is_terminal:
         _out.print(grid)
         return
