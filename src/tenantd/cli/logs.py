@@ -123,7 +123,8 @@ def logs(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show the sign-in log, newest first: every token issued or refused (managed identity cache hits are
-    not sign-ins), with the app, resource, roles, AADSTS code and client IP. With --audit, the directory
+    not sign-ins), with the app, resource, roles, AADSTS code and client IP. Identical sign-ins within a
+    minute are one entry: COUNT says how many, and until when. With --audit, the directory
     audit log: every change to the directory and every token minted as another principal."""
     clauses: list[str] = []
     if since:

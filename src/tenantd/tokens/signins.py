@@ -277,8 +277,9 @@ class SignInLog:
         cutoff = timestamp(self.clock() - self.retention)
         with self.store.write() as tx:
             deleted = tx.delete_sign_ins_before(cutoff)
-        tenants, self._since_trim = list(self._since_trim), Counter()
-        return deleted + sum(self._trim(tenant_id) for tenant_id in tenants)
+        with self._writing:
+            tenants, self._since_trim = list(self._since_trim), Counter()
+            return deleted + sum(self._trim(tenant_id) for tenant_id in tenants)
 
     def _trim(self, tenant_id: str) -> int:
         """Delete a tenant's oldest rows beyond its caps (successes and refusals each)."""
