@@ -56,6 +56,7 @@ def test_each_token_issued_or_refused_is_a_sign_in_in_graphs_shape(server: Serve
         "resourceId": api["appId"], "ipAddress": "127.0.0.1", "isInteractive": False,
         "status": {"errorCode": 0, "failureReason": None, "additionalDetails": None},
         "tenantdRoles": ["Things.Read.All"], "tenantdKind": "client_credentials",
+        "tenantdCount": 1, "tenantdLastDateTime": issued["createdDateTime"],
     }
     assert refused["status"]["errorCode"] == 7000215
     assert refused["status"]["failureReason"].startswith("Invalid client secret provided.")
@@ -155,3 +156,14 @@ def test_reading_needs_audit_log_or_directory_read(server: Server) -> None:
         grant_graph_role(server, sp, permission)
         assert "value" in sign_ins(server, token=graph_token(server, app, secret))
     error(server.graph("GET", "/auditLogs/signIns", token="not-a-token"), 401)
+
+
+def test_identical_sign_ins_are_one_entry_that_says_how_many_and_until_when(server: Server) -> None:
+    app, _, secret = new_client(server)
+    for _ in range(3):
+        ok(server.token(app["appId"], secret, "https://graph.microsoft.com/.default"))
+    deadline = time.monotonic() + 5
+    while (found := of_app(server, app["appId"], 1))[0]["tenantdCount"] < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (entry,) = found
+    assert entry["tenantdCount"] == 3 and entry["tenantdLastDateTime"] > entry["createdDateTime"]

@@ -1,5 +1,6 @@
-"""The sign-in log in process, on a real SQLite store: what the token paths record, batching, the full
-queue, retention, and that no secret or token reaches a row."""
+"""The sign-in log in process, on a real SQLite store: what the token paths record, batching, identical
+sign-ins counted in one row, the bound on what is held in memory, retention and the cap, rows the database
+refuses, and that no secret or token reaches a row."""
 
 from __future__ import annotations
 
@@ -77,8 +78,10 @@ def wait_for(check: Callable[[], bool], timeout: float = 5.0) -> None:
         time.sleep(0.05)
 
 
-def entry(tenant_id: str, created: float | None = None) -> SignIn:
-    return SignIn(tenant_id, "client_credentials", time.time() if created is None else created)
+def entry(tenant_id: str, created: float | None = None, *, error_code: int = 0) -> SignIn:
+    """A sign-in of a client of its own (so that no two are identical)."""
+    return SignIn(tenant_id, "client_credentials", time.time() if created is None else created,
+                  app_id=str(uuid.uuid4()), error_code=error_code)
 
 
 def test_issued_and_refused_tokens_are_recorded_off_the_token_path(tenant: Tenant) -> None:
@@ -92,9 +95,9 @@ def test_issued_and_refused_tokens_are_recorded_off_the_token_path(tenant: Tenan
     assert ok == {**ok, "tenant_id": tenant.id, "kind": "client_credentials", "app_id": tenant.client_app_id,
                   "principal_id": tenant.client_sp_id, "principal_name": "orders", "resource": API_URI,
                   "resource_id": tenant.api_app_id, "roles": ["Things.Read.All"], "error_code": 0, "error": None,
-                  "client_ip": "203.0.113.7"}
+                  "client_ip": "203.0.113.7", "count": 1, "last_created": ok["created"]}
     assert refused["error_code"] == 7000215 and "Invalid client secret" in refused["error"]
-    # The refusal named only a client id; the writer added who that is.
+    # The refusal named only a client id; the log adds who that is.
     assert (refused["principal_id"], refused["principal_name"]) == (tenant.client_sp_id, "orders")
     assert refused["roles"] == [] and refused["resource"] == API_URI and refused["client_ip"] == "203.0.113.7"
 
@@ -102,7 +105,8 @@ def test_issued_and_refused_tokens_are_recorded_off_the_token_path(tenant: Tenan
 def test_refusals_before_the_grant_are_sign_ins_too(tenant: Tenant) -> None:
     rt = tenant.rt
     with pytest.raises(OAuthError):
-        rt.tokens.token(TokenRequest(tenant.id, 2, {"grant_type": "urn:ietf:params:oauth:grant-type:nope"}))
+        rt.tokens.token(TokenRequest(tenant.id, 2, {"grant_type": "urn:ietf:params:oauth:grant-type:nope",
+                                                    "client_id": tenant.client_app_id}))
     with pytest.raises(OAuthError):
         rt.tokens.token(request(tenant, tenant.secret, scope="api://nothing-here/.default"))
     rt.sign_ins.flush()
@@ -122,7 +126,7 @@ def test_no_secret_assertion_or_token_in_any_row(tenant: Tenant) -> None:
             rt.tokens.token(attempt)
     rt.sign_ins.flush()
     dump = json.dumps(rows(rt))
-    assert len(rows(rt)) == 4
+    assert sorted(r["count"] for r in rows(rt)) == [2, 2]   # issued twice, refused twice
     for forbidden in (tenant.secret, wrong, issued, basic, *issued.split("."), *basic.split(".")):
         assert forbidden not in dump
 
@@ -132,7 +136,8 @@ def test_a_refusal_that_quotes_a_credential_is_scrubbed(tenant: Tenant) -> None:
     call = TokenRequest(tenant.id, 2, {"grant_type": "client_credentials", "client_id": tenant.client_app_id,
                                        "client_assertion": assertion}, client_ip="::1")
     error = OAuthError(401, "invalid_client", 700027, f"The assertion {assertion} could not be read.")
-    tenant.rt.sign_ins.record(signins.refused_request(tenant.id, call, error, time.time()))
+    client = tenant.rt.directory.service_principal_by_app_id(tenant.id, tenant.client_app_id)
+    tenant.rt.sign_ins.record(signins.refused_request(tenant.id, call, error, time.time(), client))
     tenant.rt.sign_ins.flush()
     (row,) = rows(tenant.rt)
     assert assertion not in json.dumps(row)
@@ -226,16 +231,29 @@ def test_a_clean_stop_writes_what_is_queued(tenant: Tenant) -> None:
     assert len(rows(tenant.rt)) == 7
 
 
-def test_a_full_queue_drops_and_counts_instead_of_blocking(tenant: Tenant) -> None:
-    log = SignInLog(tenant.rt.store, capacity=3)
+def test_a_full_log_drops_and_counts_instead_of_blocking(tenant: Tenant) -> None:
+    log = SignInLog(tenant.rt.store, capacity=6, window=0.2)
     started = time.monotonic()
     for _ in range(5):
         log.record(entry(tenant.id))
     assert time.monotonic() - started < 1
     assert log.dropped == 2
     assert log.flush() == 3
-    log.record(entry(tenant.id))   # room again once drained
+    time.sleep(0.25)
+    log.flush()                    # written, and their window past: forgotten
+    log.record(entry(tenant.id))   # room again
     assert log.flush() == 1 and log.dropped == 2
+
+
+def test_refusals_cannot_crowd_successes_out_of_memory(tenant: Tenant) -> None:
+    log = SignInLog(tenant.rt.store, capacity=6)
+    for _ in range(10):
+        log.record(entry(tenant.id, error_code=7000215))
+    for _ in range(3):
+        log.record(entry(tenant.id))
+    assert log.dropped == 7
+    log.flush()
+    assert sorted(r["error_code"] for r in rows(tenant.rt)) == [0, 0, 0, 7000215, 7000215, 7000215]
 
 
 def test_retention_deletes_older_rows_periodically(tenant: Tenant) -> None:
@@ -263,11 +281,13 @@ def test_retention_is_configurable(tmp_path: Path, tenant: Tenant) -> None:
     assert len(rows(tenant.rt)) == 1
 
 
-def test_a_batch_the_database_refuses_is_counted_not_raised(tenant: Tenant) -> None:
+def test_a_row_the_database_refuses_is_counted_not_raised_and_loses_no_other(tenant: Tenant) -> None:
     log = SignInLog(tenant.rt.store)
+    log.record(entry(tenant.id))
     log.record(entry(str(uuid.uuid4())))   # no such tenant: the foreign key refuses the row
-    assert log.flush() == 0
-    assert log.lost == 1 and rows(tenant.rt) == []
+    log.record(entry(tenant.id))
+    assert log.flush() == 2
+    assert log.lost == 1 and len(rows(tenant.rt)) == 2
 
 
 def test_long_values_are_cut_to_their_columns(tenant: Tenant) -> None:
@@ -276,3 +296,83 @@ def test_long_values_are_cut_to_their_columns(tenant: Tenant) -> None:
     tenant.rt.sign_ins.flush()
     (row,) = rows(tenant.rt)
     assert [len(row[k]) for k in ("kind", "app_id", "resource", "error", "client_ip")] == [32, 64, 600, 512, 64]
+
+
+def test_unstorable_text_is_made_printable_before_it_reaches_a_row(tenant: Tenant) -> None:
+    tenant.rt.sign_ins.record(SignIn(tenant.id, "client_credentials", time.time(), app_id="\x00\ud800",
+                                     resource="api://x\x1b[2J", error="quoted \ud800 and \x00", error_code=9,
+                                     client_ip="\x9b1A", roles=("R\x07",)))
+    assert tenant.rt.sign_ins.flush() == 1
+    (row,) = rows(tenant.rt)
+    assert [row[k] for k in ("app_id", "resource", "error", "client_ip", "roles")] == \
+        ["\ufffd\ufffd", "api://x\ufffd[2J", "quoted \ufffd and \ufffd", "\ufffd1A", ["R\ufffd"]]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_identical_sign_ins_within_the_window_are_one_row_with_a_count(tenant: Tenant) -> None:
+    rt, clock = tenant.rt, Clock()
+    rt.tokens.clock = clock
+    log = rt.sign_ins
+    for _ in range(3):
+        rt.tokens.token(request(tenant, tenant.secret))
+        clock.now += 10
+    log.flush()
+    rt.tokens.token(request(tenant, tenant.secret))   # the same row, written again with its new count
+    log.flush()
+    (row,) = rows(rt)
+    assert row["count"] == 4 and row["created"] == signins.timestamp(clock.now - 30)
+    assert row["last_created"] == signins.timestamp(clock.now)
+    clock.now += 31                                  # past the window: a new row
+    rt.tokens.token(request(tenant, tenant.secret))
+    rt.tokens.token(request(tenant, tenant.secret, scope=f"{tenant.api_app_id}/.default"))   # not identical
+    log.flush()
+    assert [r["count"] for r in rows(rt)] == [4, 1, 1]
+
+
+def test_refusals_of_one_client_source_and_code_are_one_row_whatever_they_named(tenant: Tenant) -> None:
+    rt = tenant.rt
+    for n in range(5):
+        with pytest.raises(OAuthError):
+            rt.tokens.token(request(tenant, "wrong", scope=f"api://guess-{n}/.default"))
+    rt.sign_ins.flush()
+    (row,) = rows(rt)
+    assert (row["count"], row["error_code"], row["resource"]) == (5, 7000215, "api://guess-0")
+
+
+def test_refusals_naming_no_known_client_are_not_recorded(tenant: Tenant) -> None:
+    rt = tenant.rt
+    for client_id in (str(uuid.uuid4()), "not-a-guid", "\x00", ""):
+        with pytest.raises(OAuthError):
+            rt.tokens.token(TokenRequest(tenant.id, 2, {"grant_type": "client_credentials", "client_id": client_id,
+                                                        "client_secret": "x", "scope": f"{API_URI}/.default"}))
+    assert rt.sign_ins.flush() == 0 and rows(rt) == []
+
+
+def test_each_tenant_keeps_its_newest_successes_and_refusals_up_to_the_cap(database_url: str,
+                                                                            tmp_path: Path) -> None:
+    rt = open_runtime(database_url, tmp_path, None, default_public_url="https://localhost:8443")
+    try:
+        tenant_id, other = (rt.directory.create_tenant(name).id for name in ("contoso", "fabrikam"))
+        log = SignInLog(rt.store, cap=5)
+        now = time.time()
+        for n in range(8):
+            log.record(entry(tenant_id, now - 100 + n))
+            log.record(entry(other, now - 100 + n))
+        for n in range(20):   # a flood of refusals, newer than every success
+            log.record(entry(tenant_id, now - 50 + n, error_code=7000215))
+        log.flush()           # more rows than a tenth of the cap: each tenant is trimmed at once
+        kept = rows(rt)
+        assert [r["created"] for r in kept if r["tenant_id"] == tenant_id and r["error_code"] == 0] == \
+            [signins.timestamp(now - 100 + n) for n in range(3, 8)]
+        assert [r["created"] for r in kept if r["error_code"] != 0] == [signins.timestamp(now - 50 + n)
+                                                                        for n in range(15, 20)]
+        assert len([r for r in kept if r["tenant_id"] == other]) == 5
+    finally:
+        rt.store.dispose()

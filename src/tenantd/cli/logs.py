@@ -64,6 +64,12 @@ def _when(entry: dict[str, Any]) -> str:
     return str(entry.get("createdDateTime") or "")[:19].replace("T", " ")
 
 
+def _count(entry: dict[str, Any]) -> str:
+    """How many identical sign-ins the entry stands for, and until when when more than one."""
+    count = int(entry.get("tenantdCount") or 1)
+    return str(count) if count == 1 else f"{count} until {str(entry.get('tenantdLastDateTime') or '')[11:19]}"
+
+
 def _result(entry: dict[str, Any]) -> str:
     code = (entry.get("status") or {}).get("errorCode", 0)
     return "ok" if code == 0 else f"AADSTS{code}" if code > 0 else "refused"
@@ -77,9 +83,10 @@ def _reason(entry: dict[str, Any]) -> str:
 
 def _show(entries: list[dict[str, Any]]) -> None:
     failures = any(_result(e) != "ok" for e in entries)
-    columns = ["TIME (UTC)", "RESULT", "KIND", "APP", "RESOURCE", "ROLES", "IP", *(["REASON"] if failures else [])]
+    columns = ["TIME (UTC)", "RESULT", "COUNT", "KIND", "APP", "RESOURCE", "ROLES", "IP",
+               *(["REASON"] if failures else [])]
     rows = [
-        [_when(e), _result(e), _KINDS.get(str(e.get("tenantdKind")), e.get("tenantdKind")),
+        [_when(e), _result(e), _count(e), _KINDS.get(str(e.get("tenantdKind")), e.get("tenantdKind")),
          e.get("appDisplayName") or e.get("appId") or "-", e.get("resourceDisplayName") or "-",
          ", ".join(e.get("tenantdRoles") or []) or "-", e.get("ipAddress") or "-",
          *([_reason(e)] if failures else [])]
@@ -116,7 +123,8 @@ def logs(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show the sign-in log, newest first: every token issued or refused (managed identity cache hits are
-    not sign-ins), with the app, resource, roles, AADSTS code and client IP. With --audit, the directory
+    not sign-ins), with the app, resource, roles, AADSTS code and client IP. Identical sign-ins within a
+    minute are one entry: COUNT says how many, and until when. With --audit, the directory
     audit log: every change to the directory and every token minted as another principal."""
     clauses: list[str] = []
     if since:

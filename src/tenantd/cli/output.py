@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..domain.text import printable
 from .errors import CliError
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of a human summary.")
@@ -31,8 +32,10 @@ def say(text: str, *, to_stderr: bool = False) -> None:
 
 
 def esc(value: object) -> str:
-    """Directory text as literal text in rich markup (a role named ``[x]`` must not become a style)."""
-    return str(value).replace("[", "\\[")
+    """Text from the server as literal text in rich markup (a role named ``[x]`` must not become a style),
+    its control characters but line breaks replaced (a client id holding escape sequences must not redraw
+    the terminal)."""
+    return "\n".join(printable(line) for line in str(value).split("\n")).replace("[", "\\[")
 
 
 def emit_json(data: Any) -> None:
@@ -63,7 +66,7 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[object]], *, empty: st
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
-        grid.add_row(*("" if cell is None else esc(cell) for cell in row))
+        grid.add_row(*("" if cell is None else esc(printable(str(cell))) for cell in row))   # a cell is one line
     if _out.is_terminal:
         _out.print(grid)
         return

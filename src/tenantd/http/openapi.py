@@ -176,6 +176,9 @@ SIGN_IN_PROPERTIES: dict[str, Schema] = {
     "status": obj({"errorCode": INTEGER, "failureReason": TEXT, "additionalDetails": TEXT}),
     "tenantdRoles": {**STRINGS, "description": "The roles the issued token carried (tenantd's own)."},
     "tenantdKind": {**STRING, "description": "The grant: client_credentials, managed_identity, impersonation..."},
+    "tenantdCount": {**INTEGER, "description": "How many identical sign-ins within a minute the entry stands for "
+                                               "(tenantd's own)."},
+    "tenantdLastDateTime": {**DATE_TIME, "description": "When the last of them was; createdDateTime is the first."},
 }
 
 

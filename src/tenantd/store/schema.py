@@ -235,7 +235,8 @@ federated_credentials = sa.Table(
     sa.UniqueConstraint("owner_id", "issuer", "subject"),
 )
 
-# Sign-ins: every token issued or refused (cache hits are not sign-ins), written in batches.
+# Sign-ins: every token issued or refused (cache hits are not sign-ins), written in batches. Identical
+# sign-ins within a minute are one row: ``count`` of them, the first at ``created``, the last at ``last_created``.
 sign_ins = sa.Table(
     "sign_ins", metadata,
     sa.Column("id", GUID, primary_key=True),
@@ -251,6 +252,8 @@ sign_ins = sa.Table(
     sa.Column("error_code", sa.Integer, nullable=False),       # 0 on success, else the AADSTS code
     sa.Column("error", sa.String(512), nullable=True),
     sa.Column("client_ip", sa.String(64), nullable=True),
+    sa.Column("count", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("last_created", TIME, nullable=True),
     sa.Index(None, "tenant_id", "created"),
 )
 

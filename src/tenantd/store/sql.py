@@ -579,8 +579,26 @@ class Tx:
         rows = self.conn.execute(stmt.order_by(s.c.created.desc(), s.c.id.desc()).limit(limit))
         return [dict(r._mapping) for r in rows]
 
+    def count_sign_ins(self, counts: Sequence[tuple[str, int, str]]) -> None:
+        """Set the count and the last time of aggregate rows: (id, count, last_created) each."""
+        if counts:
+            s = t.sign_ins
+            self.conn.execute(s.update().where(s.c.id == sa.bindparam("row_id")).values(
+                {s.c["count"]: sa.bindparam("row_count"), s.c.last_created: sa.bindparam("row_last")}),
+                [{"row_id": i, "row_count": n, "row_last": last} for i, n, last in counts])
+
     def delete_sign_ins_before(self, created: str) -> int:
         return int(self.conn.execute(t.sign_ins.delete().where(t.sign_ins.c.created < created)).rowcount)
+
+    def trim_sign_ins(self, tenant_id: str, keep: int) -> int:
+        """Delete a tenant's rows beyond the newest ``keep`` successes and the newest ``keep`` refusals."""
+        s, deleted = t.sign_ins, 0
+        for failed in (s.c.error_code == 0, s.c.error_code != 0):
+            oldest_kept = (sa.select(s.c.created).where(s.c.tenant_id == tenant_id, failed)
+                           .order_by(s.c.created.desc()).offset(keep).limit(1).scalar_subquery())
+            deleted += int(self.conn.execute(s.delete().where(s.c.tenant_id == tenant_id, failed,
+                                                              s.c.created <= oldest_kept)).rowcount)
+        return deleted
 
     # -- bulk loads: many rows per statement, no checks (a generator of large directories, imports) ------------
     def insert_applications(self, apps: Sequence[Application]) -> None:

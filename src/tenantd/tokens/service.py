@@ -9,7 +9,7 @@ from typing import Any
 
 from ..domain import builtins
 from ..domain.claims import AppTokenRequest, Issuers, UserTokenRequest, app_only_claims, user_claims
-from ..domain.errors import OAuthError
+from ..domain.errors import OAuthError, Unavailable
 from ..domain.ids import is_guid
 from ..domain.model import ServicePrincipal, Tenant, User
 from ..store import Store, Tx
@@ -138,9 +138,27 @@ class TokenService:
         try:
             issued = self._grant(tenant, request)
         except OAuthError as exc:
-            self.record(signins.refused_request(tenant.id, request, exc, self.clock()))
+            client = self._named_client(tenant, request)
+            if client is not None:
+                self.record(signins.refused_request(tenant.id, request, exc, self.clock(), client))
             raise
         return self._issued(tenant, request, issued)
+
+    def _named_client(self, tenant: Tenant, request: TokenRequest) -> ServicePrincipal | None:
+        """The service principal of the client a refused request names; None when the tenant knows no such
+        client. Entra logs no sign-in of a client it does not know, nor does tenantd: a caller inventing
+        client ids must not be able to fill the log. (Read through the directory cache, under the key
+        client authentication uses, so a refusal of a known client costs no read.)"""
+        client_id = request.form.get("client_id") or (request.basic_auth[0] if request.basic_auth else "")
+        if not is_guid(client_id):
+            return None
+        client_id = client_id.lower()
+        try:
+            _, sp = self.directory_cache.view().get(("client", tenant.id, client_id), lambda tx: (
+                tx.application_by_app_id(tenant.id, client_id), tx.service_principal_by_app_id(tenant.id, client_id)))
+        except Unavailable:   # nothing could be written either
+            return None
+        return sp if isinstance(sp, ServicePrincipal) else None
 
     def token_from_memory(self, request: TokenRequest) -> dict[str, Any] | None:
         """``token``'s answer when memory alone gives it, without a read or a wait (fast enough for an event

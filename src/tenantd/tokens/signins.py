@@ -1,13 +1,28 @@
 """The sign-in log: every token issued or refused, written off the token path in batches.
 
-The token paths call :meth:`SignInLog.record`, which only puts the entry on a bounded queue; a background
-thread drains it every ``interval`` seconds (sooner once ``batch_size`` entries wait) and inserts each batch
-in one transaction. A full queue drops the entry and counts it rather than slow a token request down.
-Rows older than the retention are deleted periodically.
+The token paths call :meth:`SignInLog.record`, which only counts the entry in memory; a background thread
+writes what was counted every ``interval`` seconds (sooner once ``batch_size`` rows wait), a batch per
+transaction. Rows older than the retention, and beyond a tenant's cap, are deleted periodically.
 
-What is never recorded: a secret, an assertion or a token. Entries hold who (app id, principal object id
-and display name), the resource, the roles, the AADSTS code (0 on success) with its description, and the
-client IP. A refusal's description is scrubbed of the request's credential values before it is queued.
+What the log holds, and how much of it (README, "Security"):
+
+- Identical sign-ins within ``window`` seconds (default a minute) are one row with a count and the time of
+  the last: a success is identical when its client, principal, resource, roles and client IP are; a refusal
+  when its client, error code and client IP are (the row shows the first one's resource and reason). So a
+  client asking for tokens in a loop writes a row a minute, not a row a token.
+- The token endpoint records refusals only for clients the tenant knows, as Entra does: a caller inventing
+  client ids leaves nothing behind (``TokenService`` decides).
+- Each tenant keeps at most ``cap`` successful rows and ``cap`` refused rows (default 100,000 each), the
+  newest: a flood of refusals pushes out older refusals only, never a token that was issued.
+- Every text is made printable (:func:`tenantd.domain.text.printable`) and cut to its column, so any row can
+  be stored and shown; should one still fail, its batch is written again row by row and only that row is lost.
+
+Aggregates in memory are bounded: successes and refusals may each hold half of ``capacity``; past it, a new
+entry is dropped and counted rather than slow a token request down (so refusals never crowd successes out).
+
+What is never recorded: a secret, an assertion or a token. Entries hold who (app id, principal object id and
+display name), the resource, the roles, the AADSTS code (0 on success) with its description, and the client
+IP. A refusal's description is scrubbed of the request's credential values before it is recorded.
 
 Managed identity refusals that Entra never sees (IMDS answers "Identity not found" itself) have no AADSTS
 code; they are recorded with :data:`NO_AADSTS`, a negative code that no AADSTS code can be mistaken for.
@@ -16,19 +31,20 @@ code; they are recorded with :data:`NO_AADSTS`, a negative code that no AADSTS c
 from __future__ import annotations
 
 import logging
-import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ..domain.errors import OAuthError
-from ..domain.ids import is_guid, new_time_ordered_guid
+from ..domain.errors import OAuthError, Unavailable
+from ..domain.ids import new_time_ordered_guid
 from ..domain.model import ServicePrincipal
-from ..store import Store, Tx
+from ..domain.text import printable
+from ..store import Store
 from .request import IssuedToken, TokenRequest, requested_resource
 
 log = logging.getLogger("tenantd.signins")
@@ -37,6 +53,8 @@ NO_AADSTS = -1
 """The error code of a refusal made before any AADSTS code applies (a managed identity endpoint's own)."""
 
 RETENTION = 7 * 24 * 3600
+CAP = 100_000          # rows per tenant, successes and refusals each
+WINDOW = 60.0          # seconds an aggregate row takes identical sign-ins for
 CAPACITY = 10_000
 BATCH_SIZE = 500
 INTERVAL = 0.5
@@ -72,18 +90,41 @@ class SignIn:
     error_code: int = 0
     error: str | None = None
     client_ip: str | None = None
+
+    def same_as(self) -> Hashable:
+        """What identical sign-ins share (see the module's docstring): all but the time for a success; for
+        a refusal, who asked from where and the error code."""
+        if self.error_code == 0:
+            return (self.tenant_id, self.kind, self.app_id, self.principal_id, self.resource, self.resource_id,
+                    self.roles, 0, self.client_ip)
+        return (self.tenant_id, self.kind, self.app_id, self.principal_id, None, None, (), self.error_code,
+                self.client_ip)
+
+
+@dataclass
+class Aggregate:
+    """The row of identical sign-ins: the first, how many there were, and when the last was."""
+
+    first: SignIn
+    closes: float                   # sign-ins from this moment on start a new row
+    count: int = 1
+    last: float = 0.0
+    written: int = 0                # how many of ``count`` the stored row holds
     id: str = field(default_factory=new_time_ordered_guid)   # time-ordered: the log's inserts append
 
-    def row(self) -> dict[str, Any]:
+    def row(self, count: int, last: float) -> dict[str, Any]:
+        """The row to insert: every text printable and cut to its column, so that any row can be stored."""
+        e = self.first
         values: dict[str, Any] = {
-            "id": self.id, "tenant_id": self.tenant_id, "created": timestamp(self.created), "kind": self.kind,
-            "app_id": self.app_id, "principal_id": self.principal_id, "principal_name": self.principal_name,
-            "resource": self.resource, "resource_id": self.resource_id, "roles": list(self.roles),
-            "error_code": self.error_code, "error": self.error, "client_ip": self.client_ip,
+            "id": self.id, "tenant_id": e.tenant_id, "created": timestamp(e.created), "kind": e.kind,
+            "app_id": e.app_id, "principal_id": e.principal_id, "principal_name": e.principal_name,
+            "resource": e.resource, "resource_id": e.resource_id, "roles": [printable(r) for r in e.roles],
+            "error_code": e.error_code, "error": e.error, "client_ip": e.client_ip,
+            "count": count, "last_created": timestamp(last),
         }
         for name, limit in _LIMITS.items():
             if isinstance(values[name], str):
-                values[name] = values[name][:limit]
+                values[name] = printable(values[name])[:limit]
         return values
 
 
@@ -123,14 +164,14 @@ def refused(tenant_id: str, kind: str, now: float, reason: str, *, code: int | N
                   client_ip=client_ip)
 
 
-def refused_request(tenant_id: str, request: TokenRequest, exc: OAuthError, now: float) -> SignIn:
-    """A token endpoint refusal, described by what the request named: never by its credentials."""
-    client_id = request.form.get("client_id") or (request.basic_auth[0] if request.basic_auth else "")
+def refused_request(tenant_id: str, request: TokenRequest, exc: OAuthError, now: float,
+                    client: ServicePrincipal) -> SignIn:
+    """A token endpoint refusal of a known ``client``, described by what the request named: never by its
+    credentials."""
     credentials = [request.form.get(name) for name in CREDENTIAL_FIELDS]
     credentials.append(request.basic_auth[1] if request.basic_auth else None)
     return refused(tenant_id, grant_kind(request.form.get("grant_type", "")), now,
-                   scrub(exc.description, credentials), code=exc.aadsts,
-                   app_id=(client_id.lower() if is_guid(client_id) else client_id) or None,
+                   scrub(exc.description, credentials), code=exc.aadsts, client=client,
                    resource=_named_resource(request), client_ip=request.client_ip)
 
 
@@ -147,37 +188,54 @@ def _named_resource(request: TokenRequest) -> str | None:
 
 
 class SignInLog:
-    """The recorder: a bounded queue in front of a background writer that batches inserts."""
+    """The recorder: identical sign-ins counted in memory, written by a background thread in batches."""
 
-    def __init__(self, store: Store, *, retention: float = RETENTION, capacity: int = CAPACITY,
-                 batch_size: int = BATCH_SIZE, interval: float = INTERVAL, purge_every: float = PURGE_EVERY,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: Store, *, retention: float = RETENTION, cap: int = CAP, window: float = WINDOW,
+                 capacity: int = CAPACITY, batch_size: int = BATCH_SIZE, interval: float = INTERVAL,
+                 purge_every: float = PURGE_EVERY, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.retention = retention
+        self.cap = cap
+        self.window = window
+        self.capacity = capacity
         self.batch_size = batch_size
         self.interval = interval
         self.purge_every = purge_every
         self.clock = clock
-        self.dropped = 0      # entries refused because the queue was full
-        self.lost = 0         # entries whose batch could not be written
-        self._queue: queue.Queue[SignIn] = queue.Queue(maxsize=capacity)
-        self._counter = threading.Lock()
+        self.dropped = 0      # entries refused because their half of ``capacity`` was open
+        self.lost = 0         # entries whose row could not be written
+        # The aggregate taking each kind of sign-in, oldest first: successes' (False) and refusals' (True).
+        self._open: dict[bool, dict[Hashable, Aggregate]] = {False: {}, True: {}}
+        self._unwritten: dict[str, Aggregate] = {}    # aggregates counted since their row was last written
+        self._lock = threading.Lock()
         self._writing = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._reported = 0
+        self._since_trim: Counter[str] = Counter()    # rows inserted per tenant since its last trim
 
     # -- the token paths' side ---------------------------------------------------------------------------
     def record(self, entry: SignIn) -> None:
-        """Queue ``entry`` for the writer; never blocks. A full queue drops it and counts the drop."""
-        try:
-            self._queue.put_nowait(entry)
-        except queue.Full:
-            with self._counter:
+        """Count ``entry`` in its aggregate; never blocks. With half of ``capacity`` aggregates of its kind
+        (successes, refusals) open, a sign-in that would open another is dropped and counted."""
+        key = entry.same_as()
+        with self._lock:
+            opened = self._open[entry.error_code != 0]
+            aggregate = opened.get(key)
+            if aggregate is not None and entry.created < aggregate.closes:
+                aggregate.count += 1
+                aggregate.last = max(aggregate.last, entry.created)
+            elif len(opened) >= self.capacity // 2:
                 self.dropped += 1
-            return
-        if self._queue.qsize() >= self.batch_size:
+                return
+            else:
+                aggregate = Aggregate(entry, entry.created + self.window, last=entry.created)
+                opened.pop(key, None)     # a closed one is still written: it is in ``_unwritten``
+                opened[key] = aggregate
+            self._unwritten[aggregate.id] = aggregate
+            waiting = len(self._unwritten)
+        if waiting >= self.batch_size:
             self._wake.set()
 
     # -- the writer ----------------------------------------------------------------------------------------
@@ -189,7 +247,7 @@ class SignInLog:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the writer and write whatever is still queued (a clean shutdown loses no entry)."""
+        """Stop the writer and write whatever is still counted (a clean shutdown loses no entry)."""
         thread, self._thread = self._thread, None
         if thread is not None:
             self._stopping.set()
@@ -198,11 +256,13 @@ class SignInLog:
         self.flush()
 
     def flush(self) -> int:
-        """Write every queued entry now, in batches; returns how many were written."""
+        """Write every counted entry now, in batches; returns how many sign-ins were written."""
         written = 0
         with self._writing:
             while batch := self._take():
                 written += self._write(batch)
+            self._close_aggregates()
+            self._trim_early()
         return written
 
     def query(self, tenant_id: str, conditions: Sequence[tuple[str, str, Any]] = (), *,
@@ -212,10 +272,19 @@ class SignInLog:
             return tx.sign_ins(tenant_id, conditions, before=before, limit=limit)
 
     def purge(self) -> int:
-        """Delete the rows older than the retention; returns how many went."""
+        """Delete the rows older than the retention, and those beyond the cap of every tenant written since
+        the last purge; returns how many went."""
         cutoff = timestamp(self.clock() - self.retention)
         with self.store.write() as tx:
-            return tx.delete_sign_ins_before(cutoff)
+            deleted = tx.delete_sign_ins_before(cutoff)
+        with self._writing:
+            tenants, self._since_trim = list(self._since_trim), Counter()
+            return deleted + sum(self._trim(tenant_id) for tenant_id in tenants)
+
+    def _trim(self, tenant_id: str) -> int:
+        """Delete a tenant's oldest rows beyond its caps (successes and refusals each)."""
+        with self.store.write() as tx:
+            return tx.trim_sign_ins(tenant_id, self.cap)
 
     def _run(self) -> None:
         next_purge = time.monotonic()
@@ -231,45 +300,77 @@ class SignInLog:
                 log.warning("sign-in log: writing failed (%s)", type(exc).__name__)
             self._report_drops()
 
-    def _take(self) -> list[SignIn]:
-        batch: list[SignIn] = []
-        while len(batch) < self.batch_size:
-            try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return batch
+    def _take(self) -> list[tuple[Aggregate, int, float]]:
+        """Up to ``batch_size`` aggregates to write, each with its count and last time as they are now."""
+        with self._lock:
+            ids = list(self._unwritten)[:self.batch_size]
+            return [(a, a.count, a.last) for a in (self._unwritten.pop(i) for i in ids)]
 
-    def _write(self, batch: list[SignIn]) -> int:
-        rows = [entry.row() for entry in batch]
+    def _write(self, batch: list[tuple[Aggregate, int, float]]) -> int:
+        """One transaction for the batch; should the database refuse it (not merely be unavailable), one per
+        row, so that a row it cannot take loses no other."""
         try:
-            with self.store.write() as tx:
-                _name_refused_clients(tx, rows)
-                tx.insert_sign_ins(rows)
-        except Exception as exc:  # counted and reported; the token paths never see it
-            with self._counter:
-                self.lost += len(rows)
-            log.warning("sign-in log: %d entries could not be written (%s)", len(rows), type(exc).__name__)
-            return 0
-        return len(rows)
+            return self._write_rows(batch)
+        except Unavailable as exc:
+            return self._lose(batch, exc)
+        except Exception as exc:
+            log.warning("sign-in log: a batch was refused (%s); writing its rows one by one", type(exc).__name__)
+        written = 0
+        for one in batch:
+            try:
+                written += self._write_rows([one])
+            except Exception as exc:
+                self._lose([one], exc)
+        return written
+
+    def _write_rows(self, batch: list[tuple[Aggregate, int, float]]) -> int:
+        new = [(a, count, last) for a, count, last in batch if a.written == 0]
+        grown = [(a, count, last) for a, count, last in batch if a.written != 0]
+        rows = [aggregate.row(count, last) for aggregate, count, last in new]
+        with self.store.write() as tx:
+            tx.insert_sign_ins(rows)
+            tx.count_sign_ins([(a.id, count, timestamp(last)) for a, count, last in grown])
+        written = 0
+        for aggregate, count, _ in batch:
+            written += count - aggregate.written
+            aggregate.written = count
+        for row in rows:
+            self._since_trim[row["tenant_id"]] += 1
+        return written
+
+    def _trim_early(self) -> None:
+        """Trim a tenant at once when a tenth of its cap has been inserted since its last trim, rather than
+        let a flood grow it for the rest of the purge interval."""
+        for tenant_id, inserted in list(self._since_trim.items()):
+            if inserted >= max(1, self.cap // 10):
+                del self._since_trim[tenant_id]
+                try:
+                    self._trim(tenant_id)
+                except Exception as exc:  # the next purge trims it
+                    log.warning("sign-in log: trimming failed (%s)", type(exc).__name__)
+
+    def _lose(self, batch: list[tuple[Aggregate, int, float]], exc: Exception) -> int:
+        """Count entries whose row could not be written (the token paths never see it)."""
+        entries = 0
+        for aggregate, count, _ in batch:
+            entries += count - aggregate.written
+            aggregate.written = count
+        with self._lock:
+            self.lost += entries
+        log.warning("sign-in log: %d entries could not be written (%s)", entries, type(exc).__name__)
+        return 0
+
+    def _close_aggregates(self) -> None:
+        """Forget the aggregates whose window has passed and whose row holds their whole count."""
+        now = self.clock()
+        with self._lock:
+            for opened in self._open.values():
+                closed = [key for key, a in opened.items() if a.closes <= now and a.id not in self._unwritten]
+                for key in closed:
+                    del opened[key]
 
     def _report_drops(self) -> None:
         dropped = self.dropped
         if dropped > self._reported:
-            log.warning("sign-in log: %d entries dropped so far because the queue was full", dropped)
+            log.warning("sign-in log: %d entries dropped so far because too many were open", dropped)
             self._reported = dropped
-
-
-def _name_refused_clients(tx: Tx, rows: list[dict[str, Any]]) -> None:
-    """Refusals know only the client id the request named; the writer adds its service principal, as
-    Entra's log shows it, so the token path never pays for the lookup."""
-    found: dict[tuple[str, str], ServicePrincipal | None] = {}
-    for row in rows:
-        if row["principal_id"] is None and row["app_id"] and is_guid(row["app_id"]):
-            key = (row["tenant_id"], row["app_id"])
-            if key not in found:
-                found[key] = tx.service_principal_by_app_id(*key)
-            principal = found[key]
-            if principal is not None:
-                row["principal_id"] = principal.id
-                row["principal_name"] = principal.display_name[:_LIMITS["principal_name"]]

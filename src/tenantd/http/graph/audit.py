@@ -8,8 +8,12 @@ and needs comparisons the directory's filter does not: a conjunction (``and``, p
     status/errorCode eq|ne 0
 
 ``$top`` (1..999), ``$skiptoken`` and ``$select`` work as on every collection; anything else is Graph's 400.
-Besides Graph's properties each entry has ``tenantdRoles`` (the roles the token carried) and
-``tenantdKind`` (the grant type, ``managed_identity`` or ``impersonation``).
+Besides Graph's properties each entry has ``tenantdRoles`` (the roles the token carried),
+``tenantdKind`` (the grant type, ``managed_identity`` or ``impersonation``), ``tenantdCount`` (how many
+identical sign-ins the entry stands for: the log keeps one row for those within a minute, see
+tokens/signins.py) and ``tenantdLastDateTime`` (when the last of them was; ``createdDateTime`` is the
+first). Graph's signIn has no count, so an aggregated entry is one signIn that says how many it is, rather
+than copies under invented ids.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ Condition = tuple[str, str, Any]
 
 
 def sign_in(row: dict[str, Any]) -> dict[str, Any]:
-    """One row as Graph's signIn (the properties that apply to app sign-ins) plus tenantd's two."""
+    """One row as Graph's signIn (the properties that apply to app sign-ins) plus tenantd's own."""
     failed = row["error_code"] != 0
     return {
         "id": row["id"],
@@ -54,12 +58,15 @@ def sign_in(row: dict[str, Any]) -> dict[str, Any]:
                    "additionalDetails": None},
         "tenantdRoles": list(row["roles"] or []),
         "tenantdKind": row["kind"],
+        "tenantdCount": row["count"],
+        "tenantdLastDateTime": row["last_created"] or row["created"],
     }
 
 
 SIGN_IN = odata.Entity("microsoft.graph.signIn", frozenset(sign_in({
     "id": "", "created": "", "app_id": None, "principal_name": None, "principal_id": None, "resource": None,
     "resource_id": None, "client_ip": None, "error_code": 0, "error": None, "roles": [], "kind": "",
+    "count": 1, "last_created": None,
 })), {})
 
 

@@ -1,7 +1,7 @@
 """appId indexes across tenants
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-04 16:15:00.000000
 
 Object ids and appIds are unique across all tenants. Writes are serialised (SQLite's write lock, PostgreSQL's
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
