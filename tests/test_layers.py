@@ -150,3 +150,12 @@ def test_no_module_imports_itself_through_others() -> None:
 def test_the_cycle_check_finds_a_cycle() -> None:
     assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
     assert import_cycles({"a": {"b"}, "b": set()}) == []
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_over_400_lines() -> None:
+    """One concern per module: a module that grows past this has a second concern to move out."""
+    long = {str(path.relative_to(SRC)): n for path in MODULES if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert long == {}, f"split these by concern: {long}"
