@@ -24,6 +24,7 @@ from ..tokens.service import issue_as
 from . import admin_credentials, admin_tenantfile, openapi
 from .auth import admin_caller, directory
 from .bodies import BodyTooLarge, read_limited
+from .text import refuse_unstorable
 
 audit = logging.getLogger("tenantd.audit")
 ADMIN = "Tenantd.Admin"
@@ -48,6 +49,7 @@ async def json_body(request: Request) -> dict[str, Any]:
                          "payload is of valid JSON format.") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
+    refuse_unstorable(body)
     return body
 
 

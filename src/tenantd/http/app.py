@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
@@ -12,8 +13,9 @@ from starlette.routing import BaseRoute, Mount
 from ..domain.errors import GraphError, OAuthError, Unavailable
 from ..runtime import Runtime
 from . import aadgraph, admin, health, sts
-from .errors import graph_error, oauth_error, unavailable
+from .errors import bad_url, graph_error, internal_error, oauth_error, unavailable
 from .graph import routes as graph_routes
+from .text import UrlGuard
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -40,8 +42,9 @@ def create_app(runtime: Runtime) -> Starlette:
             *aadgraph.routes,   # after the mounts, whose paths its /{tenant}/... would otherwise match
             *sts.routes,
         ],
+        middleware=[Middleware(UrlGuard, refusal=bad_url)],
         exception_handlers={GraphError: graph_error, OAuthError: oauth_error, Unavailable: unavailable,
-                            404: _not_found},
+                            404: _not_found, Exception: internal_error},
     )
     app.state.runtime = runtime
     return app
