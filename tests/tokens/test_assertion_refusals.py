@@ -3,6 +3,7 @@ azure-identity send is accepted (float times, padded base64url, a reused jti), a
 
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -158,3 +159,19 @@ def test_a_secret_and_an_assertion_together_or_a_wrong_assertion_type(server: Se
             900144)
     wrong_type = {**form(setup.a.app_id, signed, SCOPE), "client_assertion_type": JWT_BEARER + "x"}
     refused(token(server, wrong_type), 400, "invalid_request", 900144)
+
+
+@pytest.mark.parametrize("name", ["x5t", "kid"])
+def test_a_non_ascii_thumbprint_is_an_unknown_certificate(server: Server, setup: Setup, name: str) -> None:
+    signed = assertion(setup.a.key, None, setup.a.app_id, setup.endpoint, headers={name: "é" * 27})
+    text = refused(token(server, form(setup.a.app_id, signed, SCOPE)), 401, "invalid_client", 700027)
+    assert "É" * 27 in text   # quoted as sent (upper-cased, as Entra shows a thumbprint), since it is no base64
+
+
+def test_an_unpaired_surrogate_in_the_claims_is_quoted_renderably(server: Server, setup: Setup) -> None:
+    """JSON's "\\ud800" parses to a lone surrogate, which no UTF-8 body can hold: the refusal that quotes the
+    issuer shows U+FFFD in its place."""
+    signed = assertion(setup.a.key, setup.a.cert, setup.a.app_id, setup.endpoint, iss="\ud800", sub="s\udc00")
+    assert "\\ud800" in base64.urlsafe_b64decode(signed.split(".")[1] + "==").decode("ascii")
+    text = refused(token(server, form(setup.a.app_id, signed, SCOPE)), 400, "invalid_request", 70021)
+    assert "'\ufffd'" in text and "'s\ufffd'" in text
