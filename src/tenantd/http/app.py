@@ -12,8 +12,9 @@ from starlette.routing import BaseRoute, Mount
 
 from ..domain.errors import GraphError, OAuthError, Unavailable
 from ..runtime import Runtime
+from ..store.sql import DuplicateKey
 from . import aadgraph, admin, health, sts
-from .errors import bad_url, graph_error, internal_error, oauth_error, unavailable
+from .errors import bad_url, duplicate_key, graph_error, internal_error, oauth_error, unavailable
 from .graph import routes as graph_routes
 from .text import UrlGuard
 
@@ -44,7 +45,7 @@ def create_app(runtime: Runtime) -> Starlette:
         ],
         middleware=[Middleware(UrlGuard, refusal=bad_url)],
         exception_handlers={GraphError: graph_error, OAuthError: oauth_error, Unavailable: unavailable,
-                            404: _not_found, Exception: internal_error},
+                            DuplicateKey: duplicate_key, 404: _not_found, Exception: internal_error},
     )
     app.state.runtime = runtime
     return app

@@ -51,6 +51,13 @@ def unavailable(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+def duplicate_key(request: Request, exc: Exception) -> JSONResponse:
+    """400 for a write that a unique key of the store refused and no use case foresaw (an id the request
+    pins that another tenant's object holds): the request's input, not a server fault. Nothing was written."""
+    message = "Another object already holds a key this request gives (an id or a unique value)."
+    return _in_shape(request, BadRequest(message), OAuthError(400, "invalid_request", 900144, message))
+
+
 def bad_url(request: Request, message: str) -> JSONResponse:
     """400 for a path or query the store cannot take (``text.UrlGuard``)."""
     return _in_shape(request, BadRequest(message), OAuthError(400, "invalid_request", 900144, message))
