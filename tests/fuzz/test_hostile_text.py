@@ -18,19 +18,12 @@ from hypothesis import strategies as st
 
 from ..http.conftest import tenantd
 from ..support import Server
+from .hostile import HOSTILE
 from .support import fuzz_settings
 
 __all__ = ["tenantd"]
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-# Mostly the characters that break stores and encoders, with some ordinary text between them. Drawn as a
-# list of characters: Hypothesis's text() never yields a surrogate.
-HOSTILE = st.lists(st.one_of(
-    st.sampled_from(["\x00", "\ud800", "\udbff", "\udc00", "\udfff", "\x01", "\x1b", "\x7f", "\x85", "\u2028",
-                     "\ufeff", "\U0001f600", "'", '"', "\\", "%"]),
-    st.characters(codec="utf-8"),
-    st.characters(categories=["Cc", "Cs"]),
-), min_size=1, max_size=24).map("".join)
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from tenantd.http import sts
 
 from ..http.conftest import serving
 from ..support import Server
+from .hostile import HOSTILE
 from .support import SECONDS, examples, fuzz_settings, within
 
 FORM_ERRORS = {900144, 90015}
@@ -105,11 +106,7 @@ GRANTS = ["client_credentials", "urn:ietf:params:oauth:grant-type:jwt-bearer", "
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 JWT_LIKE = st.builds(lambda parts: ".".join(base64.urlsafe_b64encode(p).rstrip(b"=").decode() for p in parts),
                      st.lists(st.binary(max_size=40), min_size=1, max_size=5))
-# Text that breaks stores and encoders: NUL, control characters, unpaired surrogates (JSON escapes them as
-# "\ud800", which parses back to one), non-ASCII. Drawn as a list: Hypothesis's text() yields no surrogate.
-HOSTILE = st.lists(st.one_of(st.sampled_from(["\x00", "\x01", "\x1b", "\x7f", "\ud800", "\udfff", "é", "\u2028"]),
-                             st.characters(categories=["Cc", "Cs"]), st.characters(codec="utf-8")),
-                   min_size=1, max_size=30).map("".join)
+
 
 
 def _b64json(value: dict[str, Any]) -> str:
