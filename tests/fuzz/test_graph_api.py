@@ -1,6 +1,7 @@
-"""Schemathesis against a live tenantd: every operation of the Graph API's OpenAPI document, with generated
-paths, queries and bodies (valid and invalid), must answer without a 5xx, with a status, content type,
-headers and body the document declares, and must refuse a missing or bogus token.
+"""Schemathesis against a live tenantd, on SQLite and on PostgreSQL: every operation of the Graph API's
+OpenAPI document, with generated paths, queries and bodies (valid and invalid, some holding NUL, control
+characters or unpaired surrogates), must answer without a 5xx, with a status, content type, headers and body
+the document declares, and must refuse a missing or bogus token.
 
 Generated ids rarely name an object, so half of the valid path parameters are swapped for the ids of a
 small world of objects (an API application with roles, its service principal, a user in a group,

@@ -34,7 +34,7 @@ def unstorable_at(value: Any, where: str = "") -> str | None:
             for key, inner in item.items():
                 named = f"{path}.{key}" if path else key
                 if _UNSTORABLE.search(key):
-                    return renderable(named)
+                    return named
                 pending.append((named, inner))
         elif isinstance(item, list):
             pending.extend((f"{path}[{n}]", inner) for n, inner in enumerate(item))
