@@ -5,6 +5,7 @@ it came on goes on serving."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -131,3 +132,13 @@ def test_a_tenant_file_holding_nul_is_refused_and_nothing_is_stored(tenantd: Ser
     assert "document.applications[0].displayName" in graph_refusal(response)
     listed = tenantd.graph("GET", "/applications?$filter=startswith(displayName,'nul')")
     assert listed.status_code == 200 and listed.json()["value"] == []
+
+
+def test_apply_of_a_tenant_file_holding_nul_or_a_surrogate_is_a_message_and_an_exit_code(
+        tenantd: Server, tmp_path: Path) -> None:
+    for text in ("a\\0b", "c\\ud800"):   # YAML's own escapes
+        tenant_file = tmp_path / "tenant.yaml"
+        tenant_file.write_text(f'applications:\n  - displayName: "{text}"\n')
+        result = tenantd.cli("apply", str(tenant_file))
+        assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+        assert "NUL or an unpaired UTF-16 surrogate" in result.stderr + result.stdout
