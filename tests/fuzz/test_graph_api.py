@@ -1,6 +1,7 @@
-"""Schemathesis against a live tenantd: every operation of the Graph API's OpenAPI document, with generated
-paths, queries and bodies (valid and invalid), must answer without a 5xx, with a status, content type,
-headers and body the document declares, and must refuse a missing or bogus token.
+"""Schemathesis against a live tenantd, on SQLite and on PostgreSQL: every operation of the Graph API's
+OpenAPI document, with generated paths, queries and bodies (valid and invalid, some holding NUL, control
+characters or unpaired surrogates), must answer without a 5xx, with a status, content type, headers and body
+the document declares, and must refuse a missing or bogus token.
 
 Generated ids rarely name an object, so half of the valid path parameters are swapped for the ids of a
 small world of objects (an API application with roles, its service principal, a user in a group,
@@ -34,8 +35,12 @@ from schemathesis.specs.openapi.checks import (
 
 from tenantd.http import openapi
 
+from ..http.conftest import tenantd
 from ..support import Server
+from .hostile import HOSTILE
 from .support import fuzz_settings
+
+__all__ = ["tenantd"]
 
 CHECKS: list[CheckFunction] = [
     schemathesis.checks.not_a_server_error, status_code_conformance, content_type_conformance,
@@ -102,6 +107,36 @@ def flatmap_path_parameters(context: schemathesis.HookContext, path_parameters: 
     return st.one_of(st.just(path_parameters), chosen.map(lambda c: {**path_parameters, **c}))
 
 
+def _string_leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(value, str):
+        yield path
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _string_leaves(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _string_leaves(inner, (*path, index))
+
+
+def _with(body: Any, path: tuple[Any, ...], text: str) -> Any:
+    if not path:
+        return text
+    copy = dict(body) if isinstance(body, dict) else list(body)
+    copy[path[0]] = _with(body[path[0]], path[1:], text)
+    return copy
+
+
+@schema.hook
+def flatmap_body(context: schemathesis.HookContext, body: Any) -> Any:
+    """Now and then one string of a generated body becomes hostile text (NUL, control characters, unpaired
+    surrogates), which the store must refuse with a 400 or hold unchanged, never answer with a 500."""
+    leaves = list(_string_leaves(body))
+    if not leaves:
+        return st.just(body)
+    hostile = st.tuples(st.sampled_from(leaves), HOSTILE).map(lambda chosen: _with(body, *chosen))
+    return st.one_of(st.just(body), hostile)
+
+
 @schema.auth()
 class GraphToken:
     """A stand-in for the Graph admin token, put on each case as it is generated (some before the server
@@ -157,10 +192,10 @@ def _make_world(server: Server) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def world(server: Server, request: pytest.FixtureRequest) -> World:
+def world(tenantd: Server, request: pytest.FixtureRequest) -> World:
     """The world, made again for a new server or after an operation that may have deleted from it."""
-    if WORLD.server is not server or WORLD.spoiled:
-        WORLD.token, WORLD.ids, WORLD.server = server.admin_token(), _make_world(server), server
+    if WORLD.server is not tenantd or WORLD.spoiled:
+        WORLD.token, WORLD.ids, WORLD.server = tenantd.admin_token(), _make_world(tenantd), tenantd
     WORLD.spoiled = "[DELETE " in request.node.name
     return WORLD
 
@@ -173,11 +208,12 @@ def session() -> Iterator[requests.Session]:
 
 @schema.parametrize()
 @fuzz_settings(30)
-def test_graph_api_conforms_to_its_document(case: schemathesis.Case, server: Server, world: World,
+def test_graph_api_conforms_to_its_document(case: schemathesis.Case, tenantd: Server, world: World,
                                             session: requests.Session) -> None:
-    """Each operation: its examples, schemathesis's coverage cases (every parameter at its edges and past
-    them, undocumented methods) and 30 generated cases (times TENANTD_FUZZ_SCALE)."""
+    """Each operation, on SQLite and on PostgreSQL: its examples, schemathesis's coverage cases (every
+    parameter at its edges and past them, undocumented methods) and 30 generated cases (times
+    TENANTD_FUZZ_SCALE), some with hostile text in their bodies."""
     if case.headers and case.headers.get("Authorization") == f"Bearer {TOKEN_STAND_IN}":
         case.headers["Authorization"] = f"Bearer {world.token}"
-    case.call_and_validate(base_url=server.url + "/v1.0", session=session, checks=CHECKS,
-                           verify=server.ca_cert, timeout=30)
+    case.call_and_validate(base_url=tenantd.url + "/v1.0", session=session, checks=CHECKS,
+                           verify=tenantd.ca_cert, timeout=30)

@@ -3,8 +3,10 @@ azure-identity send is accepted (float times, padded base64url, a reused jti), a
 
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tenantd.domain import rules
 
-from ..support import Server
+from ..support import Server, start_server
 from .support import JWT_BEARER, assertion, certificate, der_b64, form, new_key, x5t
 
 READ = "5b0c6a4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d"
@@ -203,3 +205,35 @@ def test_a_secret_and_an_assertion_together_or_a_wrong_assertion_type(server: Se
     assert "HTTP Basic and client_assertion" in refused(basic, 400, "invalid_request", 900144)
     wrong_type = {**form(setup.a.app_id, signed, SCOPE), "client_assertion_type": JWT_BEARER + "x"}
     refused(token(server, wrong_type), 400, "invalid_request", 900144)
+
+
+@pytest.mark.parametrize("name", ["x5t", "kid"])
+def test_a_non_ascii_thumbprint_is_an_unknown_certificate(server: Server, setup: Setup, name: str) -> None:
+    signed = assertion(setup.a.key, None, setup.a.app_id, setup.endpoint, headers={name: "é" * 27})
+    text = refused(token(server, form(setup.a.app_id, signed, SCOPE)), 401, "invalid_client", 700027)
+    assert "É" * 27 in text   # quoted as sent (upper-cased, as Entra shows a thumbprint), since it is no base64
+
+
+def test_an_unpaired_surrogate_in_the_claims_is_quoted_renderably(server: Server, setup: Setup) -> None:
+    """JSON's "\\ud800" parses to a lone surrogate, which no UTF-8 body can hold: the refusal that quotes the
+    issuer shows U+FFFD in its place."""
+    signed = assertion(setup.a.key, setup.a.cert, setup.a.app_id, setup.endpoint, iss="\ud800", sub="s\udc00")
+    assert "\\ud800" in base64.urlsafe_b64decode(signed.split(".")[1] + "==").decode("ascii")
+    text = refused(token(server, form(setup.a.app_id, signed, SCOPE)), 400, "invalid_request", 70021)
+    assert "'\ufffd'" in text and "'s\ufffd'" in text
+
+
+def test_non_ascii_thumbprints_count_as_failed_authentications(tmp_path: Path) -> None:
+    """Refused as an unknown certificate, they count towards the failed-authentication limit (a 500 did not)."""
+    running = start_server(tmp_path / "tenantd", "--auth-failure-limit", "2")
+    try:
+        rt = running.runtime()
+        app = rt.directory.create_application(running.tenant_id, "thumbprints", with_service_principal=True)
+        rt.store.dispose()
+        endpoint = f"{running.url}/{running.tenant_id}/oauth2/v2.0/token"
+        statuses = [token(running, form(app.app_id, assertion(new_key(), None, app.app_id, endpoint,
+                                                              headers={"x5t": "é" * 27}), SCOPE)).status_code
+                    for _ in range(4)]
+    finally:
+        running.stop()
+    assert statuses[:2] == [401, 401] and statuses[-1] == 429, statuses

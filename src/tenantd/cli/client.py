@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as jsonlib
 import ssl
 from typing import Any
 
@@ -64,6 +65,8 @@ class Client:
 
     def _call(self, resource: str, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token(resource)}"}
+        if kwargs.get("json") is not None:
+            kwargs["content"], headers["Content-Type"] = _encoded(kwargs.pop("json")), "application/json"
         response = self._send(method, path, headers=headers, **kwargs)
         if response.status_code == 204 or (missing_ok and response.status_code == 404):
             return None
@@ -86,6 +89,12 @@ class Client:
 def connect(ctx: typer.Context) -> Client:
     """A client for the server, tenant and credentials the global options name."""
     return Client(ctx.obj.connection())
+
+
+def _encoded(body: Any) -> bytes:
+    """``body`` as ASCII JSON: text that UTF-8 cannot encode (an unpaired surrogate, which a tenant file's
+    "\\ud800" reads as) travels as an escape, and the server refuses it with its own message."""
+    return jsonlib.dumps(body, separators=(",", ":")).encode("ascii")
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

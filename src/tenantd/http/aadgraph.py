@@ -30,6 +30,7 @@ from .graph import payload
 from .graph.access import ASSIGNMENT_WRITE, directory
 from .graph.assignments import SP_ASSIGNMENTS, USER_ASSIGNMENTS, Owner
 from .graph.odata import shown
+from .text import RenderableJSONResponse
 
 API_VERSION = "1.6"
 AUDIENCES = {*builtins.AAD_GRAPH_IDENTIFIER_URIS, builtins.AAD_GRAPH_APP_ID}
@@ -57,7 +58,7 @@ def error(request: Request, exc: GraphError) -> JSONResponse:
     if exc.status == 401:
         headers["WWW-Authenticate"] = (f'Bearer realm="", error="invalid_token", '
                                        f'client_id="{builtins.AAD_GRAPH_APP_ID}"')
-    return JSONResponse(body, status_code=exc.status, headers=headers)
+    return RenderableJSONResponse(body, status_code=exc.status, headers=headers)
 
 
 def _check_query(request: Request) -> None:

@@ -25,6 +25,7 @@ from ..tokens.rotation import KeyState, stamp
 from . import admin_credentials, admin_tenantfile, openapi
 from .auth import admin_caller, directory
 from .bodies import BodyTooLarge, read_limited
+from .text import refuse_unstorable
 
 audit = logging.getLogger("tenantd.audit")
 ADMIN = "Tenantd.Admin"
@@ -49,6 +50,7 @@ async def json_body(request: Request) -> dict[str, Any]:
                          "payload is of valid JSON format.") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
+    refuse_unstorable(body)
     return body
 
 

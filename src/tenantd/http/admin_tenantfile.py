@@ -22,6 +22,7 @@ from ..domain.errors import BadRequest
 from ..runtime import Runtime
 from .auth import admin_caller, directory
 from .bodies import BodyTooLarge, read_limited
+from .text import refuse_unstorable
 
 MAX_DOCUMENT = 16 * 1024 * 1024   # a tenant file of tens of thousands of objects (10,000: 2.7 MB), with its line map
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -52,6 +53,7 @@ async def _body(request: Request) -> dict[str, Any]:
                          "payload is of valid JSON format.") from None
     if not isinstance(body, dict) or "document" not in body:
         raise BadRequest("The request body must be a JSON object with a 'document'.")
+    refuse_unstorable(body)
     return body
 
 

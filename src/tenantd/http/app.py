@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 
 from ..domain.errors import GraphError, OAuthError, Unavailable
 from ..runtime import Runtime
+from ..store.sql import DuplicateKey
 from . import aadgraph, admin, health, sts
 from .bodies import client_gone
-from .errors import graph_error, oauth_error, unavailable
+from .errors import bad_url, duplicate_key, graph_error, internal_error, oauth_error, unavailable
 from .graph import routes as graph_routes
+from .text import UrlGuard
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -41,8 +44,10 @@ def create_app(runtime: Runtime) -> Starlette:
             *aadgraph.routes,   # after the mounts, whose paths its /{tenant}/... would otherwise match
             *sts.routes,
         ],
+        middleware=[Middleware(UrlGuard, refusal=bad_url)],
         exception_handlers={GraphError: graph_error, OAuthError: oauth_error, Unavailable: unavailable,
-                            ClientDisconnect: client_gone, 404: _not_found},
+                            ClientDisconnect: client_gone, DuplicateKey: duplicate_key, 404: _not_found,
+                            Exception: internal_error},
     )
     app.state.runtime = runtime
     return app

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -36,6 +37,7 @@ from ..tokens.managed_identity import IdentityError, IdentityToken, ManagedIdent
 from . import health
 from .bodies import BodyTooLarge, client_gone, read_limited
 from .host_limits import HostLimiter, RateLimited
+from .text import UrlGuard
 
 IMDS_VERSIONS = ["2018-02-01", "2018-04-02", "2018-10-01", "2019-03-11", "2019-04-30", "2019-06-01",
                  "2019-06-04", "2019-08-01", "2019-08-15", "2019-11-01", "2020-06-01", "2020-07-15",
@@ -229,6 +231,24 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
                         headers={"Retry-After": str(Unavailable.retry_after)})
 
 
+def _in_shape(request: Request, status: int, message: str) -> JSONResponse:
+    """App Service's error body on its endpoint, IMDS's (which Cloud Shell's shares) elsewhere."""
+    if request.url.path == "/msi/token":
+        return _service_error(status, message)
+    return _imds_error(status, "invalid_request" if status < 500 else "server_error", message)
+
+
+def _bad_url(request: Request, message: str) -> Response:
+    return _in_shape(request, 400, message)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    """500 that closes the connection: the server ends it once it has logged the error (``errors.internal_error``)."""
+    response = _in_shape(request, 500, "An internal server error occurred; the request was not completed.")
+    response.headers["Connection"] = "close"
+    return response
+
+
 _SLASHES = re.compile("/{2,}")
 
 
@@ -250,7 +270,8 @@ def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> 
         Route("/{secret}/metadata/identity/oauth2/token", imds, methods=["GET"]),
         Route("/msi/token", app_service, methods=["GET"]),
         Route("/{secret}/cloudshell/token", cloud_shell, methods=["POST"]),
-    ], exception_handlers={Unavailable: _unavailable, ClientDisconnect: client_gone})
+    ], middleware=[Middleware(UrlGuard, refusal=_bad_url)],
+        exception_handlers={Unavailable: _unavailable, ClientDisconnect: client_gone, Exception: _internal_error})
     app.state.identity_tokens = tokens
     app.state.limiter = limiter
     return canonical_paths(app)

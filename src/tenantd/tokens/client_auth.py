@@ -252,9 +252,10 @@ def _iso(moment: float) -> str:
 
 
 def _hex(b64url: str) -> str:
+    """The hex of a base64url text; empty for text that is not base64 (non-ASCII text is a ValueError)."""
     try:
         return binascii.a2b_base64(b64url.replace("-", "+").replace("_", "/") + "=" * (-len(b64url) % 4)).hex()
-    except binascii.Error:
+    except ValueError:   # binascii.Error too
         return ""
 
 

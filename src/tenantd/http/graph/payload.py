@@ -11,6 +11,7 @@ from starlette.requests import Request
 from ...domain.errors import BadRequest, GraphError
 from ...domain.ids import is_assignment_id, is_guid
 from ..bodies import BodyTooLarge, read_limited
+from ..text import refuse_unstorable
 from .odata import shown
 
 _UNREADABLE = ("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of "
@@ -31,7 +32,8 @@ def _no_constants(name: str) -> Any:
 
 
 async def json_object(request: Request) -> dict[str, Any]:
-    """The request's JSON object (at most 64 KB, no duplicate keys, no NaN); Graph's 400 otherwise."""
+    """The request's JSON object (at most 64 KB, no duplicate keys, no NaN, no text the store cannot hold);
+    Graph's 400 otherwise."""
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != "application/json":
         raise BadRequest(_UNREADABLE, code="BadRequest")
@@ -45,6 +47,7 @@ async def json_object(request: Request) -> dict[str, Any]:
         raise BadRequest(_UNREADABLE, code="BadRequest") from None
     if not isinstance(body, dict):
         raise BadRequest(_UNREADABLE, code="BadRequest")
+    refuse_unstorable(body)
     return body
 
 
