@@ -43,7 +43,7 @@ def _identity_app() -> Starlette:
 def url(request: pytest.FixtureRequest) -> Iterator[str]:
     app = _main_app() if request.param == "main" else _identity_app()
     sock = server.bind("127.0.0.1", 0)
-    listener = uvicorn.Server(server._config(app, "critical", None))
+    listener = uvicorn.Server(server._config(app, "critical", None, server.Timeouts()))
     thread = threading.Thread(target=lambda: asyncio.run(listener.serve(sockets=[sock])), daemon=True)
     thread.start()
     while not listener.started:

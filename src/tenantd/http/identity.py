@@ -252,27 +252,28 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 _SLASHES = re.compile("/{2,}")
 
 
-def canonical_paths(app: ASGIApp) -> ASGIApp:
-    """``app`` seeing each request's path without repeated or trailing slashes."""
+class CanonicalPaths:
+    """Middleware: the routes see each request's path without repeated or trailing slashes."""
 
-    async def canonical(scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = _SLASHES.sub("/", scope["path"])
             scope = {**scope, "path": path.rstrip("/") or "/"}
-        await app(scope, receive, send)
-
-    return canonical
+        await self.app(scope, receive, send)
 
 
-def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> ASGIApp:
+def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> Starlette:
     app = Starlette(routes=[
         health.route,
         Route("/{secret}/metadata/identity/oauth2/token", imds, methods=["GET"]),
         Route("/msi/token", app_service, methods=["GET"]),
         Route("/{secret}/cloudshell/token", cloud_shell, methods=["POST"]),
-    ], middleware=[Middleware(UrlGuard, refusal=_bad_url)],
+    ], middleware=[Middleware(CanonicalPaths), Middleware(UrlGuard, refusal=_bad_url)],
         exception_handlers={Unavailable: _unavailable, ClientDisconnect: client_gone, Exception: _internal_error})
     app.state.identity_tokens = tokens
     app.state.limiter = limiter
-    return canonical_paths(app)
+    return app
 
