@@ -7,6 +7,7 @@ import ssl
 import threading
 import time
 from collections.abc import Generator
+from typing import Any
 
 import httpx
 
@@ -38,3 +39,9 @@ class ClientCredentialsAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self.token()}"
         yield request
+
+    def __call__(self, request: Any) -> Any:
+        """The same bearer for clients that take a callable as auth: httpx2, which Starlette's TestClient uses
+        in place of httpx wherever it is installed, knows no httpx ``Auth``."""
+        request.headers["Authorization"] = f"Bearer {self.token()}"
+        return request
