@@ -8,7 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ..domain import builtins
-from ..domain.claims import AppTokenRequest, Issuers, UserTokenRequest, app_only_claims, user_claims
+from ..domain.claims import (
+    AppTokenRequest,
+    Issuers,
+    UserTokenRequest,
+    app_only_claims,
+    id_token_claims,
+    user_claims,
+)
 from ..domain.errors import OAuthError, Unavailable
 from ..domain.ids import is_guid
 from ..domain.model import ServicePrincipal, Tenant, User
@@ -25,6 +32,7 @@ from .throttle import FailureThrottle
 
 APP_TOKEN_LIFETIME = (3600, 5400)   # Entra access tokens live a random 60-90 minutes
 TENANT_CACHE = 1024
+ID_TOKEN_LIFETIME = 3600
 
 
 Grant = Callable[["TokenService", Tenant, TokenRequest], IssuedToken]
@@ -250,9 +258,11 @@ class TokenService:
 
     def issue_user(self, tenant_id: str, user: User, resource: Resource, audience: str,
                    roles: tuple[str, ...], client_app_id: str = builtins.AZURE_CLI_APP_ID,
-                   client_auth_class: str = "0", response: tuple[tuple[str, str], ...] = ()) -> IssuedToken:
+                   client_auth_class: str = "0", response: tuple[tuple[str, str], ...] = (),
+                   with_id_token: bool = False) -> IssuedToken:
         """A user's access token through a client app (by default the Azure CLI), with the user's and its
-        groups' roles; ``response`` is added to the token response (``scope``, ``client_info``)."""
+        groups' roles; ``response`` is added to the token response (``scope``, ``client_info``), and with
+        ``with_id_token`` an ID token for the client."""
         now = int(self.clock())
         life = random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
         request = UserTokenRequest(
@@ -262,7 +272,12 @@ class TokenService:
             version=resource.token_version, roles=roles, scopes=builtins.USER_TOKEN_SCOPES,
         )
         claims = user_claims(request, self.issuers(tenant_id), now, life)
-        token = jwt.sign(claims, self.keyring.active(tenant_id), with_x5t=resource.token_version == 1)
+        key = self.keyring.active(tenant_id)
+        token = jwt.sign(claims, key, with_x5t=resource.token_version == 1)
+        if with_id_token:
+            id_token = jwt.sign(id_token_claims(request, self.issuers(tenant_id), now, ID_TOKEN_LIFETIME), key,
+                                with_x5t=False)
+            response = (*response, ("id_token", id_token))
         return IssuedToken(token, life, now + life, now, audience, app_id=client_app_id,
                            principal_id=user.id, principal_name=user.user_principal_name,
                            resource_id=resource.service_principal.app_id, roles=roles, response=response)

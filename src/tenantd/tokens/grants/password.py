@@ -5,7 +5,8 @@ AADSTS7000218, as from Entra. The public clients are the first-party ones a tena
 The password is checked behind the lockouts and in the bounded pool of ``tokens/passwords.py``; a wrong
 password and an unknown user get the same AADSTS50126. Then, as in Entra: a disabled account AADSTS50057,
 a password the user must change first AADSTS50055, a resource that requires an assignment she lacks
-AADSTS50105. The token is the one ``tenantd token --as <user>`` mints: the user's and her groups' roles.
+AADSTS50105. The token is the one ``tenantd token --as <user>`` mints: the user's and her groups' roles;
+with ``openid`` in the scope, an ID token for the client comes with it.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> Issue
     if request.form.get("client_info") == "1":
         response.append(("client_info", client_info(user.id, tenant.id)))
     return service.issue_user(tenant.id, user, resource, resource_name, roles or (), client.app_id, auth_class,
-                              tuple(response))
+                              tuple(response), with_id_token="openid" in request.form.get("scope", "").split())
 
 
 def _client(service: TokenService, tenant: Tenant, request: TokenRequest,
