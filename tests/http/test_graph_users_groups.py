@@ -21,7 +21,7 @@ def _upn() -> str:
 def new_user(server: Server, **fields: Any) -> dict[str, Any]:
     return ok(server.graph("POST", "/users", json={
         "userPrincipalName": _upn(), "displayName": unique("user"), "accountEnabled": True,
-        "mailNickname": "someone", "passwordProfile": {"password": "not kept", "forceChangePasswordNextSignIn": False},
+        "mailNickname": "someone", "passwordProfile": {"password": "Not-kept-1"},
         **fields}), 201)
 
 

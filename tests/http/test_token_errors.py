@@ -62,7 +62,7 @@ def _error(response_json: dict[str, object]) -> tuple[object, object]:
     ({"client_id": "not-a-guid"}, 400, "unauthorized_client", 700016),
     ({"scope": "api://guarded"}, 400, "invalid_scope", 1002012),
     ({"scope": "api://nowhere/.default"}, 400, "invalid_resource", 500011),
-    ({"grant_type": "password"}, 400, "unsupported_grant_type", 70003),
+    ({"grant_type": "implicit"}, 400, "unsupported_grant_type", 70003),
     ({"grant_type": "<omit>"}, 400, "invalid_request", 900144),
 ])
 def test_oauth_errors_carry_entras_codes(server: Server, apps: Apps, overrides: dict[str, str], status: int,

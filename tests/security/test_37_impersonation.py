@@ -83,7 +83,8 @@ def test_37_impersonation_is_audited(server: Server) -> None:
     assert session["secret"] not in text
     user = ok(server.graph("POST", "/users", json={
         "displayName": "Impersonated", "accountEnabled": True, "mailNickname": "imp",
-        "userPrincipalName": f"imp{uuid.uuid4().hex[:6]}@contoso.com", "passwordProfile": {"password": "x"}}), 201)
+        "userPrincipalName": f"imp{uuid.uuid4().hex[:6]}@contoso.com",
+        "passwordProfile": {"password": "Pass-word-1"}}), 201)
     ok(server.admin("POST", "/token", token=token, json={"principalId": user["id"], "resource": GRAPH}))
     (as_user,) = [e for e in audits(server, "Issue token as user") if e["targetResources"][0]["id"] == user["id"]]
     assert as_user["targetResources"][0]["type"] == "User" and as_user["initiatedBy"]["app"]["appId"] == app_id

@@ -54,8 +54,8 @@ def test_audit_every_graph_change_is_recorded_with_who_and_what(server: Server) 
     ok(server.graph("DELETE", f"/servicePrincipals/{api_sp['id']}/appRoleAssignedTo/{assignment['id']}"), 204)
     user = ok(server.graph("POST", "/users", json={"displayName": "Ada", "accountEnabled": True,
                                                    "userPrincipalName": f"ada{uuid.uuid4().hex[:6]}@contoso.com",
-                                                   "mailNickname": "ada", "passwordProfile": {"password": "x"}}),
-              201)
+                                                   "mailNickname": "ada",
+                                                   "passwordProfile": {"password": "Pass-word-1"}}), 201)
     group = ok(server.graph("POST", "/groups", json={"displayName": "Auditors", "mailEnabled": False,
                                                      "mailNickname": "auditors", "securityEnabled": True}), 201)
     ok(server.graph("POST", f"/groups/{group['id']}/members/$ref", json={

@@ -37,7 +37,8 @@ def ids(server: Server) -> dict[str, str]:
         "audiences": ["api://AzureADTokenExchange"]}), 201)
     user = ok(server.graph("POST", "/users", json={
         "displayName": "Bounded", "accountEnabled": True, "mailNickname": "b",
-        "userPrincipalName": f"b{uuid.uuid4().hex[:6]}@contoso.com", "passwordProfile": {"password": "x"}}), 201)
+        "userPrincipalName": f"b{uuid.uuid4().hex[:6]}@contoso.com",
+        "passwordProfile": {"password": "Pass-word-1"}}), 201)
     group = ok(server.graph("POST", "/groups", json={"displayName": "Bounded", "mailEnabled": False,
                                                      "mailNickname": "b", "securityEnabled": True}), 201)
     identity = ok(server.admin("POST", "/identities", json={"name": "bounded-ua", "type": "UserAssigned"}), 201)

@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 
+from ..domain import passwords
 from .client import connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, say, section, table
@@ -15,6 +16,8 @@ from .sps import granted
 app = typer.Typer(no_args_is_help=True, help="Users.")
 
 KEY_HELP = "userPrincipalName or object id."
+PASSWORD_HELP = "The password (8-256 characters, three of: lower case, upper case, digits, symbols); default: a \
+generated one."
 
 
 @app.command("create")
@@ -22,20 +25,45 @@ def create(
     ctx: typer.Context,
     upn: str = typer.Argument(..., help="userPrincipalName, e.g. alice@contoso.test."),
     name: str = typer.Option(None, "--name", help="Display name (default: the part before @)."),
+    password: str = typer.Option(None, "--password", help=PASSWORD_HELP),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Create a user."""
+    """Create a user who signs in with a password (printed once when generated)."""
     local, at, domain = upn.partition("@")
     if not (local and at and domain) or "@" in domain:
         raise CliError(f"'{upn}' is not a user principal name: it must look like name@domain.")
+    chosen = password or passwords.generate()
     body: dict[str, Any] = {"accountEnabled": True, "displayName": name or local, "mailNickname": local,
-                            "userPrincipalName": upn}
+                            "userPrincipalName": upn, "passwordProfile": {"password": chosen}}
     with connect(ctx) as client:
         created = client.graph("POST", "/users", json=body)
     if as_json:
-        emit_json(created)
+        emit_json(created | ({} if password else {"password": chosen}))
         return
     say(f"created user [bold]{esc(created['userPrincipalName'])}[/bold] ({created['id']})")
+    if not password:
+        say(f"password  {esc(chosen)}  (shown once; tenantd stores only its hash)")
+
+
+@app.command("password")
+def set_password(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help=KEY_HELP),
+    password: str = typer.Option(None, "--password", help=PASSWORD_HELP),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Set a user's password (printed once when generated)."""
+    chosen = password or passwords.generate()
+    with connect(ctx) as client:
+        user = Resolver(client).user(key)
+        client.graph("PATCH", f"/users/{user['id']}", json={"passwordProfile": {"password": chosen}})
+    if as_json:
+        emit_json({"id": user["id"], "userPrincipalName": user["userPrincipalName"]}
+                  | ({} if password else {"password": chosen}))
+        return
+    say(f"set the password of {esc(user['userPrincipalName'])}")
+    if not password:
+        say(f"password  {esc(chosen)}  (shown once; tenantd stores only its hash)")
 
 
 @app.command("list")

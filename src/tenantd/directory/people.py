@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ..domain import audit, rules
+from ..domain import audit, passwords, rules
 from ..domain.errors import BadRequest, NotFound
 from ..domain.ids import new_guid
-from ..domain.model import Group, Principal, ServicePrincipal, User
+from ..domain.model import Group, Principal, ServicePrincipal, StoredPassword, User
 from ..store.sql import DuplicateKey
+from .passwords import hash_password
 from .unit import UnitOfWork, must_exist, now_iso, principal_of, unique_ids
 
 
@@ -17,7 +18,11 @@ class People(UnitOfWork):
     """The use cases of users and groups."""
 
     def create_user(self, tenant_id: str, user_principal_name: str, display_name: str,
-                    object_id: str | None = None, account_enabled: bool = True, mail: str | None = None) -> User:
+                    object_id: str | None = None, account_enabled: bool = True, mail: str | None = None,
+                    password: PasswordProfile | None = None) -> User:
+        """A new user; with ``password`` (checked against Entra's policy before anything is written), one who
+        can sign in with it."""
+        stored = _stored(password) if password is not None else None
         upn = user_principal_name
         if not isinstance(upn, str) or upn.count("@") != 1 or " " in upn or len(upn) > 256:
             raise BadRequest(f"Invalid value specified for property 'userPrincipalName': {user_principal_name!r}.")
@@ -34,8 +39,25 @@ class People(UnitOfWork):
             except DuplicateKey:
                 raise BadRequest("Another object with the same value for property userPrincipalName already "
                                  "exists.", code="Request_MultipleObjectsWithSameKeyValue") from None
+            if stored is not None:
+                tx.put_password(user.id, stored)
             self._record(tx, tenant_id, audit.Entry("Add user", "UserManagement", "Add", (audit.user(user),)))
         return user
+
+    def set_password(self, tenant_id: str, key: str, password: PasswordProfile) -> User:
+        """Replace a user's password (an administrator's reset, as Graph's PATCH of ``passwordProfile``)."""
+        stored = _stored(password)
+        with self.store.write() as tx:
+            user = must_exist(tx.user(tenant_id, key), key)
+            tx.put_password(user.id, stored)
+            self._record(tx, tenant_id, audit.Entry("Reset user password", "UserManagement", "Update",
+                                                    (audit.user(user),)))
+        return user
+
+    def password_of(self, tenant_id: str, key: str) -> tuple[User, StoredPassword | None]:
+        with self.store.read() as tx:
+            user = must_exist(tx.user(tenant_id, key), key)
+            return user, tx.password_of(user.id)
 
     def user(self, tenant_id: str, key: str) -> User:
         with self.store.read() as tx:
@@ -142,6 +164,22 @@ class People(UnitOfWork):
                 if obj is not None:
                     found.append(obj)
             return found
+
+
+@dataclass(frozen=True, repr=False)
+class PasswordProfile:
+    """A password as an administrator sets it (Graph's ``passwordProfile``); never shown."""
+
+    password: str
+    force_change: bool = False
+
+    def __repr__(self) -> str:
+        return f"PasswordProfile(force_change={self.force_change})"
+
+
+def _stored(profile: PasswordProfile) -> StoredPassword:
+    passwords.check_complexity(profile.password)
+    return StoredPassword(hash_password(profile.password), profile.force_change, now_iso())
 
 
 def _nickname(name: str) -> str:

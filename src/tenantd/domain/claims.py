@@ -86,6 +86,7 @@ class UserTokenRequest:
     version: int
     roles: tuple[str, ...]
     scopes: tuple[str, ...]
+    client_auth_class: str = "0"    # "0" public client, "1" secret, "2" certificate
 
 
 def pairwise_subject(object_id: str, client_app_id: str) -> str:
@@ -109,9 +110,9 @@ def user_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int
         claims.update(acr="1")
     claims["aio"] = _opaque(48)
     if v2:
-        claims.update(azp=req.client_app_id, azpacr="0")
+        claims.update(azp=req.client_app_id, azpacr=req.client_auth_class)
     else:
-        claims.update(amr=["pwd"], appid=req.client_app_id, appidacr="0")
+        claims.update(amr=["pwd"], appid=req.client_app_id, appidacr=req.client_auth_class)
     claims["idtyp"] = "user"
     claims["name"] = req.display_name
     claims["oid"] = req.user_object_id
@@ -128,3 +129,14 @@ def user_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int
     claims["uti"] = _opaque(16)
     claims["ver"] = "2.0" if v2 else "1.0"
     return claims
+
+
+def id_token_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int) -> dict[str, Any]:
+    """Claims of a v2 ID token for the client that signed the user in (``aud`` is the client)."""
+    return {
+        "aud": req.client_app_id, "iss": issuers.v2, "iat": now, "nbf": now, "exp": now + lifetime,
+        "aio": _opaque(48), "name": req.display_name, "oid": req.user_object_id,
+        "preferred_username": req.user_principal_name, "rh": "0." + _opaque(48) + ".",
+        "sub": pairwise_subject(req.user_object_id, req.client_app_id), "tid": req.tenant_id,
+        "uti": _opaque(16), "ver": "2.0",
+    }

@@ -169,6 +169,19 @@ class User:
     mail: str | None = None
 
 
+@dataclass(frozen=True, repr=False)
+class StoredPassword:
+    """A user's password as stored: its argon2id PHC string (never shown, hence no repr) and whether the user
+    must change it at the next sign-in (Graph's ``forceChangePasswordNextSignIn``)."""
+
+    hash: str
+    force_change: bool
+    changed: str
+
+    def __repr__(self) -> str:
+        return f"StoredPassword(force_change={self.force_change}, changed={self.changed!r})"
+
+
 @dataclass(frozen=True)
 class Group:
     tenant_id: str

@@ -1,4 +1,4 @@
-"""The STS: OIDC discovery (v1, v2), JWKS, instance discovery and the v1 / v2 token endpoints."""
+"""The STS: OIDC discovery (v1, v2), JWKS, instance discovery, user realms and the v1 / v2 token endpoints."""
 
 from __future__ import annotations
 
@@ -42,6 +42,18 @@ async def jwks(request: Request) -> Response:
 
 async def instance_discovery(request: Request) -> Response:
     return JSONResponse(_service(request).instance_discovery(request.query_params.get("authorization_endpoint")))
+
+
+async def user_realm(request: Request) -> Response:
+    """``/common/userrealm/{name}``: where msal asks, before a password grant, whether a user's domain is
+    federated. Every tenantd user is a cloud ("Managed") user, whose password tenantd checks itself."""
+    name = request.path_params["name"]
+    local, at, domain = name.partition("@")
+    if not (local and at and domain) or len(name) > 256:
+        return JSONResponse({"ver": "1.0", "account_type": "Unknown", "cloud_instance_name": "microsoftonline.com"})
+    return JSONResponse({"ver": "1.0", "account_type": "Managed", "domain_name": domain.lower(),
+                         "cloud_instance_name": "microsoftonline.com",
+                         "cloud_audience_urn": "urn:federation:MicrosoftOnline"})
 
 
 def parse_form(body: bytes) -> dict[str, str]:
@@ -95,6 +107,7 @@ async def not_supported(request: Request) -> Response:
 
 routes = [
     Route("/common/discovery/instance", instance_discovery),
+    Route("/common/userrealm/{name}", user_realm),
     Route("/{tenant}/v2.0/.well-known/openid-configuration", discovery_v2),
     Route("/{tenant}/.well-known/openid-configuration", discovery_v1),
     Route("/{tenant}/discovery/v2.0/keys", jwks),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..domain.model import Group, User
+from ..domain.model import Group, StoredPassword, User
 from . import schema as t
 from . import statements as q
 from .rows import group_row, user_row
@@ -41,7 +41,19 @@ class PeopleRows(BaseTx):
 
     def delete_user(self, object_id: str) -> None:
         self.delete_principal_links(object_id)
+        self.conn.execute(t.user_passwords.delete().where(t.user_passwords.c.user_id == object_id))
         self.conn.execute(t.users.delete().where(t.users.c.id == object_id))
+
+    def password_of(self, user_id: str) -> StoredPassword | None:
+        row = self.conn.execute(sa.select(t.user_passwords).where(t.user_passwords.c.user_id == user_id)).first()
+        return StoredPassword(row.hash, row.force_change, row.changed) if row else None
+
+    def put_password(self, user_id: str, password: StoredPassword) -> None:
+        """Set (or replace) a user's password hash."""
+        values = {"hash": password.hash, "force_change": password.force_change, "changed": password.changed}
+        table = t.user_passwords
+        if not self.conn.execute(table.update().where(table.c.user_id == user_id).values(**values)).rowcount:
+            self._exec(table.insert().values(user_id=user_id, **values))
 
     def group(self, tenant_id: str, object_id: str) -> Group | None:
         row = self.conn.execute(q.GROUP, {"tenant_id": tenant_id, "id": object_id}).first()

@@ -141,6 +141,16 @@ groups = sa.Table(
     sa.Index(None, "tenant_id", "created", "id"),
 )
 
+# A user's password: an argon2id PHC string (``$argon2id$v=19$m=...,t=...,p=...$salt$hash``), which records
+# the parameters it was made with. One row per user who has a password; it goes with the user.
+user_passwords = sa.Table(
+    "user_passwords", metadata,
+    sa.Column("user_id", GUID, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("hash", sa.String(256), nullable=False),
+    sa.Column("force_change", sa.Boolean, nullable=False),
+    sa.Column("changed", TIME, nullable=False),
+)
+
 # Members are users, groups or service principals; rows go with the group (FK) or with the member
 # (removed by the use case that deletes it).
 group_members = sa.Table(

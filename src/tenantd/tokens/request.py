@@ -34,6 +34,7 @@ class IssuedToken:
     principal_name: str | None = None
     resource_id: str | None = None      # the resource's appId
     roles: tuple[str, ...] = ()
+    response: tuple[tuple[str, str], ...] = ()   # more members of the token response (a user's ``scope``)
 
 
 

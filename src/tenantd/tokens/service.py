@@ -8,7 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ..domain import builtins
-from ..domain.claims import AppTokenRequest, Issuers, UserTokenRequest, app_only_claims, user_claims
+from ..domain.claims import (
+    AppTokenRequest,
+    Issuers,
+    UserTokenRequest,
+    app_only_claims,
+    id_token_claims,
+    user_claims,
+)
 from ..domain.errors import OAuthError, Unavailable
 from ..domain.ids import is_guid
 from ..domain.model import ServicePrincipal, Tenant, User
@@ -17,6 +24,7 @@ from . import errors, jwt, signins
 from .directory_cache import DirectoryCache, DirectoryView
 from .federation import Federation, VerificationKey, own_tenant_id
 from .keys import Keyring, SigningKey
+from .passwords import PasswordChecks
 from .request import IssuedToken, TokenRequest
 from .resources import Resource, resolve
 from .secrets import SecretHasher
@@ -24,6 +32,7 @@ from .throttle import FailureThrottle
 
 APP_TOKEN_LIFETIME = (3600, 5400)   # Entra access tokens live a random 60-90 minutes
 TENANT_CACHE = 1024
+ID_TOKEN_LIFETIME = 3600
 
 
 Grant = Callable[["TokenService", Tenant, TokenRequest], IssuedToken]
@@ -36,8 +45,11 @@ class TokenService:
                  sign_ins: signins.SignInLog | None = None, *, allow_loopback_issuers: bool = False,
                  throttle: FailureThrottle | None = None,
                  app_token_lifetime: tuple[int, int] = APP_TOKEN_LIFETIME,
-                 memory_grants: dict[str, MemoryGrant] | None = None) -> None:
+                 memory_grants: dict[str, MemoryGrant] | None = None,
+                 password_checks: PasswordChecks | None = None) -> None:
         self.store = store
+        # Users' passwords, checked in a bounded pool behind their lockouts (see tokens/passwords.py).
+        self.password_checks = password_checks or PasswordChecks(store, clock=clock)
         self.app_token_lifetime = app_token_lifetime  # seconds, (shortest, longest): each token a random pick
         # Failed client authentications per client and source (on by default; see tokens/throttle.py).
         self.throttle = throttle or FailureThrottle(store, clock=clock)
@@ -175,13 +187,17 @@ class TokenService:
         """Log the sign-in; the response body in the endpoint version's shape."""
         self.record(signins.issued(tenant.id, signins.grant_kind(request.form["grant_type"]), issued, self.clock(),
                                    request.client_ip))
+        body: dict[str, Any]
         if request.endpoint_version == 2:
-            return {"token_type": "Bearer", "expires_in": issued.expires_in, "ext_expires_in": issued.expires_in,
+            body = {"token_type": "Bearer", "expires_in": issued.expires_in, "ext_expires_in": issued.expires_in,
                     "access_token": issued.access_token}
-        return {"token_type": "Bearer", "expires_in": str(issued.expires_in),
-                "ext_expires_in": str(issued.expires_in), "expires_on": str(issued.expires_on),
-                "not_before": str(issued.not_before), "resource": issued.resource,
-                "access_token": issued.access_token}
+        else:
+            body = {"token_type": "Bearer", "expires_in": str(issued.expires_in),
+                    "ext_expires_in": str(issued.expires_in), "expires_on": str(issued.expires_on),
+                    "not_before": str(issued.not_before), "resource": issued.resource,
+                    "access_token": issued.access_token}
+        body.update(issued.response)
+        return body
 
     def _grant(self, tenant: Tenant, request: TokenRequest) -> IssuedToken:
         grant_type = request.form.get("grant_type", "")
@@ -241,21 +257,30 @@ class TokenService:
 
 
     def issue_user(self, tenant_id: str, user: User, resource: Resource, audience: str,
-                   roles: tuple[str, ...]) -> IssuedToken:
-        """A user's access token through the Azure CLI client app, with the user's and its groups' roles."""
+                   roles: tuple[str, ...], client_app_id: str = builtins.AZURE_CLI_APP_ID,
+                   client_auth_class: str = "0", response: tuple[tuple[str, str], ...] = (),
+                   with_id_token: bool = False) -> IssuedToken:
+        """A user's access token through a client app (by default the Azure CLI), with the user's and its
+        groups' roles; ``response`` is added to the token response (``scope``, ``client_info``), and with
+        ``with_id_token`` an ID token for the client."""
         now = int(self.clock())
         life = random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
         request = UserTokenRequest(
             tenant_id=tenant_id, user_object_id=user.id, user_principal_name=user.user_principal_name,
-            display_name=user.display_name, client_app_id=builtins.AZURE_CLI_APP_ID,
+            display_name=user.display_name, client_app_id=client_app_id, client_auth_class=client_auth_class,
             resource_app_id=resource.service_principal.app_id, audience_as_requested=audience,
             version=resource.token_version, roles=roles, scopes=builtins.USER_TOKEN_SCOPES,
         )
         claims = user_claims(request, self.issuers(tenant_id), now, life)
-        token = jwt.sign(claims, self.keyring.active(tenant_id), with_x5t=resource.token_version == 1)
-        return IssuedToken(token, life, now + life, now, audience, app_id=builtins.AZURE_CLI_APP_ID,
+        key = self.keyring.active(tenant_id)
+        token = jwt.sign(claims, key, with_x5t=resource.token_version == 1)
+        if with_id_token:
+            id_token = jwt.sign(id_token_claims(request, self.issuers(tenant_id), now, ID_TOKEN_LIFETIME), key,
+                                with_x5t=False)
+            response = (*response, ("id_token", id_token))
+        return IssuedToken(token, life, now + life, now, audience, app_id=client_app_id,
                            principal_id=user.id, principal_name=user.user_principal_name,
-                           resource_id=resource.service_principal.app_id, roles=roles)
+                           resource_id=resource.service_principal.app_id, roles=roles, response=response)
 
 
 def resource_key(tenant_id: str, name: str) -> tuple[str, str, str]:

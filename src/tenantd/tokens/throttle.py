@@ -74,10 +74,15 @@ def throttled(retry_after: int) -> OAuthError:
 
 class FailureThrottle:
     def __init__(self, store: Store, policy: ThrottlePolicy | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, *, refusal: Callable[[int], OAuthError] = throttled,
+                 counted: frozenset[int] | None = None) -> None:
+        """``refusal`` makes the answer of a blocked source from its seconds to wait; ``counted`` is the AADSTS
+        codes that count as failures (by default every refusal but an unknown client)."""
         self.store = store
         self.policy = policy or ThrottlePolicy()
         self.clock = clock
+        self.refusal = refusal
+        self.counted = counted
         self._blocked: dict[tuple[str, str, str], float] = {}
         self._lock = threading.Lock()
         self._purged_slot = -1
@@ -94,18 +99,18 @@ class FailureThrottle:
         until = self._blocked.get(key)
         if until is not None:
             if now < until:
-                raise throttled(_seconds(until - now))
+                raise self.refusal(_seconds(until - now))
             with self._lock:
                 self._blocked.pop(key, None)
         try:
             yield
         except OAuthError as exc:
-            if exc.aadsts in _NOT_COUNTED:
+            if exc.aadsts in _NOT_COUNTED if self.counted is None else exc.aadsts not in self.counted:
                 raise
             retry_after = self._failed(key, now)
             if retry_after is None:
                 raise
-            raise throttled(retry_after) from None
+            raise self.refusal(retry_after) from None
 
     def blocked(self, tenant_id: str, client_id: str, source: str | None) -> bool:
         """Whether ``guard`` would refuse this source at once (known without a read)."""

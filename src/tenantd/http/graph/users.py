@@ -1,7 +1,9 @@
 """``/users``: create, get (by id or userPrincipalName), list, update, delete.
 
-Graph requires ``mailNickname`` and ``passwordProfile`` when a user is created, so they are accepted;
-tenantd's users do not sign in, so neither is kept.
+``passwordProfile`` (``password``, ``forceChangePasswordNextSignIn``, ``forceChangePasswordNextSignInWithMfa``)
+on create and on PATCH sets the password the user signs in with, checked against Entra's policy; it is never
+returned. Graph requires it on create; tenantd also takes a user without one, who cannot sign in with a
+password until one is set. ``mailNickname`` is accepted and not kept.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...directory.people import PasswordProfile
+from ...domain import passwords
 from ...domain.errors import BadRequest
 from ...domain.ids import is_guid
 from ...domain.model import User
@@ -21,7 +25,21 @@ from .access import USER_READ, USER_WRITE, directory
 from .serialize import USER
 
 _CREATE = {"userPrincipalName", "displayName", "accountEnabled", "mail", "mailNickname", "passwordProfile"}
-_UPDATE = {"displayName", "accountEnabled"}
+_UPDATE = {"displayName", "accountEnabled", "passwordProfile"}
+_PROFILE = {"password", "forceChangePasswordNextSignIn", "forceChangePasswordNextSignInWithMfa"}
+
+
+def password_profile(value: object) -> PasswordProfile:
+    """Graph's ``passwordProfile``: an object with a password (the MFA variant of the flag counts as the flag)."""
+    if not isinstance(value, dict):
+        raise BadRequest("Invalid value specified for property 'passwordProfile' of resource 'User'.")
+    payload.only(value, _PROFILE, "microsoft.graph.passwordProfile")
+    password = value.get("password")
+    if not isinstance(password, str):
+        raise BadRequest("Invalid value specified for property 'passwordProfile' of resource 'User'.")
+    force = [payload.boolean(value.get(name, False), name)
+             for name in ("forceChangePasswordNextSignIn", "forceChangePasswordNextSignInWithMfa")]
+    return PasswordProfile(passwords.check_complexity(password), any(force))
 
 
 def user_key(text: str) -> str:
@@ -49,8 +67,6 @@ async def create(request: Request) -> Response:
     body = await payload.json_object(request)
     payload.only(body, _CREATE, USER.type_name)
     profile = body.get("passwordProfile")
-    if profile is not None and not isinstance(profile, dict):
-        raise BadRequest("Invalid value specified for property 'passwordProfile': an object is required.")
     payload.optional_string(body.get("mailNickname"), "mailNickname")
     create_user = partial(
         directory(request).create_user, caller.tenant_id,
@@ -58,6 +74,7 @@ async def create(request: Request) -> Response:
         payload.string(payload.required(body, "displayName"), "displayName"),
         account_enabled=payload.boolean(body.get("accountEnabled", True), "accountEnabled"),
         mail=payload.optional_string(body.get("mail"), "mail"),
+        password=None if profile is None else password_profile(profile),
     )
     user = await run_in_threadpool(create_user)
     return responses.created(request, "users", serialize.user(user), USER, f"users/{user.id}")
@@ -75,7 +92,10 @@ async def update(request: Request) -> Response:
     user = await find(request, caller.tenant_id)
     body = await payload.json_object(request)
     payload.only(body, _UPDATE, USER.type_name)
+    profile = password_profile(body.pop("passwordProfile")) if "passwordProfile" in body else None
     await run_in_threadpool(directory(request).update_user, caller.tenant_id, user.id, body)
+    if profile is not None:
+        await run_in_threadpool(directory(request).set_password, caller.tenant_id, user.id, profile)
     return responses.no_content()
 
 

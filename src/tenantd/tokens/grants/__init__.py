@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 
 from ...domain.model import Tenant
 from ..request import IssuedToken, TokenRequest
-from . import client_credentials
+from . import client_credentials, password
 
 if TYPE_CHECKING:
     from ..service import TokenService
 
 GRANTS: dict[str, Callable[[TokenService, Tenant, TokenRequest], IssuedToken]] = {
     "client_credentials": client_credentials.grant,
+    "password": password.grant,
 }
 MEMORY_GRANTS: dict[str, Callable[[TokenService, Tenant, TokenRequest], IssuedToken | None]] = {
     "client_credentials": client_credentials.from_memory,

@@ -1,0 +1,101 @@
+"""The real msal and azure-identity sign a user in with her password (ROPC) against tenantd.
+
+msal (``Authority.user_realm_discovery``) first asks ``https://{host}/common/userrealm/{user}`` on port 443,
+whatever port the authority names, for every authority but ADFS. A client reaches tenantd's port through an
+HTTP client (msal's documented ``http_client``; azure-identity's ``transport``) whose session sends that one
+request to tenantd's port: the adapter below, mounted for ``https://localhost/common/userrealm/`` only, so it
+changes nothing against Entra ID."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import msal
+import pytest
+import requests
+from azure.core.pipeline.transport import RequestsTransport
+from azure.identity import UsernamePasswordCredential
+from requests.adapters import HTTPAdapter
+
+from tenantd.domain import builtins, rules
+from tenantd.tokens import jwt
+
+from ..http.graph_support import ok
+from ..support import Server
+
+READ = "32028ccd-3212-4f39-3212-beabd6787d81"
+PASSWORD = "Msal-Signs-In-1"
+
+
+class UserRealmAtPort(HTTPAdapter):
+    """Sends msal's port-less user realm request to the authority's port."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__()
+        self.port = port
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        request.url = str(request.url).replace("https://localhost/", f"https://localhost:{self.port}/", 1)
+        return super().send(request, *args, **kwargs)
+
+
+def session_for(server: Server) -> requests.Session:
+    session = requests.Session()
+    session.verify = server.info["ca_bundle"]
+    session.mount("https://localhost/common/userrealm/", UserRealmAtPort(int(server.url.rsplit(":", 1)[1])))
+    return session
+
+
+@pytest.fixture(autouse=True)
+def trust_tenantd(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """requests prefers REQUESTS_CA_BUNDLE over a session's own verify, so point it at the bundle."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", server.info["ca_bundle"])
+
+
+@pytest.fixture(scope="module")
+def alice(server: Server) -> Iterator[dict[str, Any]]:
+    rt = server.runtime()
+    tid, d = server.tenant_id, rt.directory
+    role = {"id": READ, "value": "Things.Read.All", "displayName": "Read", "allowedMemberTypes": ["User"]}
+    api = d.create_application(tid, "Things API", identifier_uris=["api://things"], with_service_principal=True,
+                               app_roles=rules.app_roles([role]), requested_access_token_version=2)
+    d.create_application(tid, "Microsoft Azure CLI", app_id=builtins.AZURE_CLI_APP_ID, with_service_principal=True)
+    rt.store.dispose()
+    user = ok(server.graph("POST", "/users", json={
+        "accountEnabled": True, "displayName": "Alice", "mailNickname": "alice",
+        "userPrincipalName": "alice@contoso.test", "passwordProfile": {"password": PASSWORD}}), 201)
+    rt = server.runtime()
+    rt.directory.assign(tid, user["id"], rt.directory.service_principal_by_app_id(tid, api.app_id).id, READ)
+    rt.store.dispose()
+    yield {"user": user, "api_app_id": api.app_id}
+
+
+def test_msal_public_client_signs_alice_in_with_her_password(server: Server, alice: dict[str, Any]) -> None:
+    app = msal.PublicClientApplication(builtins.AZURE_CLI_APP_ID, authority=f"{server.url}/{server.tenant_id}",
+                                       instance_discovery=False, http_client=session_for(server))
+    result = app.acquire_token_by_username_password("alice@contoso.test", PASSWORD,
+                                                    scopes=["api://things/.default"])
+    assert "access_token" in result, result
+    claims = jwt.unverified_parts(result["access_token"])[1]
+    assert claims["oid"] == alice["user"]["id"] and claims["roles"] == ["Things.Read.All"]
+    assert claims["aud"] == alice["api_app_id"] and claims["azp"] == builtins.AZURE_CLI_APP_ID
+    assert claims["preferred_username"] == "alice@contoso.test"
+    (account,) = app.get_accounts()   # built from client_info
+    assert account["home_account_id"] == f"{alice['user']['id']}.{server.tenant_id}"
+    wrong = app.acquire_token_by_username_password("alice@contoso.test", "Not-Her-Password-1",
+                                                   scopes=["api://things/.default"])
+    assert wrong["error"] == "invalid_grant" and wrong["error_codes"] == [50126]
+
+
+def test_azure_identity_username_password_credential(server: Server, alice: dict[str, Any]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)   # deprecated (no MFA), still shipped
+        credential = UsernamePasswordCredential(
+            builtins.AZURE_CLI_APP_ID, "alice@contoso.test", PASSWORD, tenant_id=server.tenant_id,
+            authority=server.url, disable_instance_discovery=True,
+            transport=RequestsTransport(session=session_for(server), session_owner=False))
+    token = credential.get_token("api://things/.default")
+    claims = jwt.unverified_parts(token.token)[1]
+    assert claims["oid"] == alice["user"]["id"] and claims["roles"] == ["Things.Read.All"]
