@@ -1,5 +1,6 @@
 """Built-in service principals every tenant holds: Microsoft Graph, Azure AD Graph, tenantd's admin API, the
-token exchange audience and the well-known Azure resources (ARM, Key Vault, Storage)."""
+token exchange audience, the well-known Azure resources (ARM, Key Vault, Storage) and Microsoft's public client
+applications that people sign in with (Azure CLI, Azure PowerShell, Visual Studio)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,10 @@ ADMIN_APP_NAME = "tenantd admin"
 # The client app of user tokens minted by `tenantd token --as <user>`: Azure CLI, as `az account
 # get-access-token --resource <api>` gets them in a real tenant.
 AZURE_CLI_APP_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+AZURE_POWERSHELL_APP_ID = "1950a258-227b-4e31-a9cf-717495945fc2"
+VISUAL_STUDIO_APP_ID = "872cd9fa-d31f-45e0-9eab-6e460a02d1f1"
+# They run on people's machines and receive the answer on a loopback port of their choosing (RFC 8252).
+LOOPBACK_REPLY_URLS = ("http://localhost",)
 USER_TOKEN_SCOPES = ("user_impersonation",)
 
 # Entra's "AAD Token Exchange Endpoint": the resource a workload asks for a token to present as a federated
@@ -84,6 +89,8 @@ class BuiltinResource:
     identifier_uris: tuple[str, ...]
     roles: tuple[AppRole, ...] = ()
     owner: str | None = MICROSOFT_TENANT_ID
+    reply_urls: tuple[str, ...] = ()
+    public_client: bool = False   # signs people in without a credential of its own
 
 
 BUILTINS: tuple[BuiltinResource, ...] = (
@@ -99,8 +106,13 @@ BUILTINS: tuple[BuiltinResource, ...] = (
                     ("https://vault.azure.net", "https://vault.azure.net/")),
     BuiltinResource("e406a681-f3d4-42a8-90b6-c2b029497af1", "Azure Storage",
                     ("https://storage.azure.com/", "https://storage.azure.com")),
+    BuiltinResource(AZURE_CLI_APP_ID, "Microsoft Azure CLI", (), reply_urls=LOOPBACK_REPLY_URLS, public_client=True),
+    BuiltinResource(AZURE_POWERSHELL_APP_ID, "Microsoft Azure PowerShell", (), reply_urls=LOOPBACK_REPLY_URLS,
+                    public_client=True),
+    BuiltinResource(VISUAL_STUDIO_APP_ID, "Visual Studio", (), reply_urls=LOOPBACK_REPLY_URLS, public_client=True),
 )
 BUILTIN_APP_IDS = frozenset(b.app_id for b in BUILTINS)
+PUBLIC_CLIENT_APP_IDS = frozenset(b.app_id for b in BUILTINS if b.public_client)
 
 # The APIs that manage the directory: a role on one of them is power over the whole tenant, so acting as a
 # principal that holds one (impersonation) needs tenantd's admin role.
