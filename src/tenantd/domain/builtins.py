@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import AppRole
+from .model import AppRole, PermissionScope
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_RESOURCE = "https://graph.microsoft.com"
@@ -67,6 +67,16 @@ TOKEN_EXCHANGE_NAME = "AAD Token Exchange Endpoint"
 TOKEN_EXCHANGE_RESOURCE = "api://AzureADTokenExchange"
 
 
+# Graph's delegated permissions (OpenID Connect's among them), with the ids they have in every tenant.
+GRAPH_SCOPES: dict[str, str] = {
+    "User.Read": "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
+    "openid": "37f7f235-527c-4136-accd-4a02d197296e",
+    "profile": "14dad69e-099b-42c9-810b-d002981feec1",
+    "email": "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0",
+    "offline_access": "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
+}
+
+
 def _roles(table: dict[str, str], describe: str) -> tuple[AppRole, ...]:
     return tuple(
         AppRole(id=role_id, value=value, display_name=value, description=f"{describe}: {value}",
@@ -76,6 +86,12 @@ def _roles(table: dict[str, str], describe: str) -> tuple[AppRole, ...]:
 
 
 GRAPH_APP_ROLES = _roles(GRAPH_ROLES, "Microsoft Graph application permission")
+GRAPH_PERMISSION_SCOPES = tuple(
+    PermissionScope(id=scope_id, value=value, type="User", admin_consent_display_name=value,
+                    admin_consent_description=f"Microsoft Graph delegated permission: {value}",
+                    user_consent_display_name=value, user_consent_description=f"Microsoft Graph: {value}")
+    for value, scope_id in GRAPH_SCOPES.items()
+)
 AAD_GRAPH_APP_ROLES = _roles(AAD_GRAPH_ROLES, "Azure AD Graph application permission")
 TENANTD_APP_ROLES = _roles(TENANTD_ROLES, "tenantd administration")
 
@@ -90,11 +106,13 @@ class BuiltinResource:
     roles: tuple[AppRole, ...] = ()
     owner: str | None = MICROSOFT_TENANT_ID
     reply_urls: tuple[str, ...] = ()
+    scopes: tuple[PermissionScope, ...] = ()
     public_client: bool = False   # signs people in without a credential of its own
 
 
 BUILTINS: tuple[BuiltinResource, ...] = (
-    BuiltinResource(GRAPH_APP_ID, "Microsoft Graph", GRAPH_IDENTIFIER_URIS, GRAPH_APP_ROLES),
+    BuiltinResource(GRAPH_APP_ID, "Microsoft Graph", GRAPH_IDENTIFIER_URIS, GRAPH_APP_ROLES,
+                    scopes=GRAPH_PERMISSION_SCOPES),
     BuiltinResource(AAD_GRAPH_APP_ID, AAD_GRAPH_NAME, AAD_GRAPH_IDENTIFIER_URIS, AAD_GRAPH_APP_ROLES),
     BuiltinResource(TENANTD_APP_ID, "tenantd", (TENANTD_RESOURCE,), TENANTD_APP_ROLES, owner=None),
     BuiltinResource(TOKEN_EXCHANGE_APP_ID, TOKEN_EXCHANGE_NAME, (TOKEN_EXCHANGE_RESOURCE,)),
@@ -112,6 +130,7 @@ BUILTINS: tuple[BuiltinResource, ...] = (
     BuiltinResource(VISUAL_STUDIO_APP_ID, "Visual Studio", (), reply_urls=LOOPBACK_REPLY_URLS, public_client=True),
 )
 BUILTIN_APP_IDS = frozenset(b.app_id for b in BUILTINS)
+BUILTIN_BY_APP_ID = {b.app_id: b for b in BUILTINS}
 PUBLIC_CLIENT_APP_IDS = frozenset(b.app_id for b in BUILTINS if b.public_client)
 
 # The APIs that manage the directory: a role on one of them is power over the whole tenant, so acting as a

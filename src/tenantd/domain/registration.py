@@ -11,9 +11,17 @@ from typing import Any
 from . import scope_rules, sign_in_rules
 from .model import Application, ServicePrincipal
 
-CHANGES = ("signInAudience", "isFallbackPublicClient", "groupMembershipClaims", "optionalClaims",
-           "web.redirectUris", "spa.redirectUris", "publicClient.redirectUris", "api.oauth2PermissionScopes",
-           "api.preAuthorizedApplications", "requiredResourceAccess")
+# Each change, by Graph's name, and the Application field it sets.
+ATTRIBUTES = {
+    "signInAudience": "sign_in_audience", "isFallbackPublicClient": "is_fallback_public_client",
+    "groupMembershipClaims": "group_membership_claims", "optionalClaims": "optional_claims",
+    "web.redirectUris": "web_redirect_uris", "spa.redirectUris": "spa_redirect_uris",
+    "publicClient.redirectUris": "public_client_redirect_uris",
+    "api.oauth2PermissionScopes": "oauth2_permission_scopes",
+    "api.preAuthorizedApplications": "pre_authorized_applications",
+    "requiredResourceAccess": "required_resource_access",
+}
+CHANGES = tuple(ATTRIBUTES)
 
 
 def changed(app: Application, changes: Mapping[str, Any]) -> Application:
@@ -54,6 +62,11 @@ def changed(app: Application, changes: Mapping[str, Any]) -> Application:
 def _redirects(changes: Mapping[str, Any], platform: str, current: tuple[str, ...]) -> tuple[str, ...]:
     key = f"{platform}.redirectUris"
     return sign_in_rules.redirect_uris(platform, changes[key]) if key in changes else current
+
+
+def differences(before: Application, after: Application) -> list[str]:
+    """The changes (by Graph's names) that would turn ``before``'s settings into ``after``'s."""
+    return [key for key, attr in ATTRIBUTES.items() if getattr(before, attr) != getattr(after, attr)]
 
 
 def mirrored(sp: ServicePrincipal, app: Application) -> ServicePrincipal:
