@@ -59,6 +59,15 @@ def test_a_refused_change_writes_nothing(rt: Runtime, tenant_id: str) -> None:
     assert rt.directory.application(tenant_id, app.id) == app
 
 
+@pytest.mark.parametrize("claims", ["SecurityGroup," + " " * 200 + "DirectoryRole", "x" * 129])
+def test_a_long_groups_claim_is_refused_not_truncated(rt: Runtime, tenant_id: str, claims: str) -> None:
+    """The column holds 128 characters (PostgreSQL enforces it): longer text is Graph's 400, never a 500."""
+    app = rt.directory.create_application(tenant_id, "Groups")
+    with pytest.raises(BadRequest):
+        rt.directory.update_application(tenant_id, app.id, {"groupMembershipClaims": claims})
+    assert rt.directory.application(tenant_id, app.id) == app
+
+
 def test_an_application_from_before_these_settings_reads_as_graphs_defaults(rt: Runtime, tenant_id: str) -> None:
     """A row as the previous schema wrote it: the new columns null (the audience takes its default)."""
     app = rt.directory.create_application(tenant_id, "Old")

@@ -18,6 +18,7 @@ MAX_REDIRECT_URIS = 256           # per application, all platforms together (wor
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 _UNSUPPORTED_CHARACTERS = set("!$'(),;*")   # Entra's list, and wildcards, which it refuses for these audiences
 GROUP_CLAIMS = ("None", "SecurityGroup", "DirectoryRole", "ApplicationGroup", "All")
+MAX_GROUP_CLAIMS = 128            # characters: three names and their separators fit many times over
 TOKEN_KINDS = ("idToken", "accessToken", "saml2Token")
 _CLAIM_FIELDS = {"name", "source", "essential", "additionalProperties"}
 
@@ -89,7 +90,7 @@ def group_membership_claims(value: object) -> str | None:
     three separated by commas, as the manifest writes them; kept as given."""
     if value is None:
         return None
-    names = [n.strip() for n in value.split(",")] if isinstance(value, str) else []
+    names = [n.strip() for n in value.split(",")] if isinstance(value, str) and len(value) <= MAX_GROUP_CLAIMS else []
     if (not names or any(n not in GROUP_CLAIMS for n in names) or len(set(names)) != len(names)
             or (len(names) > 1 and ("None" in names or "All" in names))):
         raise _invalid("groupMembershipClaims", f"{value!r}: one of {', '.join(GROUP_CLAIMS)}, or several of "
