@@ -131,7 +131,7 @@ BAD_CREATES: list[tuple[str, Any]] = [
     ("api", {"requestedAccessTokenVersion": "2"}),
     ("api", {"oauth2PermissionScopes": [{"id": SOME_GUID}]}),
     ("api", "v2"),
-    ("signInAudience", "AzureADMultipleOrgs"),
+    ("signInAudience", "PersonalMicrosoftAccount"),
     ("appId", SOME_GUID),
     ("passwordCredentials", []),
     ("@odata.type", "#microsoft.graph.user"),

@@ -9,7 +9,8 @@ from typing import Any
 import typer
 
 from ..domain.ids import is_guid, new_guid
-from . import credentials
+from . import app_settings, credentials
+from .app_settings import AUDIENCE, GROUP_CLAIMS, PUBLIC, PUBLIC_CLIENT, SPA, WEB, settings_body
 from .client import Client, connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, joined, say, section, table
@@ -20,6 +21,7 @@ secret_app = typer.Typer(no_args_is_help=True, help="Client secrets (password cr
 role_app = typer.Typer(no_args_is_help=True, help="App roles an application defines.")
 app.add_typer(secret_app, name="secret")
 app.add_typer(role_app, name="role")
+app.add_typer(app_settings.scope_app, name="scope")
 
 MEMBER_TYPES = ("Application", "User")
 
@@ -59,6 +61,11 @@ def show_secret(added: dict[str, Any]) -> None:
         f"expires {added.get('endDateTime')})")
 
 
+def redirect_uris(application: dict[str, Any]) -> list[str]:
+    return [f"{uri} ({platform})" for platform in ("web", "spa", "publicClient")
+            for uri in (application.get(platform) or {}).get("redirectUris") or []]
+
+
 def token_version(application: dict[str, Any]) -> object:
     return (application.get("api") or {}).get("requestedAccessTokenVersion")
 
@@ -72,6 +79,10 @@ def create(
     role_member_types: str = typer.Option("Application", "--role-member-types",
                                           help="Who the --role roles are for: Application, User or both."),
     version: int = typer.Option(None, "--token-version", min=1, max=2, help="Access token version to issue."),
+    scopes: list[str] = typer.Option(None, "--scope", help='A delegated permission: VALUE="Display name" '
+                                                           "(repeatable; type User)."),
+    web: list[str] = WEB, spa: list[str] = SPA, public: list[str] = PUBLIC, audience: str = AUDIENCE,
+    public_client: bool = PUBLIC_CLIENT, group_claims: str = GROUP_CLAIMS,
     secret: bool = typer.Option(False, "--secret", help="Add a client secret and print it once."),
     no_sp: bool = typer.Option(False, "--no-sp", help="Do not create the service principal."),
     as_json: bool = JSON_OPTION,
@@ -79,9 +90,13 @@ def create(
     """Register an application (and its service principal unless --no-sp)."""
     types = member_types(role_member_types)
     body: dict[str, Any] = {"displayName": name, "identifierUris": list(identifier_uris or []),
-                            "appRoles": [new_role(spec, types) for spec in roles or []]}
-    if version is not None:
-        body["api"] = {"requestedAccessTokenVersion": version}
+                            "appRoles": [new_role(spec, types) for spec in roles or []],
+                            **settings_body(web, spa, public, audience, public_client, group_claims)}
+    api: dict[str, Any] = {"requestedAccessTokenVersion": version} if version is not None else {}
+    if scopes:
+        api["oauth2PermissionScopes"] = [app_settings.new_scope(spec, False, None) for spec in scopes]
+    if api:
+        body["api"] = api
     with connect(ctx) as client:
         created = client.graph("POST", "/applications", json=body)
         try:
@@ -98,7 +113,9 @@ def create(
     fields([("appId", created["appId"]), ("object id", created["id"]),
             ("service principal", sp["id"] if sp else "none (--no-sp)"),
             ("identifier URIs", joined(created.get("identifierUris") or [])),
-            ("app roles", joined(f"{r['value']} ({r['id']})" for r in created.get("appRoles") or []))])
+            ("app roles", joined(f"{r['value']} ({r['id']})" for r in created.get("appRoles") or [])),
+            ("scopes", joined(f"{s['value']} ({s['id']})" for s in created["api"]["oauth2PermissionScopes"])),
+            ("redirect URIs", joined(redirect_uris(created)))])
     if added:
         show_secret(added)
 
@@ -128,7 +145,11 @@ def show(ctx: typer.Context, key: str = typer.Argument(..., help="Name, appId, o
     say(f"[bold]{esc(found['displayName'])}[/bold]")
     fields([("appId", found["appId"]), ("object id", found["id"]),
             ("identifier URIs", joined(found.get("identifierUris") or [])),
-            ("token version", token_version(found) or "1 (default)"), ("created", found.get("createdDateTime"))])
+            ("token version", token_version(found) or "1 (default)"), ("created", found.get("createdDateTime")),
+            ("sign-in audience", found.get("signInAudience")),
+            ("public client", "yes" if found.get("isFallbackPublicClient") else "no"),
+            ("group claims", found.get("groupMembershipClaims") or "none"),
+            ("redirect URIs", joined(redirect_uris(found)) or "none")])
     section("app roles")
     table(["VALUE", "DISPLAY NAME", "ID", "FOR", "ENABLED"],
           [(r.get("value"), r.get("displayName"), r["id"], joined(r.get("allowedMemberTypes") or []),
@@ -137,6 +158,13 @@ def show(ctx: typer.Context, key: str = typer.Argument(..., help="Name, appId, o
     table(["KEY ID", "NAME", "HINT", "EXPIRES"],
           [(c["keyId"], c.get("displayName"), c.get("hint"), c.get("endDateTime"))
            for c in found.get("passwordCredentials") or []], empty="  none")
+    section("scopes")
+    api = found.get("api") or {}
+    trusted = {s: [p["appId"] for p in api.get("preAuthorizedApplications") or [] if s in p["delegatedPermissionIds"]]
+               for s in (scope["id"] for scope in api.get("oauth2PermissionScopes") or [])}
+    table(["VALUE", "TYPE", "ID", "ENABLED", "PRE-AUTHORIZED"],
+          [(s["value"], s["type"], s["id"], "yes" if s.get("isEnabled", True) else "no", joined(trusted[s["id"]]))
+           for s in api.get("oauth2PermissionScopes") or []], empty="  none")
 
 
 @app.command("delete")
@@ -156,9 +184,11 @@ def set_(
     identifier_uris: list[str] = typer.Option(None, "--identifier-uri",
                                               help="App ID URIs (replace the current ones; repeatable)."),
     name: str = typer.Option(None, "--name", help="New display name."),
+    web: list[str] = WEB, spa: list[str] = SPA, public: list[str] = PUBLIC, audience: str = AUDIENCE,
+    public_client: bool = PUBLIC_CLIENT, group_claims: str = GROUP_CLAIMS,
 ) -> None:
-    """Change an application's token version, App ID URIs or name."""
-    changes: dict[str, Any] = {}
+    """Change an application's token version, App ID URIs, name or sign-in settings."""
+    changes: dict[str, Any] = settings_body(web, spa, public, audience, public_client, group_claims)
     if version is not None:
         changes["api"] = {"requestedAccessTokenVersion": version}
     if identifier_uris:
@@ -166,7 +196,8 @@ def set_(
     if name is not None:
         changes["displayName"] = name
     if not changes:
-        raise CliError("Nothing to change: give --token-version, --identifier-uri or --name.")
+        raise CliError("Nothing to change: give --token-version, --identifier-uri, --name or a sign-in option "
+                       "(see --help).")
     with connect(ctx) as client:
         found = Resolver(client).application(key)
         client.graph("PATCH", f"/applications/{found['id']}", json=changes)

@@ -1,13 +1,14 @@
-"""Application registrations: their names, App ID URIs, app roles and token version; creating one may
-create its service principal, and its roles and name are mirrored there."""
+"""Application registrations: their names, App ID URIs, app roles, token version, sign-in settings and
+delegated permissions; creating one may create its service principal, which mirrors what Graph shows of
+them there (name, roles, scopes, redirect URIs, audience)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..domain import audit, credentials, rules
+from ..domain import audit, credentials, registration, rules
 from ..domain.errors import BadRequest
 from ..domain.ids import new_guid
 from ..domain.model import Application, AppRole
@@ -26,7 +27,10 @@ class Applications(UnitOfWork):
         app_roles: Sequence[AppRole] = (), requested_access_token_version: int | None = None,
         app_id: str | None = None, object_id: str | None = None, service_principal_id: str | None = None,
         with_service_principal: bool = False, key_credentials: Sequence[dict[str, Any]] = (),
+        settings: Mapping[str, Any] | None = None,
     ) -> Application:
+        """``settings`` holds sign-in and delegated-permission properties by Graph's names
+        (:data:`registration.CHANGES`)."""
         app = Application(
             tenant_id=tenant_id, id=object_id or new_guid(), app_id=app_id or new_guid(),
             display_name=rules.display_name(display_name), identifier_uris=self._identifier_uris(list(identifier_uris)),
@@ -35,6 +39,7 @@ class Applications(UnitOfWork):
         )
         if key_credentials:
             app = replace(app, key_credentials=credentials.key_collection((), list(key_credentials)))
+        app = registration.changed(app, settings or {})
         with self.store.write() as tx:
             self._claim_ids(tx, tenant_id, app)
             if with_service_principal and service_principal_id:
@@ -74,7 +79,8 @@ class Applications(UnitOfWork):
             return tx.applications(tenant_id)
 
     def update_application(self, tenant_id: str, object_id: str, changes: dict[str, Any]) -> Application:
-        """Apply a PATCH: displayName, identifierUris, appRoles, api.requestedAccessTokenVersion, keyCredentials."""
+        """Apply a PATCH: displayName, identifierUris, appRoles, api.requestedAccessTokenVersion, keyCredentials,
+        and the sign-in and delegated-permission properties of :data:`registration.CHANGES`."""
         with self.store.write() as tx:
             app = must_exist(tx.application(tenant_id, object_id), object_id)
             updated = app
@@ -100,6 +106,7 @@ class Applications(UnitOfWork):
                 keys = credentials.key_collection(app.key_credentials, changes["keyCredentials"])
                 write_keys(tx, app.id, app.key_credentials, keys)
                 updated = replace(updated, key_credentials=keys)
+            updated = registration.changed(updated, changes)
             if updated == app:
                 return app
             try:
@@ -109,9 +116,8 @@ class Applications(UnitOfWork):
             entries = [audit.Entry("Update application", "ApplicationManagement", "Update",
                                    (audit.application(updated, app),))]
             sp = tx.service_principal_by_app_id(tenant_id, app.app_id)
-            if sp is not None:  # the service principal mirrors the application's roles and name
-                mirrored = replace(sp, app_roles=updated.app_roles, display_name=updated.display_name,
-                                   service_principal_names=(updated.app_id, *updated.identifier_uris))
+            if sp is not None:
+                mirrored = registration.mirrored(sp, updated)
                 tx.update_service_principal(mirrored)
                 if mirrored != sp:
                     entries.append(audit.Entry("Update service principal", "ApplicationManagement", "Update",

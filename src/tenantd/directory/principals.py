@@ -7,7 +7,7 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
-from ..domain import audit, rules
+from ..domain import audit, registration, rules
 from ..domain.errors import BadRequest
 from ..domain.ids import new_guid
 from ..domain.model import Application, ServicePrincipal
@@ -103,8 +103,9 @@ def insert_app_sp(tx: Tx, app: Application, object_id: str | None, **fields: Any
         service_principal_type="Application", app_roles=app.app_roles,
         app_role_assignment_required=bool(fields.get("appRoleAssignmentRequired", False)),
         account_enabled=bool(fields.get("accountEnabled", True)), created=now_iso(),
-        service_principal_names=(app.app_id, *app.identifier_uris), app_owner_organization_id=app.tenant_id,
+        app_owner_organization_id=app.tenant_id,
     )
+    sp = registration.mirrored(sp, app)
     try:
         tx.insert_service_principal(sp)
     except DuplicateKey:

@@ -47,7 +47,8 @@ class Tenants(UnitOfWork):
             service_principal_type="Application", app_roles=resource.roles, app_role_assignment_required=False,
             account_enabled=True, created=now_iso(),
             service_principal_names=(resource.app_id, *resource.identifier_uris),
-            app_owner_organization_id=resource.owner,
+            app_owner_organization_id=resource.owner, reply_urls=resource.reply_urls,
+            oauth2_permission_scopes=resource.scopes,
         )
         tx.insert_service_principal(sp)
         tx.set_builtin_identifier_uris(tenant_id, sp.id, resource.identifier_uris)

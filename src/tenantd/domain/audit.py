@@ -129,13 +129,23 @@ def application_properties(app: Application) -> dict[str, Any]:
     return {"DisplayName": app.display_name, "AppId": app.app_id, "IdentifierUris": list(app.identifier_uris),
             "AppRoles": _roles(app.app_roles), "RequestedAccessTokenVersion": app.requested_access_token_version,
             "KeyCredentials": [_key(k) for k in app.key_credentials] or None,
-            "PasswordCredentials": [_password(p) for p in app.password_credentials] or None}
+            "PasswordCredentials": [_password(p) for p in app.password_credentials] or None,
+            "SignInAudience": app.sign_in_audience, "IsFallbackPublicClient": app.is_fallback_public_client,
+            "GroupMembershipClaims": app.group_membership_claims, "OptionalClaims": app.optional_claims,
+            "WebRedirectUris": list(app.web_redirect_uris) or None,
+            "SpaRedirectUris": list(app.spa_redirect_uris) or None,
+            "PublicClientRedirectUris": list(app.public_client_redirect_uris) or None,
+            "Oauth2PermissionScopes": [s.to_graph() for s in app.oauth2_permission_scopes] or None,
+            "PreAuthorizedApplications": [p.to_graph() for p in app.pre_authorized_applications] or None,
+            "RequiredResourceAccess": [r.to_graph() for r in app.required_resource_access] or None}
 
 
 def service_principal_properties(sp: ServicePrincipal) -> dict[str, Any]:
     return {"DisplayName": sp.display_name, "AppId": sp.app_id, "ServicePrincipalType": sp.service_principal_type,
             "AccountEnabled": sp.account_enabled, "AppRoleAssignmentRequired": sp.app_role_assignment_required,
             "AppRoles": _roles(sp.app_roles) or None,
+            "Oauth2PermissionScopes": [s.to_graph() for s in sp.oauth2_permission_scopes] or None,
+            "ReplyUrls": list(sp.reply_urls) or None,
             "ManagedIdentityResourceId": sp.managed_identity_resource_id}
 
 

@@ -1,11 +1,12 @@
 """Built-in service principals every tenant holds: Microsoft Graph, Azure AD Graph, tenantd's admin API, the
-token exchange audience and the well-known Azure resources (ARM, Key Vault, Storage)."""
+token exchange audience, the well-known Azure resources (ARM, Key Vault, Storage) and Microsoft's public client
+applications that people sign in with (Azure CLI, Azure PowerShell, Visual Studio)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import AppRole
+from .model import AppRole, PermissionScope
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_RESOURCE = "https://graph.microsoft.com"
@@ -53,6 +54,10 @@ ADMIN_APP_NAME = "tenantd admin"
 # The client app of user tokens minted by `tenantd token --as <user>`: Azure CLI, as `az account
 # get-access-token --resource <api>` gets them in a real tenant.
 AZURE_CLI_APP_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+AZURE_POWERSHELL_APP_ID = "1950a258-227b-4e31-a9cf-717495945fc2"
+VISUAL_STUDIO_APP_ID = "872cd9fa-d31f-45e0-9eab-6e460a02d1f1"
+# They run on people's machines and receive the answer on a loopback port of their choosing (RFC 8252).
+LOOPBACK_REPLY_URLS = ("http://localhost",)
 USER_TOKEN_SCOPES = ("user_impersonation",)
 
 # Entra's "AAD Token Exchange Endpoint": the resource a workload asks for a token to present as a federated
@@ -60,6 +65,16 @@ USER_TOKEN_SCOPES = ("user_impersonation",)
 TOKEN_EXCHANGE_APP_ID = "fb60f99c-7a34-4190-8149-302f77469936"
 TOKEN_EXCHANGE_NAME = "AAD Token Exchange Endpoint"
 TOKEN_EXCHANGE_RESOURCE = "api://AzureADTokenExchange"
+
+
+# Graph's delegated permissions (OpenID Connect's among them), with the ids they have in every tenant.
+GRAPH_SCOPES: dict[str, str] = {
+    "User.Read": "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
+    "openid": "37f7f235-527c-4136-accd-4a02d197296e",
+    "profile": "14dad69e-099b-42c9-810b-d002981feec1",
+    "email": "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0",
+    "offline_access": "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
+}
 
 
 def _roles(table: dict[str, str], describe: str) -> tuple[AppRole, ...]:
@@ -71,6 +86,12 @@ def _roles(table: dict[str, str], describe: str) -> tuple[AppRole, ...]:
 
 
 GRAPH_APP_ROLES = _roles(GRAPH_ROLES, "Microsoft Graph application permission")
+GRAPH_PERMISSION_SCOPES = tuple(
+    PermissionScope(id=scope_id, value=value, type="User", admin_consent_display_name=value,
+                    admin_consent_description=f"Microsoft Graph delegated permission: {value}",
+                    user_consent_display_name=value, user_consent_description=f"Microsoft Graph: {value}")
+    for value, scope_id in GRAPH_SCOPES.items()
+)
 AAD_GRAPH_APP_ROLES = _roles(AAD_GRAPH_ROLES, "Azure AD Graph application permission")
 TENANTD_APP_ROLES = _roles(TENANTD_ROLES, "tenantd administration")
 
@@ -84,10 +105,14 @@ class BuiltinResource:
     identifier_uris: tuple[str, ...]
     roles: tuple[AppRole, ...] = ()
     owner: str | None = MICROSOFT_TENANT_ID
+    reply_urls: tuple[str, ...] = ()
+    scopes: tuple[PermissionScope, ...] = ()
+    public_client: bool = False   # signs people in without a credential of its own
 
 
 BUILTINS: tuple[BuiltinResource, ...] = (
-    BuiltinResource(GRAPH_APP_ID, "Microsoft Graph", GRAPH_IDENTIFIER_URIS, GRAPH_APP_ROLES),
+    BuiltinResource(GRAPH_APP_ID, "Microsoft Graph", GRAPH_IDENTIFIER_URIS, GRAPH_APP_ROLES,
+                    scopes=GRAPH_PERMISSION_SCOPES),
     BuiltinResource(AAD_GRAPH_APP_ID, AAD_GRAPH_NAME, AAD_GRAPH_IDENTIFIER_URIS, AAD_GRAPH_APP_ROLES),
     BuiltinResource(TENANTD_APP_ID, "tenantd", (TENANTD_RESOURCE,), TENANTD_APP_ROLES, owner=None),
     BuiltinResource(TOKEN_EXCHANGE_APP_ID, TOKEN_EXCHANGE_NAME, (TOKEN_EXCHANGE_RESOURCE,)),
@@ -99,8 +124,14 @@ BUILTINS: tuple[BuiltinResource, ...] = (
                     ("https://vault.azure.net", "https://vault.azure.net/")),
     BuiltinResource("e406a681-f3d4-42a8-90b6-c2b029497af1", "Azure Storage",
                     ("https://storage.azure.com/", "https://storage.azure.com")),
+    BuiltinResource(AZURE_CLI_APP_ID, "Microsoft Azure CLI", (), reply_urls=LOOPBACK_REPLY_URLS, public_client=True),
+    BuiltinResource(AZURE_POWERSHELL_APP_ID, "Microsoft Azure PowerShell", (), reply_urls=LOOPBACK_REPLY_URLS,
+                    public_client=True),
+    BuiltinResource(VISUAL_STUDIO_APP_ID, "Visual Studio", (), reply_urls=LOOPBACK_REPLY_URLS, public_client=True),
 )
 BUILTIN_APP_IDS = frozenset(b.app_id for b in BUILTINS)
+BUILTIN_BY_APP_ID = {b.app_id: b for b in BUILTINS}
+PUBLIC_CLIENT_APP_IDS = frozenset(b.app_id for b in BUILTINS if b.public_client)
 
 # The APIs that manage the directory: a role on one of them is power over the whole tenant, so acting as a
 # principal that holds one (impersonation) needs tenantd's admin role.

@@ -42,6 +42,63 @@ class AppRole:
 
 
 @dataclass(frozen=True)
+class PermissionScope:
+    """One entry of ``api.oauth2PermissionScopes``: a delegated permission an API offers, in Graph's names."""
+
+    id: str
+    value: str
+    type: str                 # "User": people may consent for themselves; "Admin": an admin must
+    admin_consent_display_name: str
+    admin_consent_description: str
+    user_consent_display_name: str | None = None
+    user_consent_description: str | None = None
+    is_enabled: bool = True
+
+    def to_graph(self) -> dict[str, Any]:
+        return {
+            "adminConsentDescription": self.admin_consent_description,
+            "adminConsentDisplayName": self.admin_consent_display_name,
+            "id": self.id,
+            "isEnabled": self.is_enabled,
+            "type": self.type,
+            "userConsentDescription": self.user_consent_description,
+            "userConsentDisplayName": self.user_consent_display_name,
+            "value": self.value,
+        }
+
+
+@dataclass(frozen=True)
+class PreAuthorizedApplication:
+    """A client trusted with some of an API's scopes without asking anyone for consent."""
+
+    app_id: str
+    delegated_permission_ids: tuple[str, ...]
+
+    def to_graph(self) -> dict[str, Any]:
+        return {"appId": self.app_id, "delegatedPermissionIds": list(self.delegated_permission_ids)}
+
+
+@dataclass(frozen=True)
+class ResourceAccess:
+    id: str
+    type: str                 # "Scope" (delegated) | "Role" (application)
+
+    def to_graph(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type}
+
+
+@dataclass(frozen=True)
+class RequiredResourceAccess:
+    """The permissions an application declares it needs from one resource: what consent asks for."""
+
+    resource_app_id: str
+    resource_access: tuple[ResourceAccess, ...]
+
+    def to_graph(self) -> dict[str, Any]:
+        return {"resourceAppId": self.resource_app_id, "resourceAccess": [a.to_graph() for a in self.resource_access]}
+
+
+@dataclass(frozen=True)
 class PasswordCredential:
     key_id: str
     display_name: str | None
@@ -133,6 +190,24 @@ class Application:
     created: str
     password_credentials: tuple[PasswordCredential, ...] = ()
     key_credentials: tuple[KeyCredential, ...] = ()
+    # Who signs in and where answers go: what people's flows and consent read.
+    sign_in_audience: str = "AzureADMyOrg"
+    is_fallback_public_client: bool | None = None
+    group_membership_claims: str | None = None
+    optional_claims: dict[str, Any] | None = None
+    web_redirect_uris: tuple[str, ...] = ()
+    spa_redirect_uris: tuple[str, ...] = ()
+    public_client_redirect_uris: tuple[str, ...] = ()
+    # The delegated permissions the application offers as an API, and those it asks of others.
+    oauth2_permission_scopes: tuple[PermissionScope, ...] = ()
+    pre_authorized_applications: tuple[PreAuthorizedApplication, ...] = ()
+    required_resource_access: tuple[RequiredResourceAccess, ...] = ()
+
+    @property
+    def reply_urls(self) -> tuple[str, ...]:
+        """Every registered redirect URI, as a service principal's ``replyUrls`` lists them."""
+        return tuple(dict.fromkeys((*self.web_redirect_uris, *self.spa_redirect_uris,
+                                    *self.public_client_redirect_uris)))
 
 
 @dataclass(frozen=True)
@@ -153,6 +228,10 @@ class ServicePrincipal:
     managed_identity_kind: str | None = None
     managed_identity_name: str | None = None
     managed_identity_resource_id: str | None = None
+    # Mirrored from the application (or fixed, for a built-in): the scopes it offers and where it signs in.
+    oauth2_permission_scopes: tuple[PermissionScope, ...] = ()
+    reply_urls: tuple[str, ...] = ()
+    sign_in_audience: str | None = None
 
     def role(self, role_id: str) -> AppRole | None:
         return next((r for r in self.app_roles if r.id == role_id), None)

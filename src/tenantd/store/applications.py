@@ -12,7 +12,15 @@ from sqlalchemy.engine import Row
 from ..domain.model import Application, FederatedCredential, KeyCredential, PasswordCredential
 from . import schema as t
 from . import statements as q
-from .rows import federated_row, key_row, password_row, roles_from_json, roles_to_json
+from .rows import (
+    federated_row,
+    key_row,
+    password_row,
+    registration_fields,
+    registration_values,
+    roles_from_json,
+    roles_to_json,
+)
 from .transaction import BaseTx
 
 
@@ -44,6 +52,7 @@ class ApplicationRows(BaseTx):
                 identifier_uris=tuple(uris[r.id]), app_roles=roles_from_json(r.app_roles),
                 requested_access_token_version=r.requested_access_token_version, created=r.created,
                 password_credentials=tuple(creds[r.id]), key_credentials=tuple(keys[r.id]),
+                **registration_fields(r),
             )
             for r in rows
         ]
@@ -91,6 +100,7 @@ class ApplicationRows(BaseTx):
             id=app.id, tenant_id=app.tenant_id, app_id=app.app_id, display_name=app.display_name,
             name_key=app.display_name.casefold(), app_roles=roles_to_json(app.app_roles),
             requested_access_token_version=app.requested_access_token_version, created=app.created,
+            **registration_values(app),
         ))
         self.set_identifier_uris(app.tenant_id, app.id, app.identifier_uris)
 
@@ -98,7 +108,7 @@ class ApplicationRows(BaseTx):
         self.conn.execute(t.applications.update().where(t.applications.c.id == app.id).values(
             display_name=app.display_name, name_key=app.display_name.casefold(),
             app_roles=roles_to_json(app.app_roles),
-            requested_access_token_version=app.requested_access_token_version,
+            requested_access_token_version=app.requested_access_token_version, **registration_values(app),
         ))
         self.set_identifier_uris(app.tenant_id, app.id, app.identifier_uris)
 

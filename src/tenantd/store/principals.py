@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from ..domain.model import Host, ServicePrincipal
 from . import schema as t
 from . import statements as q
-from .rows import roles_to_json, sp_row
+from .rows import graph_list, roles_to_json, sp_row
 from .transaction import BaseTx
 
 
@@ -41,6 +41,7 @@ class PrincipalRows(BaseTx):
             app_owner_organization_id=sp.app_owner_organization_id, managed_identity_kind=sp.managed_identity_kind,
             managed_identity_name=sp.managed_identity_name,
             managed_identity_resource_id=sp.managed_identity_resource_id, created=sp.created,
+            **_mirrored_values(sp),
         ))
 
     def update_service_principal(self, sp: ServicePrincipal) -> None:
@@ -48,6 +49,7 @@ class PrincipalRows(BaseTx):
             display_name=sp.display_name, name_key=sp.display_name.casefold(), app_roles=roles_to_json(sp.app_roles),
             app_role_assignment_required=sp.app_role_assignment_required, account_enabled=sp.account_enabled,
             alternative_names=list(sp.alternative_names), service_principal_names=list(sp.service_principal_names),
+            **_mirrored_values(sp),
         ))
 
     def delete_service_principal(self, object_id: str) -> None:
@@ -97,3 +99,8 @@ class PrincipalRows(BaseTx):
 
     def delete_expired_host_credentials(self, now: str) -> int:
         return int(self.conn.execute(t.host_credentials.delete().where(t.host_credentials.c.expires <= now)).rowcount)
+
+
+def _mirrored_values(sp: ServicePrincipal) -> dict[str, Any]:
+    return {"oauth2_permission_scopes": graph_list(sp.oauth2_permission_scopes),
+            "reply_urls": list(sp.reply_urls) or None, "sign_in_audience": sp.sign_in_audience}

@@ -8,11 +8,16 @@ from typing import Any
 from sqlalchemy.engine import Row
 
 from ..domain.model import (
+    Application,
     AppRole,
     FederatedCredential,
     Group,
     KeyCredential,
     PasswordCredential,
+    PermissionScope,
+    PreAuthorizedApplication,
+    RequiredResourceAccess,
+    ResourceAccess,
     ServicePrincipal,
     User,
 )
@@ -47,6 +52,8 @@ def sp_row(row: Row[Any]) -> ServicePrincipal:
         app_owner_organization_id=row.app_owner_organization_id,
         managed_identity_kind=row.managed_identity_kind, managed_identity_name=row.managed_identity_name,
         managed_identity_resource_id=row.managed_identity_resource_id,
+        oauth2_permission_scopes=scopes_from_json(row.oauth2_permission_scopes),
+        reply_urls=tuple(row.reply_urls or ()), sign_in_audience=row.sign_in_audience,
     )
 
 
@@ -76,3 +83,54 @@ def federated_row(row: Row[Any]) -> FederatedCredential:
     return FederatedCredential(tenant_id=row.tenant_id, id=row.id, owner_id=row.owner_id, owner_type=row.owner_type,
                                name=row.name, issuer=row.issuer, subject=row.subject,
                                audiences=tuple(row.audiences), description=row.description, created=row.created)
+
+
+def scopes_from_json(raw: list[dict[str, Any]] | None) -> tuple[PermissionScope, ...]:
+    return tuple(
+        PermissionScope(
+            id=s["id"], value=s["value"], type=s["type"], is_enabled=bool(s.get("isEnabled", True)),
+            admin_consent_display_name=s.get("adminConsentDisplayName") or "",
+            admin_consent_description=s.get("adminConsentDescription") or "",
+            user_consent_display_name=s.get("userConsentDisplayName"),
+            user_consent_description=s.get("userConsentDescription"),
+        )
+        for s in raw or ()
+    )
+
+
+def graph_list(items: Sequence[Any]) -> list[dict[str, Any]] | None:
+    """A collection of model objects as the JSON a column holds; null when empty."""
+    return [i.to_graph() for i in items] or None
+
+
+def registration_values(app: Application) -> dict[str, Any]:
+    """The columns of an application's sign-in and delegated-permission settings."""
+    uris = {"web": list(app.web_redirect_uris), "spa": list(app.spa_redirect_uris),
+            "publicClient": list(app.public_client_redirect_uris)}
+    return {
+        "sign_in_audience": app.sign_in_audience, "is_fallback_public_client": app.is_fallback_public_client,
+        "group_membership_claims": app.group_membership_claims, "optional_claims": app.optional_claims,
+        "redirect_uris": uris if any(uris.values()) else None,
+        "oauth2_permission_scopes": graph_list(app.oauth2_permission_scopes),
+        "pre_authorized_applications": graph_list(app.pre_authorized_applications),
+        "required_resource_access": graph_list(app.required_resource_access),
+    }
+
+
+def registration_fields(row: Row[Any]) -> dict[str, Any]:
+    """An application row's sign-in and delegated-permission settings, as Application's fields."""
+    uris = row.redirect_uris or {}
+    return {
+        "sign_in_audience": row.sign_in_audience, "is_fallback_public_client": row.is_fallback_public_client,
+        "group_membership_claims": row.group_membership_claims, "optional_claims": row.optional_claims,
+        "web_redirect_uris": tuple(uris.get("web", ())), "spa_redirect_uris": tuple(uris.get("spa", ())),
+        "public_client_redirect_uris": tuple(uris.get("publicClient", ())),
+        "oauth2_permission_scopes": scopes_from_json(row.oauth2_permission_scopes),
+        "pre_authorized_applications": tuple(
+            PreAuthorizedApplication(p["appId"], tuple(p["delegatedPermissionIds"]))
+            for p in row.pre_authorized_applications or ()),
+        "required_resource_access": tuple(
+            RequiredResourceAccess(r["resourceAppId"], tuple(ResourceAccess(a["id"], a["type"])
+                                                             for a in r["resourceAccess"]))
+            for r in row.required_resource_access or ()),
+    }

@@ -50,6 +50,15 @@ applications = sa.Table(
     sa.Column("app_roles", sa.JSON, nullable=False),
     sa.Column("requested_access_token_version", sa.Integer, nullable=True),
     sa.Column("created", TIME, nullable=False),
+    # Sign-in and delegated-permission settings, in Graph's JSON shapes; null where nothing is set.
+    sa.Column("sign_in_audience", sa.String(32), nullable=False, server_default="AzureADMyOrg"),
+    sa.Column("is_fallback_public_client", sa.Boolean, nullable=True),
+    sa.Column("group_membership_claims", sa.String(128), nullable=True),
+    sa.Column("optional_claims", sa.JSON, nullable=True),
+    sa.Column("redirect_uris", sa.JSON, nullable=True),   # {"web": [...], "spa": [...], "publicClient": [...]}
+    sa.Column("oauth2_permission_scopes", sa.JSON, nullable=True),
+    sa.Column("pre_authorized_applications", sa.JSON, nullable=True),
+    sa.Column("required_resource_access", sa.JSON, nullable=True),
     sa.UniqueConstraint("tenant_id", "app_id"),
     sa.Index(None, "app_id"),   # appIds are unique across tenants: the directory's check looks them up
     sa.Index(None, "tenant_id", "display_name"),
@@ -101,6 +110,10 @@ service_principals = sa.Table(
     sa.Column("managed_identity_resource_id", sa.String(512), nullable=True),
     sa.Column("created", TIME, nullable=False),
     sa.Column("name_key", NAME_KEY, nullable=False),
+    # Mirrored from the application, or a built-in's own: Graph's JSON shapes; null where nothing is set.
+    sa.Column("oauth2_permission_scopes", sa.JSON, nullable=True),
+    sa.Column("reply_urls", sa.JSON, nullable=True),
+    sa.Column("sign_in_audience", sa.String(32), nullable=True),
     sa.UniqueConstraint("tenant_id", "app_id"),
     sa.UniqueConstraint("tenant_id", "managed_identity_resource_id"),
     # Not unique: built-in service principals have the same appId in every tenant.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from .changes import call, new_secret
 from .credentials import plan_certificates, plan_federated
 from .document import Path
 from .names import named_app
+from .registration import planned_settings
 from .state import Plan, PlannedApp
 
 
@@ -33,13 +35,14 @@ def plan_application(plan: Plan, path: Path, entry: dict[str, Any]) -> None:
         parsed = [plan.rule((*path, "appRoles", j), rules.app_role, raw)
                   for j, raw in enumerate(entry["appRoles"])]
         roles = tuple(r for r in parsed if r is not None)
-    version = entry.get("accessTokenAcceptedVersion")
-    version = int(version) if version is not None else None
+    version_declared, version = _token_version(plan, path, entry)
     sp_entry = entry.get("servicePrincipal", {})
     existing_sp = plan.snap.sp_of(existing) if existing else None
     if existing is None:
         app = PlannedApp(path, name, (entry.get("id") or new_guid()).lower(),
                          (entry.get("appId") or new_guid()).lower(), None, roles or (), uris or (), None)
+        blank = Application(plan.tenant_id, app.id, app.app_id, name, app.uris, app.roles, version, "")
+        settings = planned_settings(plan, path, entry, app, blank)
         if "id" in entry:
             plan.free_object_id((*path, "id"), app.id)
         if "appId" in entry:
@@ -47,12 +50,14 @@ def plan_application(plan: Plan, path: Path, entry: dict[str, Any]) -> None:
         plan.add("application", f"create application '{name}' (appId {app.app_id})",
                  call(Directory.create_application, plan.tenant_id, name, identifier_uris=app.uris,
                       app_roles=app.roles, requested_access_token_version=version, app_id=app.app_id,
-                      object_id=app.id))
+                      object_id=app.id, settings=settings))
     else:
         app = PlannedApp(path, name, existing.id, existing.app_id, existing,
                          existing.app_roles if roles is None else roles,
                          existing.identifier_uris if uris is None else uris, None)
-        _update_application(plan, entry, app, existing, version)
+        settings = planned_settings(plan, path, entry, app, replace(existing, app_roles=app.roles))
+        kept_version = version if version_declared else existing.requested_access_token_version
+        _update_application(plan, app, existing, kept_version, settings)
     plan.apps.append(app)
     if sp_entry is False:
         if existing_sp is not None and plan.prune:
@@ -99,8 +104,20 @@ def _match_application(plan: Plan, path: Path, entry: dict[str, Any]) -> Applica
     return found
 
 
-def _update_application(plan: Plan, entry: dict[str, Any], app: PlannedApp, existing: Application,
-                        version: int | None) -> None:
+def _token_version(plan: Plan, path: Path, entry: dict[str, Any]) -> tuple[bool, int | None]:
+    """Whether the entry declares the token version (as the manifest's accessTokenAcceptedVersion or Graph's
+    api.requestedAccessTokenVersion), and which."""
+    api = entry.get("api") or {}
+    if "accessTokenAcceptedVersion" in entry and "requestedAccessTokenVersion" in api:
+        plan.problem((*path, "api", "requestedAccessTokenVersion"),
+                     "give the token version once: accessTokenAcceptedVersion or api.requestedAccessTokenVersion")
+    version = entry.get("accessTokenAcceptedVersion", api.get("requestedAccessTokenVersion"))
+    declared = "accessTokenAcceptedVersion" in entry or "requestedAccessTokenVersion" in api
+    return declared, int(version) if version is not None else None
+
+
+def _update_application(plan: Plan, app: PlannedApp, existing: Application, version: int | None,
+                        settings: dict[str, Any]) -> None:
     changes: dict[str, Any] = {}
     if app.name != existing.display_name:
         changes["displayName"] = app.name
@@ -108,8 +125,9 @@ def _update_application(plan: Plan, entry: dict[str, Any], app: PlannedApp, exis
         changes["identifierUris"] = list(app.uris)
     if app.roles != existing.app_roles:
         changes["appRoles"] = [r.to_graph() for r in app.roles]
-    if "accessTokenAcceptedVersion" in entry and version != existing.requested_access_token_version:
+    if version != existing.requested_access_token_version:
         changes["requestedAccessTokenVersion"] = version
+    changes.update(settings)
     if changes:
         labels = ["accessTokenAcceptedVersion" if k == "requestedAccessTokenVersion" else k for k in changes]
         plan.add("application", f"update application '{app.name}': {', '.join(labels)}",

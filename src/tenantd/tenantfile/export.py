@@ -20,6 +20,7 @@ from ..domain.ids import DEFAULT_ACCESS_ROLE_ID, is_guid
 from ..domain.model import Application, FederatedCredential, ServicePrincipal
 from ..store import Store, Tx
 from .names import Named, named_app, named_group, named_identity, named_objects, named_user
+from .registration import exported as exported_settings
 from .snapshot import BUILTIN_APP_IDS, Snapshot, read_snapshot
 
 T = TypeVar("T")
@@ -111,6 +112,7 @@ def _application(app: Application, sp: ServicePrincipal | None,
         "identifierUris": list(app.identifier_uris),
         "accessTokenAcceptedVersion": app.requested_access_token_version,
         "appRoles": [role.to_graph() for role in app.app_roles],
+        **exported_settings(app),
         "servicePrincipal": False if sp is None else {
             "id": sp.id, "appRoleAssignmentRequired": sp.app_role_assignment_required,
             "accountEnabled": sp.account_enabled,

@@ -18,6 +18,7 @@ from .errors import TenantFileError
 from .links import check_role_removals, plan_assignments, plan_members, prune_assignments
 from .names import builtin_named, named_app, named_group, named_identity, named_user
 from .principals import plan_group, plan_identity, plan_user
+from .registration import plan_required_access
 from .snapshot import Snapshot
 from .state import Plan
 
@@ -34,6 +35,7 @@ def make_plan(doc: Document, snap: Snapshot, *, prune: bool) -> list[Change]:
     groups = [(path, entry, plan_group(plan, path, entry)) for path, entry in plan.entries("groups")]
     _unclaimed(plan)
     _check_uris(plan)
+    plan_required_access(plan)
     for path, entry, group in groups:
         plan_members(plan, path, entry, group)
     declared = plan_assignments(plan)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from . import schema_registration as registration
+
 GUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 ROLE_VALUE_PATTERN = "^[!#-\\[\\]-~]+$"  # printable ASCII without space, '"' or '\'
 RESOURCE_ID_PATTERN = "^/subscriptions/[^/]+/[Rr]esource[Gg]roups/[^/]+/providers/[^/]+/[^/]+/.*[^/]$"
@@ -158,6 +160,8 @@ _APPLICATION = _object(
         "keyCredentials": {"type": "array", "items": _KEY,
                            "description": "Certificates (public parts only) for client assertions."},
         "federatedIdentityCredentials": _FEDERATED_LIST,
+        **registration.PROPERTIES,
+        "api": registration.API,
     },
     ["displayName"],
     "An application registration.",

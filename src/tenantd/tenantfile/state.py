@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.errors import BadRequest
-from ..domain.model import Application, AppRole
+from ..domain.model import Application, AppRole, PermissionScope
 from .changes import Change, Run
 from .document import Document, Path
 from .names import Named, NameIndex
@@ -31,6 +31,8 @@ class PlannedApp:
     roles: tuple[AppRole, ...]
     uris: tuple[str, ...]
     sp_id: str | None          # the service principal it will have, if any
+    scopes: tuple[PermissionScope, ...] = ()            # the delegated permissions it will offer
+    required_access: list[dict[str, Any]] | None = None  # as declared; resolved once every app is planned
 
 
 class Plan:

@@ -10,17 +10,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ...domain import rules
+from ...domain import registration, rules
 from ...domain.errors import BadRequest
 from ...domain.model import Application
 from ..auth import graph_caller
-from . import odata, payload, responses, serialize
+from . import application_body, odata, payload, responses, serialize
 from .access import APPLICATION_READ, APPLICATION_WRITE, directory
 from .serialize import APPLICATION
 
-_WRITABLE = {"displayName", "identifierUris", "appRoles", "api", "signInAudience", "keyCredentials"}
-# api.* properties tenantd does not model: accepted only when they say "nothing".
-_API_EMPTY = {"acceptMappedClaims", "knownClientApplications", "oauth2PermissionScopes", "preAuthorizedApplications"}
 _PASSWORD_FIELDS = {"displayName", "endDateTime", "startDateTime"}
 _YEARS = (1900, 9000)
 
@@ -33,34 +30,6 @@ async def _find(request: Request, tenant_id: str) -> Application:
     return await run_in_threadpool(d.application, tenant_id, payload.object_id(request.path_params["id"]))
 
 
-def _changes(body: dict[str, Any]) -> dict[str, Any]:
-    """The body's writable properties as the directory's change set (``api.*`` flattened)."""
-    payload.only(body, _WRITABLE, APPLICATION.type_name)
-    changes: dict[str, Any] = {k: body[k] for k in ("displayName", "identifierUris", "appRoles", "keyCredentials")
-                               if k in body}
-    if body.get("keyCredentials") is not None and not isinstance(body["keyCredentials"], list):
-        raise BadRequest("Invalid value specified for property 'keyCredentials': a list is required.")
-    audience = body.get("signInAudience", serialize.SIGN_IN_AUDIENCE)
-    if audience != serialize.SIGN_IN_AUDIENCE:
-        raise BadRequest(f"Invalid value specified for property 'signInAudience': only "
-                         f"'{serialize.SIGN_IN_AUDIENCE}' is supported.")
-    if "api" in body:
-        api = body["api"]
-        if not isinstance(api, dict):
-            raise BadRequest("Invalid value specified for property 'api': an object is required.")
-        payload.only(api, {"requestedAccessTokenVersion", *_API_EMPTY}, "microsoft.graph.apiApplication")
-        for key in _API_EMPTY & api.keys():
-            empty: bool | list[Any] = False if key == "acceptMappedClaims" else []   # its type, holding nothing
-            if api[key] is not None and (type(api[key]) is not type(empty) or api[key] != empty):
-                raise BadRequest(f"Property 'api.{key}' is not supported: only an empty value is accepted.")
-        if "requestedAccessTokenVersion" in api:
-            version = api["requestedAccessTokenVersion"]
-            if version is not None and (isinstance(version, bool) or version not in (1, 2)):
-                raise BadRequest("Invalid value specified for property 'requestedAccessTokenVersion': null, 1 or 2.")
-            changes["requestedAccessTokenVersion"] = version
-    return changes
-
-
 async def list_(request: Request) -> Response:
     caller = await graph_caller(request, *APPLICATION_READ)
     options = odata.parse_options(request.url.query, APPLICATION, collection=True)
@@ -70,7 +39,7 @@ async def list_(request: Request) -> Response:
 
 async def create(request: Request) -> Response:
     caller = await graph_caller(request, *APPLICATION_WRITE)
-    changes = _changes(await payload.json_object(request))
+    changes = application_body.changes(await payload.json_object(request))
     if "displayName" not in changes:
         raise BadRequest("Property 'displayName' is required.")
     create_application = partial(
@@ -79,6 +48,7 @@ async def create(request: Request) -> Response:
         app_roles=rules.app_roles(changes.get("appRoles", [])),
         requested_access_token_version=changes.get("requestedAccessTokenVersion"),
         key_credentials=changes.get("keyCredentials") or [],
+        settings={k: v for k, v in changes.items() if k in registration.CHANGES},
     )
     app = await run_in_threadpool(create_application)
     return responses.created(request, "applications", serialize.application(app), APPLICATION,
@@ -95,7 +65,7 @@ async def get(request: Request) -> Response:
 async def update(request: Request) -> Response:
     caller = await graph_caller(request, *APPLICATION_WRITE)
     app = await _find(request, caller.tenant_id)
-    changes = _changes(await payload.json_object(request))
+    changes = application_body.changes(await payload.json_object(request))
     await run_in_threadpool(directory(request).update_application, caller.tenant_id, app.id, changes)
     return responses.no_content()
 

@@ -32,38 +32,39 @@ def application(app: Application) -> dict[str, Any]:
         "description": None,
         "disabledByMicrosoftStatus": None,
         "displayName": app.display_name,
-        "groupMembershipClaims": None,
+        "groupMembershipClaims": app.group_membership_claims,
         "identifierUris": list(app.identifier_uris),
         "isDeviceOnlyAuthSupported": None,
-        "isFallbackPublicClient": None,
+        "isFallbackPublicClient": app.is_fallback_public_client,
         "notes": None,
         "serviceManagementReference": None,
-        "signInAudience": SIGN_IN_AUDIENCE,
+        "signInAudience": app.sign_in_audience,
         "tags": [],
         "tokenEncryptionKeyId": None,
         "defaultRedirectUri": None,
-        "optionalClaims": None,
+        "optionalClaims": app.optional_claims,
         "addIns": [],
         "api": {
             "acceptMappedClaims": None,
             "knownClientApplications": [],
             "requestedAccessTokenVersion": app.requested_access_token_version,
-            "oauth2PermissionScopes": [],
-            "preAuthorizedApplications": [],
+            "oauth2PermissionScopes": [s.to_graph() for s in app.oauth2_permission_scopes],
+            "preAuthorizedApplications": [p.to_graph() for p in app.pre_authorized_applications],
         },
         "appRoles": [role.to_graph() for role in app.app_roles],
         "info": _info(),
         "keyCredentials": [k.to_graph() for k in app.key_credentials],
         "parentalControlSettings": {"countriesBlockedForMinors": [], "legalAgeGroupRule": "Allow"},
         "passwordCredentials": [password_credential(c) for c in app.password_credentials],
-        "publicClient": {"redirectUris": []},
-        "requiredResourceAccess": [],
+        "publicClient": {"redirectUris": list(app.public_client_redirect_uris)},
+        "requiredResourceAccess": [r.to_graph() for r in app.required_resource_access],
         "verifiedPublisher": _verified_publisher(),
         "web": {
-            "homePageUrl": None, "logoutUrl": None, "redirectUris": [], "redirectUriSettings": [],
+            "homePageUrl": None, "logoutUrl": None, "redirectUris": list(app.web_redirect_uris),
+            "redirectUriSettings": [{"uri": uri, "index": None} for uri in app.web_redirect_uris],
             "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False},
         },
-        "spa": {"redirectUris": []},
+        "spa": {"redirectUris": list(app.spa_redirect_uris)},
     }
 
 
@@ -78,6 +79,8 @@ def service_principal(sp: ServicePrincipal) -> dict[str, Any]:
     is_app = sp.service_principal_type == "Application"
     if not is_app:
         audience = None
+    elif sp.sign_in_audience:
+        audience = sp.sign_in_audience
     elif sp.app_owner_organization_id in (None, sp.tenant_id):
         audience = SIGN_IN_AUDIENCE
     else:
@@ -103,7 +106,7 @@ def service_principal(sp: ServicePrincipal) -> dict[str, Any]:
         "notificationEmailAddresses": [],
         "preferredSingleSignOnMode": None,
         "preferredTokenSigningKeyThumbprint": None,
-        "replyUrls": [],
+        "replyUrls": list(sp.reply_urls),
         "servicePrincipalNames": list(sp.service_principal_names),
         "servicePrincipalType": sp.service_principal_type,
         "signInAudience": audience,
@@ -113,7 +116,7 @@ def service_principal(sp: ServicePrincipal) -> dict[str, Any]:
         "addIns": [],
         "appRoles": [role.to_graph() for role in sp.app_roles],
         "keyCredentials": [],
-        "oauth2PermissionScopes": [],
+        "oauth2PermissionScopes": [s.to_graph() for s in sp.oauth2_permission_scopes],
         "passwordCredentials": [],
         "resourceSpecificApplicationPermissions": [],
         "verifiedPublisher": _verified_publisher(),

@@ -16,24 +16,18 @@ from ..bodies import MAX_BODY
 from ..graph import access, audit, odata
 from ..graph.serialize import DIRECTORY_OBJECT as DIRECTORY_OBJECT_ENTITY
 from ..limits import MAX_HEAD
+from .blocks import BOOL, GUID, GUID_PATTERN, STRING, Schema, array, obj, ref
+from .registration_schemas import PERMISSION_SCOPE
 from .schemas import (
     APP_ROLE,
-    BOOL,
     BY_NAME,
     DIRECTORY_OBJECT,
     FIC_NAME,
-    GUID,
-    GUID_PATTERN,
     KEY_CREDENTIAL,
     PASSWORD_CREDENTIAL,
     REQUEST_BODIES,
     RESOURCES,
-    STRING,
     Resource,
-    Schema,
-    array,
-    obj,
-    ref,
 )
 
 
@@ -327,7 +321,8 @@ def _operation(path: str, method: str, op: Operation) -> Schema:
 
 def _components() -> Schema:
     schemas: Schema = {r.name: r.schema() for r in RESOURCES}
-    schemas.update({"appRole": APP_ROLE, "passwordCredential": PASSWORD_CREDENTIAL, "keyCredential": KEY_CREDENTIAL,
+    schemas.update({"appRole": APP_ROLE, "permissionScope": PERMISSION_SCOPE,
+                    "passwordCredential": PASSWORD_CREDENTIAL, "keyCredential": KEY_CREDENTIAL,
                     "directoryObject": DIRECTORY_OBJECT})
     for name in [*(r.name for r in RESOURCES), "directoryObject"]:
         schemas[f"{name}Collection"] = obj({

@@ -1,70 +1,32 @@
-"""The JSON Schemas of the OpenAPI document: building blocks, every resource as ``graph/serialize.py``
-writes it, and the request bodies the routes take."""
+"""The JSON Schemas of the OpenAPI document: every resource as ``graph/serialize.py`` writes it, and the
+request bodies the routes take."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from ..graph import audit, directory_audits, odata
 from ..graph.credentials import FEDERATED_CREDENTIAL
 from ..graph.serialize import APP_ROLE_ASSIGNMENT, APPLICATION, GROUP, SERVICE_PRINCIPAL, USER
-
-Schema = dict[str, Any]
-
-GUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-
-
-# -- JSON Schema building blocks -------------------------------------------------------------------------
-def ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def nullable(schema: Schema) -> Schema:
-    """``schema`` or null."""
-    if "$ref" in schema or "const" in schema:
-        return {"anyOf": [schema, {"type": "null"}]}
-    either = {**schema, "type": [schema["type"], "null"]}
-    if "enum" in schema:
-        either["enum"] = [*schema["enum"], None]
-    return either
-
-
-def array(items: Schema, **more: Any) -> Schema:
-    return {"type": "array", "items": items, **more}
-
-
-def obj(properties: Mapping[str, Schema], *, required: tuple[str, ...] = (), closed: bool = True,
-        annotations: bool = False, description: str | None = None) -> Schema:
-    """An object schema; ``closed`` ones refuse unlisted properties (but ``@odata.*`` ones with ``annotations``)."""
-    schema: Schema = {"type": "object", "properties": dict(properties)}
-    if description:
-        schema["description"] = description
-    if required:
-        schema["required"] = list(required)
-    if annotations:
-        schema["patternProperties"] = {"^@odata\\.": {}}
-    if closed:
-        schema["additionalProperties"] = False
-    return schema
-
-
-STRING: Schema = {"type": "string"}
-TEXT: Schema = nullable(STRING)
-BOOL: Schema = {"type": "boolean"}
-INTEGER: Schema = {"type": "integer"}
-GUID: Schema = {"type": "string", "pattern": GUID_PATTERN, "description": "An object id (GUID)."}
-DATE_TIME: Schema = {"type": "string", "format": "date-time"}
-NULL: Schema = {"type": "null"}
-STRINGS: Schema = array(STRING)
-EMPTY_LIST: Schema = array({}, maxItems=0)
-NON_BLANK: Schema = {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "\\S"}
-
-
-def odata_type(type_name: str) -> Schema:
-    return {"type": "string", "enum": [f"#{type_name}", type_name], "description": "Optional; names the type."}
-
+from . import registration_schemas as reg
+from .blocks import (
+    BOOL,
+    DATE_TIME,
+    EMPTY_LIST,
+    GUID,
+    INTEGER,
+    NON_BLANK,
+    NULL,
+    STRING,
+    STRINGS,
+    TEXT,
+    Schema,
+    array,
+    nullable,
+    obj,
+    odata_type,
+    ref,
+)
 
 # -- the resources, as serialize.py writes them ----------------------------------------------------------
 APP_ROLE = obj({
@@ -90,17 +52,19 @@ APPLICATION_PROPERTIES: dict[str, Schema] = {
     "createdDateTime": DATE_TIME, "description": TEXT, "disabledByMicrosoftStatus": TEXT, "displayName": STRING,
     "groupMembershipClaims": TEXT, "identifierUris": STRINGS, "isDeviceOnlyAuthSupported": nullable(BOOL),
     "isFallbackPublicClient": nullable(BOOL), "notes": TEXT, "serviceManagementReference": TEXT,
-    "signInAudience": {"type": "string", "enum": ["AzureADMyOrg"]}, "tags": STRINGS,
-    "tokenEncryptionKeyId": TEXT, "defaultRedirectUri": TEXT, "optionalClaims": nullable({"type": "object"}),
+    "signInAudience": reg.SIGN_IN_AUDIENCE, "tags": STRINGS,
+    "tokenEncryptionKeyId": TEXT, "defaultRedirectUri": TEXT, "optionalClaims": reg.OPTIONAL_CLAIMS,
     "addIns": EMPTY_LIST,
     "api": obj({"acceptMappedClaims": nullable(BOOL), "knownClientApplications": EMPTY_LIST,
                 "requestedAccessTokenVersion": nullable({"type": "integer", "enum": [1, 2]}),
-                "oauth2PermissionScopes": EMPTY_LIST, "preAuthorizedApplications": EMPTY_LIST}),
+                "oauth2PermissionScopes": array(ref("permissionScope")),
+                "preAuthorizedApplications": array(reg.PRE_AUTHORIZED_APPLICATION)}),
     "appRoles": array(ref("appRole")), "info": _INFO, "keyCredentials": array(ref("keyCredential")),
     "parentalControlSettings": obj({"countriesBlockedForMinors": STRINGS, "legalAgeGroupRule": STRING}),
     "passwordCredentials": array(ref("passwordCredential")), "publicClient": obj({"redirectUris": STRINGS}),
-    "requiredResourceAccess": EMPTY_LIST, "verifiedPublisher": _VERIFIED_PUBLISHER,
-    "web": obj({"homePageUrl": TEXT, "logoutUrl": TEXT, "redirectUris": STRINGS, "redirectUriSettings": EMPTY_LIST,
+    "requiredResourceAccess": array(reg.REQUIRED_RESOURCE_ACCESS), "verifiedPublisher": _VERIFIED_PUBLISHER,
+    "web": obj({"homePageUrl": TEXT, "logoutUrl": TEXT, "redirectUris": STRINGS,
+                "redirectUriSettings": array(reg.REDIRECT_URI_SETTING),
                 "implicitGrantSettings": obj({"enableAccessTokenIssuance": BOOL, "enableIdTokenIssuance": BOOL})}),
     "spa": obj({"redirectUris": STRINGS}),
 }
@@ -114,7 +78,8 @@ SERVICE_PRINCIPAL_PROPERTIES: dict[str, Schema] = {
     "servicePrincipalType": {"type": "string", "enum": ["Application", "ManagedIdentity"]},
     "signInAudience": nullable({"type": "string", "enum": ["AzureADMyOrg", "AzureADMultipleOrgs"]}),
     "tags": STRINGS, "tokenEncryptionKeyId": TEXT, "info": _INFO, "addIns": EMPTY_LIST,
-    "appRoles": array(ref("appRole")), "keyCredentials": EMPTY_LIST, "oauth2PermissionScopes": EMPTY_LIST,
+    "appRoles": array(ref("appRole")), "keyCredentials": EMPTY_LIST,
+    "oauth2PermissionScopes": array(ref("permissionScope")),
     "passwordCredentials": EMPTY_LIST, "resourceSpecificApplicationPermissions": EMPTY_LIST,
     "verifiedPublisher": _VERIFIED_PUBLISHER,
 }
@@ -244,13 +209,12 @@ def _application_write(*, create: bool) -> Schema:
         "displayName": NON_BLANK,
         "identifierUris": array(_IDENTIFIER_URI, uniqueItems=True),
         "appRoles": array(_APP_ROLE_WRITE),
-        "signInAudience": {"type": "string", "enum": ["AzureADMyOrg"]},
         "keyCredentials": nullable(keys) if create else keys,   # a PATCH states the whole collection
+        **reg.APPLICATION_WRITE,
         "api": obj({
             "@odata.type": odata_type("microsoft.graph.apiApplication"),
             "requestedAccessTokenVersion": nullable({"type": "integer", "enum": [1, 2]}),
-            **{k: nullable(EMPTY_LIST) for k in ("knownClientApplications", "oauth2PermissionScopes",
-                                                 "preAuthorizedApplications")},
+            "knownClientApplications": nullable(EMPTY_LIST), **reg.API_WRITE,
             "acceptMappedClaims": nullable({"type": "boolean", "const": False}),
         }),
     }, required=("displayName",) if create else ())
