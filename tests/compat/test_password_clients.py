@@ -61,7 +61,6 @@ def alice(server: Server) -> Iterator[dict[str, Any]]:
     role = {"id": READ, "value": "Things.Read.All", "displayName": "Read", "allowedMemberTypes": ["User"]}
     api = d.create_application(tid, "Things API", identifier_uris=["api://things"], with_service_principal=True,
                                app_roles=rules.app_roles([role]), requested_access_token_version=2)
-    d.create_application(tid, "Microsoft Azure CLI", app_id=builtins.AZURE_CLI_APP_ID, with_service_principal=True)
     rt.store.dispose()
     user = ok(server.graph("POST", "/users", json={
         "accountEnabled": True, "displayName": "Alice", "mailNickname": "alice",

@@ -18,10 +18,6 @@ def signs_in(server: Server, upn: str, password: str) -> bool:
 
 
 def test_passwords_given_generated_and_refused(server: Server) -> None:
-    rt = server.runtime()
-    rt.directory.create_application(server.tenant_id, "Microsoft Azure CLI", app_id=builtins.AZURE_CLI_APP_ID,
-                                    with_service_principal=True)
-    rt.store.dispose()
     server.cli("user", "create", "dora@contoso.test", "--password", "Given-Pass-1", check=True)
     assert signs_in(server, "dora@contoso.test", "Given-Pass-1")
 

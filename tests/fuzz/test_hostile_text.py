@@ -16,6 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tenantd.domain import rules
+
 from ..http.conftest import tenantd
 from ..support import Server
 from .hostile import HOSTILE
@@ -68,7 +70,9 @@ def test_hostile_text_in_graph_bodies(client: httpx.Client, app_id: str, text: s
     response = _send(client, "PATCH", f"/v1.0/applications/{app_id}", body)
     if unstorable(text):
         _refused(response, "NUL or an unpaired UTF-16 surrogate")
-    elif field == "displayName":
+    elif field == "displayName" and not json.loads(json.dumps(text)).strip():
+        _refused(response, "a non-empty string is required")
+    elif field == "displayName" and len(json.loads(json.dumps(text))) <= rules.MAX_DISPLAY_NAME:
         assert response.status_code == 204, response.text
         stored = _send(client, "GET", f"/v1.0/applications/{app_id}").json()
         assert stored[field] == json.loads(json.dumps(text))

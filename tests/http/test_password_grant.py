@@ -30,7 +30,6 @@ def world(server: Server) -> Iterator[Obj]:
     role = {"id": READ, "value": "Things.Read.All", "displayName": "Read", "allowedMemberTypes": ["User"]}
     api = d.create_application(tid, "Things API", identifier_uris=["api://things"], with_service_principal=True,
                                app_roles=rules.app_roles([role]))
-    d.create_application(tid, "Microsoft Azure CLI", app_id=builtins.AZURE_CLI_APP_ID, with_service_principal=True)
     readers = d.create_group(tid, "Things readers")
     rt.store.dispose()
     alice = ok(server.graph("POST", "/users", json={

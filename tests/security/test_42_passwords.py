@@ -30,8 +30,6 @@ OWASP_MEMORY_KIB, OWASP_PASSES = 19456, 2
 @pytest.fixture(scope="module")
 def alice(server: Server) -> Iterator[str]:
     rt = server.runtime()
-    rt.directory.create_application(server.tenant_id, "Microsoft Azure CLI", app_id=builtins.AZURE_CLI_APP_ID,
-                                    with_service_principal=True)
     rt.directory.create_application(server.tenant_id, "Things API", identifier_uris=["api://things"],
                                     with_service_principal=True)
     rt.store.dispose()

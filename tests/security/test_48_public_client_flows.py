@@ -21,8 +21,6 @@ PASSWORD = "Public-Client-48"
 @pytest.fixture(scope="module")
 def alice(server: Server) -> Iterator[dict[str, Any]]:
     rt = server.runtime()
-    rt.directory.create_application(server.tenant_id, "Microsoft Azure CLI", app_id=builtins.AZURE_CLI_APP_ID,
-                                    with_service_principal=True)
     rt.directory.create_application(server.tenant_id, "Things API", identifier_uris=["api://things"],
                                     with_service_principal=True)
     rt.store.dispose()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ...domain import builtins
 from ...domain.errors import OAuthError
-from ...domain.model import ServicePrincipal, Tenant
+from ...domain.model import Application, ServicePrincipal, Tenant
 from .. import errors
 from ..client_auth import authenticate
 from ..directory_cache import DirectoryView
@@ -28,7 +28,6 @@ from ..resources import resolve
 if TYPE_CHECKING:
     from ..service import TokenService
 
-PUBLIC_CLIENTS = frozenset({builtins.AZURE_CLI_APP_ID})
 OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 MAX_USERNAME = 256
 
@@ -75,16 +74,22 @@ def _client(service: TokenService, tenant: Tenant, request: TokenRequest,
         auth_class = authenticated.auth_class
     else:
         client_id = client_id_of(request)
-        _, sp = view.get(("client", tenant.id, client_id), lambda tx: (
+        app, sp = view.get(("client", tenant.id, client_id), lambda tx: (
             tx.application_by_app_id(tenant.id, client_id), tx.service_principal_by_app_id(tenant.id, client_id)))
         if not isinstance(sp, ServicePrincipal):
             raise errors.unknown_client(client_id, tenant.id)
-        if sp.app_id not in PUBLIC_CLIENTS:
+        if not is_public_client(sp, app):
             raise errors.missing_credential(client_id)
         client, auth_class = sp, "0"
     if not client.account_enabled:
         raise errors.disabled_client(client.app_id)
     return client, auth_class
+
+
+def is_public_client(sp: ServicePrincipal, app: Application | None) -> bool:
+    """A client that may sign people in without a credential of its own (SECURITY item 48): a built-in
+    first-party public client (the Azure CLI ...) or an application that allows public client flows."""
+    return sp.app_id in builtins.PUBLIC_CLIENT_APP_IDS or bool(app and app.is_fallback_public_client)
 
 
 def _required(request: TokenRequest, name: str) -> str:

@@ -1,7 +1,7 @@
 """applications' sign-in settings and delegated permissions, mirrored on service principals
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-04 17:00:00.000000
 
 Every new column is nullable (null: nothing set) but the application's audience, whose default is the one
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
