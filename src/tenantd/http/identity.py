@@ -246,12 +246,13 @@ def canonical_paths(app: ASGIApp) -> ASGIApp:
 
 def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> ASGIApp:
     app = Starlette(routes=[
-        health.route,
+        *health.routes,
         Route("/{secret}/metadata/identity/oauth2/token", imds, methods=["GET"]),
         Route("/msi/token", app_service, methods=["GET"]),
         Route("/{secret}/cloudshell/token", cloud_shell, methods=["POST"]),
     ], exception_handlers={Unavailable: _unavailable, ClientDisconnect: client_gone})
     app.state.identity_tokens = tokens
+    app.state.readiness = health.Probe(lambda: tokens.service)
     app.state.limiter = limiter
     return canonical_paths(app)
 
