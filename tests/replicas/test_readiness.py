@@ -1,19 +1,25 @@
 """Liveness and readiness of a `tenantd serve` replica on PostgreSQL: when its database stops taking
 connections (a throwaway database the test closes: `ALLOW_CONNECTIONS false` and its connections
 terminated), the replica stays live, reports not ready with 503 (never 500) on both listeners, and is ready
-again once the database takes connections again."""
+again once the database takes connections again. A database that hangs (a relay that stops passing bytes)
+is answered for within the probe's bound, by one waiting thread however many probes come."""
 
 from __future__ import annotations
 
 import re
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
 import pytest
 from cryptography.fernet import Fernet
+
+from tenantd.http.health import FRESH, TIMEOUT
 
 from ..databases import PG_ADMIN_URL, required_pg_database
 from .serving import Replica, initialize, start_replica
@@ -89,3 +95,77 @@ def test_a_replica_that_loses_its_database_is_live_but_not_ready_until_it_is_bac
         back = _until(listener, "/_tenantd/health/ready", 200)
         assert back.status_code == 200 and back.json()["checks"] == {"database": "ok", "signing_keys": "ok"}
     assert https.get("/v1.0/applications", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+class StallingRelay:
+    """A TCP relay on loopback to PostgreSQL that can stall: bytes are taken and held, connections stay open,
+    nothing is answered (a database that hangs rather than refuses)."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.relaying = threading.Event()
+        self.relaying.set()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = [self.listener]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                self.relaying.wait()
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.relaying.set()
+        for sock in self.sockets:
+            sock.close()
+
+
+def _threads(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^Threads:\s+(\d+)", status, re.M).group(1))   # type: ignore[union-attr]
+
+
+def test_a_database_that_hangs_is_answered_for_in_bounded_time_by_one_thread(tmp_path: Path) -> None:
+    key = Fernet.generate_key().decode()
+    with required_pg_database() as database:
+        initialize(database, key, PUBLIC_URL)
+        host, port = urlsplit(database).hostname, urlsplit(database).port
+        relay = StallingRelay((host or "127.0.0.1", port or 5432))
+        relayed = database.replace(f"{host}:{port}", f"127.0.0.1:{relay.port}")
+        running = start_replica(tmp_path, relayed, key, "--plain-http")
+        try:
+            with httpx.Client(base_url=running.url, timeout=30) as client:
+                assert client.get("/_tenantd/health/ready").status_code == 200
+                relay.relaying.clear()
+                time.sleep(FRESH + 0.1)
+                started = time.monotonic()
+                first = client.get("/_tenantd/health/ready")
+                assert first.status_code == 503 and first.json()["checks"]["database"] == "not answering"
+                assert time.monotonic() - started < TIMEOUT + 1
+                threads = _threads(running.proc.pid)
+                started = time.monotonic()
+                answers = [client.get("/_tenantd/health/ready") for _ in range(20)]
+                assert {a.status_code for a in answers} == {503}
+                assert time.monotonic() - started < 2   # the run in flight is answered for at once
+                assert _threads(running.proc.pid) <= threads + 1
+                assert client.get("/_tenantd/health/live").status_code == 200
+                relay.relaying.set()
+                assert _until(client, "/_tenantd/health/ready", 200).status_code == 200
+        finally:
+            running.stop()
+            relay.close()
