@@ -40,6 +40,15 @@ def default_tenant(rt: Runtime, name: str = "default") -> Tenant:
     return tenant
 
 
+def initialize(rt: Runtime, name: str) -> AdminCredentials:
+    """An empty database's first tenant (its default), its admin app with a first secret, and its first signing
+    key, so replicas started on it only read. ConfigError when the database holds a tenant already."""
+    tenant = rt.directory.create_first_tenant(name)
+    creds = issue_admin_secret(rt, tenant)
+    rt.tokens.keyring.active(tenant.id)
+    return creds
+
+
 def ensure_builtins(rt: Runtime) -> None:
     """Every tenant holds every built-in service principal and its admin app every admin role, including
     those a newer version added."""
@@ -118,6 +127,16 @@ def save_credentials(data_dir: Path, creds: AdminCredentials) -> Path:
     path = data_dir / CREDENTIALS_FILE
     write_private_json(path, {"tenants": tenants})
     return path
+
+
+def write_new_private_file(path: Path, text: str) -> None:
+    """Create ``path`` holding ``text``, mode 0600 from its first byte; FileExistsError if it exists, so a
+    secret written once is never overwritten by the next."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def write_private_json(path: Path, data: dict[str, Any]) -> None:

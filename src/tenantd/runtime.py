@@ -6,15 +6,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .directory import Directory
-from .domain.errors import ConfigError
+from .domain.errors import ConfigError, Unavailable
 from .store import Store
-from .store.migrate import current, head, migrate
+from .store.migrate import current, head, holds_tenant, migrate
 from .tokens.grants import GRANTS, MEMORY_GRANTS
 from .tokens.keys import Keyring
 from .tokens.rotation import RotationPolicy
 from .tokens.secrets import SecretHasher, Vault, load_master_key
+from .tokens.secrets import new_master_key as new_master_key  # for `tenantd keys master-key`
 from .tokens.service import APP_TOKEN_LIFETIME, TokenService
 from .tokens.signins import RETENTION, SignInLog
 from .tokens.throttle import FailureThrottle, ThrottlePolicy
@@ -52,16 +54,16 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
     """
     store = Store(database_url)
     try:
+        vault = Vault(load_master_key(data_dir))   # a missing or malformed key is told before anything is written
         if run_migrations:
             migrate(store)
         elif current(store) != head():
             raise ConfigError("The database schema is not current: run `tenantd migrate` first.")
-        vault = Vault(load_master_key(data_dir))
         vault.check(store)
         hasher = SecretHasher(vault.shared_secret(store, "pepper"))
         with store.write() as tx:
             if public_url:
-                tx.put_setting("public_url", public_url.rstrip("/"))
+                tx.put_setting("public_url", check_public_url(public_url))
             elif default_public_url and _is_local_default(tx.setting("public_url")):
                 tx.put_setting("public_url", default_public_url.rstrip("/"))
             url = tx.setting("public_url")
@@ -78,6 +80,33 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
                           throttle=FailureThrottle(store, auth_throttle, clock),
                           app_token_lifetime=app_token_lifetime or APP_TOKEN_LIFETIME, memory_grants=MEMORY_GRANTS)
     return Runtime(store, vault, Directory(store, hasher, public_url=url), tokens, url, sign_ins=sign_ins)
+
+
+def check_public_url(url: str) -> str:
+    """``url`` without a trailing slash, when it can be the base of every issuer and link: http(s) and a host,
+    no credentials, query or fragment."""
+    parts = urlsplit(url.strip())
+    try:
+        parts.port   # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if (parts.scheme not in ("https", "http") or not parts.hostname or "@" in parts.netloc or parts.query
+            or parts.fragment):
+        raise ConfigError(f"--public-url must be an absolute http(s) URL such as https://tenantd.example.com, "
+                          f"not '{url}'.")
+    return url.strip().rstrip("/")
+
+
+def database_holds_tenant(database_url: str) -> bool:
+    """Whether the database at ``database_url`` holds a tenant; nothing is created or migrated to find out."""
+    store = Store(database_url)
+    try:
+        return holds_tenant(store)
+    except Unavailable as exc:
+        cause = getattr(exc.__cause__, "orig", None) or exc   # the driver's own words, without SQLAlchemy's
+        raise ConfigError(f"Cannot reach the database: {str(cause).strip()}") from None
+    finally:
+        store.dispose()
 
 
 def key_rotation(days: float, publish_minutes: float) -> RotationPolicy:

@@ -10,6 +10,7 @@ import gc
 import logging
 import signal
 import socket
+import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +21,14 @@ import uvloop
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import supervisor
+from .domain.errors import ConfigError
 from .http.app import create_app
 from .http.forwarded import Network, forwarded_clients
 from .http.host_limits import HostLimiter
 from .http.identity import create_identity_app
 from .http.limits import MAX_HEAD, bounded_heads
 from .runtime import Runtime
-from .tls import TlsFiles
+from .tls import CertificateFiles
 from .tokens.managed_identity import MI_TOKEN_LIFETIME, ManagedIdentityTokens
 
 ASGIApplication = Any  # an ASGI application (server.py stays free of the web framework's types)
@@ -207,7 +209,7 @@ class _Listener(uvicorn.Server):
         yield
 
 
-def _config(app: ASGIApplication, log_level: str, tls: TlsFiles | None, timeouts: Timeouts) -> uvicorn.Config:
+def _config(app: ASGIApplication, log_level: str, tls: CertificateFiles | None, timeouts: Timeouts) -> uvicorn.Config:
     return _Config(
         bounded_heads(app),   # 431 beyond MAX_HEAD, however the head arrived
         ssl_certfile=str(tls.cert_file) if tls else None, ssl_keyfile=str(tls.key_file) if tls else None,
@@ -218,7 +220,7 @@ def _config(app: ASGIApplication, log_level: str, tls: TlsFiles | None, timeouts
     )
 
 
-def serve(listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]], on_ready: Callable[[], None],
+def serve(listeners: list[tuple[ASGIApplication, socket.socket, CertificateFiles | None]], on_ready: Callable[[], None],
           log_level: str = "warning", *, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM),
           timeouts: Timeouts = Timeouts()) -> None:
     """Serve every listener until one of ``signals``; ``on_ready`` runs once all of them answer."""
@@ -240,7 +242,15 @@ def serve(listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]
             on_ready()
         await asyncio.gather(*tasks)
 
+    def reload(_signum: int, _frame: object) -> None:
+        for (server, _), (_, _, tls) in zip(servers, listeners, strict=True):
+            context = getattr(server.config, "ssl", None)   # made when the listener starts
+            if tls is not None and tls.reloadable and context is not None:
+                _reload(tls, context)
+
     previous = {sig: signal.signal(sig, stop) for sig in signals}
+    if any(tls is not None and tls.reloadable for _, _, tls in listeners):
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, reload)
     try:
         uvloop.run(run())
     finally:
@@ -250,7 +260,19 @@ def serve(listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]
             sock.close()
 
 
-def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity: socket.socket | None,
+def _reload(tls: CertificateFiles, context: ssl.SSLContext) -> None:
+    """SIGHUP: new connections get the certificate the files hold now; one that does not load is logged and
+    the one being served stays."""
+    log = logging.getLogger("tenantd.tls")
+    try:
+        tls.load_into(context)
+    except ConfigError as exc:
+        log.error("TLS certificate not reloaded: %s", exc)
+    else:
+        log.info("TLS certificate reloaded from %s", tls.cert_file)
+
+
+def run_server(rt: Runtime, https: socket.socket, tls: CertificateFiles | None, identity: socket.socket | None,
                on_ready: Callable[[], None], *, log_level: str = "warning", imds_limits: tuple[int, int] = (20, 5),
                mi_token_lifetime: int | None = None, mi_stale_cache: bool = False, workers: int = 1,
                trusted_proxies: tuple[Network, ...] = (), timeouts: Timeouts = Timeouts()) -> None:
@@ -259,7 +281,7 @@ def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity
     ``supervisor``; one: this process) that share the per-host rate limits. ``trusted_proxies`` may name the
     client in ``X-Forwarded-For`` on the HTTPS listener; the managed identity listener refuses the header."""
     log_everything(log_level)
-    listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]] = [
+    listeners: list[tuple[ASGIApplication, socket.socket, CertificateFiles | None]] = [
         (forwarded_clients(create_app(rt), trusted_proxies), https, tls)]
     limiter = None
     if identity is not None:
@@ -282,13 +304,14 @@ def run_server(rt: Runtime, https: socket.socket, tls: TlsFiles | None, identity
 
     _before_fork(rt)
     try:
-        supervisor.supervise(workers, work, on_ready)
+        supervisor.supervise(workers, work, on_ready,
+                             forwarded=(signal.SIGHUP,) if tls is not None and tls.reloadable else ())
     finally:
         for sock in (sock for group in sockets for sock in group):
             sock.close()
 
 
-def _work(rt: Runtime, listeners: list[tuple[ASGIApplication, socket.socket, TlsFiles | None]],
+def _work(rt: Runtime, listeners: list[tuple[ASGIApplication, socket.socket, CertificateFiles | None]],
           on_ready: Callable[[], None], log_level: str, **options: Any) -> None:
     # What start-up made (modules, tables, keys) lives as long as the process: kept out of the collector's
     # full passes, which otherwise walk all of it and stall every request for 80-90 ms every few seconds.

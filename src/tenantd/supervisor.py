@@ -7,6 +7,7 @@ dies (after a pause when it died young, so a crash loop does not spin), and on S
 SIGTERM to every worker once (a second signal: again, which makes them stop at once) and waits for them.
 Workers ignore SIGINT, which a terminal sends to the whole process group, so Ctrl-C stops them through the
 parent exactly once; on Linux a worker also gets SIGTERM when the parent dies, so none is left orphaned.
+Signals the caller names (SIGHUP: reload the TLS certificate) are passed on to every worker.
 """
 
 from __future__ import annotations
@@ -48,19 +49,25 @@ class _State:
     ready: set[int] = field(default_factory=set)                # indexes that said they answer
     stopping: int = 0                                           # signals received
     restart_at: dict[int, float] = field(default_factory=dict)  # index -> when to fork it again
+    forwarded: tuple[signal.Signals, ...] = ()                  # signals passed on to the workers
 
 
-def supervise(count: int, work: Work, on_ready: Callable[[], None]) -> None:
+def supervise(count: int, work: Work, on_ready: Callable[[], None], forwarded: tuple[signal.Signals, ...] = ()) -> None:
     """Run ``work`` in ``count`` forked workers until SIGINT/SIGTERM; ``on_ready`` runs (in the parent) once
-    all of them answer. Raises WorkerFailed when a worker dies before that."""
-    state = _State()
+    all of them answer. Each of ``forwarded`` (SIGHUP, say) is passed on to every worker, which ignores it
+    until ``work`` handles it. Raises WorkerFailed when a worker dies before that."""
+    state = _State(forwarded=forwarded)
     read_end, write_end = os.pipe()
 
     def stop(_signum: int, _frame: object) -> None:
         state.stopping += 1
         _signal_all(state, signal.SIGTERM)
 
+    def forward(signum: int, _frame: object) -> None:
+        _signal_all(state, signum)
+
     previous = {sig: signal.signal(sig, stop) for sig in _SIGNALS}
+    previous.update({sig: signal.signal(sig, forward) for sig in forwarded})
     announced = False
     try:
         for index in range(count):
@@ -104,7 +111,7 @@ def supervise(count: int, work: Work, on_ready: Callable[[], None]) -> None:
 
 def _fork(state: _State, index: int, work: Work, read_end: int, write_end: int) -> None:
     parent = os.getpid()
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # no signal reaches a half-made worker
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, (*_SIGNALS, *state.forwarded))  # none reaches a half-made worker
     try:
         pid = os.fork()
     except BaseException:
@@ -119,6 +126,8 @@ def _fork(state: _State, index: int, work: Work, read_end: int, write_end: int) 
         os.close(read_end)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for sig in state.forwarded:   # not the parent's handler: ignored until the work handles it
+            signal.signal(sig, signal.SIG_IGN)
         _die_with(parent)
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 

@@ -1,6 +1,6 @@
-"""The local CA and the server's TLS certificate.
+"""The server's TLS certificate: the operator's own, or one issued by a local CA.
 
-The CA key lives in the database, encrypted with the master key, so replicas and restored copies
+The local CA's key lives in the database, encrypted with the master key, so replicas and restored copies
 share it; its certificate is written to the data directory for clients to trust. Each start issues a
 fresh short-lived server certificate for localhost, 127.0.0.1, ::1 and the public URL's host.
 """
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import ssl
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,8 +20,41 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from .domain.errors import ConfigError
 from .store import Store
 from .tokens.secrets import Vault
+
+
+@dataclass(frozen=True)
+class CertificateFiles:
+    """A certificate chain and its private key as PEM files, served on the HTTPS listener. ``reloadable``: the
+    operator's own, read again on SIGHUP, so a renewed certificate is served without a restart."""
+
+    cert_file: Path
+    key_file: Path
+    reloadable: bool = False
+
+    def check(self) -> None:
+        """ConfigError, saying what is wrong, unless the files load as a server certificate and its key."""
+        try:
+            _load(ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER), self)
+        except OSError as exc:   # ssl.SSLError too
+            reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
+            raise ConfigError(f"The TLS certificate {self.cert_file} and key {self.key_file} cannot be served "
+                              f"({reason}): the certificate file must hold the PEM chain, leaf first, and the key "
+                              "file its unencrypted PEM private key.") from None
+
+    def load_into(self, context: ssl.SSLContext) -> None:
+        """Serve the files' current contents on ``context`` from its next handshake on (connections already
+        open keep theirs). Checked on a context of its own first: a pair that does not load (a key that does
+        not match, a file half-written) raises ConfigError and leaves ``context`` serving what it served."""
+        self.check()
+        _load(context, self)
+
+
+def _load(context: ssl.SSLContext, files: CertificateFiles) -> None:
+    # An encrypted key is refused (an empty password) rather than prompted for on a terminal.
+    context.load_cert_chain(files.cert_file, files.key_file, password=lambda: b"")
 
 
 def _ca(vault: Vault, store: Store) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
@@ -88,3 +123,4 @@ class TlsFiles:
         _write_private(self.key_file, key.private_bytes(serialization.Encoding.PEM,
                                                         serialization.PrivateFormat.PKCS8,
                                                         serialization.NoEncryption()))
+        self.certificate = CertificateFiles(self.cert_file, self.key_file)

@@ -310,13 +310,13 @@ def test_a_client_gone_mid_body_is_one_log_line(server: Server) -> None:
 
 
 def test_the_health_check_names_no_process(server: Server) -> None:
-    """Without a token, both listeners' health checks say the server is up and which worker answered, by a
+    """Without a token, both listeners' health checks say the server is ready and which worker answered, by a
     label of no meaning outside the server: not its process id."""
     labels = []
     for base in (server.url.replace("localhost", "127.0.0.1"), server.info["identity_url"]):
         with httpx.Client(base_url=base, verify=ssl.create_default_context(cafile=server.ca_cert)) as client:
             answer = client.get("/_tenantd/health")
-        assert answer.status_code == 200 and set(answer.json()) == {"status", "worker"}, answer.text
+        assert answer.status_code == 200 and set(answer.json()) == {"status", "checks", "worker"}, answer.text
         assert str(server.proc.pid) not in answer.text
         labels.append(answer.json()["worker"])
     assert labels[0] == labels[1]   # one process serves both listeners

@@ -1,7 +1,9 @@
-"""``tenantd keys``: the tenant's token signing keys, over tenantd's admin API: list, rotate, revoke."""
+"""``tenantd keys``: the tenant's token signing keys, over tenantd's admin API: list, rotate, revoke; and a new
+master key for the database's secrets, made locally."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -11,7 +13,8 @@ from .client import connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, say, table
 
-app = typer.Typer(no_args_is_help=True, help="Token signing keys: list them, rotate, revoke in an emergency.")
+app = typer.Typer(no_args_is_help=True, help="Token signing keys: list them, rotate, revoke in an emergency; "
+                  "make a master key.")
 
 
 def _stage(key: dict[str, Any]) -> str:
@@ -80,6 +83,30 @@ def revoke(
     if replacement:
         say(f"key [bold]{esc(replacement['kid'])}[/bold] signs from now on (published at the same moment: "
             "validators that cached the JWKS fetch it when they meet its kid)")
+
+
+@app.command("master-key")
+def master_key(
+    out: Path = typer.Option(None, "--out", help="Write the key to this new file (mode 0600; an existing file is "
+                             "never overwritten) instead of printing it."),
+) -> None:
+    """Make a master key for TENANTD_MASTER_KEY (32 random bytes, url-safe base64): printed alone on stdout,
+    e.g. `export TENANTD_MASTER_KEY=$(tenantd keys master-key)`. Every replica of a database needs the same one."""
+    from ..bootstrap import write_new_private_file
+    from ..runtime import new_master_key
+
+    key = new_master_key()
+    if out is None:
+        print(key)
+        return
+    try:
+        write_new_private_file(out, key + "\n")
+    except FileExistsError:
+        raise CliError(f"{out} already exists; a master key is never overwritten (the database's secrets are "
+                       "encrypted with the one it holds).") from None
+    except OSError as exc:
+        raise CliError(f"Cannot write {out}: {exc.strerror}.") from None
+    say(f"master key written to {esc(out)} (mode 0600)")
 
 
 def register(root: typer.Typer) -> None:

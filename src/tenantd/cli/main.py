@@ -17,6 +17,7 @@ from . import (
     grants,
     groups,
     identities,
+    init,
     keys,
     logs,
     run,
@@ -60,6 +61,7 @@ def _options(
 
 
 server_cmds.register(app)
+init.register(app)
 for commands in (apps, sps, identities, users, groups, grants, tokens, tenants, tenantfile, run, keys, logs, backup):
     commands.register(app)
 

@@ -15,7 +15,8 @@ from ..domain.errors import ConfigError
 from .context import Options
 
 if TYPE_CHECKING:
-    from ..runtime import RotationPolicy
+    from ..runtime import RotationPolicy, Runtime
+    from ..tls import CertificateFiles
 
 # The server stack (SQLAlchemy, Starlette, uvicorn) is imported inside the commands that run it, so that
 # every other command starts in a fraction of the time.
@@ -201,7 +202,7 @@ def up(
                   f"  export NODE_EXTRA_CA_CERTS={bundle.resolve()}")
 
     try:
-        server.run_server(rt, sock, None if plain_http else tls, identity_sock, ready, log_level=log_level,
+        server.run_server(rt, sock, None if plain_http else tls.certificate, identity_sock, ready, log_level=log_level,
                           imds_limits=(imds_rate, imds_concurrency), workers=workers,
                           mi_token_lifetime=int(mi_token_hours * 3600), mi_stale_cache=mi_stale_cache,
                           trusted_proxies=proxies, timeouts=server.Timeouts(head_timeout, idle_timeout))
@@ -234,7 +235,13 @@ def serve(
     public_url: str = typer.Option(None, "--public-url", help="Public base URL; stored for every replica."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8443, "--port"),
-    tls_dir: str = typer.Option(None, "--tls-dir", help="Where to write the TLS files (default: a temp dir)."),
+    tls_dir: str = typer.Option(None, "--tls-dir", help="Where to write the local CA's TLS files (default: a temp "
+                                "dir)."),
+    tls_cert: Path = typer.Option(None, "--tls-cert", help="Serve this certificate (PEM chain, leaf first) instead of "
+                                  "one from the local CA; read again on SIGHUP."),
+    tls_key: Path = typer.Option(None, "--tls-key", help="The unencrypted PEM private key of --tls-cert."),
+    plain_http: bool = typer.Option(False, "--plain-http", help="Serve plain HTTP instead of HTTPS, behind a "
+                                    "TLS-terminating proxy (its address as --public-url https://...)."),
     log_level: str = typer.Option("warning", "--log-level"),
     rotation_days: float = ROTATION_DAYS_OPTION,
     publish_minutes: float = PUBLISH_MINUTES_OPTION,
@@ -256,15 +263,19 @@ def serve(
     head_timeout: float = HEAD_TIMEOUT_OPTION,
     idle_timeout: float = IDLE_TIMEOUT_OPTION,
 ) -> None:
-    """Run a stateless replica on a shared database (master key from TENANTD_MASTER_KEY)."""
+    """Run a stateless replica on a shared database that `tenantd init` set up (master key from
+    TENANTD_MASTER_KEY). SIGHUP reloads the certificate of --tls-cert."""
     from .. import server
-    from ..runtime import auth_throttle, open_runtime
-    from ..tls import TlsFiles
+    from ..runtime import auth_throttle, database_holds_tenant, open_runtime
 
     proxies = trusted_proxies(trusted_proxy)
+    certificate = _operator_certificate(tls_cert, tls_key, tls_dir, plain_http)
     if identity_port is not None:
         _warn_identity_host(identity_host)
     policy = key_rotation(rotation_days, publish_minutes)
+    if not database_holds_tenant(database):   # before anything is written into it
+        raise ConfigError("This database holds no tenant: set it up once with `tenantd init --database ... "
+                          "--public-url ...`, then start the replicas.")
     sock = server.bind(host, port)
     identity_sock = server.bind(identity_host, identity_port) if identity_port is not None else None
     try:
@@ -276,22 +287,53 @@ def serve(
         if identity_sock is not None:
             identity_sock.close()
         raise
-    public_host = rt.public_url.split("://", 1)[1].rsplit(":", 1)[0].strip("[]")
-    tls = TlsFiles(rt.vault, rt.store, [public_host, host], Path(tls_dir) if tls_dir else None)
-    listen = f"https://{_url_host(host)}:{sock.getsockname()[1]}"
+    if certificate is None and not plain_http:
+        certificate, trust = _local_ca_certificate(rt, host, tls_dir)
+    else:
+        trust = f"certificate: {certificate.cert_file}" if certificate else "plain HTTP"
+    with rt.store.read() as tx:
+        tenant = tx.setting("default_tenant")
+    listen = f"{'http' if plain_http else 'https'}://{_url_host(host)}:{sock.getsockname()[1]}"
     identity = (f"; managed identity on http://{_url_host(identity_host)}:{identity_sock.getsockname()[1]}"
                 if identity_sock is not None else "")
 
     def ready() -> None:
-        _console().print(f"tenantd replica serving {rt.public_url} on {listen} (CA: {tls.ca_cert}){identity}")
+        _console().print(f"tenantd replica serving {rt.public_url} (tenant {tenant}) on {listen} ({trust})"
+                         f"{identity}", markup=False)
 
     try:
-        server.run_server(rt, sock, tls, identity_sock, ready, log_level=log_level,
+        server.run_server(rt, sock, certificate, identity_sock, ready, log_level=log_level,
                           imds_limits=(imds_rate, imds_concurrency), workers=workers,
                           mi_token_lifetime=int(mi_token_hours * 3600), mi_stale_cache=mi_stale_cache,
                           trusted_proxies=proxies, timeouts=server.Timeouts(head_timeout, idle_timeout))
     except server.WorkerFailed as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _operator_certificate(cert: Path | None, key: Path | None, tls_dir: str | None,
+                          plain_http: bool) -> CertificateFiles | None:
+    """The operator's certificate of ``serve --tls-cert/--tls-key``, checked before the replica starts."""
+    from ..tls import CertificateFiles
+
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise ConfigError("--tls-cert and --tls-key go together: the certificate chain and its private key.")
+    if plain_http or tls_dir:
+        raise ConfigError(f"--tls-cert serves your certificate: it goes with neither "
+                          f"{'--plain-http' if plain_http else '--tls-dir'} (the local CA's).")
+    certificate = CertificateFiles(cert.resolve(), key.resolve(), reloadable=True)
+    certificate.check()
+    return certificate
+
+
+def _local_ca_certificate(rt: Runtime, host: str, tls_dir: str | None) -> tuple[CertificateFiles, str]:
+    """A certificate from the local CA (shared by the replicas through the database), and what to trust."""
+    from ..tls import TlsFiles
+
+    public_host = rt.public_url.split("://", 1)[1].rsplit(":", 1)[0].strip("[]")
+    tls = TlsFiles(rt.vault, rt.store, [public_host, host], Path(tls_dir) if tls_dir else None)
+    return tls.certificate, f"CA: {tls.ca_cert}"
 
 
 def migrate_cmd(

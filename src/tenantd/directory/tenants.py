@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..domain import audit, builtins, rules
-from ..domain.errors import BadRequest, NotFound
+from ..domain.errors import BadRequest, ConfigError, NotFound
 from ..domain.ids import new_guid
 from ..domain.model import ServicePrincipal, Tenant
 from ..store import Tx
@@ -20,17 +20,35 @@ class Tenants(UnitOfWork):
         rules.display_name(name, "name")
         tenant = Tenant(id=tenant_id or new_guid(), name=name, created=now_iso())
         with self.store.write() as tx:
-            if tx.tenant(tenant.id) or tx.tenant(name):
-                raise BadRequest(f"A tenant named '{name}' or with id '{tenant.id}' already exists.")
-            try:
-                tx.insert_tenant(tenant)
-            except DuplicateKey:
-                raise BadRequest(f"A tenant named '{name}' or with id '{tenant.id}' already exists.") from None
-            for resource in builtins.BUILTINS:
-                self._add_builtin(tx, tenant.id, resource)
-            self._record(tx, tenant.id, audit.Entry("Add tenant", "DirectoryManagement", "Add", (
-                audit.Target(tenant.id, tenant.name, "Tenant"),)))
+            self._insert_tenant(tx, tenant)
         return tenant
+
+    def create_first_tenant(self, name: str) -> Tenant:
+        """The first tenant of an empty directory, made its default tenant; refused (ConfigError) when the
+        directory holds a tenant already. Checked and made in one write, so of two at once one is refused."""
+        rules.display_name(name, "name")
+        tenant = Tenant(id=new_guid(), name=name, created=now_iso())
+        with self.store.write() as tx:
+            existing = tx.tenants()
+            if existing or tx.setting("default_tenant"):
+                named = f" ('{existing[0].name}', {existing[0].id})" if existing else ""
+                raise ConfigError(f"This database already holds a tenant{named}: `tenantd init` only sets up an "
+                                  "empty database. Serve it with `tenantd serve`.")
+            self._insert_tenant(tx, tenant)
+            tx.put_setting("default_tenant", tenant.id)
+        return tenant
+
+    def _insert_tenant(self, tx: Tx, tenant: Tenant) -> None:
+        if tx.tenant(tenant.id) or tx.tenant(tenant.name):
+            raise BadRequest(f"A tenant named '{tenant.name}' or with id '{tenant.id}' already exists.")
+        try:
+            tx.insert_tenant(tenant)
+        except DuplicateKey:
+            raise BadRequest(f"A tenant named '{tenant.name}' or with id '{tenant.id}' already exists.") from None
+        for resource in builtins.BUILTINS:
+            self._add_builtin(tx, tenant.id, resource)
+        self._record(tx, tenant.id, audit.Entry("Add tenant", "DirectoryManagement", "Add", (
+            audit.Target(tenant.id, tenant.name, "Tenant"),)))
 
     def ensure_builtins(self, tenant_id: str) -> list[str]:
         """Add the built-in service principals a tenant made by an earlier version lacks; their names."""

@@ -7,8 +7,8 @@ import re
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Router
 
 from ..domain.errors import GraphError, OAuthError, Unavailable
 from ..runtime import Runtime
@@ -21,7 +21,12 @@ from .text import UrlGuard
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    if request.url.path.startswith("/v1.0"):
+    path = request.url.path
+    if path != "/" and path.endswith("/"):   # no route ends with a slash: the path without it, on the public URL
+        public: str = request.app.state.runtime.public_url
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"{public}{path.rstrip('/') or '/'}{query}", status_code=307)
+    if path.startswith("/v1.0"):
         return graph_error(request, GraphError("Invalid request: the resource was not found.",
                                                code="BadRequest", status=404))
     return JSONResponse({"error": "not_found", "error_description": "No such endpoint."}, status_code=404)
@@ -35,11 +40,20 @@ def _mount(path: str, routes: list[BaseRoute]) -> Mount:
     return mount
 
 
+def _no_redirects_from_host(router: Router) -> None:
+    """Starlette's own trailing-slash redirect makes its absolute URL from the request's Host header, which any
+    client sets: off, here and in every mount, so that ``_not_found`` makes it from the public URL instead."""
+    router.redirect_slashes = False
+    for route in router.routes:
+        if isinstance(route, Mount) and isinstance(route.app, Router):
+            _no_redirects_from_host(route.app)
+
+
 def create_app(runtime: Runtime) -> Starlette:
     app = Starlette(
         routes=[
             _mount("/v1.0", graph_routes.routes),
-            health.route,       # before the /_tenantd mount, which would otherwise take it
+            *health.routes,     # before the /_tenantd mount, which would otherwise take them
             _mount("/_tenantd", admin.routes),
             *aadgraph.routes,   # after the mounts, whose paths its /{tenant}/... would otherwise match
             *sts.routes,
@@ -49,5 +63,7 @@ def create_app(runtime: Runtime) -> Starlette:
                             ClientDisconnect: client_gone, DuplicateKey: duplicate_key, 404: _not_found,
                             Exception: internal_error},
     )
+    _no_redirects_from_host(app.router)
     app.state.runtime = runtime
+    app.state.readiness = health.Probe(lambda: runtime.tokens)
     return app

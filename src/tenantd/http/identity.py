@@ -267,13 +267,14 @@ class CanonicalPaths:
 
 def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> Starlette:
     app = Starlette(routes=[
-        health.route,
+        *health.routes,
         Route("/{secret}/metadata/identity/oauth2/token", imds, methods=["GET"]),
         Route("/msi/token", app_service, methods=["GET"]),
         Route("/{secret}/cloudshell/token", cloud_shell, methods=["POST"]),
     ], middleware=[Middleware(CanonicalPaths), Middleware(UrlGuard, refusal=_bad_url)],
         exception_handlers={Unavailable: _unavailable, ClientDisconnect: client_gone, Exception: _internal_error})
     app.state.identity_tokens = tokens
+    app.state.readiness = health.Probe(lambda: tokens.service)
     app.state.limiter = limiter
     return app
 

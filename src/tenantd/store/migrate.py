@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from .sql import Store
+from .sql import Store, _available
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -38,6 +38,14 @@ def current(store: Store) -> str | None:
     """The database's schema revision (None for a database without tenantd's schema)."""
     with store.engine.connect() as conn:
         return _revision(conn)
+
+
+def holds_tenant(store: Store) -> bool:
+    """Whether the database holds a tenant, read without migrating or writing anything (any schema version)."""
+    with _available(), store.engine.connect() as conn:
+        if not sa.inspect(conn).has_table("tenants"):
+            return False
+        return conn.execute(sa.text("SELECT 1 FROM tenants LIMIT 1")).first() is not None
 
 
 def _revision(conn: sa.Connection) -> str | None:
