@@ -48,12 +48,15 @@ class _State:
     ready: set[int] = field(default_factory=set)                # indexes that said they answer
     stopping: int = 0                                           # signals received
     restart_at: dict[int, float] = field(default_factory=dict)  # index -> when to fork it again
+    on_exit: Callable[[int], None] = lambda pid: None           # told each reaped worker's pid
 
 
-def supervise(count: int, work: Work, on_ready: Callable[[], None]) -> None:
+def supervise(count: int, work: Work, on_ready: Callable[[], None],
+              on_exit: Callable[[int], None] = lambda pid: None) -> None:
     """Run ``work`` in ``count`` forked workers until SIGINT/SIGTERM; ``on_ready`` runs (in the parent) once
-    all of them answer. Raises WorkerFailed when a worker dies before that."""
-    state = _State()
+    all of them answer, ``on_exit`` with the pid of each worker that exited. Raises WorkerFailed when a
+    worker dies before every worker answered."""
+    state = _State(on_exit=on_exit)
     read_end, write_end = os.pipe()
 
     def stop(_signum: int, _frame: object) -> None:
@@ -165,6 +168,7 @@ def _reaped(state: _State) -> list[tuple[_Worker, int]]:
             found, status = pid, 0
         if found:
             done.append((state.workers.pop(pid), status))
+            state.on_exit(pid)
     return done
 
 

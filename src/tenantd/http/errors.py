@@ -10,6 +10,8 @@ from starlette.responses import JSONResponse
 
 from ..domain.errors import GraphError, OAuthError, Unavailable
 
+UNAVAILABLE_AADSTS = 90033   # the token endpoint's code for "the service is temporarily unavailable"
+
 
 def graph_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GraphError)
@@ -48,6 +50,6 @@ def unavailable(request: Request, exc: Exception) -> JSONResponse:
     if path.startswith(("/v1.0", "/_tenantd")):
         response = graph_error(request, GraphError(str(exc), code="ServiceUnavailable", status=503))
     else:
-        response = oauth_error(request, OAuthError(503, "temporarily_unavailable", 90033, str(exc)))
+        response = oauth_error(request, OAuthError(503, "temporarily_unavailable", UNAVAILABLE_AADSTS, str(exc)))
     response.headers.update(headers)
     return response
