@@ -4,8 +4,13 @@ requests (a secret, refusals, managed identity), with the names and label values
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import socket
+import ssl
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +19,9 @@ import httpx
 import pytest
 
 from tenantd.domain import rules
+from tenantd.runtime import sqlite_url
 
-from ..support import Server, start_server
+from ..support import TENANTD, Server, start_server
 from .support import answered, requests, scrape, value
 
 SITE = "/subscriptions/00000000-0000-0000-0000-000000000009/resourceGroups/rg/providers/Microsoft.Web/sites/m"
@@ -180,3 +186,37 @@ def test_a_secret_sent_as_the_grant_type_never_becomes_a_label(server: Server, c
         http.post(f"/{server.tenant_id}/oauth2/v2.0/token", data={"grant_type": marker, "client_id": app_id})
     text = httpx.get(server.info["metrics_url"], timeout=30).text
     assert secret not in text and marker not in text
+
+
+def test_a_replica_serves_metrics_and_json_logs_too(server: Server, client: tuple[str, str], tmp_path: Path) -> None:
+    app_id, secret = client
+    log = tmp_path / "replica.log"
+    env = {**os.environ, "TENANTD_MASTER_KEY": (server.data / "master.key").read_text().strip()}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([*TENANTD, "serve", "--database", sqlite_url(server.data), "--port", "0",
+                                 "--metrics-port", "0", "--log-format", "json", "--log-level", "info"],
+                                stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline, found = time.monotonic() + 60, None
+        while found is None and time.monotonic() < deadline and proc.poll() is None:
+            found = re.search(r"on (https://\S+) .*; metrics on (http://127\.0\.0\.1:\d+/metrics)", log.read_text())
+            time.sleep(0.05)
+        assert found, log.read_text()
+        with httpx.Client(base_url=found.group(1), verify=ssl.create_default_context(cafile=server.ca_cert)) as http:
+            assert http.post(f"/{server.tenant_id}/oauth2/v2.0/token", data={
+                "grant_type": "client_credentials", "client_id": app_id, "client_secret": secret,
+                "scope": f"{API}/.default"}).status_code == 200
+        scraped = httpx.get(found.group(2), timeout=30).text
+        assert 'tenantd_token_requests_total{endpoint="v2",grant="client_credentials",result="0"} 1.0' in scraped
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    assert any(line["logger"] == "uvicorn.error" and line["level"] == "INFO" for line in lines)
+
+
+def test_an_unknown_log_format_is_a_one_line_error(tmp_path: Path) -> None:
+    result = subprocess.run([*TENANTD, "--data", str(tmp_path), "up", "--port", "0", "--identity-port", "0",
+                             "--log-format", "xml"], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "--log-format takes text or json, not 'xml'." in result.stderr
+    assert "Traceback" not in result.stderr
