@@ -12,15 +12,17 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "tenantd"
 # What each part of the package may import from tenantd (besides itself).
 ALLOWED: dict[str, set[str]] = {
     "domain": set(),
-    "store": {"domain"},
+    "metrics": set(),
+    "store": {"domain", "metrics"},
     "directory": {"domain", "store"},
-    "tokens": {"domain", "store", "directory"},
+    "tokens": {"domain", "store", "directory", "metrics"},
     "tenantfile": {"domain", "store", "directory", "bootstrap", "runtime"},
     "runtime": {"domain", "store", "directory", "tokens"},
     "bootstrap": {"domain", "runtime"},
     "tls": {"domain", "store", "tokens"},
-    "http": {"domain", "store", "directory", "tokens", "runtime", "bootstrap", "tenantfile"},
-    "server": {"domain", "http", "runtime", "tls", "tokens", "supervisor"},
+    "http": {"domain", "store", "directory", "tokens", "runtime", "bootstrap", "tenantfile", "metrics"},
+    "server": {"domain", "http", "runtime", "tls", "tokens", "supervisor", "metrics", "logformat"},
+    "logformat": set(),
     "supervisor": set(),
     "cli": {"domain", "store", "runtime", "bootstrap", "server", "tls", "tenantfile", "cli"},
     "protect": set(),
@@ -29,7 +31,8 @@ ALLOWED: dict[str, set[str]] = {
     "__init__": set(),
 }
 # Third-party libraries only one part may import.
-EXCLUSIVE = {"starlette": {"http", "protect"}, "typer": {"cli"}, "rich": {"cli"}, "click": {"cli"}}
+EXCLUSIVE = {"starlette": {"http", "protect"}, "typer": {"cli"}, "rich": {"cli"}, "click": {"cli"},
+             "prometheus_client": {"metrics"}}
 JOSE = {"jwt", "joserfc", "jose", "authlib"}
 
 

@@ -8,9 +8,12 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
+import shutil
 import signal
 import socket
 import ssl
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +23,15 @@ import uvicorn
 import uvloop
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from . import supervisor
+from . import metrics, supervisor
 from .domain.errors import ConfigError
 from .http.app import create_app
 from .http.forwarded import Network, forwarded_clients
 from .http.host_limits import HostLimiter
 from .http.identity import create_identity_app
 from .http.limits import MAX_HEAD, bounded_heads
+from .http.metrics import create_metrics_app
+from .logformat import JsonFormatter
 from .runtime import Runtime
 from .tls import CertificateFiles
 from .tokens.managed_identity import MI_TOKEN_LIFETIME, ManagedIdentityTokens
@@ -209,9 +214,12 @@ class _Listener(uvicorn.Server):
         yield
 
 
-def _config(app: ASGIApplication, log_level: str, tls: CertificateFiles | None, timeouts: Timeouts) -> uvicorn.Config:
+def _config(app: ASGIApplication, log_level: str, tls: CertificateFiles | None, timeouts: Timeouts,
+            log_format: str) -> uvicorn.Config:
     return _Config(
         bounded_heads(app),   # 431 beyond MAX_HEAD, however the head arrived
+        # JSON: uvicorn's loggers get no handlers of their own, so their lines reach the JSON one on the root
+        log_config=None if log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         ssl_certfile=str(tls.cert_file) if tls else None, ssl_keyfile=str(tls.key_file) if tls else None,
         log_level=log_level, lifespan="off", access_log=False, server_header=False, timeout_graceful_shutdown=5,
         http=BoundedHttpToolsProtocol, backlog=LISTEN_QUEUE, head_timeout=timeouts.head,
@@ -222,9 +230,9 @@ def _config(app: ASGIApplication, log_level: str, tls: CertificateFiles | None, 
 
 def serve(listeners: list[tuple[ASGIApplication, socket.socket, CertificateFiles | None]], on_ready: Callable[[], None],
           log_level: str = "warning", *, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM),
-          timeouts: Timeouts = Timeouts()) -> None:
+          timeouts: Timeouts = Timeouts(), log_format: str = "text") -> None:
     """Serve every listener until one of ``signals``; ``on_ready`` runs once all of them answer."""
-    servers = [(_Listener(_config(app, log_level, tls, timeouts)), sock) for app, sock, tls in listeners]
+    servers = [(_Listener(_config(app, log_level, tls, timeouts, log_format)), sock) for app, sock, tls in listeners]
 
     def stop(_signum: int, _frame: object) -> None:
         for server, _ in servers:
@@ -275,14 +283,18 @@ def _reload(tls: CertificateFiles, context: ssl.SSLContext) -> None:
 def run_server(rt: Runtime, https: socket.socket, tls: CertificateFiles | None, identity: socket.socket | None,
                on_ready: Callable[[], None], *, log_level: str = "warning", imds_limits: tuple[int, int] = (20, 5),
                mi_token_lifetime: int | None = None, mi_stale_cache: bool = False, workers: int = 1,
-               trusted_proxies: tuple[Network, ...] = (), timeouts: Timeouts = Timeouts()) -> None:
+               trusted_proxies: tuple[Network, ...] = (), timeouts: Timeouts = Timeouts(),
+               metrics_listener: socket.socket | None = None, log_format: str = "text") -> None:
     """The HTTPS application (plain HTTP when ``tls`` is None, behind a TLS-terminating proxy) and, when given
     a socket, the managed identity listener (plain HTTP), served by ``workers`` processes (see
     ``supervisor``; one: this process) that share the per-host rate limits. ``trusted_proxies`` may name the
-    client in ``X-Forwarded-For`` on the HTTPS listener; the managed identity listener refuses the header."""
-    log_everything(log_level)
+    client in ``X-Forwarded-For`` on the HTTPS listener; the managed identity listener refuses the header.
+    ``metrics_listener``: a socket for Prometheus's ``/metrics`` (plain HTTP), the counts of every worker."""
+    log_everything(log_level, log_format)
     listeners: list[tuple[ASGIApplication, socket.socket, CertificateFiles | None]] = [
         (forwarded_clients(create_app(rt), trusted_proxies), https, tls)]
+    if metrics_listener is not None:
+        listeners.append((create_metrics_app(rt.tokens.keyring), metrics_listener, None))
     limiter = None
     if identity is not None:
         tokens = ManagedIdentityTokens(rt.tokens, lifetime=mi_token_lifetime or MI_TOKEN_LIFETIME,
@@ -290,25 +302,39 @@ def run_server(rt: Runtime, https: socket.socket, tls: CertificateFiles | None, 
         limiter = HostLimiter(*imds_limits, workers=workers)
         listeners.append((create_identity_app(tokens, limiter), identity, None))
     if workers <= 1:
-        _work(rt, listeners, on_ready, log_level, timeouts=timeouts)
+        _work(rt, listeners, on_ready, log_level, timeouts=timeouts, log_format=log_format)
         return
 
     sockets = [for_workers(sock, workers) for _, sock, _ in listeners]   # [listener][worker]
 
     def work(index: int, answering: Callable[[], None]) -> None:
         rt.store.engine.dispose(close=False)  # the parent's pool, if any, is not this process's to use
+        metrics.forget_process(os.getpid())   # the live gauges of an earlier worker that had this pid
         if limiter is not None:
             limiter.adopt(index)
         own = [(app, sockets[n][index], tls) for n, (app, _, tls) in enumerate(listeners)]
-        _work(rt, own, answering, log_level, signals=(signal.SIGTERM,), timeouts=timeouts)
+        _work(rt, own, answering, log_level, signals=(signal.SIGTERM,), timeouts=timeouts, log_format=log_format)
 
     _before_fork(rt)
     try:
-        supervisor.supervise(workers, work, on_ready,
-                             forwarded=(signal.SIGHUP,) if tls is not None and tls.reloadable else ())
+        with _shared_metrics() if metrics_listener is not None else contextlib.nullcontext():
+            supervisor.supervise(workers, work, on_ready, on_exit=metrics.forget_process,
+                                 forwarded=(signal.SIGHUP,) if tls is not None and tls.reloadable else ())
     finally:
         for sock in (sock for group in sockets for sock in group):
             sock.close()
+
+
+@contextlib.contextmanager
+def _shared_metrics() -> Iterator[None]:
+    """The workers' metrics in files of a private directory (mode 0700) that lives as long as they do."""
+    directory = tempfile.mkdtemp(prefix="tenantd-metrics-")
+    metrics.share_between_processes(Path(directory))
+    try:
+        yield
+    finally:
+        metrics.stop_sharing()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _work(rt: Runtime, listeners: list[tuple[ASGIApplication, socket.socket, CertificateFiles | None]],
@@ -335,12 +361,18 @@ def _before_fork(rt: Runtime) -> None:
     rt.store.dispose()
 
 
-def log_everything(log_level: str) -> None:
-    """``--log-level`` for every logger, not only uvicorn's: tenantd's own and its libraries', on stderr.
-    SQLAlchemy's statements (with their parameters and rows) come only at debug and below."""
+def log_everything(log_level: str, log_format: str = "text") -> None:
+    """``--log-level`` for every logger, not only uvicorn's: tenantd's own and its libraries', on stderr, as
+    text or one JSON object a line (``--log-format json``). SQLAlchemy's statements (with their parameters and
+    rows) come only at debug and below."""
     found = logging.getLevelName(log_level.upper())
     level = found if isinstance(found, int) else 5   # uvicorn's "trace"
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if log_format == "json":
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.basicConfig(level=level, handlers=[handler], force=True)
+    else:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("sqlalchemy").setLevel(level if level <= logging.DEBUG else logging.WARNING)
 
 

@@ -50,13 +50,16 @@ class _State:
     stopping: int = 0                                           # signals received
     restart_at: dict[int, float] = field(default_factory=dict)  # index -> when to fork it again
     forwarded: tuple[signal.Signals, ...] = ()                  # signals passed on to the workers
+    on_exit: Callable[[int], None] = lambda pid: None           # told each reaped worker's pid
 
 
-def supervise(count: int, work: Work, on_ready: Callable[[], None], forwarded: tuple[signal.Signals, ...] = ()) -> None:
+def supervise(count: int, work: Work, on_ready: Callable[[], None], forwarded: tuple[signal.Signals, ...] = (),
+              on_exit: Callable[[int], None] = lambda pid: None) -> None:
     """Run ``work`` in ``count`` forked workers until SIGINT/SIGTERM; ``on_ready`` runs (in the parent) once
-    all of them answer. Each of ``forwarded`` (SIGHUP, say) is passed on to every worker, which ignores it
-    until ``work`` handles it. Raises WorkerFailed when a worker dies before that."""
-    state = _State(forwarded=forwarded)
+    all of them answer, ``on_exit`` with the pid of each worker that exited. Each of ``forwarded`` (SIGHUP,
+    say) is passed on to every worker, which ignores it until ``work`` handles it. Raises WorkerFailed when a
+    worker dies before every worker answered."""
+    state = _State(forwarded=forwarded, on_exit=on_exit)
     read_end, write_end = os.pipe()
 
     def stop(_signum: int, _frame: object) -> None:
@@ -174,6 +177,7 @@ def _reaped(state: _State) -> list[tuple[_Worker, int]]:
             found, status = pid, 0
         if found:
             done.append((state.workers.pop(pid), status))
+            state.on_exit(pid)
     return done
 
 

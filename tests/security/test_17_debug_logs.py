@@ -2,17 +2,20 @@
 included) is driven with every kind of credential: client secrets in the form and in HTTP Basic, certificate
 and federated client assertions, bearer tokens on Graph and the admin API, new secrets in Graph's answers,
 minted tokens, host session secrets and managed identity tokens. Its log holds none of them, nor any private
-key or the master key."""
+key or the master key, in text and in JSON lines (``--log-format json``; searched as written and with their
+messages decoded, so an escaped character hides nothing)."""
 
 from __future__ import annotations
 
 import base64
+import json
 import time
 import uuid
 from pathlib import Path
 
 import httpx
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 
 from tenantd.domain import rules
@@ -115,14 +118,23 @@ def _fragments(value: str) -> set[str]:
     return {f for f in found if len(f) >= 16}
 
 
-def test_17_a_debug_log_holds_no_secret_key_assertion_or_token(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "tenantd", "--log-level", "debug")
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_17_a_debug_log_holds_no_secret_key_assertion_or_token(tmp_path: Path, log_format: str) -> None:
+    server = start_server(tmp_path / "tenantd", "--log-level", "debug", "--log-format", log_format)
     try:
         secrets = _drive(server, tmp_path)
     finally:
         server.stop()
     log = (server.data / "server.log").read_text(errors="replace")
-    assert " DEBUG " in log and "sqlalchemy" in log   # the log really is at debug, SQL included
+    if log_format == "json":
+        lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+        assert all({"timestamp", "level", "logger", "message"} <= line.keys() for line in lines)
+        assert "DEBUG" in {line["level"] for line in lines}
+        assert any(line["logger"].startswith("sqlalchemy") for line in lines)   # at debug, SQL included
+        assert any(line["logger"].startswith("uvicorn") for line in lines)      # the server's own lines too
+        log = "\n".join(json.dumps(line) for line in lines) + "\n" + "\n".join(line["message"] for line in lines)
+    else:
+        assert " DEBUG " in log and "sqlalchemy" in log   # the log really is at debug, SQL included
     assert "PRIVATE KEY" not in log
     leaked = sorted(name for value in secrets for name in _fragments(value) if name in log)
     assert not leaked, f"{len(leaked)} credential fragments in the log, e.g. {leaked[0][:12]}..."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,6 +65,13 @@ HEAD_TIMEOUT_OPTION = typer.Option(
 IDLE_TIMEOUT_OPTION = typer.Option(
     5.0, "--idle-timeout", min=0.1, metavar="SECONDS",
     help="Seconds a connection may wait for a request's first byte, new or kept alive, before it is closed.")
+METRICS_HOST_OPTION = typer.Option(
+    "127.0.0.1", "--metrics-host", help="Address of the Prometheus listener (with --metrics-port); loopback unless "
+    "widened on purpose.")
+METRICS_PORT_OPTION = typer.Option(
+    None, "--metrics-port", help="Serve Prometheus metrics at /metrics on this port, plain HTTP (0 picks a free "
+    "one; default: not served).")
+LOG_FORMAT_OPTION = typer.Option("text", "--log-format", help="Server log lines: text, or json (one object a line).")
 PUBLISH_MINUTES_OPTION = typer.Option(
     10.0, "--key-publish-minutes", help="Publish a new signing key this long before it signs (at least 5: the "
     "cooldown a validator may wait before fetching the JWKS again).")
@@ -91,6 +99,24 @@ def trusted_proxies(values: list[str] | None) -> tuple[ipaddress.IPv4Network | i
             raise ConfigError(f"--trusted-proxy '{value}' is not an IP address or network (ADDR or "
                               "ADDR/PREFIX).") from None
     return tuple(networks)
+
+
+def log_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise ConfigError(f"--log-format takes text or json, not '{value[:32]}'.")
+    return value
+
+
+def metrics_socket(host: str, port: int | None) -> socket.socket | None:
+    """The metrics listener's socket when ``--metrics-port`` asks for one, with a warning off loopback."""
+    from .. import server
+
+    if port is None:
+        return None
+    if not _is_loopback(host):
+        _console().print(f"[yellow]warning:[/yellow] the metrics listener binds {host}: whoever reaches it sees "
+                         "request rates, refusals and the tenant ids.")
+    return server.bind(host, port)
 
 
 def key_rotation(days: float, publish_minutes: float) -> RotationPolicy:
@@ -134,6 +160,9 @@ def up(
     trusted_proxy: list[str] = TRUSTED_PROXY_OPTION,
     head_timeout: float = HEAD_TIMEOUT_OPTION,
     idle_timeout: float = IDLE_TIMEOUT_OPTION,
+    metrics_host: str = METRICS_HOST_OPTION,
+    metrics_port: int = METRICS_PORT_OPTION,
+    log_format_name: str = LOG_FORMAT_OPTION,
 ) -> None:
     """Start tenantd in the foreground on its embedded store, with a default tenant and admin app."""
     from .. import bootstrap, server
@@ -141,6 +170,7 @@ def up(
     from ..tls import TlsFiles
 
     proxies = trusted_proxies(trusted_proxy)
+    logs = log_format(log_format_name)
     opts: Options = ctx.obj
     data_dir = opts.data
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -149,6 +179,7 @@ def up(
     policy = key_rotation(rotation_days, publish_minutes)
     sock = server.bind(host, port)
     identity_sock = server.bind(identity_host, identity_port)
+    metrics_sock = metrics_socket(metrics_host, metrics_port)
     bound_port = sock.getsockname()[1]
     scheme = "http" if plain_http else "https"
     try:
@@ -158,8 +189,9 @@ def up(
                           auth_throttle=auth_throttle(auth_failures, auth_client_failures),
                           app_token_lifetime=minutes_range(app_token_minutes))
     except Exception:
-        sock.close()
-        identity_sock.close()
+        for opened in (sock, identity_sock, metrics_sock):
+            if opened is not None:
+                opened.close()
         raise
     tenant = bootstrap.default_tenant(rt, tenant_name)
     bootstrap.ensure_builtins(rt)
@@ -181,6 +213,8 @@ def up(
         "listen": f"{scheme}://{_url_host(host)}:{bound_port}",
         "identity_url": f"http://{_url_host(identity_host)}:{identity_sock.getsockname()[1]}",
     }
+    if metrics_sock is not None:
+        info["metrics_url"] = f"http://{_url_host(metrics_host)}:{metrics_sock.getsockname()[1]}/metrics"
 
     def ready() -> None:
         bootstrap.write_private_json(server_file, info)
@@ -194,6 +228,7 @@ def up(
                   f"stores only a hash)\n"
                   f"  CA cert      {tls.ca_cert.resolve()}\n"
                   f"  identity     {info['identity_url']} (managed identity endpoints; `tenantd run --as ...`)\n"
+                  + (f"  metrics      {info['metrics_url']}\n" if metrics_sock is not None else "") +
                   f"Environment for clients:\n"
                   f"  export AZURE_TENANT_ID={tenant.id}\n"
                   f"  export AZURE_AUTHORITY_HOST={base}\n"
@@ -205,7 +240,8 @@ def up(
         server.run_server(rt, sock, None if plain_http else tls.certificate, identity_sock, ready, log_level=log_level,
                           imds_limits=(imds_rate, imds_concurrency), workers=workers,
                           mi_token_lifetime=int(mi_token_hours * 3600), mi_stale_cache=mi_stale_cache,
-                          trusted_proxies=proxies, timeouts=server.Timeouts(head_timeout, idle_timeout))
+                          trusted_proxies=proxies, timeouts=server.Timeouts(head_timeout, idle_timeout),
+                          metrics_listener=metrics_sock, log_format=logs)
     except server.WorkerFailed as exc:
         raise ConfigError(str(exc)) from None
     finally:
@@ -262,6 +298,9 @@ def serve(
     trusted_proxy: list[str] = TRUSTED_PROXY_OPTION,
     head_timeout: float = HEAD_TIMEOUT_OPTION,
     idle_timeout: float = IDLE_TIMEOUT_OPTION,
+    metrics_host: str = METRICS_HOST_OPTION,
+    metrics_port: int = METRICS_PORT_OPTION,
+    log_format_name: str = LOG_FORMAT_OPTION,
 ) -> None:
     """Run a stateless replica on a shared database that `tenantd init` set up (master key from
     TENANTD_MASTER_KEY). SIGHUP reloads the certificate of --tls-cert."""
@@ -270,6 +309,7 @@ def serve(
 
     proxies = trusted_proxies(trusted_proxy)
     certificate = _operator_certificate(tls_cert, tls_key, tls_dir, plain_http)
+    logs = log_format(log_format_name)
     if identity_port is not None:
         _warn_identity_host(identity_host)
     policy = key_rotation(rotation_days, publish_minutes)
@@ -278,14 +318,15 @@ def serve(
                           "--public-url ...`, then start the replicas.")
     sock = server.bind(host, port)
     identity_sock = server.bind(identity_host, identity_port) if identity_port is not None else None
+    metrics_sock = metrics_socket(metrics_host, metrics_port)
     try:
         rt = open_runtime(database, None, public_url, key_rotation=policy, allow_loopback_issuers=loopback_issuers,
                           auth_throttle=auth_throttle(auth_failures, auth_client_failures),
                           app_token_lifetime=minutes_range(app_token_minutes))
     except Exception:
-        sock.close()
-        if identity_sock is not None:
-            identity_sock.close()
+        for opened in (sock, identity_sock, metrics_sock):
+            if opened is not None:
+                opened.close()
         raise
     if certificate is None and not plain_http:
         certificate, trust = _local_ca_certificate(rt, host, tls_dir)
@@ -296,16 +337,19 @@ def serve(
     listen = f"{'http' if plain_http else 'https'}://{_url_host(host)}:{sock.getsockname()[1]}"
     identity = (f"; managed identity on http://{_url_host(identity_host)}:{identity_sock.getsockname()[1]}"
                 if identity_sock is not None else "")
+    metrics = (f"; metrics on http://{_url_host(metrics_host)}:{metrics_sock.getsockname()[1]}/metrics"
+               if metrics_sock is not None else "")
 
     def ready() -> None:
         _console().print(f"tenantd replica serving {rt.public_url} (tenant {tenant}) on {listen} ({trust})"
-                         f"{identity}", markup=False)
+                         f"{identity}{metrics}", markup=False)
 
     try:
         server.run_server(rt, sock, certificate, identity_sock, ready, log_level=log_level,
                           imds_limits=(imds_rate, imds_concurrency), workers=workers,
                           mi_token_lifetime=int(mi_token_hours * 3600), mi_stale_cache=mi_stale_cache,
-                          trusted_proxies=proxies, timeouts=server.Timeouts(head_timeout, idle_timeout))
+                          trusted_proxies=proxies, timeouts=server.Timeouts(head_timeout, idle_timeout),
+                          metrics_listener=metrics_sock, log_format=logs)
     except server.WorkerFailed as exc:
         raise ConfigError(str(exc)) from None
 

@@ -12,6 +12,8 @@ from starlette.responses import JSONResponse
 from ..domain.errors import BadRequest, GraphError, OAuthError, Unavailable
 from .text import RenderableJSONResponse
 
+UNAVAILABLE_AADSTS = 90033   # the token endpoint's code for "the service is temporarily unavailable"
+
 
 def graph_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GraphError)
@@ -46,7 +48,7 @@ def unavailable(request: Request, exc: Exception) -> JSONResponse:
     """503 with Retry-After, in the shape of the protocol the request spoke."""
     assert isinstance(exc, Unavailable)
     response = _in_shape(request, GraphError(str(exc), code="ServiceUnavailable", status=503),
-                         OAuthError(503, "temporarily_unavailable", 90033, str(exc)))
+                         OAuthError(503, "temporarily_unavailable", UNAVAILABLE_AADSTS, str(exc)))
     response.headers["Retry-After"] = str(exc.retry_after)
     return response
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -33,7 +34,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..domain.errors import Unavailable
+from ..metrics import instruments
 from ..tokens.managed_identity import IdentityError, IdentityToken, ManagedIdentityTokens, Selector, SelectorKind
+from ..tokens.signins import NO_AADSTS, aadsts_code
 from . import health
 from .bodies import BodyTooLarge, client_gone, read_limited
 from .host_limits import HostLimiter, RateLimited
@@ -51,6 +54,8 @@ APP_SERVICE_SELECTORS: dict[str, SelectorKind] = {"client_id": "client_id", "obj
 MSI_2017_SELECTORS: dict[str, SelectorKind] = {"clientid": "client_id"}
 MAX_FIELDS = 32        # query parameters or form fields; clients send at most four
 MAX_FORM = 8 * 1024    # bytes of Cloud Shell's form
+
+Answer = tuple[Response, int]   # an answer and its result for the metrics: 0 (a token), an AADSTS code, NO_AADSTS
 
 
 def _tokens(request: Request) -> ManagedIdentityTokens:
@@ -125,34 +130,34 @@ def _unrelayed_query(request: Request) -> dict[str, str] | JSONResponse:
     return query
 
 
-async def imds(request: Request) -> Response:
+async def imds(request: Request) -> Answer:
     query = _unrelayed_query(request)
     if isinstance(query, JSONResponse):
-        return query
+        return query, NO_AADSTS
     version = query.get("api-version")
     if version not in IMDS_VERSIONS:
         problem = "was not specified in the request" if not version else "is invalid"
         return JSONResponse({"error": f"Bad request. api-version {problem}. For more information refer to "
                                       "aka.ms/azureimds", "newest-versions": IMDS_VERSIONS[-3:][::-1]},
-                            status_code=400)
+                            status_code=400), NO_AADSTS
     if not query.get("resource"):
-        return _imds_error(400, "invalid_request", "Required query variable 'resource' is missing")
+        return _imds_error(400, "invalid_request", "Required query variable 'resource' is missing"), NO_AADSTS
     selector = _selector(query, IMDS_SELECTORS)
     if isinstance(selector, str):
-        return _imds_error(400, "invalid_request", selector)
+        return _imds_error(400, "invalid_request", selector), NO_AADSTS
     return await _imds_token(request, query["resource"], selector)
 
 
-async def _imds_token(request: Request, resource: str, selector: Selector | None) -> Response:
+async def _imds_token(request: Request, resource: str, selector: Selector | None) -> Answer:
     """A token for the host named by the path's secret, in IMDS's shape (Cloud Shell answers the same)."""
     try:
         token = await _issue(request, request.path_params["secret"], resource, selector)
     except IdentityError as exc:
-        return _imds_error(exc.status, exc.error, exc.description)
+        return _imds_error(exc.status, exc.error, exc.description), aadsts_code(exc.description)
     except RateLimited:
-        return _imds_error(429, "too_many_requests", "Too many requests")
+        return _imds_error(429, "too_many_requests", "Too many requests"), NO_AADSTS
     if token is None:
-        return _imds_error(400, "invalid_request", "Identity not found")
+        return _imds_error(400, "invalid_request", "Identity not found"), NO_AADSTS
     issued = token.issued
     return JSONResponse({
         "access_token": issued.access_token, "refresh_token": "",
@@ -160,7 +165,7 @@ async def _imds_token(request: Request, resource: str, selector: Selector | None
         "expires_on": str(issued.expires_on), "ext_expires_in": str(issued.expires_in),
         "not_before": str(issued.not_before), "resource": issued.resource, "token_type": "Bearer",
         "client_id": token.client_id,
-    })
+    }), 0
 
 
 _BAD_HEADER = "The identity header is missing or not valid for this host."
@@ -172,57 +177,80 @@ def _service_error(status: int, message: str) -> JSONResponse:
                         status_code=status, headers=headers)
 
 
-async def app_service(request: Request) -> Response:
+async def app_service(request: Request) -> Answer:
     """App Service 2019-08-01 (X-IDENTITY-HEADER) and the 2017-09-01 protocol (secret), one endpoint."""
     query = _query(request)
     if query is None:
-        return _service_error(400, "A query parameter is repeated, or there are too many.")
+        return _service_error(400, "A query parameter is repeated, or there are too many."), NO_AADSTS
     version = query.get("api-version")
     header = request.headers.get("x-identity-header") if version == "2019-08-01" else request.headers.get("secret")
     if version not in {"2019-08-01", "2017-09-01"}:
-        return _service_error(400, "api-version must be 2019-08-01 (X-IDENTITY-HEADER) or 2017-09-01 (secret).")
+        return _service_error(400, "api-version must be 2019-08-01 (X-IDENTITY-HEADER) or 2017-09-01 "
+                              "(secret)."), NO_AADSTS
     selector = _selector(query, APP_SERVICE_SELECTORS if version == "2019-08-01" else MSI_2017_SELECTORS)
     if not query.get("resource") or isinstance(selector, str):   # told only to a caller with a valid header
         host, _ = await run_in_threadpool(_tokens(request).host_and_view, header or "")
         if host is None:
-            return _service_error(401, _BAD_HEADER)
+            return _service_error(401, _BAD_HEADER), NO_AADSTS
         missing = "Required query variable 'resource' is missing."
-        return _service_error(400, str(selector) if query.get("resource") else missing)
+        return _service_error(400, str(selector) if query.get("resource") else missing), NO_AADSTS
     try:
         token = await _issue(request, header or "", query["resource"], selector)
     except IdentityError as exc:
-        return _service_error(exc.status, exc.description)
+        return _service_error(exc.status, exc.description), aadsts_code(exc.description)
     except RateLimited:
-        return _service_error(429, "Too many requests.")
+        return _service_error(429, "Too many requests."), NO_AADSTS
     if token is None:
-        return _service_error(401, _BAD_HEADER)
+        return _service_error(401, _BAD_HEADER), NO_AADSTS
     body = {"access_token": token.issued.access_token, "expires_on": str(token.issued.expires_on),
             "resource": token.issued.resource, "token_type": "Bearer", "client_id": token.client_id}
     if version == "2017-09-01":
         body.pop("client_id")
-    return JSONResponse(body)
+    return JSONResponse(body), 0
 
 
-async def cloud_shell(request: Request) -> Response:
+async def cloud_shell(request: Request) -> Answer:
     """Cloud Shell: a POST with the form azure-identity sends (``resource=R``), under IMDS's guards."""
     refused = _unrelayed_query(request)
     if isinstance(refused, JSONResponse):
-        return refused
+        return refused, NO_AADSTS
     try:
         body = await read_limited(request, MAX_FORM)
     except BodyTooLarge:
-        return _imds_error(413, "invalid_request", "The request body is too large.")
+        return _imds_error(413, "invalid_request", "The request body is too large."), NO_AADSTS
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
-        return _imds_error(400, "invalid_request", "The request body must be application/x-www-form-urlencoded.")
+        return _imds_error(400, "invalid_request",
+                           "The request body must be application/x-www-form-urlencoded."), NO_AADSTS
     try:
         form = _pairs(body.decode("utf-8"))
     except ValueError:   # UnicodeDecodeError too
-        return _imds_error(400, "invalid_request", "The request body is not a valid form.")
+        return _imds_error(400, "invalid_request", "The request body is not a valid form."), NO_AADSTS
     if form is None:
-        return _imds_error(400, "invalid_request", "A form field is repeated.")
+        return _imds_error(400, "invalid_request", "A form field is repeated."), NO_AADSTS
     if not form.get("resource"):
-        return _imds_error(400, "invalid_request", "Required form field 'resource' is missing")
+        return _imds_error(400, "invalid_request", "Required form field 'resource' is missing"), NO_AADSTS
     return await _imds_token(request, form["resource"], None)
+
+
+def _counted(endpoint: Callable[[Request], str], handler: Callable[[Request], Awaitable[Answer]]
+             ) -> Callable[[Request], Awaitable[Response]]:
+    """``handler`` answering, each request counted and timed under its ``endpoint`` (a fixed set of names)."""
+
+    async def counted(request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            response, result = await handler(request)
+        except Unavailable:
+            instruments().token_request("managed_identity", endpoint(request), NO_AADSTS, time.perf_counter() - started)
+            raise
+        instruments().token_request("managed_identity", endpoint(request), result, time.perf_counter() - started)
+        return response
+
+    return counted
+
+
+def _app_service_protocol(request: Request) -> str:
+    return "msi_2017" if request.query_params.get("api-version") == "2017-09-01" else "app_service"
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
@@ -268,9 +296,9 @@ class CanonicalPaths:
 def create_identity_app(tokens: ManagedIdentityTokens, limiter: HostLimiter) -> Starlette:
     app = Starlette(routes=[
         *health.routes,
-        Route("/{secret}/metadata/identity/oauth2/token", imds, methods=["GET"]),
-        Route("/msi/token", app_service, methods=["GET"]),
-        Route("/{secret}/cloudshell/token", cloud_shell, methods=["POST"]),
+        Route("/{secret}/metadata/identity/oauth2/token", _counted(lambda _: "imds", imds), methods=["GET"]),
+        Route("/msi/token", _counted(_app_service_protocol, app_service), methods=["GET"]),
+        Route("/{secret}/cloudshell/token", _counted(lambda _: "cloud_shell", cloud_shell), methods=["POST"]),
     ], middleware=[Middleware(CanonicalPaths), Middleware(UrlGuard, refusal=_bad_url)],
         exception_handlers={Unavailable: _unavailable, ClientDisconnect: client_gone, Exception: _internal_error})
     app.state.identity_tokens = tokens

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, unquote_plus
 
@@ -11,10 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..domain.errors import OAuthError, Unavailable
+from ..metrics import instruments
 from ..tokens import errors
 from ..tokens.request import TokenRequest
 from ..tokens.service import TokenService
 from .bodies import BodyTooLarge, read_limited
+from .errors import UNAVAILABLE_AADSTS
 
 MAX_FORM_FIELDS = 32
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -84,21 +88,41 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
 
 
 def token_endpoint(version: int) -> Callable[[Request], Awaitable[Response]]:
+    endpoint = f"v{version}"
+
     async def token(request: Request) -> Response:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != "application/x-www-form-urlencoded":
-            raise errors.invalid_request("The request body must be application/x-www-form-urlencoded.", 900144)
+        """The answer, counted by grant, endpoint and result (the AADSTS code; 0 when issued)."""
+        started = time.perf_counter()
+        grant = "other"
         try:
-            body = await read_limited(request)
-        except BodyTooLarge:
-            raise errors.OAuthError(413, "invalid_request", 900144, "The request body is too large.") from None
-        call = TokenRequest(tenant=request.path_params["tenant"], endpoint_version=version, form=parse_form(body),
-                            basic_auth=parse_basic(request.headers.get("authorization")),
-                            client_ip=request.client.host if request.client else None)
-        service = _service(request)
-        result = service.token_from_memory(call) or await run_in_threadpool(service.token, call)
+            form = await _token_form(request)
+            grant_type = form.get("grant_type", "")
+            service = _service(request)
+            grant = grant_type if grant_type in service.grants else "other"   # a bounded set of label values
+            call = TokenRequest(tenant=request.path_params["tenant"], endpoint_version=version, form=form,
+                                basic_auth=parse_basic(request.headers.get("authorization")),
+                                client_ip=request.client.host if request.client else None)
+            result = service.token_from_memory(call) or await run_in_threadpool(service.token, call)
+        except OAuthError as exc:
+            instruments().token_request(grant, endpoint, exc.aadsts, time.perf_counter() - started)
+            raise
+        except Unavailable:
+            instruments().token_request(grant, endpoint, UNAVAILABLE_AADSTS, time.perf_counter() - started)
+            raise
+        instruments().token_request(grant, endpoint, 0, time.perf_counter() - started)
         return JSONResponse(result, headers=NO_STORE)
     return token
+
+
+async def _token_form(request: Request) -> dict[str, str]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise errors.invalid_request("The request body must be application/x-www-form-urlencoded.", 900144)
+    try:
+        body = await read_limited(request)
+    except BodyTooLarge:
+        raise errors.OAuthError(413, "invalid_request", 900144, "The request body is too large.") from None
+    return parse_form(body)
 
 
 async def not_supported(request: Request) -> Response:

@@ -18,6 +18,14 @@ class SigningKeyRows(BaseTx):
         return list(self.conn.execute(sa.select(t.signing_keys).where(t.signing_keys.c.tenant_id == tenant_id)
                                       .order_by(t.signing_keys.c.created.desc())))
 
+    def active_signing_keys(self, limit: int) -> list[Row[Any]]:
+        """Every tenant's active key (kid, tenant, times; no key material), those signing longest first."""
+        k = t.signing_keys
+        since = sa.func.coalesce(k.c.activates, k.c.created)
+        return list(self.conn.execute(sa.select(k.c.kid, k.c.tenant_id, k.c.status, k.c.created, k.c.activates,
+                                                k.c.retires).where(k.c.status == "active")
+                                      .order_by(since, k.c.tenant_id).limit(limit)))
+
     def insert_signing_key(self, kid: str, tenant_id: str, private_key: bytes, certificate: bytes,
                            status: str, created: str, activates: str | None = None) -> None:
         self._exec(t.signing_keys.insert().values(kid=kid, tenant_id=tenant_id, private_key=private_key,

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..domain.errors import Unavailable
+from ..metrics import instruments
 from . import schema as t
 from . import statements as q
 from .applications import ApplicationRows
@@ -108,10 +109,12 @@ class Store:
                     self._markers_opened += 1
                 marker = self._markers_opened, int(self._marker.execute("PRAGMA data_version").fetchone()[0])
             except sqlite3.Error:   # then the caller reads, and a real problem surfaces there
+                instruments().database_retries.labels("directory_version").inc()
                 return None, None
             try:
                 return marker, read(self._marker)
             except sqlite3.Error:   # busy, say: the caller reads through the pool instead
+                instruments().database_retries.labels("directory_version").inc()
                 return marker, None
 
     def dispose(self) -> None:
@@ -134,6 +137,7 @@ def _available() -> Iterator[None]:
     try:
         yield
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        instruments().database_errors.labels(type(exc).__name__).inc()
         raise Unavailable("The directory's database is unavailable; retry shortly.") from exc
 
 

@@ -164,6 +164,14 @@ class Keyring:
         with self._store.read() as tx:
             return [rotation.state(row) for row in tx.signing_keys(tenant_id)]
 
+    def signing_ages(self, limit: int) -> list[tuple[str, float]]:
+        """(tenant id, seconds its active key has signed) of the ``limit`` tenants whose keys signed longest,
+        as stored now (read only: nothing is rotated here)."""
+        with self._store.read() as tx:
+            rows = tx.active_signing_keys(limit)
+        now = self.clock()
+        return [(row.tenant_id, max(0.0, now - rotation.state(row).signing_since)) for row in rows]
+
     def rotate(self, tenant_id: str, *, immediately: bool = False) -> Rotation:
         """Publish a next key now that signs after the publish lead (``immediately``: at once)."""
         result = self._change(tenant_id, lambda tx, fresh: rotation.rotate(

@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Literal
 
 from ..domain.model import Host, ServicePrincipal
+from ..metrics import instruments
 from ..store import Tx
 from . import errors, jwt, signins
 from .directory_cache import DirectoryView
@@ -118,7 +119,9 @@ class ManagedIdentityTokens:
         key = (host.tenant_id, host.resource_id, identity.id, resource_name)  # xms_az_rid names the host
         cached = self._fresh(key, roles)
         if cached and self.service.keyring.is_published(host.tenant_id, cached.kid):
+            instruments().identity_cache_outcome(hit=True)
             return cached
+        instruments().identity_cache_outcome(hit=False)
         fresh = IdentityToken(self._issue(host, identity, resource, resource_name, roles), identity.app_id, roles)
         self.service.record(signins.issued(host.tenant_id, "managed_identity", fresh.issued, self.service.clock(),
                                            client_ip))
@@ -151,6 +154,7 @@ class ManagedIdentityTokens:
         cached = self._fresh((host.tenant_id, host.resource_id, identity.id, resource_name), roles[0] or ())
         if cached is None or not self.service.keyring.known_published(host.tenant_id, cached.kid):
             return None
+        instruments().identity_cache_outcome(hit=True)
         return host, cached
 
     def _fresh(self, key: tuple[str, str, str, str], roles: tuple[str, ...]) -> IdentityToken | None:

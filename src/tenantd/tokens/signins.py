@@ -44,6 +44,7 @@ from ..domain.errors import OAuthError, Unavailable
 from ..domain.ids import new_time_ordered_guid
 from ..domain.model import ServicePrincipal
 from ..domain.text import printable
+from ..metrics import instruments
 from ..store import Store
 from .request import IssuedToken, TokenRequest, requested_resource
 
@@ -228,6 +229,7 @@ class SignInLog:
                 aggregate.last = max(aggregate.last, entry.created)
             elif len(opened) >= self.capacity // 2:
                 self.dropped += 1
+                instruments().sign_ins_dropped.inc()
                 return
             else:
                 aggregate = Aggregate(entry, entry.created + self.window, last=entry.created)
@@ -291,6 +293,7 @@ class SignInLog:
         while not self._stopping.is_set():
             self._wake.wait(self.interval)
             self._wake.clear()
+            instruments().sign_in_queue.set(len(self._unwritten))
             try:
                 self.flush()
                 if time.monotonic() >= next_purge:
@@ -314,7 +317,9 @@ class SignInLog:
         except Unavailable as exc:
             return self._lose(batch, exc)
         except Exception as exc:
-            log.warning("sign-in log: a batch was refused (%s); writing its rows one by one", type(exc).__name__)
+            log.warning("sign-in log: a batch was refused (%s); writing its rows one by one", type(exc).__name__,
+                        extra={"rows": len(batch), "error": type(exc).__name__})
+            instruments().database_retries.labels("sign_in_rows").inc()
         written = 0
         for one in batch:
             try:
@@ -357,7 +362,9 @@ class SignInLog:
             aggregate.written = count
         with self._lock:
             self.lost += entries
-        log.warning("sign-in log: %d entries could not be written (%s)", entries, type(exc).__name__)
+        instruments().sign_ins_lost.inc(entries)
+        log.warning("sign-in log: %d entries could not be written (%s)", entries, type(exc).__name__,
+                    extra={"entries": entries, "error": type(exc).__name__})
         return 0
 
     def _close_aggregates(self) -> None:
