@@ -58,9 +58,16 @@ def test_the_master_key_command_makes_a_new_key_each_time(tmp_path: Path) -> Non
     assert again.returncode == 1 and "already exists" in again.stderr and out.read_text() == kept
 
 
-@pytest.mark.parametrize("wrong", ["not-a-key", secrets.token_urlsafe(16), secrets.token_urlsafe(33),
-                                   secrets.token_urlsafe(32) + "==", base64.b64encode(secrets.token_bytes(32)).decode()
-                                   .replace("/", "+").replace("_", "+")[:43] + "+"])
+_BYTES = bytes(range(7, 7 + 33))   # fixed: xdist's workers must collect the same parameters
+
+
+@pytest.mark.parametrize("wrong", [
+    "not-a-key",
+    base64.urlsafe_b64encode(_BYTES[:16]).decode().rstrip("="),             # 16 bytes
+    base64.urlsafe_b64encode(_BYTES).decode().rstrip("="),                  # 33 bytes
+    base64.urlsafe_b64encode(_BYTES[:32]).decode().rstrip("=") + "==",      # padded twice
+    base64.b64encode(_BYTES[:32]).decode().replace("/", "+")[:43] + "+",    # the standard alphabet
+], ids=["word", "16-bytes", "33-bytes", "padded-twice", "standard-alphabet"])
 def test_a_malformed_master_key_is_refused_with_how_to_make_one(database_url: str, wrong: str) -> None:
     refused = tenantd("init", "--database", database_url, "--public-url", PUBLIC_URL, master_key=wrong)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
