@@ -59,6 +59,7 @@ async def token(request: Request) -> JSONResponse:
 class _Tls:
     cert_file: Path
     key_file: Path
+    reloadable: bool = False
 
 
 def throwaway_tls(directory: Path) -> _Tls:

@@ -43,7 +43,7 @@ def _identity_app() -> Starlette:
 def url(request: pytest.FixtureRequest) -> Iterator[str]:
     app = _main_app() if request.param == "main" else _identity_app()
     sock = server.bind("127.0.0.1", 0)
-    listener = uvicorn.Server(server._config(app, "critical", None, server.Timeouts()))
+    listener = uvicorn.Server(server._config(app, "critical", None, server.Timeouts(), "text"))
     thread = threading.Thread(target=lambda: asyncio.run(listener.serve(sockets=[sock])), daemon=True)
     thread.start()
     while not listener.started:
@@ -63,7 +63,7 @@ def test_a_500_closes_its_connection_and_the_next_request_is_answered(url: str) 
             if response.status_code == 404:
                 continue   # a route of the other listener
             answered += 1
-            assert client.get("/_tenantd/health").status_code == 200   # on the same client, as keep-alive would
+            assert client.get("/_tenantd/health/live").status_code == 200   # on the same client, as keep-alive would
             assert response.status_code == 500, response.text
             assert response.headers["connection"] == "close"
             assert "no handler expected" not in response.text   # the exception stays in the server's log

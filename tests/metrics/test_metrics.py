@@ -76,7 +76,7 @@ def test_token_requests_are_counted_by_grant_endpoint_and_result(server: Server,
             "grant_type": "client_credentials", "client_id": app_id, "client_secret": "W" + secret[1:],
             "scope": f"{API}/.default"})
         assert wrong.json()["error_codes"] == [7000215]
-        other = http.post(f"/{tid}/oauth2/v2.0/token", data={"grant_type": "password", "username": "u"})
+        other = http.post(f"/{tid}/oauth2/v2.0/token", data={"grant_type": "implicit", "username": "u"})
         assert other.json()["error_codes"] == [70003]
         unformed = http.post(f"/{tid}/oauth2/v2.0/token", content=b"{}", headers={"content-type": "application/json"})
         assert unformed.json()["error_codes"] == [900144]
