@@ -3,11 +3,12 @@ written: two `tenantd serve` replicas (plain HTTP on loopback) on one fresh Post
 `tenantd init`, behind nginx (the README's site file, TLS from a CA of the test's own) at the public URL.
 
 What it shows: tokens through nginx verify against the discovery document served through nginx; a role
-granted straight through replica A is in the next token straight from replica B; a replica killed under
-load costs at most the requests in flight on it and loses no acknowledged write; a rolling restart keeps
-serving and loses nothing; `tenantd migrate` to a later schema (the packaged migrations plus one that adds
-a nullable column) while both replicas serve leaves them serving. Load: 16 connections through nginx, each
-alternating a client credentials token and a new group.
+granted straight through replica A is in the next token straight from replica B; the sign-in log names the
+client behind nginx, whatever X-Forwarded-For the client forges; a replica killed under load costs at most
+the requests in flight on it and loses no acknowledged write; a rolling restart keeps serving and loses
+nothing; `tenantd migrate` to a later schema (the packaged migrations plus one that adds a nullable column)
+while both replicas serve leaves them serving. Load: 16 connections through nginx, each alternating a client
+credentials token and a new group.
 
 What the test changes in the README's lines: `tenantd.example.com` becomes localhost:<nginx port>, the
 database URLs become throwaway databases, ports 8081-8083 become free ones, /etc/ssl/tenantd/ the test's
@@ -25,7 +26,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ class Shared:
     replica_lines: list[str]
     replicas: dict[str, subprocess.Popen[bytes]]   # A, B and nginx
     ca: Path
-    admin: dict[str, Any]
+    admin: dict[str, Any] = field(repr=False)   # the admin secret stays out of failure output
 
     @property
     def verify(self) -> ssl.SSLContext:
@@ -176,6 +177,27 @@ def test_a_role_granted_through_replica_a_is_in_the_next_token_from_replica_b(sh
     assert granted.status_code == 201, granted.text
     claims = jwt.decode(shared.token(b, f"{uri}/.default"), options={"verify_signature": False})
     assert claims["roles"] == ["Things.Read.All"]
+
+
+def test_the_sign_in_log_names_the_client_behind_nginx_not_nginx_nor_a_forged_header(shared: Shared) -> None:
+    """nginx appends the client's address to X-Forwarded-For and the replicas trust it from nginx alone: a
+    client on 127.0.0.2 that forges the header is logged as 127.0.0.2."""
+    public, tenant = shared.topology.public_url, shared.admin["tenant_id"]
+    transport = httpx.HTTPTransport(local_address="127.0.0.2", verify=shared.verify)
+    with httpx.Client(transport=transport, timeout=30) as client:
+        signed_in = client.post(f"{public}/{tenant}/oauth2/v2.0/token", headers={"X-Forwarded-For": "203.0.113.9"},
+                                data={"grant_type": "client_credentials", "client_id": shared.admin["client_id"],
+                                      "client_secret": shared.admin["client_secret"],
+                                      "scope": f"{GRAPH}/.default"})
+    assert signed_in.status_code == 200, signed_in.text
+    logged: set[str] = set()
+    deadline = time.monotonic() + 5   # the log is written off the token path, every half second
+    while "127.0.0.2" not in logged and time.monotonic() < deadline:
+        time.sleep(0.5)
+        answer = shared.graph(public, "GET", "/auditLogs/signIns", params={"$top": "999"})
+        assert answer.status_code == 200, answer.text
+        logged = {entry["ipAddress"] for entry in answer.json()["value"]}
+    assert "127.0.0.2" in logged and "203.0.113.9" not in logged, logged
 
 
 def _kill_under_load(shared: Shared, name: str, seconds: float = 15) -> tuple[Load, float]:
