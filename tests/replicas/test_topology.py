@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from tenantd.store import Store
 
 from ..databases import required_pg_database
+from ..support import TENANTD
 from .topology import (
     Load,
     Reader,
@@ -278,6 +279,11 @@ def test_migrate_to_a_later_schema_while_both_replicas_serve_leaves_them_serving
     for name in "AB":
         assert httpx.get(shared.direct(name) + "/_tenantd/health/ready").status_code == 200
     assert not shared.missing([*load.acknowledged(), created.json()["id"]])
+    # A replica of this version that starts now is refused with why, not a traceback: the schema is newer.
+    late = subprocess.run([*TENANTD, "serve", "--plain-http", "--port", "0"], env=shared.reader.env,
+                          capture_output=True, text=True, timeout=60)
+    assert late.returncode == 1 and "revision 9001, which this version of tenantd does not know" in late.stderr
+    assert "Traceback" not in late.stderr
 
 
 def _revision(shared: Shared) -> str:

@@ -7,11 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import tenantd.store
+from tenantd.domain.errors import ConfigError
 from tenantd.store import Store, schema
 from tenantd.store.migrate import HEAD, current, migrate, newest_migration
 
@@ -83,5 +85,8 @@ def test_migrate_takes_a_later_versions_migrations_from_another_folder(database_
         with store.engine.connect() as conn:
             assert "later_note" in {c["name"] for c in sa.inspect(conn).get_columns("groups")}
         assert migrate(store, folder=later) == ("9001", "9001")
+        with pytest.raises(ConfigError, match="revision 9001, which this version of tenantd does not know"):
+            migrate(store)   # this version's own migrations: the database is newer than they are
+        assert current(store) == "9001"
     finally:
         store.dispose()

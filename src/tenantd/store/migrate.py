@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from ..domain.errors import ConfigError
 from .sql import Store, _available
 
 if TYPE_CHECKING:
@@ -89,6 +90,10 @@ def _upgrade(store: Store, revision: str, target: str, folder: Path, *, lock: bo
     found = current(store)
     if found == target:
         return found, target
+    if found is not None and not is_known(found, folder):
+        raise ConfigError(f"The database's schema is at revision {found}, which this version of tenantd does not "
+                          f"know (its newest is {target}): a newer tenantd migrated it. Run that version; replicas "
+                          "of this one that are already serving go on serving.")
     from alembic import command
 
     cfg = _config(folder)
@@ -101,13 +106,14 @@ def _upgrade(store: Store, revision: str, target: str, folder: Path, *, lock: bo
     return before, target
 
 
-def is_known(revision: str) -> bool:
-    """Whether this version of tenantd has migration ``revision`` (a backup may come from a newer one)."""
+def is_known(revision: str, folder: Path = _MIGRATIONS) -> bool:
+    """Whether this version of tenantd has migration ``revision`` (a backup, or the database itself, may come
+    from a newer one)."""
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
     try:
-        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+        return ScriptDirectory.from_config(_config(folder)).get_revision(revision) is not None
     except CommandError:
         return False
 
