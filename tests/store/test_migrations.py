@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+import tenantd.store
+from tenantd.domain.errors import ConfigError
 from tenantd.store import Store, schema
 from tenantd.store.migrate import HEAD, current, migrate, newest_migration
 
@@ -61,5 +66,27 @@ def test_a_database_holding_one_app_id_in_two_tenants_migrates_unchanged(databas
         with store.read() as tx:
             assert [a.app_id for t in ("a", "b") for a in tx.applications(tx.tenant(t).id)] == [app_id, app_id]
             assert tx.app_id_taken(app_id)
+    finally:
+        store.dispose()
+
+
+def test_migrate_takes_a_later_versions_migrations_from_another_folder(database_url: str, tmp_path: Path) -> None:
+    """``tenantd migrate --migrations DIR``: the packaged migrations plus a later one, to rehearse an upgrade."""
+    later = tmp_path / "migrations"
+    shutil.copytree(Path(tenantd.store.__file__).with_name("migrations"), later,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (later / "versions" / "9001_later.py").write_text(
+        f"from alembic import op\nimport sqlalchemy as sa\nrevision = '9001'\ndown_revision = '{HEAD}'\n"
+        "def upgrade():\n    op.add_column('groups', sa.Column('later_note', sa.String(64), nullable=True))\n")
+    store = Store(database_url)
+    try:
+        migrate(store)
+        assert migrate(store, folder=later) == (HEAD, "9001") and current(store) == "9001"
+        with store.engine.connect() as conn:
+            assert "later_note" in {c["name"] for c in sa.inspect(conn).get_columns("groups")}
+        assert migrate(store, folder=later) == ("9001", "9001")
+        with pytest.raises(ConfigError, match="revision 9001, which this version of tenantd does not know"):
+            migrate(store)   # this version's own migrations: the database is newer than they are
+        assert current(store) == "9001"
     finally:
         store.dispose()

@@ -304,6 +304,9 @@ def _local_ca_certificate(rt: Runtime, host: str, tls_dir: str | None) -> tuple[
 def migrate_cmd(
     ctx: typer.Context,
     database: str = typer.Option(None, "--database", envvar="TENANTD_DATABASE", help="Database URL."),
+    migrations: Path = typer.Option(None, "--migrations", exists=True, file_okay=False, help="An Alembic folder "
+                                    "holding tenantd's migrations and later ones, to rehearse an upgrade "
+                                    "(default: this version's own)."),
 ) -> None:
     """Upgrade the database schema to this version of tenantd."""
     from ..runtime import sqlite_url
@@ -315,7 +318,7 @@ def migrate_cmd(
         opts.data.mkdir(parents=True, exist_ok=True)
     store = Store(database or sqlite_url(opts.data))
     try:
-        before, after = migrate(store)
+        before, after = migrate(store, folder=migrations)
     except Exception as exc:
         raise ConfigError(f"Migration failed: {exc}") from exc
     finally:

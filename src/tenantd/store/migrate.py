@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from ..domain.errors import ConfigError
 from .sql import Store, _available
 
 if TYPE_CHECKING:
@@ -22,11 +23,11 @@ _PG_LOCK_ID = 0x7E4A47D  # any constant: the advisory lock that serialises migra
 HEAD = "0010"
 
 
-def _config() -> Config:
+def _config(folder: Path = _MIGRATIONS) -> Config:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.set_main_option("script_location", str(folder))
     return cfg
 
 
@@ -68,24 +69,34 @@ def _sqlite_lock(store: Store) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def migrate(store: Store, revision: str = "head") -> tuple[str | None, str]:
+def migrate(store: Store, revision: str = "head", folder: Path | None = None) -> tuple[str | None, str]:
     """Upgrade to the newest schema (or to ``revision``); returns (revision before, revision after). A
     database already there is only read (under the lock on SQLite: a first connection to a new file sets
-    its journal mode, which must not race another process's migration)."""
-    target = HEAD if revision == "head" else revision
+    its journal mode, which must not race another process's migration). ``folder`` is an Alembic folder
+    to take the migrations from instead of the packaged one: a rehearsal of a later version's schema."""
+    if folder is None:
+        target = HEAD if revision == "head" else revision
+        folder = _MIGRATIONS
+    else:
+        target = newest_migration(folder) if revision == "head" else revision
     if store.is_sqlite:
         with _sqlite_lock(store):
-            return _upgrade(store, revision, target)
-    return _upgrade(store, revision, target, lock=True)
+            return _upgrade(store, revision, target, folder)
+    return _upgrade(store, revision, target, folder, lock=True)
 
 
-def _upgrade(store: Store, revision: str, target: str, *, lock: bool = False) -> tuple[str | None, str]:
+def _upgrade(store: Store, revision: str, target: str, folder: Path, *, lock: bool = False
+             ) -> tuple[str | None, str]:
     found = current(store)
     if found == target:
         return found, target
+    if found is not None and not is_known(found, folder):
+        raise ConfigError(f"The database's schema is at revision {found}, which this version of tenantd does not "
+                          f"know (its newest is {target}): a newer tenantd migrated it. Run that version; replicas "
+                          "of this one that are already serving go on serving.")
     from alembic import command
 
-    cfg = _config()
+    cfg = _config(folder)
     with store.engine.begin() as conn:
         if lock:   # PostgreSQL: replicas starting together migrate one after another
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
@@ -95,19 +106,20 @@ def _upgrade(store: Store, revision: str, target: str, *, lock: bool = False) ->
     return before, target
 
 
-def is_known(revision: str) -> bool:
-    """Whether this version of tenantd has migration ``revision`` (a backup may come from a newer one)."""
+def is_known(revision: str, folder: Path = _MIGRATIONS) -> bool:
+    """Whether this version of tenantd has migration ``revision`` (a backup, or the database itself, may come
+    from a newer one)."""
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
     try:
-        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+        return ScriptDirectory.from_config(_config(folder)).get_revision(revision) is not None
     except CommandError:
         return False
 
 
-def newest_migration() -> str:
+def newest_migration(folder: Path = _MIGRATIONS) -> str:
     """The head of the migrations folder, as Alembic reads it."""
     from alembic.script import ScriptDirectory
 
-    return str(ScriptDirectory.from_config(_config()).get_current_head())
+    return str(ScriptDirectory.from_config(_config(folder)).get_current_head())
