@@ -28,7 +28,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest -n 2 -q $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
 # Benchmarks against the machine's own limits (bench/README.md): starts what it needs, prints the table.
 bench: $(VENV)/.installed
