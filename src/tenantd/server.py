@@ -363,8 +363,8 @@ def _before_fork(rt: Runtime) -> None:
 
 def log_everything(log_level: str, log_format: str = "text") -> None:
     """``--log-level`` for every logger, not only uvicorn's: tenantd's own and its libraries', on stderr, as
-    text or one JSON object a line (``--log-format json``). SQLAlchemy's statements (with their parameters and
-    rows) come only at debug and below."""
+    text or one JSON object a line (``--log-format json``). SQLAlchemy's statements come only at debug and below,
+    and never their parameters (hidden by the engine) or result rows: both hold password and secret hashes."""
     found = logging.getLevelName(log_level.upper())
     level = found if isinstance(found, int) else 5   # uvicorn's "trace"
     if log_format == "json":
@@ -374,6 +374,7 @@ def log_everything(log_level: str, log_format: str = "text") -> None:
     else:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("sqlalchemy").setLevel(level if level <= logging.DEBUG else logging.WARNING)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO if level <= logging.DEBUG else logging.WARNING)
 
 
 def tls_dir(data_dir: Path | None) -> Path | None:

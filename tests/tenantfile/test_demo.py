@@ -9,6 +9,8 @@ from pathlib import Path
 import jwt
 import yaml
 
+from tenantd.directory.passwords import verify
+from tenantd.domain import builtins
 from tenantd.runtime import Runtime
 from tenantd.tenantfile.demo import SECRETS_FILE, demo_text, load_demo
 from tenantd.tokens.request import TokenRequest
@@ -62,12 +64,37 @@ def test_the_demo_grants_the_identity_the_api_and_the_dev_principals_its_dev_cop
     assert snap.members[snap.groups[0].id] == [(alice.id, "user")]
 
 
+def test_each_demo_user_gets_a_generated_password_once(rt: Runtime, tenant_id: str, tmp_path: Path) -> None:
+    load_demo(rt, tenant_id, tmp_path)
+    users = json.loads((tmp_path / SECRETS_FILE).read_text())["users"]
+    assert list(users) == ["alice@contoso.test"]
+    alice = users["alice@contoso.test"]
+    assert alice["tenant_id"] == tenant_id and alice["username"] == "alice@contoso.test"
+    stored = rt.directory.password_of(tenant_id, "alice@contoso.test")[1]
+    assert stored is not None and verify(stored.hash, alice["password"])
+
+    load_demo(rt, tenant_id, tmp_path)
+    assert rt.directory.password_of(tenant_id, "alice@contoso.test")[1] == stored
+    assert json.loads((tmp_path / SECRETS_FILE).read_text())["users"] == users
+
+
 def test_up_demo_serves_the_demo_and_survives_a_restart(tmp_path: Path) -> None:
     data = tmp_path / "tenantd"
+    passwords = []
     for _ in range(2):
         server = start_server(data, "--demo")
         try:
-            saved = json.loads((data / SECRETS_FILE).read_text())["applications"]["Things web (dev)"]
+            secrets = json.loads((data / SECRETS_FILE).read_text())
+            assert stat.S_IMODE((data / SECRETS_FILE).stat().st_mode) == 0o600
+            alice = secrets["users"]["alice@contoso.test"]
+            passwords.append(alice["password"])
+            signed_in = server.http().post(f"/{alice['tenant_id']}/oauth2/v2.0/token", data={
+                "grant_type": "password", "client_id": builtins.AZURE_CLI_APP_ID, "username": alice["username"],
+                "password": alice["password"], "scope": "api://things-dev/.default"})
+            assert signed_in.status_code == 200, signed_in.text
+            alice_claims = jwt.decode(signed_in.json()["access_token"], options={"verify_signature": False})
+            assert alice_claims["upn"] == "alice@contoso.test" and alice_claims["roles"] == ["Things.Read.All"]
+            saved = secrets["applications"]["Things web (dev)"]
             token = server.token(saved["client_id"], saved["client_secret"], "api://things-dev/.default")
             assert token.status_code == 200, token.text
             claims = jwt.decode(token.json()["access_token"], options={"verify_signature": False})
@@ -76,5 +103,7 @@ def test_up_demo_serves_the_demo_and_survives_a_restart(tmp_path: Path) -> None:
             assert [a["displayName"] for a in exported["applications"]] == [
                 "Things API", "Things API (dev)", "Things web (dev)"]
             assert len(exported["assignments"]) == 4
+            assert "password" not in json.dumps(exported["users"])
         finally:
             assert server.stop() == 0
+    assert passwords[0] == passwords[1]

@@ -69,7 +69,7 @@ async def apply(request: Request) -> Response:
     rt, acting = _rt(request), directory(request)
 
     def run() -> dict[str, Any]:
-        doc = document_from_json(body["document"], source, body.get("lines"))
+        doc = document_from_json(body["document"], source, body.get("lines"), body.get("passwords"))
         return apply_document(rt.store, acting, caller.tenant_id, doc, prune=prune, dry_run=dry_run).to_json()
 
     try:

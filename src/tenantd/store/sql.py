@@ -163,16 +163,18 @@ def _engine(url: str) -> Engine:
 
 
 def _new_engine(url: str) -> Engine:
+    """The engine; its statements' parameters (password and secret hashes among them) are never logged, not
+    even at --log-level debug, nor quoted in its errors."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
         # Ten pooled connections: enough that a loaded worker rarely opens (with its pragmas) and closes one per
         # request, few enough that their page caches (up to 2 MB each) stay small next to a worker's memory.
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=10,
-                                  max_overflow=30)
+                                  max_overflow=30, hide_parameters=True)
         _sqlite_pragmas(engine)
         return engine
-    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True)
     _postgresql_write_lock(engine)
     return engine
 

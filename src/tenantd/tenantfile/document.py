@@ -27,6 +27,8 @@ class Document:
     data: dict[str, Any]
     source: str = "tenant.yaml"
     lines: Mapping[Path, int] = field(default_factory=dict)
+    # A user's path -> the password its reference resolved to where the file was read (never shown).
+    passwords: Mapping[Path, str] = field(default_factory=dict, repr=False)
 
     def line(self, path: Path) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -46,9 +48,11 @@ class Document:
         return f"{self.where(path)}: {message}"
 
     def request_body(self, *, prune: bool = False, dry_run: bool = False) -> dict[str, Any]:
-        """The body of ``POST /_tenantd/apply``; ``lines`` lets the server's errors name lines too."""
+        """The body of ``POST /_tenantd/apply``; ``lines`` lets the server's errors name lines too, and
+        ``passwords`` carries the values of the file's password references (the server resolves none)."""
         return {"document": self.data, "source": self.source, "prune": prune, "dryRun": dry_run,
-                "lines": [[list(path), line] for path, line in self.lines.items()]}
+                "lines": [[list(path), line] for path, line in self.lines.items()],
+                "passwords": [[list(path), value] for path, value in self.passwords.items()]}
 
 
 def lines_from_json(raw: object, limit: int = 200_000) -> dict[Path, int]:

@@ -17,6 +17,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from . import checks
 from .document import Document, Path, lines_from_json
 from .errors import TenantFileError
+from .passwords import passwords_from_json, resolve_passwords
 from .schema import PATTERN_MEANINGS, SCHEMA
 
 MAX_VALUES = 200_000   # bounds alias expansion ("billion laughs") as well as plain size
@@ -35,13 +36,17 @@ def load_file(path: FsPath) -> Document:
 
 
 def load_text(text: str, source: str = "tenant.yaml") -> Document:
+    """A validated document whose password references are resolved (files relative to ``source``)."""
     data, lines = parse_yaml(text, source)
-    return validate(Document(data, source, lines))
+    return resolve_passwords(validate(Document(data, source, lines)), FsPath(source).parent)
 
 
-def document_from_json(data: object, source: str = "tenant.yaml", lines: object = None) -> Document:
-    """A validated document that arrived as JSON (lines, when the client sent them, name its lines)."""
-    return validate(Document(data, source, lines_from_json(lines)))  # type: ignore[arg-type]
+def document_from_json(data: object, source: str = "tenant.yaml", lines: object = None,
+                       passwords: object = None) -> Document:
+    """A validated document that arrived as JSON (lines, when the client sent them, name its lines; passwords
+    are the values of its password references, which are not resolved here)."""
+    doc = validate(Document(data, source, lines_from_json(lines)))  # type: ignore[arg-type]
+    return passwords_from_json(doc, passwords)
 
 
 def validate(doc: Document) -> Document:

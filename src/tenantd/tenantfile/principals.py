@@ -6,8 +6,11 @@ from dataclasses import replace
 from typing import Any
 
 from ..directory import Directory
+from ..directory.passwords import verify
+from ..directory.people import PasswordProfile
 from ..domain.ids import new_guid
 from ..domain.model import ServicePrincipal
+from ..domain.passwords import check_complexity
 from .changes import call, update_group
 from .checks import identity_resource_id
 from .credentials import plan_federated
@@ -113,13 +116,14 @@ def plan_user(plan: Plan, path: Path, entry: dict[str, Any]) -> None:
                                      "an id cannot change")
         return
     enabled = entry.get("accountEnabled", True)
+    password = _declared_password(plan, path, entry)
     if existing is None:
         user_id = pinned or new_guid()
         if pinned:
             plan.free_object_id((*path, "id"), user_id)
-        plan.add("user", f"create user '{upn}'", call(
+        plan.add("user", f"create user '{upn}'{' with a password' if password else ''}", call(
             Directory.create_user, plan.tenant_id, upn, entry["displayName"], object_id=user_id,
-            account_enabled=enabled))
+            account_enabled=enabled, password=password))
     else:
         plan.claimed.add(existing.id)
         user_id = existing.id
@@ -131,7 +135,30 @@ def plan_user(plan: Plan, path: Path, entry: dict[str, Any]) -> None:
         if changes:
             plan.add("user", f"update user '{upn}': {', '.join(changes)}",
                      call(Directory.update_user, plan.tenant_id, user_id, changes))
+        stored = plan.snap.password_hashes.get(user_id)
+        if password is not None and (stored is None or not verify(stored, password.password)):
+            plan.add("user", f"set the password of user '{upn}'",
+                     call(Directory.set_password, plan.tenant_id, user_id, password))
     plan.named.append(Named("user", upn, user_id, frozenset({user_id}), "User"))
+
+
+def _declared_password(plan: Plan, path: Path, entry: dict[str, Any]) -> PasswordProfile | None:
+    """The password the entry's reference resolved to, if it has one and Entra's policy accepts it.
+
+    Whether it changed is known by verifying it against the stored hash: nothing but the hash is kept, so
+    no fingerprint of the plain text (faster to guess against than argon2id) is stored anywhere, and a
+    password reset since the last apply (by Graph or the CLI) is set back to the file's.
+    """
+    if "password" not in entry:
+        return None
+    value = plan.doc.passwords.get(path)
+    if value is None:
+        plan.problem((*path, "password"), "the value of this password reference did not come with the file "
+                                          "(tenantd apply reads it from the environment or the file and sends it)")
+        return None
+    if plan.rule((*path, "password"), check_complexity, value) is None:
+        return None
+    return PasswordProfile(value)
 
 
 def plan_group(plan: Plan, path: Path, entry: dict[str, Any]) -> Named:

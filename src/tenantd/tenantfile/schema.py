@@ -18,6 +18,7 @@ RESOURCE_ID_PATTERN = "^/subscriptions/[^/]+/[Rr]esource[Gg]roups/[^/]+/provider
 UPN_PATTERN = "^[^@\\s]+@[^@\\s]+$"
 FIC_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$"
 HTTPS_PATTERN = "^https://[^\\s]+$"
+ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
 # What each pattern means, for error messages that do not quote a regular expression at the reader.
 PATTERN_MEANINGS = {
     GUID_PATTERN: "is not a GUID (8-4-4-4-12 hexadecimal digits)",
@@ -27,6 +28,7 @@ PATTERN_MEANINGS = {
     FIC_NAME_PATTERN: "is not a credential name (3 to 120 letters, digits, '-' and '_', starting with a letter or "
                       "digit)",
     HTTPS_PATTERN: "is not an https URL",
+    ENV_NAME_PATTERN: "is not an environment variable name (letters, digits and '_', not starting with a digit)",
 }
 DEFAULT_USER_ASSIGNED_SCOPE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/tenantd"
 
@@ -205,6 +207,22 @@ _USER = _object(
         "displayName": _name("The user's display name."),
         "id": _guid("Optional pin of the user's object id."),
         "accountEnabled": {"type": "boolean", "default": True},
+        "password": {
+            "description": "A password is never written in the tenant file: give {env: NAME} (an environment "
+                           "variable where the file is applied) or {file: PATH} (a file's text, PATH relative "
+                           "to the tenant file). Set when the user is created and whenever the value changes.",
+            # Anything but a mapping is refused without quoting it: a literal here is a password.
+            "if": {"type": "object"},
+            "then": {"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
+                     "properties": {
+                         "env": {"type": "string", "pattern": ENV_NAME_PATTERN,
+                                 "description": "The environment variable that holds the password."},
+                         "file": {"type": "string", "minLength": 1, "maxLength": 1024,
+                                  "description": "The file that holds the password (one trailing line "
+                                                 "break is not part of it), relative to the tenant file."},
+                     }},
+            "else": {"not": {}},
+        },
     },
     ["userPrincipalName", "displayName"],
     "A user.",

@@ -37,6 +37,8 @@ class Snapshot:
     # Of the ids a file pins, those some object of any tenant holds (ids are unique across tenants).
     taken_object_ids: frozenset[str] = frozenset()
     taken_app_ids: frozenset[str] = frozenset()
+    # user id -> the hash of the user's password, for users who have one (never shown)
+    password_hashes: dict[str, str] = field(default_factory=dict, repr=False)
 
     def is_admin_app(self, app: Application) -> bool:
         return app.app_id == self.admin_app_id
@@ -72,11 +74,12 @@ def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = ()) -> Snapsho
     applications = tx.applications(tenant.id)
     owners = [a.id for a in applications] + [sp.id for sp in service_principals
                                              if sp.managed_identity_kind == "UserAssigned"]
+    users = tx.users(tenant.id)
     return Snapshot(
         tenant=tenant,
         applications=applications,
         service_principals=service_principals,
-        users=tx.users(tenant.id),
+        users=users,
         groups=groups,
         members={g.id: tx.group_members(g.id) for g in groups},
         assignments=tx.assignments(tenant.id),
@@ -86,4 +89,5 @@ def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = ()) -> Snapsho
         federated={owner: found for owner in owners if (found := tx.federated_credentials(owner))},
         taken_object_ids=frozenset(i for i in pinned if tx.object_id_taken(i)),
         taken_app_ids=frozenset(i for i in pinned if tx.app_id_taken(i)),
+        password_hashes={u.id: stored.hash for u in users if (stored := tx.password_of(u.id)) is not None},
     )

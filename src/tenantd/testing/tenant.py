@@ -21,6 +21,7 @@ import httpx
 
 from ..domain.platforms import child_environment, choose_host, platform_env
 from ..tenantfile import Document, document_from_json, load_file, load_text
+from ..tenantfile.passwords import resolve_passwords
 from ..tenantfile.state import pinned_ids
 from . import names
 from .api import ADMIN_API, AdminApi, RequestFailed
@@ -53,7 +54,7 @@ def with_new_ids(doc: Document) -> Document:
 def load_document(source: TenantSource) -> Document:
     """A validated tenant file from a path, YAML text (anything with a line break) or a dict."""
     if isinstance(source, Mapping):
-        return document_from_json(dict(source), "tenant file (dict)")
+        return resolve_passwords(document_from_json(dict(source), "tenant file (dict)"), Path.cwd())
     if isinstance(source, os.PathLike) or "\n" not in source:
         return load_file(Path(source))
     return load_text(source, "tenant file (text)")
