@@ -115,7 +115,7 @@ def graph_rows(table: Table, server: Tenantd, scene: scenario.Scenario, count: i
     with server.http() as client:
         users = [scenario.ok(client.post("/v1.0/users", headers=headers, json={
             "userPrincipalName": f"bench{i}@bench.test", "displayName": f"Bench user {i}", "accountEnabled": True,
-            "mailNickname": f"bench{i}", "passwordProfile": {"password": "Bench-User-Pass-1"}}))["id"] for i in range(count)]
+            "mailNickname": f"bench{i}", "passwordProfile": {"password": "Bench-Pass-1"}}))["id"] for i in range(count)]
         path = f"/v1.0/servicePrincipals/{scene.api_sp_id}/appRoleAssignedTo"
         create = scenario.timed([partial(client.post, path, headers=headers, json={
             "principalId": u, "resourceId": scene.api_sp_id, "appRoleId": scenario.ROLE_ID}) for u in users])
