@@ -16,16 +16,13 @@ from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import ManagedIdentityCredential
 from azure.identity.aio import ManagedIdentityCredential as AsyncManagedIdentityCredential
 
-from tenantd.domain import rules
-
 from ..support import Server, start_server
+from .identities import READ, things_and_identities
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers"
 SITE = f"{SUB}/Microsoft.Web/sites/joonasmsitest"
 OTHER_SITE = f"{SUB}/Microsoft.Web/sites/other"
 UA = f"{SUB}/Microsoft.ManagedIdentity/userAssignedIdentities/orders-worker"
-READ = "32028ccd-3212-4f39-3212-beabd6787d81"
-WRITE = "4c1d2e3f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
 PLATFORM_VARS = ("IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT", "MSI_SECRET",
                  "AZURE_POD_IDENTITY_AUTHORITY_HOST", "AZURE_CLIENT_ID", "IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT")
 
@@ -53,19 +50,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def world(server: Server) -> Iterator[World]:
     rt = server.runtime()
     tid, d = server.tenant_id, rt.directory
-    api = d.create_application(tid, "Things API", identifier_uris=["api://things"], with_service_principal=True,
-                               app_roles=rules.app_roles([
-                                   {"id": READ, "value": "Things.Read.All", "displayName": "Read",
-                                    "allowedMemberTypes": ["Application"]},
-                                   {"id": WRITE, "value": "Things.Write", "displayName": "Write",
-                                    "allowedMemberTypes": ["Application"]}]))
-    api_sp = d.service_principal_by_app_id(tid, api.app_id).id
-    system = d.create_managed_identity(tid, "joonasmsitest", "SystemAssigned", SITE)
+    api_sp, system, ua = things_and_identities(d, tid, SITE, UA)
     d.create_managed_identity(tid, "other", "SystemAssigned", OTHER_SITE)
-    ua = d.create_managed_identity(tid, "orders-worker", "UserAssigned", UA)
-    d.attach(tid, ua.id, SITE)
-    d.assign(tid, system.id, api_sp, READ)
-    d.assign(tid, ua.id, api_sp, WRITE)
     rt.store.dispose()
     sessions = [server.admin("POST", "/hosts/sessions", json={"host": host}) for host in (SITE, OTHER_SITE)]
     assert all(s.status_code == 201 for s in sessions), [s.text for s in sessions]

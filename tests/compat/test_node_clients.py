@@ -18,19 +18,17 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from tenantd.domain import rules
 from tenantd.domain.platforms import STEERING
 
 from ..support import Server, start_server
 from ..tokens.support import certificate, new_key, pem
+from .identities import READ, things_and_identities
 from .nodejs import Node, install
 
 pytestmark = pytest.mark.timeout(600)   # the first test to run installs Node 22 and the SDKs
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000005/resourceGroups/rg/providers"
 SITE = f"{SUB}/Microsoft.Web/sites/joonasmsitest"
 UA = f"{SUB}/Microsoft.ManagedIdentity/userAssignedIdentities/orders-worker"
-READ = "32028ccd-3212-4f39-3212-beabd6787d81"
-WRITE = "4c1d2e3f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
 SCOPE = "api://things/.default"
 
 
@@ -76,19 +74,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     server = start_server(tmp_path_factory.mktemp("tenantd"), "--imds-rate", "0", "--imds-concurrency", "0")
     rt = server.runtime()
     tid, d = server.tenant_id, rt.directory
-    api = d.create_application(tid, "Things API", identifier_uris=["api://things"], with_service_principal=True,
-                               app_roles=rules.app_roles([
-                                   {"id": READ, "value": "Things.Read.All", "displayName": "Read",
-                                    "allowedMemberTypes": ["Application"]},
-                                   {"id": WRITE, "value": "Things.Write", "displayName": "Write",
-                                    "allowedMemberTypes": ["Application"]}]))
-    api_sp = d.service_principal_by_app_id(tid, api.app_id).id
-    system = d.create_managed_identity(tid, "joonasmsitest", "SystemAssigned", SITE)
-    ua = d.create_managed_identity(tid, "orders-worker", "UserAssigned", UA)
-    d.attach(tid, ua.id, SITE)
+    api_sp, system, ua = things_and_identities(d, tid, SITE, UA)
     d.add_federated_credential(tid, ua.id, "managedIdentity", "tenantd", f"{server.url}/{tid}/", ua.id)
-    d.assign(tid, system.id, api_sp, READ)
-    d.assign(tid, ua.id, api_sp, WRITE)
     web = d.create_application(tid, "Things web (dev)", with_service_principal=True)
     _, secret = d.add_password(tid, web.id)
     d.assign(tid, d.service_principal_by_app_id(tid, web.app_id).id, api_sp, READ)

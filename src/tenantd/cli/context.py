@@ -46,6 +46,11 @@ class Options:
             raise CliError(f"{path} is not a tenantd server file.")
         return info
 
+    def ca_bundle(self) -> str | None:
+        """The system's CAs plus tenantd's, as ``up`` wrote them (none for a server named by ``--url``)."""
+        bundle = self.server_info().get("ca_bundle") if not self.url else None
+        return str(bundle) if bundle else None
+
     def connection(self) -> Connection:
         """Server URL, CA, tenant and admin credentials for the chosen tenant."""
         if self.url:

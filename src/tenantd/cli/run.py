@@ -50,11 +50,6 @@ def _identity_url(opts: Options) -> str:
     return str(url).rstrip("/")
 
 
-def _ca_bundle(opts: Options) -> str | None:
-    bundle = opts.server_info().get("ca_bundle") if not opts.url else None
-    return str(bundle) if bundle else None
-
-
 def open_session(client: Client, key: str, host: str | None, lifetime: int | None = None) -> Session:
     """Resolve the identity, pick its host, and open a session for that host on the server."""
     identity = managed_identity(client, key)
@@ -139,7 +134,7 @@ def run(
     with Client(conn) as client:
         session = open_session(client, as_, host)
         env = child_environment(os.environ, session_env(
-            session, platform, _identity_url(opts), conn.tenant, _ca_bundle(opts)))
+            session, platform, _identity_url(opts), conn.tenant, opts.ca_bundle()))
         try:
             code = _run_child(command, env)
         finally:
@@ -155,7 +150,7 @@ def _run_workload(opts: Options, conn: Connection, key: str, host: str | None, c
         token_file = Path(folder) / "token"
         write_token_file(token_file, workload_token(client, identity))
         env = child_environment(os.environ, workload_env(identity["clientId"], str(token_file), conn.url,
-                                                         conn.tenant, _ca_bundle(opts)))
+                                                         conn.tenant, opts.ca_bundle()))
         refresher = TokenFileRefresher(client, identity, token_file)
         try:
             return _run_child(command, env)
@@ -203,11 +198,11 @@ def env(
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_token_file(path, workload_token(client, identity))
             variables = workload_env(identity["clientId"], str(path.resolve()), conn.url, conn.tenant,
-                                     _ca_bundle(opts))
+                                     opts.ca_bundle())
             note = f"# token file {path}: valid for an hour; run this again to refresh it"
         else:
             session = open_session(client, as_, host, lifetime)
-            variables = session_env(session, platform, _identity_url(opts), conn.tenant, _ca_bundle(opts))
+            variables = session_env(session, platform, _identity_url(opts), conn.tenant, opts.ca_bundle())
             note = f"# host {session.host}; the secret above is valid for {lifetime} s"
     print(variables_text(variables, fmt, unset=[v for v in STEERING if v not in variables]))
     say(note, to_stderr=True)

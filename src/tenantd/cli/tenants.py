@@ -71,9 +71,9 @@ def env(ctx: typer.Context, fmt: str = typer.Option("sh", "--format", help="sh |
             tenants = client.admin("GET", "/tenants")["value"]
         tenant_id = next((t["id"] for t in tenants if tenant_id in (t["id"], t["name"])), tenant_id)
     variables = {"AZURE_TENANT_ID": tenant_id, "AZURE_AUTHORITY_HOST": conn.url}
-    bundle = None if opts.url else opts.server_info().get("ca_bundle")
+    bundle = opts.ca_bundle()
     if bundle:
-        variables |= dict.fromkeys(CA_VARIABLES, str(bundle))
+        variables |= dict.fromkeys(CA_VARIABLES, bundle)
     print(variables_text(variables, fmt))
 
 

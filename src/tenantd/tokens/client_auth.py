@@ -93,15 +93,20 @@ def authenticate(service: TokenService, tenant: Tenant, request: TokenRequest,
     return AuthenticatedClient(sp, "2", "federated")
 
 
-def _check_one_method(request: TokenRequest) -> None:
-    """Refuse a request that authenticates in more than one way; a parameter without a value is absent
-    (RFC 6749 section 3.1)."""
+def presented_methods(request: TokenRequest) -> list[str]:
+    """The ways a request authenticates its client; a parameter without a value is absent (RFC 6749 section
+    3.1)."""
     form = request.form
-    presented = [name for name, given in (
+    return [name for name, given in (
         ("HTTP Basic", request.basic_auth is not None),
         ("client_secret", bool(form.get("client_secret"))),
         ("client_assertion", "client_assertion" in form or "client_assertion_type" in form),
     ) if given]
+
+
+def _check_one_method(request: TokenRequest) -> None:
+    """Refuse a request that authenticates in more than one way."""
+    presented = presented_methods(request)
     if len(presented) > 1:
         raise errors.several_client_credentials(presented)
 

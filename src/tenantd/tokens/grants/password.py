@@ -19,7 +19,7 @@ from ...domain import builtins
 from ...domain.errors import OAuthError
 from ...domain.model import Application, ServicePrincipal, Tenant
 from .. import errors
-from ..client_auth import authenticate
+from ..client_auth import authenticate, presented_methods
 from ..directory_cache import DirectoryView
 from ..passwords import wrong_password
 from ..request import IssuedToken, TokenRequest, client_id_of
@@ -65,9 +65,7 @@ def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> Issue
 def _client(service: TokenService, tenant: Tenant, request: TokenRequest,
             view: DirectoryView) -> tuple[ServicePrincipal, str]:
     """The client and its ``appidacr``: a public client as it is ("0"), any other by its credential."""
-    form = request.form
-    if request.basic_auth or form.get("client_secret") or "client_assertion" in form \
-            or "client_assertion_type" in form:
+    if presented_methods(request):
         with service.throttle.guard(tenant.id, client_id_of(request), request.client_ip):
             authenticated = authenticate(service, tenant, request, view)
         client = authenticated.service_principal
