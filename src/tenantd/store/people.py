@@ -42,6 +42,8 @@ class PeopleRows(BaseTx):
     def delete_user(self, object_id: str) -> None:
         self.delete_principal_links(object_id)
         self.conn.execute(t.user_passwords.delete().where(t.user_passwords.c.user_id == object_id))
+        for table in (t.session_accounts, t.authorization_codes, t.refresh_tokens, t.device_codes):
+            self.conn.execute(table.delete().where(table.c.user_id == object_id))
         self.conn.execute(t.users.delete().where(t.users.c.id == object_id))
 
     def password_of(self, user_id: str) -> StoredPassword | None:

@@ -1,5 +1,6 @@
 """The Store: SQLAlchemy engines and transactions (``Tx`` gathers the table groups, each in its own module:
-applications, principals, people, assignments, keys, logs, bulk, collections). No directory rules here."""
+applications, principals, people, assignments, keys, logs, bulk, collections, sign_in_state). No directory
+rules here."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from .logs import LogRows
 from .people import PeopleRows
 from .principals import PrincipalRows
 from .rows import DuplicateKey
+from .sign_in_state import SignInStateRows
 
 __all__ = ["DuplicateKey", "Store", "Tx"]
 
@@ -32,7 +34,7 @@ _T = TypeVar("_T")
 
 
 class Tx(CollectionRows, ApplicationRows, AssignmentRows, PrincipalRows, PeopleRows, SigningKeyRows, LogRows,
-         BulkRows):
+         BulkRows, SignInStateRows):
     """One transaction over every table group (each in its own module). Methods read and write rows; they
     never decide whether a change is allowed."""
 
@@ -143,7 +145,8 @@ def _available() -> Iterator[None]:
 
 # Tables whose changes do not change the directory: logs, counters, signing keys (the keyring has its own view).
 _UNVERSIONED = frozenset({t.sign_ins.name, t.directory_audits.name, t.auth_failures.name, t.signing_keys.name,
-                          t.directory_version.name})
+                          t.directory_version.name, t.browser_sessions.name, t.session_accounts.name,
+                          t.authorization_codes.name, t.refresh_tokens.name, t.device_codes.name})
 _DIRECTORY_CHANGED = "tenantd_directory_changed"
 
 
