@@ -96,7 +96,7 @@ class DeviceCode:
 
     device_code_hash: str
     user_code: str
-    tenant_id: str
+    tenant_id: str | None            # None until answered, when asked through common or organizations
     client_app_id: str
     scope: str
     resource: str | None

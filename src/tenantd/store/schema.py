@@ -239,7 +239,7 @@ device_codes = sa.Table(
     "device_codes", metadata,
     sa.Column("device_code_hash", SECRET_HASH, primary_key=True),
     sa.Column("user_code", sa.String(16), nullable=False, unique=True),
-    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=True),
     sa.Column("client_app_id", GUID, nullable=False),
     sa.Column("scope", sa.String(2048), nullable=False),
     sa.Column("resource", sa.String(600), nullable=True),

@@ -146,11 +146,14 @@ class SignInStateRows(BaseTx):
         r = self.conn.execute(sa.select(d).where(d.c.user_code == user_code)).first()
         return DeviceCode(**r._asdict()) if r else None
 
-    def decide_device_code(self, user_code: str, status: str, user_id: str | None, auth_time: int | None) -> bool:
-        """Approve or decline a pending device code; False when it is no longer pending."""
+    def decide_device_code(self, user_code: str, status: str, tenant_id: str, user_id: str | None,
+                           auth_time: int | None) -> bool:
+        """Approve or decline a pending device code, in the tenant of the person who answered it (a code
+        asked through ``common`` or ``organizations`` has none before); False when it is no longer pending."""
         d = t.device_codes
         return bool(self.conn.execute(d.update().where(d.c.user_code == user_code, d.c.status == "pending")
-                                      .values(status=status, user_id=user_id, auth_time=auth_time)).rowcount)
+                                      .values(status=status, tenant_id=tenant_id, user_id=user_id,
+                                              auth_time=auth_time)).rowcount)
 
     def poll_device_code(self, device_code_hash: str, now: int) -> None:
         d = t.device_codes
