@@ -27,7 +27,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
+CHROMIUM = /usr/bin/chromium
+
 test: lint
+	@test -x $(CHROMIUM) || { echo "The browser tests need Debian's Chromium: apt-get install chromium"; exit 1; }
 	$(BIN)/pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
 # Benchmarks against the machine's own limits (bench/README.md): starts what it needs, prints the table.

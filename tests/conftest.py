@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -9,6 +10,9 @@ from tenantd.runtime import sqlite_url
 
 from .databases import required_pg_database
 from .support import Server, start_server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext
 
 
 @pytest.fixture(scope="module")
@@ -35,3 +39,27 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     with required_pg_database() as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """One headless Debian Chromium per test module, driven by Playwright; each test opens its own context."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser.entra_page import launch
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no cookies) for one test."""
+    from .browser.entra_page import new_context
+
+    context = new_context(chromium)
+    context.set_default_timeout(20_000)
+    yield context
+    context.close()

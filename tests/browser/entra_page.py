@@ -1,0 +1,161 @@
+"""Completes Entra-shaped sign-in pages with Playwright and Debian's Chromium.
+
+The steps use the selectors that automation written for Entra ID's own pages uses (PROTOCOLS.md, "People"):
+`input[name=loginfmt]`, `input[name=passwd]`, the primary button `#idSIButton9` (Next / Sign in / Yes /
+Continue), `#idBtn_Back` (No on "Stay signed in?") and the device login page's `input[name=otc]`; pages are
+told apart by their headings, as a person would. So the same calls would complete login.microsoftonline.com.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+import webbrowser
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
+
+CHROMIUM = "/usr/bin/chromium"   # Debian's package: `playwright install` is never run
+USER_NAME = "input[name=loginfmt]"
+PASSWORD = "input[name=passwd]"
+USER_CODE = "input[name=otc]"
+PRIMARY = "#idSIButton9"
+SECONDARY = "#idBtn_Back"
+STAY_SIGNED_IN = "Stay signed in?"
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+
+
+def new_context(browser: Browser) -> BrowserContext:
+    """A fresh profile (no cookies). tenantd's local CA is not in Chromium's store, hence the certificate
+    errors are ignored; the page is still an https origin, so `__Host-` and Secure cookies behave as in Entra."""
+    return browser.new_context(ignore_https_errors=True)
+
+
+def enter_credentials(page: Page, user_name: str, password: str) -> None:
+    """User name -> Next -> password -> Sign in. A page opened with a `login_hint` may start at the password."""
+    name_box, password_box = page.locator(USER_NAME), page.locator(PASSWORD)
+    name_box.or_(password_box).first.wait_for()
+    if name_box.is_visible():
+        name_box.fill(user_name)
+        page.click(PRIMARY)
+    password_box.wait_for()
+    password_box.fill(password)
+    page.click(PRIMARY)
+
+
+def answer_stay_signed_in(page: Page, stay: bool) -> None:
+    """"Stay signed in?": Yes (#idSIButton9) keeps the session past the browser's life, No (#idBtn_Back)."""
+    page.get_by_text(STAY_SIGNED_IN).wait_for()
+    page.click(PRIMARY if stay else SECONDARY)
+
+
+def sign_in(page: Page, url: str, user_name: str, password: str, *, until: Callable[[str], bool],
+            stay_signed_in: bool = True) -> None:
+    """Open an authorize URL, sign in with a password, answer "Stay signed in?", and wait until the browser
+    is at an address ``until`` accepts (the app's redirect URI)."""
+    page.goto(url)
+    enter_credentials(page, user_name, password)
+    answer_stay_signed_in(page, stay_signed_in)
+    page.wait_for_url(until)
+
+
+def pick_account(page: Page, user_name: str) -> None:
+    """"Pick an account": the tile that names the account."""
+    page.get_by_text("Pick an account").wait_for()
+    page.get_by_role("button", name=user_name).or_(page.get_by_role("link", name=user_name)).first.click()
+
+
+def approve_device_code(page: Page, verification_uri: str, user_code: str, user_name: str, password: str,
+                        *, app_name: str) -> None:
+    """The device login page: the code -> Next -> sign in -> "Are you trying to sign in to {app}?" Continue
+    -> the page that says the app on the device is signed in."""
+    page.goto(verification_uri)
+    page.fill(USER_CODE, user_code)
+    page.click(PRIMARY)
+    enter_credentials(page, user_name, password)
+    page.locator(PASSWORD).wait_for(state="hidden")
+    page.get_by_text(app_name).first.wait_for()
+    page.click(PRIMARY)
+    page.get_by_text(re.compile("signed in", re.IGNORECASE)).first.wait_for()
+
+
+@dataclass
+class Redirect:
+    """What an app received at its redirect URI: query, fragment or form_post body parameters."""
+
+    url: str
+    method: str
+    params: dict[str, str]
+
+
+@dataclass
+class RedirectCatcher:
+    """Answers requests to ``redirect_uri`` in the browser itself (the app need not exist) and keeps them."""
+
+    redirect_uri: str
+    caught: list[Redirect] = field(default_factory=list)
+
+    def matches(self, url: str) -> bool:
+        return url.startswith(self.redirect_uri)
+
+    def install(self, context: BrowserContext) -> RedirectCatcher:
+        context.route(self.matches, self._answer)
+        return self
+
+    def _answer(self, route: Route) -> None:
+        request = route.request
+        parts = urlsplit(request.url)
+        params = dict(parse_qsl(parts.query))
+        if request.method == "POST":
+            params.update(parse_qsl(request.post_data or ""))
+        self.caught.append(Redirect(request.url, request.method, params))
+        route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>App</title><p>Signed in")
+
+    def last(self, page: Page) -> Redirect:
+        """The latest redirect, with the fragment's parameters (which never reach a server) from the page."""
+        redirect = self.caught[-1]
+        fragment = urlsplit(page.url).fragment
+        return Redirect(redirect.url, redirect.method, {**redirect.params, **dict(parse_qsl(fragment))})
+
+
+# Python's webbrowser runs $BROWSER for msal's and azure-identity's interactive sign-in: complete_sign_in.py
+# signs in as the user these variables name.
+USER_VARIABLE = "TENANTD_SIGN_IN_USER"
+PASSWORD_VARIABLE = "TENANTD_SIGN_IN_PASSWORD"
+STAY_VARIABLE = "TENANTD_SIGN_IN_STAY"
+
+
+def browser_command() -> str:
+    """A $BROWSER entry that runs complete_sign_in.py with the URL, in the background (`&`): the client must
+    go on to answer the redirect on its loopback port while the page is completed."""
+    script = Path(__file__).with_name("complete_sign_in.py")
+    return f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} %s &"
+
+
+@contextmanager
+def webbrowser_signs_in(user_name: str, password: str, *, stay_signed_in: bool = True) -> Iterator[None]:
+    """Within the block, `webbrowser.open(url)` in this process (and any child's) completes the sign-in at
+    ``url`` as this user. webbrowser reads $BROWSER once per process, so it is told to read it again."""
+    settings = {"BROWSER": browser_command(), USER_VARIABLE: user_name, PASSWORD_VARIABLE: password,
+                STAY_VARIABLE: "yes" if stay_signed_in else "no"}
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    webbrowser.register_standard_browsers()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        webbrowser.register_standard_browsers()
