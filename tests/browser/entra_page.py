@@ -28,6 +28,7 @@ USER_CODE = "input[name=otc]"
 PRIMARY = "#idSIButton9"
 SECONDARY = "#idBtn_Back"
 STAY_SIGNED_IN = "Stay signed in?"
+PICK_AN_ACCOUNT = "Pick an account"
 
 
 def launch(playwright: Playwright) -> Browser:
@@ -69,9 +70,15 @@ def sign_in(page: Page, url: str, user_name: str, password: str, *, until: Calla
 
 
 def pick_account(page: Page, user_name: str) -> None:
-    """"Pick an account": the tile that names the account."""
-    page.get_by_text("Pick an account").wait_for()
-    page.get_by_role("button", name=user_name).or_(page.get_by_role("link", name=user_name)).first.click()
+    """"Pick an account": the tile of that account (Entra marks each tile with `data-test-id`, the UPN)."""
+    page.get_by_text(PICK_AN_ACCOUNT).wait_for()
+    page.click(f'[data-test-id="{user_name}"]')
+
+
+def use_another_account(page: Page) -> None:
+    """"Pick an account": "Use another account" (`#otherTile`), which leads to the user name step."""
+    page.get_by_text(PICK_AN_ACCOUNT).wait_for()
+    page.click("#otherTile")
 
 
 def approve_device_code(page: Page, verification_uri: str, user_code: str, user_name: str, password: str,
