@@ -14,6 +14,8 @@ from .support import Server, start_server
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext
 
+    from .browser.entra_page import RedirectListener
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
@@ -63,3 +65,13 @@ def browser_context(chromium: Browser) -> Iterator[BrowserContext]:
     context.set_default_timeout(20_000)
     yield context
     context.close()
+
+
+@pytest.fixture(scope="module")
+def redirect_listener() -> Iterator[RedirectListener]:
+    """A web app's redirect URI on a loopback port, answering in the test process."""
+    from .browser.entra_page import RedirectListener
+
+    listener = RedirectListener()
+    yield listener
+    listener.close()

@@ -12,14 +12,16 @@ import os
 import re
 import shlex
 import sys
+import threading
 import webbrowser
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 CHROMIUM = "/usr/bin/chromium"   # Debian's package: `playwright install` is never run
 USER_NAME = "input[name=loginfmt]"
@@ -99,39 +101,54 @@ def approve_device_code(page: Page, verification_uri: str, user_code: str, user_
 class Redirect:
     """What an app received at its redirect URI: query, fragment or form_post body parameters."""
 
-    url: str
     method: str
     params: dict[str, str]
 
 
-@dataclass
-class RedirectCatcher:
-    """Answers requests to ``redirect_uri`` in the browser itself (the app need not exist) and keeps them."""
+class RedirectListener:
+    """A web app's redirect URI on a loopback port (`http://localhost:{port}/signin-oidc`, which Entra accepts
+    for web apps): answers every request there and keeps its parameters, as the app would receive them."""
 
-    redirect_uri: str
-    caught: list[Redirect] = field(default_factory=list)
+    def __init__(self, path: str = "/signin-oidc") -> None:
+        self.caught: list[Redirect] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.redirect_uri = f"http://localhost:{self._server.server_port}{path}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
     def matches(self, url: str) -> bool:
         return url.startswith(self.redirect_uri)
 
-    def install(self, context: BrowserContext) -> RedirectCatcher:
-        context.route(self.matches, self._answer)
-        return self
+    def last(self, page: Page) -> dict[str, str]:
+        """The latest redirect's parameters, with the fragment's (which never reach a server) from the page."""
+        return {**self.caught[-1].params, **dict(parse_qsl(urlsplit(page.url).fragment))}
 
-    def _answer(self, route: Route) -> None:
-        request = route.request
-        parts = urlsplit(request.url)
-        params = dict(parse_qsl(parts.query))
-        if request.method == "POST":
-            params.update(parse_qsl(request.post_data or ""))
-        self.caught.append(Redirect(request.url, request.method, params))
-        route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>App</title><p>Signed in")
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        caught = self.caught
 
-    def last(self, page: Page) -> Redirect:
-        """The latest redirect, with the fragment's parameters (which never reach a server) from the page."""
-        redirect = self.caught[-1]
-        fragment = urlsplit(page.url).fragment
-        return Redirect(redirect.url, redirect.method, {**redirect.params, **dict(parse_qsl(fragment))})
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._keep(dict(parse_qsl(urlsplit(self.path).query)))
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                self._keep({**dict(parse_qsl(urlsplit(self.path).query)), **dict(parse_qsl(body))})
+
+            def _keep(self, params: dict[str, str]) -> None:
+                if urlsplit(self.path).path != "/favicon.ico":
+                    caught.append(Redirect(self.command, params))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(b"<!doctype html><title>App</title><p>Signed in")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
 
 
 # Python's webbrowser runs $BROWSER for msal's and azure-identity's interactive sign-in: complete_sign_in.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import webbrowser
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -11,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from playwright.sync_api import BrowserContext
 
-from .entra_page import RedirectCatcher, sign_in, webbrowser_signs_in
+from .entra_page import RedirectListener, sign_in, webbrowser_signs_in
 
 PAGES = {
     "/authorize": '<form action="/password"><input type="hidden" name="r" value="{r}">'
@@ -52,37 +53,21 @@ def stand_in() -> Iterator[str]:
     server.shutdown()
 
 
-class LoopbackListener(BaseHTTPRequestHandler):
-    """Receives a form_post response, as msal's loopback listener does."""
-
-    received: dict[str, str] = {}
-
-    def do_POST(self) -> None:
-        length = int(self.headers["Content-Length"])
-        LoopbackListener.received = dict(parse_qsl(self.rfile.read(length).decode()))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def test_the_driver_completes_the_pages_and_catches_the_form_post(browser_context: BrowserContext,
-                                                                  stand_in: str) -> None:
-    catcher = RedirectCatcher("https://app.contoso.test/signin").install(browser_context)
+def test_the_driver_completes_the_pages_and_the_form_post_reaches_the_app(
+        browser_context: BrowserContext, stand_in: str, redirect_listener: RedirectListener) -> None:
     page = browser_context.new_page()
-    sign_in(page, f"{stand_in}/authorize?" + urlencode({"redirect_uri": catcher.redirect_uri}), "a@contoso.test",
-            "pw", until=catcher.matches, stay_signed_in=False)
-    assert catcher.last(page).method == "POST"
-    assert catcher.last(page).params == {"code": "c0de", "stay": "No"}
+    sign_in(page, f"{stand_in}/authorize?" + urlencode({"redirect_uri": redirect_listener.redirect_uri}),
+            "a@contoso.test", "pw", until=redirect_listener.matches, stay_signed_in=False)
+    assert redirect_listener.caught[-1].method == "POST"
+    assert redirect_listener.last(page) == {"code": "c0de", "stay": "No"}
 
 
-def test_webbrowser_runs_the_browser_hook(stand_in: str) -> None:
-    listener = HTTPServer(("127.0.0.1", 0), LoopbackListener)
-    listener.timeout = 60
-    redirect_uri = f"http://127.0.0.1:{listener.server_port}/"
+def test_webbrowser_runs_the_browser_hook(stand_in: str, redirect_listener: RedirectListener) -> None:
+    """As msal does: webbrowser.open(auth_uri), then wait for the answer at the loopback redirect URI."""
+    before = len(redirect_listener.caught)
     with webbrowser_signs_in("a@contoso.test", "pw"):
-        assert webbrowser.open(f"{stand_in}/authorize?" + urlencode({"redirect_uri": redirect_uri}))
-        listener.handle_request()
-    listener.server_close()
-    assert LoopbackListener.received == {"code": "c0de", "stay": "Yes"}
+        assert webbrowser.open(f"{stand_in}/authorize?" + urlencode({"redirect_uri": redirect_listener.redirect_uri}))
+        deadline = time.monotonic() + 60
+        while len(redirect_listener.caught) == before and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert redirect_listener.caught[-1].params == {"code": "c0de", "stay": "Yes"}

@@ -1,7 +1,7 @@
 """The directory of the people acceptance tests, arranged through Graph as an admin would: the Things API
 (a `Things.Read` scope, a `Things.Read.All` role for users, requestedAccessTokenVersion 2) that pre-authorizes
 its clients, a desktop app (public client, loopback redirect, device code allowed), a web app (confidential,
-a secret and an https redirect URI), and two people: Alice, assigned the role, and Bob."""
+a secret, its redirect URI on a loopback port), and two people: Alice, assigned the role, and Bob."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from ..support import Server
 READ_ALL = "32028ccd-3212-4f39-3212-beabd6787d81"
 READ_SCOPE = "5c4f3e2d-1b0a-4f9e-8d7c-6b5a4f3e2d1c"
 SCOPE = "api://things/Things.Read"
-WEB_REDIRECT = "https://web.contoso.test/signin-oidc"
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,7 @@ class People:
     desktop_app_id: str
     web_app_id: str
     web_secret: str
+    web_redirect: str
     alice: Person
     bob: Person
 
@@ -56,10 +56,10 @@ def _person(server: Server, nickname: str, display_name: str) -> Person:
     return Person(user["id"], user["userPrincipalName"], display_name, password)
 
 
-def arrange(server: Server) -> People:
+def arrange(server: Server, web_redirect: str) -> People:
     desktop = _app(server, displayName="Things desktop", isFallbackPublicClient=True,
                    publicClient={"redirectUris": ["http://localhost"]})
-    web = _app(server, displayName="Things web", web={"redirectUris": [WEB_REDIRECT]})
+    web = _app(server, displayName="Things web", web={"redirectUris": [web_redirect]})
     secret = ok(server.graph("POST", f"/applications/{web['id']}/addPassword", json={}))["secretText"]
     trusted = [builtins.AZURE_CLI_APP_ID, desktop["appId"], web["appId"]]
     api = _app(server, displayName="Things API", identifierUris=["api://things"], api={
@@ -76,7 +76,7 @@ def arrange(server: Server) -> People:
     alice, bob = _person(server, "alice", "Alice"), _person(server, "bob", "Bob")
     ok(server.graph("POST", f"/servicePrincipals/{api_sp['id']}/appRoleAssignedTo", json={
         "principalId": alice.id, "resourceId": api_sp["id"], "appRoleId": READ_ALL}), 201)
-    return People(server.tenant_id, api["appId"], desktop["appId"], web["appId"], secret, alice, bob)
+    return People(server.tenant_id, api["appId"], desktop["appId"], web["appId"], secret, web_redirect, alice, bob)
 
 
 def verified(server: Server, token: str, audience: str) -> dict[str, Any]:

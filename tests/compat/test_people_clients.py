@@ -22,9 +22,9 @@ from playwright.sync_api import BrowserContext
 
 from tenantd.domain import builtins
 
-from ..browser.entra_page import RedirectCatcher, approve_device_code, sign_in, webbrowser_signs_in
+from ..browser.entra_page import RedirectListener, approve_device_code, sign_in, webbrowser_signs_in
 from ..support import Server
-from .people import SCOPE, WEB_REDIRECT, People, arrange, assert_id_token, assert_user_token, verified
+from .people import SCOPE, People, arrange, assert_id_token, assert_user_token, verified
 
 
 @pytest.fixture(autouse=True)
@@ -35,8 +35,8 @@ def trust_tenantd(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def people(server: Server) -> Iterator[People]:
-    yield arrange(server)
+def people(server: Server, redirect_listener: RedirectListener) -> Iterator[People]:
+    yield arrange(server, redirect_listener.redirect_uri)
 
 
 def authority(server: Server) -> str:
@@ -89,20 +89,20 @@ def test_msal_interactive_sign_in_through_the_browser_hook(server: Server, peopl
     assert refreshed and refreshed["token_source"] == "identity_provider", refreshed
 
 
-def web_app_sign_in(server: Server, people: People, context: BrowserContext, auth_uri: str) -> dict[str, str]:
+def web_app_sign_in(people: People, context: BrowserContext, listener: RedirectListener,
+                    auth_uri: str) -> dict[str, str]:
     """Alice signs in to the web app in the browser; returns what its redirect URI received."""
-    catcher = RedirectCatcher(WEB_REDIRECT).install(context)
     page = context.new_page()
-    sign_in(page, auth_uri, people.alice.user_name, people.alice.password, until=catcher.matches)
-    return catcher.last(page).params
+    sign_in(page, auth_uri, people.alice.user_name, people.alice.password, until=listener.matches)
+    return listener.last(page)
 
 
-def test_msal_confidential_client_auth_code_flow(server: Server, people: People,
-                                                 browser_context: BrowserContext) -> None:
+def test_msal_confidential_client_auth_code_flow(server: Server, people: People, browser_context: BrowserContext,
+                                                 redirect_listener: RedirectListener) -> None:
     app = msal.ConfidentialClientApplication(people.web_app_id, client_credential=people.web_secret,
                                              authority=authority(server), instance_discovery=False)
-    flow = app.initiate_auth_code_flow([SCOPE], redirect_uri=WEB_REDIRECT)
-    received = web_app_sign_in(server, people, browser_context, flow["auth_uri"])
+    flow = app.initiate_auth_code_flow([SCOPE], redirect_uri=people.web_redirect)
+    received = web_app_sign_in(people, browser_context, redirect_listener, flow["auth_uri"])
     assert received["state"] == flow["state"] and "code" in received
     result = app.acquire_token_by_auth_code_flow(flow, received)
     assert "access_token" in result, result
@@ -113,13 +113,14 @@ def test_msal_confidential_client_auth_code_flow(server: Server, people: People,
     assert result["id_token_claims"]["nonce"] == flow["nonce"]
 
 
-def test_azure_identity_authorization_code_credential(server: Server, people: People,
-                                                      browser_context: BrowserContext) -> None:
+def test_azure_identity_authorization_code_credential(server: Server, people: People, browser_context: BrowserContext,
+                                                      redirect_listener: RedirectListener) -> None:
     auth_uri = msal.ConfidentialClientApplication(
         people.web_app_id, client_credential=people.web_secret, authority=authority(server),
-        instance_discovery=False).get_authorization_request_url([SCOPE], redirect_uri=WEB_REDIRECT)
-    received = web_app_sign_in(server, people, browser_context, auth_uri)
-    credential = AuthorizationCodeCredential(people.tenant_id, people.web_app_id, received["code"], WEB_REDIRECT,
+        instance_discovery=False).get_authorization_request_url([SCOPE], redirect_uri=people.web_redirect)
+    received = web_app_sign_in(people, browser_context, redirect_listener, auth_uri)
+    credential = AuthorizationCodeCredential(people.tenant_id, people.web_app_id, received["code"],
+                                             people.web_redirect,
                                              client_secret=people.web_secret, authority=server.url,
                                              disable_instance_discovery=True)
     token = credential.get_token(SCOPE)
