@@ -64,13 +64,14 @@ class WebApp:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def signed_in_as(self, received: dict[str, str], person: Person) -> None:
-        """Redeems the code and checks that both tokens name ``person``."""
+    def signed_in_as(self, received: dict[str, str], person: Person) -> dict[str, Any]:
+        """Redeems the code, checks that both tokens name ``person`` and returns them."""
         tokens = self.redeem(received)
         assert_user_token(verified(self.server, tokens["access_token"], self.people.api_app_id), self.people,
                           person, self.people.web_app_id)
         assert_id_token(verified(self.server, tokens["id_token"], self.people.web_app_id), self.people, person,
                         self.people.web_app_id, nonce=self.nonce)
+        return tokens
 
     def visit_silently(self, page: Page, url: str) -> dict[str, str]:
         """Open ``url`` and expect the redirect back with no page in between that asks anything."""
@@ -140,11 +141,12 @@ def test_sign_out_ends_the_session(browser_context: BrowserContext, web: WebApp,
                                    server: Server) -> None:
     page = browser_context.new_page()
     sign_in(page, web.authorize_url(), people.alice.user_name, people.alice.password, until=web.is_redirect)
-    web.signed_in_as(web.received(page), people.alice)
+    tokens = web.signed_in_as(web.received(page), people.alice)
 
-    logout = f"{server.url}/{people.tenant_id}/oauth2/v2.0/logout?" + urlencode(
-        {"post_logout_redirect_uri": people.web_redirect})
-    web.visit_silently(page, logout)
+    # OpenID Connect RP-initiated logout: the ID token names the app whose registered URI may be returned to.
+    logout = f"{server.url}/{people.tenant_id}/oauth2/v2.0/logout?" + urlencode({
+        "post_logout_redirect_uri": people.web_redirect, "id_token_hint": tokens["id_token"], "state": "bye"})
+    assert web.visit_silently(page, logout) == {"state": "bye"}
     received = web.visit_silently(page, web.authorize_url(prompt="none"))
     assert received["error"] == "login_required", received
     page.goto(web.authorize_url())
