@@ -75,7 +75,7 @@ def test_msal_device_flow_approved_in_the_browser_then_refreshed(server: Server,
 def test_msal_interactive_sign_in_through_the_browser_hook(server: Server, people: People) -> None:
     app = public_app(server, people)
     with webbrowser_signs_in(people.bob.user_name, people.bob.password):
-        result = app.acquire_token_interactive([SCOPE], timeout=90)
+        result = app.acquire_token_interactive([SCOPE], timeout=60)
     assert "access_token" in result, result
     assert_user_token(verified(server, result["access_token"], people.api_app_id), people, people.bob,
                       people.desktop_app_id)
@@ -148,7 +148,7 @@ def test_azure_identity_device_code_credential_with_the_azure_cli_client(server:
 
 def test_azure_identity_interactive_browser_credential(server: Server, people: People) -> None:
     credential = InteractiveBrowserCredential(tenant_id=people.tenant_id, client_id=people.desktop_app_id,
-                                              authority=server.url, disable_instance_discovery=True, timeout=90)
+                                              authority=server.url, disable_instance_discovery=True, timeout=60)
     with webbrowser_signs_in(people.alice.user_name, people.alice.password):
         token = credential.get_token(SCOPE)
     assert_user_token(verified(server, token.token, people.api_app_id), people, people.alice,
