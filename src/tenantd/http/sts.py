@@ -125,10 +125,6 @@ async def _token_form(request: Request) -> dict[str, str]:
     return parse_form(body)
 
 
-async def not_supported(request: Request) -> Response:
-    raise errors.invalid_request("Interactive and delegated flows are not served by tenantd yet.", 900144)
-
-
 routes = [
     Route("/common/discovery/instance", instance_discovery),
     Route("/common/userrealm/{name}", user_realm),
@@ -138,6 +134,4 @@ routes = [
     Route("/{tenant}/discovery/keys", jwks),
     Route("/{tenant}/oauth2/v2.0/token", token_endpoint(2), methods=["POST"]),
     Route("/{tenant}/oauth2/token", token_endpoint(1), methods=["POST"]),
-    Route("/{tenant}/oauth2/v2.0/authorize", not_supported, methods=["GET", "POST"]),
-    Route("/{tenant}/oauth2/authorize", not_supported, methods=["GET", "POST"]),
 ]
