@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import ssl
 import time
 import uuid
@@ -110,6 +111,11 @@ def authorize_query(client_id: str, redirect_uri: str, **extra: str) -> dict[str
              "nonce": "n-" + uuid.uuid4().hex, "code_challenge": CHALLENGE, "code_challenge_method": "S256"}
     query.update(extra)
     return {k: v for k, v in query.items() if v is not None}
+
+
+def text(response: httpx.Response) -> str:
+    """A page's HTML with its character references resolved (autoescaping writes ' as &#39;)."""
+    return html.unescape(response.text)
 
 
 def answer(response: httpx.Response) -> dict[str, str]:

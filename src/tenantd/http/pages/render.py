@@ -7,6 +7,7 @@ form-action to the redirect that answers a form, and a form_post answer posts th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,20 +25,26 @@ NO_CACHE = {"Cache-Control": "no-store", "Pragma": "no-cache", "Referrer-Policy"
 _CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'{targets}; "
         "frame-ancestors 'none'; base-uri 'none'")
 _SOURCE_SAFE = "/:@!$&+=~-._"   # what a CSP source may hold of a URL path; the rest is percent-encoded
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,63}")
+_UNSAFE_SCHEMES = {"javascript", "data", "blob", "filesystem", "file", "about"}
 
 
 def csp_source(uri: str) -> str | None:
-    """``uri`` as a CSP host-source (scheme, host, port and path, no query), or None when it cannot be one."""
+    """``uri`` as a CSP source: for http(s), a host-source (scheme, host, port and path, no query); for a
+    public client's own scheme (``msal<appId>://auth``), a scheme-source. None when it can be neither."""
     try:
         parts = urlsplit(uri)
         parts.port   # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        return f"{scheme}:" if _SCHEME.fullmatch(scheme) and scheme not in _UNSAFE_SCHEMES else None
+    if not parts.hostname or "@" in parts.netloc:
         return None
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     port = f":{parts.port}" if parts.port is not None else ""
-    return f"{parts.scheme.lower()}://{quote(host, safe='.[]:-')}{port}{quote(parts.path, safe=_SOURCE_SAFE)}"
+    return f"{scheme}://{quote(host, safe='.[]:-')}{port}{quote(parts.path, safe=_SOURCE_SAFE)}"
 
 
 def security_headers(form_targets: Iterable[str] = ()) -> dict[str, str]:
