@@ -31,7 +31,8 @@ from .pages_support import (
 def world(tenantd: Server) -> Iterator[tuple[Server, Runtime, str]]:
     rt = tenantd.runtime()
     add_domain(rt, tenantd.tenant_id, "contoso.test")
-    user = rt.directory.create_user(tenantd.tenant_id, "alice@contoso.test", "Alice", password=PasswordProfile(PASSWORD))
+    user = rt.directory.create_user(tenantd.tenant_id, "alice@contoso.test", "Alice",
+                                    password=PasswordProfile(PASSWORD))
     yield tenantd, rt, user.id
     rt.store.dispose()
 

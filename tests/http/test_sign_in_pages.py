@@ -241,7 +241,8 @@ def test_the_azure_cli_answers_on_any_loopback_port(world: World, browser: Brows
     reply = sign_in(browser, page, "alice@contoso.test")
     assert reply.headers["location"].startswith("http://localhost:51234?code=")
     assert stored_code(world.runtime, answer(reply)["code"]).redirect_uri == "http://localhost:51234"
-    assert world.authorize(browser, builtins.AZURE_CLI_APP_ID, "http://localhost.evil.example:51234")[1].status_code == 400
+    lookalike = world.authorize(browser, builtins.AZURE_CLI_APP_ID, "http://localhost.evil.example:51234")[1]
+    assert lookalike.status_code == 400 and "AADSTS50011" in lookalike.text
 
 
 def test_response_modes_fragment_and_form_post(world: World, browser: Browser) -> None:
