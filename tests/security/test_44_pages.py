@@ -52,7 +52,7 @@ class _Markup(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
-        if tag == "script" and not a.get("src") or tag == "style":
+        if (tag == "script" and not a.get("src")) or tag == "style":
             self.inline.append(tag)
         self.inline += [name for name in a if name.startswith("on") or name == "style"]
         self.urls += [v or "" for name, v in attrs if name in ("src", "href", "action", "formaction", "srcset")]

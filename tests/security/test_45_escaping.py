@@ -71,7 +71,8 @@ def test_45_values_quoted_in_errors_are_escaped(server: Server, world: dict[str,
     browser = Browser(server)
     escaped(authorize(browser, server, HOSTILE))                               # AADSTS700016 quotes the client id
     escaped(authorize(browser, server, world["app"], f"https://app.example/{HOSTILE}"))   # 50011, the URI
-    password = browser.submit(authorize(browser, server, world["app"], tenant="common"), loginfmt="olga@elsewhere45.test")
+    common = authorize(browser, server, world["app"], tenant="common")
+    password = browser.submit(common, loginfmt="olga@elsewhere45.test")
     refused = browser.submit(password, passwd=PASSWORD)
     assert "AADSTS50020" in refused.text
     escaped(refused)                                                           # 50020 names the application
