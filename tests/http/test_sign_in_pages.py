@@ -5,11 +5,14 @@ and those sent back, and sign-out."""
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import msal
 import pytest
 
 from tenantd.directory.people import PasswordProfile
@@ -27,6 +30,7 @@ from .pages_support import (
     add_domain,
     answer,
     authorize_query,
+    challenge_of,
     forms,
     sign_in,
     stored_code,
@@ -160,7 +164,7 @@ def test_the_account_picker_holds_the_session_s_accounts_and_another(world: Worl
     hinted = answer(world.authorize(browser, world.web, WEB, login_hint="Bob@Contoso.test")[1])
     assert stored_code(world.runtime, hinted["code"]).user_id == world.bob
     refused = answer(world.authorize(browser, world.web, WEB, prompt="none")[1])
-    assert refused["error"] == "interaction_required" and refused["error_description"].startswith("AADSTS16000:")
+    assert refused["error"] == "login_required" and refused["error_description"].startswith("AADSTS16000:")
 
 
 def test_an_account_that_was_disabled_or_revoked_is_asked_again(world: World, browser: Browser) -> None:
@@ -303,3 +307,26 @@ def test_a_disabled_account_and_an_unassigned_user_are_told_why(world: World, br
     rt.directory.assign(world.tenant_id, world.alice, sp.id, "00000000-0000-0000-0000-000000000000")
     _, page = world.authorize(browser, assigned.app_id, WEB)
     assert "code" in answer(sign_in(browser, page, "alice@contoso.test"))
+
+
+def test_msal_s_auth_code_flow_request_is_answered_as_msal_expects(world: World, browser: Browser,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """msal builds the request (PKCE S256, state, nonce, client_info=1); the answer carries its state back,
+    and msal's own check of the answer accepts it (the code's redemption is the token endpoint's)."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", world.server.info["ca_bundle"])   # requests prefers it to verify
+    app = msal.PublicClientApplication(builtins.AZURE_CLI_APP_ID, authority=f"{world.server.url}/{world.tenant_id}",
+                                       instance_discovery=False, verify=world.server.ca_cert)
+    flow = app.initiate_auth_code_flow(["https://graph.microsoft.com/User.Read"], redirect_uri="http://localhost:8765",
+                                       login_hint="alice@contoso.test", response_mode="form_post")
+    page = browser.http.get(flow["auth_uri"])
+    assert page.status_code == 200 and forms(page.text)[0].fields["loginfmt"] == "alice@contoso.test"
+    posted = forms(sign_in(browser, page, "alice@contoso.test").text)[0]
+    assert posted.action == "http://localhost:8765" and posted.method == "post"
+    reply = posted.fields
+    assert reply["state"] == flow["state"] and json.loads(base64.urlsafe_b64decode(reply["client_info"] + "==")) == {
+        "uid": world.alice, "utid": world.tenant_id}
+    code = stored_code(world.runtime, reply["code"])
+    assert code.code_challenge == challenge_of(flow["code_verifier"]) and code.code_challenge_method == "S256"
+    assert code.nonce is not None and code.scope.split()[0] == "https://graph.microsoft.com/User.Read"
+    result = app.acquire_token_by_auth_code_flow(flow, reply)   # raises ValueError when msal rejects the answer
+    assert isinstance(result, dict)

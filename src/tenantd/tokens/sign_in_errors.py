@@ -8,7 +8,7 @@ from ..domain.errors import OAuthError
 SHOWN = 256   # characters of a value the caller sent that an error repeats
 
 LOGIN_REQUIRED = 50058
-INTERACTION_REQUIRED = 16000
+SELECT_ACCOUNT = 16000
 
 
 def unknown_redirect_uri(redirect_uri: str, client_id: str) -> OAuthError:
@@ -96,10 +96,12 @@ def login_required() -> OAuthError:
                       "the user's session were not sent in the request, or the session needs a new sign-in.")
 
 
-def interaction_required() -> OAuthError:
-    return OAuthError(400, "interaction_required", INTERACTION_REQUIRED,
-                      "Multiple user identities are available for the current request: the user must choose one "
-                      "(prompt=none cannot).")
+def several_accounts() -> OAuthError:
+    """prompt=none with several accounts in the session: ``login_required``, as Entra's protocol reference
+    says ("too many or no users found"), with the code of its account picker (SelectUserAccount)."""
+    return OAuthError(400, "login_required", SELECT_ACCOUNT,
+                      "Either multiple user identities are available for the current request or selected account "
+                      "is not supported for the scenario.")
 
 
 def other_tenant_user(upn: str, tenant_id: str, client_id: str, client_name: str) -> OAuthError:

@@ -2,8 +2,8 @@
 
 - ``prompt=login`` asks for her name and password whatever the session holds.
 - ``prompt=none`` never shows a page: the one account (or the one ``login_hint`` names) signs in silently;
-  no account, or one signed in longer ago than ``max_age``, is ``login_required`` (AADSTS50058), several
-  without a hint ``interaction_required`` (AADSTS16000).
+  no account, or one signed in longer ago than ``max_age``, is ``login_required`` (AADSTS50058); several
+  without a hint also ``login_required`` ("too many or no users found", AADSTS16000).
 - ``prompt=select_account`` shows the account picker, with "Use another account".
 - Otherwise (and for ``prompt=consent``: consent is not asked for yet, so it is an ordinary sign-in) the
   account ``login_hint`` names, else the only one, signs in silently; several show the picker; none, the
@@ -73,7 +73,7 @@ def _silent_only(request: AuthorizeRequest, accounts: tuple[SignedIn, ...], hint
     if request.login_hint:
         target = hinted
     elif len(accounts) > 1:
-        raise AuthorizeRefusal(page_errors.interaction_required(), request.reply)
+        raise AuthorizeRefusal(page_errors.several_accounts(), request.reply)
     else:
         target = accounts[0] if accounts else None
     if target is None or not fresh(request, target, now):
