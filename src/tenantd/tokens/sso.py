@@ -1,13 +1,13 @@
 """Single sign-on: what an authorize request needs of the person, given the accounts her browser session holds.
 
-- ``prompt=login`` asks for her name and password whatever the session holds.
+- ``prompt=login`` asks for her name and password whatever the session holds; so does ``prompt=consent``,
+  until consent is asked for (the person at least confirms who she is before the client gets a code).
 - ``prompt=none`` never shows a page: the one account (or the one ``login_hint`` names) signs in silently;
   no account, or one signed in longer ago than ``max_age``, is ``login_required`` (AADSTS50058); several
   without a hint also ``login_required`` ("too many or no users found", AADSTS16000).
 - ``prompt=select_account`` shows the account picker, with "Use another account".
-- Otherwise (and for ``prompt=consent``: consent is not asked for yet, so it is an ordinary sign-in) the
-  account ``login_hint`` names, else the only one, signs in silently; several show the picker; none, the
-  sign-in page with ``login_hint`` in the name field.
+- Otherwise the account ``login_hint`` names, else the only one, signs in silently; several show the
+  picker; none, the sign-in page with ``login_hint`` in the name field.
 
 An account counts only where the request could sign it in: in the tenant the request names, and for an
 application of one organization (AzureADMyOrg), in that organization. One signed in longer ago than
@@ -53,7 +53,7 @@ def choose(request: AuthorizeRequest, people: list[SignedIn], now: int) -> Choic
     accounts = eligible(request.tenant, request.client, people)
     hint = request.login_hint
     hinted = next((p for p in accounts if hint and p.user.user_principal_name.lower() == hint.lower()), None)
-    if request.prompt == "login":
+    if request.prompt in ("login", "consent"):
         return Choice("name", login_hint=hint)
     if request.prompt == "none":
         return _silent_only(request, accounts, hinted, now)
