@@ -124,6 +124,8 @@ def test_44_a_post_without_this_browser_s_csrf_token_is_refused(server: Server, 
     assert refused(browser.http.post(login, data={k: v for k, v in fields.items() if k != "csrf"}))
     assert refused(browser.http.post(login, data={**fields, "csrf": theirs.fields["csrf"]}))
     assert refused(browser.http.post(login, data={**fields, "csrf": "A" * 43}))
+    assert refused(browser.http.post(login, data={**fields, "csrf": "\u00e4" * 43}))   # not even ASCII
+    assert refused(browser.http.post(login, data={**fields, "loginfmt": "a\x00@contoso.test"}))
     with server.http() as stranger:   # another site's form: the browser sends no cookie with it
         assert refused(stranger.post(login, data=fields))
     device = browser.get("/devicelogin")

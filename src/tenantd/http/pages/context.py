@@ -21,7 +21,7 @@ from .render import page
 
 SECRET_NAME = "sign-in pages"   # the shared server secret the page MACs use (tokens/secrets.Vault)
 MAX_FORM = 32 * 1024
-MAX_FIELDS = 16
+MAX_FIELDS = 64      # an authorize request may be POSTed, with the client library's own parameters
 _LOCK = threading.Lock()
 
 
@@ -51,14 +51,14 @@ class BadForm(Exception):
 
 
 async def read_form(request: Request) -> dict[str, str]:
-    """A page's form body: urlencoded UTF-8, bounded, each field once."""
+    """A page's form body: urlencoded UTF-8, bounded, each field once, no NUL (no store takes it)."""
     try:
         body = await read_limited(request, MAX_FORM)
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict")
     except (BodyTooLarge, UnicodeDecodeError, ValueError):
         raise BadForm from None
     form = dict(pairs)
-    if len(form) != len(pairs):
+    if len(form) != len(pairs) or any("\x00" in k or "\x00" in v for k, v in pairs):
         raise BadForm
     return form
 

@@ -57,7 +57,7 @@ class FlowSeal:
     def csrf_ok(self, binding: str | None, token: str | None) -> bool:
         if not binding or not token:
             return False
-        return hmac.compare_digest(self.csrf(binding), token)
+        return hmac.compare_digest(self.csrf(binding).encode(), token.encode())
 
     def seal(self, binding: str, state: dict[str, Any]) -> str:
         """``state`` (JSON-able) sealed for ``binding``'s browser; a new flow's time starts now."""
