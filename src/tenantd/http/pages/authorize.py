@@ -8,6 +8,7 @@ with the browser) starts the session, and the code goes back (``tokens/code_resp
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -30,7 +31,7 @@ from .replies import error_page, refusal, to_client
 MAX_QUERY = 16 * 1024
 
 
-def endpoint(version: int) -> Any:
+def endpoint(version: int) -> Callable[[Request], Awaitable[Response]]:
     async def authorize(request: Request) -> Response:
         tenant = request.path_params["tenant"]
         if request.method == "POST":
