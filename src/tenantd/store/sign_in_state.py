@@ -18,7 +18,7 @@ from ..domain.sign_in_state import (
     RefreshToken,
     SessionAccount,
 )
-from . import schema as t
+from . import sign_in_tables as t
 from .transaction import BaseTx
 
 
