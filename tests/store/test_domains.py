@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from tenantd import bootstrap
@@ -78,3 +80,18 @@ def test_the_initial_domain_and_a_domain_in_use_cannot_be_removed(rt: Runtime) -
     assert rt.directory.remove_domain(tenant.id, "CONTOSO.TEST").name == "contoso.test"
     assert _names(rt, tenant.id) == [("contoso.onmicrosoft.test", True, True)]
     assert rt.directory.audits(tenant.id)[0]["activity"] == "Remove verified domain"
+
+
+def test_of_tenants_racing_for_a_domain_exactly_one_wins(rt: Runtime) -> None:
+    tenants = [rt.directory.create_tenant(f"racer{n}").id for n in range(8)]
+
+    def claim(tenant_id: str) -> str:
+        try:
+            return rt.directory.add_domain(tenant_id, "race.test").tenant_id
+        except BadRequest as exc:
+            assert "verified by another tenant" in exc.message
+            return ""
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        winners = [w for w in pool.map(claim, tenants) if w]
+    assert len(winners) == 1 and rt.directory.verified_domain("race.test").tenant_id == winners[0]
