@@ -47,8 +47,8 @@ class Domains(UnitOfWork):
             _free(tx, tenant_id, key)
             try:
                 tx.insert_domain(added)
-            except DuplicateKey:   # another writer's, in the same instant
-                raise _taken(key, tenant_id, tx.domain(key)) from None
+            except DuplicateKey:   # writers take turns, so only a store without that lock gets here
+                raise BadRequest(f"The domain '{key}' is already verified.") from None
             self._record(tx, tenant_id, audit.domain(added, added=True))
         return added
 
@@ -101,13 +101,9 @@ def _own(tx: Tx, tenant_id: str, name: str) -> Domain:
 
 def _free(tx: Tx, tenant_id: str, name: str) -> None:
     holder = tx.domain(name)
-    if holder is not None:
-        raise _taken(name, tenant_id, holder)
-
-
-def _taken(name: str, tenant_id: str, holder: Domain | None) -> BadRequest:
     if holder is not None and holder.tenant_id == tenant_id:
-        return BadRequest(f"The domain '{name}' is already a domain of this tenant.",
-                          code="Request_MultipleObjectsWithSameKeyValue")
-    return BadRequest(f"The domain '{name}' is verified by another tenant: a domain belongs to one tenant at a time "
-                      "(remove it there first).")
+        raise BadRequest(f"The domain '{name}' is already a domain of this tenant.",
+                         code="Request_MultipleObjectsWithSameKeyValue")
+    if holder is not None:
+        raise BadRequest(f"The domain '{name}' is verified by another tenant: a domain belongs to one tenant at a "
+                         "time (remove it there first).")
