@@ -52,6 +52,15 @@ class SignInStateRows(BaseTx):
         d = t.tenant_domains
         return int(self.conn.execute(d.delete().where(d.c.name == name.lower())).rowcount)
 
+    def upns_in_domain(self, tenant_id: str, name: str, limit: int) -> list[str]:
+        """Up to ``limit`` user principal names of the tenant in the domain ``name`` (``@name``, any case)."""
+        u = t.users
+        rows = self.conn.execute(sa.select(u.c.user_principal_name)
+                                 .where(u.c.tenant_id == tenant_id,
+                                        u.c.upn_key.endswith("@" + name.lower(), autoescape=True))
+                                 .order_by(u.c.upn_key).limit(limit))
+        return [r.user_principal_name for r in rows]
+
     # -- browser sessions ---------------------------------------------------------------------------------
     def insert_browser_session(self, session: BrowserSession) -> None:
         self._exec(t.browser_sessions.insert().values(**_values(session)))
