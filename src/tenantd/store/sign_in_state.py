@@ -18,6 +18,7 @@ from ..domain.sign_in_state import (
     RefreshToken,
     SessionAccount,
 )
+from . import schema
 from . import sign_in_tables as t
 from .transaction import BaseTx
 
@@ -54,7 +55,7 @@ class SignInStateRows(BaseTx):
 
     def upns_in_domain(self, tenant_id: str, name: str, limit: int) -> list[str]:
         """Up to ``limit`` user principal names of the tenant in the domain ``name`` (``@name``, any case)."""
-        u = t.users
+        u = schema.users
         rows = self.conn.execute(sa.select(u.c.user_principal_name)
                                  .where(u.c.tenant_id == tenant_id,
                                         u.c.upn_key.endswith("@" + name.lower(), autoescape=True))
