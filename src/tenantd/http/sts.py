@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from ..domain.errors import OAuthError, Unavailable
 from ..metrics import instruments
-from ..tokens import errors
+from ..tokens import device_authorization, errors
 from ..tokens.request import TokenRequest
 from ..tokens.service import TokenService
 from .bodies import BodyTooLarge, read_limited
@@ -95,23 +95,43 @@ def token_endpoint(version: int) -> Callable[[Request], Awaitable[Response]]:
         started = time.perf_counter()
         grant = "other"
         try:
-            form = await _token_form(request)
-            grant_type = form.get("grant_type", "")
+            call = await _token_request(request, version)
             service = _service(request)
+            grant_type = call.form.get("grant_type", "")
             grant = grant_type if grant_type in service.grants else "other"   # a bounded set of label values
-            call = TokenRequest(tenant=request.path_params["tenant"], endpoint_version=version, form=form,
-                                basic_auth=parse_basic(request.headers.get("authorization")),
-                                client_ip=request.client.host if request.client else None)
             result = service.token_from_memory(call) or await run_in_threadpool(service.token, call)
         except OAuthError as exc:
             instruments().token_request(grant, endpoint, exc.aadsts, time.perf_counter() - started)
+            exc.headers.update(_cors(request))
             raise
         except Unavailable:
             instruments().token_request(grant, endpoint, UNAVAILABLE_AADSTS, time.perf_counter() - started)
             raise
         instruments().token_request(grant, endpoint, 0, time.perf_counter() - started)
-        return JSONResponse(result, headers=NO_STORE)
+        return JSONResponse(result, headers={**NO_STORE, **_cors(request)})
     return token
+
+
+def device_authorization_endpoint(version: int) -> Callable[[Request], Awaitable[Response]]:
+    async def devicecode(request: Request) -> Response:
+        """RFC 8628's device authorization request (``tokens/device_authorization.py``)."""
+        call = await _token_request(request, version)
+        body = await run_in_threadpool(device_authorization.start, _service(request), call)
+        return JSONResponse(body, headers=NO_STORE)
+    return devicecode
+
+
+async def _token_request(request: Request, version: int) -> TokenRequest:
+    return TokenRequest(tenant=request.path_params["tenant"], endpoint_version=version,
+                        form=await _token_form(request), basic_auth=parse_basic(request.headers.get("authorization")),
+                        client_ip=request.client.host if request.client else None,
+                        origin=request.headers.get("origin"))
+
+
+def _cors(request: Request) -> dict[str, str]:
+    """A browser's cross-origin redemption (a spa's) may read the answer, as from Entra; the token endpoint
+    takes no cookie, so no credentialed CORS is needed."""
+    return {"Access-Control-Allow-Origin": "*"} if request.headers.get("origin") else {}
 
 
 async def _token_form(request: Request) -> dict[str, str]:
@@ -138,6 +158,8 @@ routes = [
     Route("/{tenant}/discovery/keys", jwks),
     Route("/{tenant}/oauth2/v2.0/token", token_endpoint(2), methods=["POST"]),
     Route("/{tenant}/oauth2/token", token_endpoint(1), methods=["POST"]),
+    Route("/{tenant}/oauth2/v2.0/devicecode", device_authorization_endpoint(2), methods=["POST"]),
+    Route("/{tenant}/oauth2/devicecode", device_authorization_endpoint(1), methods=["POST"]),
     Route("/{tenant}/oauth2/v2.0/authorize", not_supported, methods=["GET", "POST"]),
     Route("/{tenant}/oauth2/authorize", not_supported, methods=["GET", "POST"]),
 ]
