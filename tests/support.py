@@ -26,6 +26,7 @@ class Server:
     proc: subprocess.Popen[bytes]
     info: dict[str, Any]
     _tokens: dict[str, str] = field(default_factory=dict)
+    database: str | None = None      # the server's database URL when it is not its embedded SQLite
 
     @property
     def url(self) -> str:
@@ -79,7 +80,7 @@ class Server:
     def runtime(self) -> Runtime:
         """The server's store opened from the test process (SQLite in WAL allows both), to arrange
         directory state without going through the API under test."""
-        return open_runtime(sqlite_url(self.data), self.data, None)
+        return open_runtime(self.database or sqlite_url(self.data), self.data, None)
 
     def stop(self) -> int:
         if self.proc.poll() is None:

@@ -71,7 +71,8 @@ def test_a_user_signs_in_with_her_password_and_gets_her_groups_roles(server: Ser
     assert token["roles"] == ["Things.Read.All"] and token["aud"] == "api://things" and token["amr"] == ["pwd"]
     assert token["appid"] == builtins.AZURE_CLI_APP_ID and token["appidacr"] == "0" and token["idtyp"] == "user"
     body = response.json()
-    assert body["scope"] == "api://things/.default" and body["token_type"] == "Bearer"
+    assert body["scope"] == "api://things/.default openid profile offline_access" and body["token_type"] == "Bearer"
+    assert body["refresh_token"] and jwt.unverified_parts(body["id_token"])[1]["aud"] == builtins.AZURE_CLI_APP_ID
     info = json.loads(base64.urlsafe_b64decode(body["client_info"] + "=="))
     assert info == {"uid": world["alice"]["id"], "utid": server.tenant_id}
 
@@ -143,7 +144,10 @@ def test_a_confidential_client_signs_in_a_user_with_its_secret(server: Server, w
 def test_missing_parameters_and_scopes_get_oauth_errors(server: Server, world: Obj) -> None:
     assert refusal(ropc(server, "", PASSWORD))[:3] == (400, "invalid_request", [900144])
     assert refusal(ropc(server, "alice@contoso.test", ""))[:3] == (400, "invalid_request", [900144])
-    assert refusal(ropc(server, "alice@contoso.test", PASSWORD, scope="openid profile"))[0] == 400
+    assert refusal(ropc(server, "alice@contoso.test", PASSWORD, scope="api://things/.default User.Read"))[:3] == (
+        400, "invalid_scope", [28000])
+    graph = claims(ropc(server, "alice@contoso.test", PASSWORD, scope="openid profile"))   # only OIDC: Graph's
+    assert graph["aud"] == builtins.GRAPH_RESOURCE and graph["scp"] == "User.Read"
     assert refusal(ropc(server, "a" * 5000 + "@contoso.test", PASSWORD))[2] == [50126]
 
 
