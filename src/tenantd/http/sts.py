@@ -61,7 +61,8 @@ async def user_realm(request: Request) -> Response:
 
 
 def parse_form(body: bytes) -> dict[str, str]:
-    """A strict x-www-form-urlencoded body: UTF-8, bounded field count, no repeated parameter."""
+    """A strict x-www-form-urlencoded body: UTF-8 (so no unpaired surrogate), no NUL (the store cannot hold
+    one: user names, scopes and codes are looked up and kept), bounded field count, no repeated parameter."""
     try:
         text = body.decode("utf-8")
         pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict")
@@ -70,6 +71,8 @@ def parse_form(body: bytes) -> dict[str, str]:
                                      "form.", 900144) from None
     form: dict[str, str] = {}
     for key, value in pairs:
+        if "\x00" in key or "\x00" in value:
+            raise errors.invalid_request(f"The parameter '{key[:64].replace(chr(0), '')}' may not hold NUL.", 900144)
         if key in form:
             raise errors.invalid_request(f"The request body must not repeat the parameter '{key[:64]}'.", 90015)
         form[key] = value
