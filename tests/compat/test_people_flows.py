@@ -14,6 +14,8 @@ import msal
 import pytest
 from azure.identity import AuthorizationCodeCredential, DeviceCodeCredential
 
+from tenantd.domain import builtins
+
 from ..http.people_support import WEB_REDIRECT, World, approve, arrange, claims, code_for
 from ..support import Server
 
@@ -101,3 +103,23 @@ def test_azure_identity_authorization_code_credential(world: World) -> None:
     first = credential.get_token(f"{world.api_uri}/Things.Read")
     assert claims(first.token)["scp"] == "Things.Read" and claims(first.token)["roles"] == ["Things.Reader"]
     assert credential.get_token(f"{world.api_uri}/Things.Read").token == first.token   # its cache, not the code
+
+
+def test_msal_device_flow_through_organizations_as_the_azure_cli_signs_in(world: World) -> None:
+    """The Azure CLI's way: the ``organizations`` authority (an issuer holding ``{tenantid}``), its client id,
+    ARM's ``.default``; the tokens are the tenant of the person who answered."""
+    server = world.server
+    app = msal.PublicClientApplication(builtins.AZURE_CLI_APP_ID, authority=f"{server.url}/organizations",
+                                       instance_discovery=False)
+    flow = app.initiate_device_flow(scopes=["https://management.core.windows.net//.default"])
+    approving = approve_soon(server, flow["user_code"], world.bob)
+    result = app.acquire_token_by_device_flow(flow)
+    approving.join()
+    assert "access_token" in result, result
+    access = claims(result["access_token"])
+    assert access["tid"] == server.tenant_id and access["scp"] == "user_impersonation"
+    (account,) = app.get_accounts()
+    assert account["home_account_id"] == f"{world.bob['id']}.{server.tenant_id}"
+    renewed = app.acquire_token_silent(["https://management.core.windows.net//.default"], account,
+                                       force_refresh=True)
+    assert renewed is not None and "access_token" in renewed, renewed

@@ -26,6 +26,7 @@ from .people_support import (
     stored_device_code,
     token,
 )
+from .test_graph_signins import of_app
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -65,6 +66,9 @@ def test_a_device_signs_in_once_the_person_approves(world: World) -> None:
     assert access["oid"] == world.alice["id"] and access["roles"] == ["Things.Reader"] and access["azpacr"] == "0"
     assert body["refresh_token"] and claims(body["id_token"])["aud"] == client_id and body["client_info"]
     assert refusal(poll(server, flow, client_id)) == (400, "invalid_grant", [70000])   # once
+    logged = of_app(server, client_id, 1, " and status/errorCode eq 0")
+    assert logged[0]["tenantdKind"] == "device_code" and logged[0]["isInteractive"] is True
+    assert of_app(server, client_id, 0, " and status/errorCode eq 70016") == []   # polls are no sign-ins
 
 
 def test_a_declined_code_ends_polling(world: World) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from tenantd.domain import builtins, rules
+from tenantd.domain.sign_in_state import Domain
 from tenantd.tokens import jwt
 
 from ..support import Server
@@ -171,3 +173,22 @@ def test_the_user_realm_says_managed(server: Server) -> None:
                     "cloud_instance_name": "microsoftonline.com",
                     "cloud_audience_urn": "urn:federation:MicrosoftOnline"}
     assert ok(server.http().get("/common/userrealm/nobody?api-version=1.0"))["account_type"] == "Unknown"
+
+
+@pytest.mark.parametrize("authority", ["common", "organizations"])
+def test_through_common_the_user_names_domain_names_the_tenant(server: Server, world: Obj, authority: str) -> None:
+    domain = f"{authority}{uuid.uuid4().hex[:6]}.test"
+    ok(server.graph("POST", "/users", json={
+        "accountEnabled": True, "displayName": "Dana", "mailNickname": "dana", "userPrincipalName": f"dana@{domain}",
+        "passwordProfile": {"password": PASSWORD}}), 201)
+    form = {"grant_type": "password", "client_id": builtins.AZURE_CLI_APP_ID, "password": PASSWORD,
+            "scope": "api://things/.default"}
+    with server.http() as client:
+        unknown = client.post(f"/{authority}/oauth2/v2.0/token", data={**form, "username": f"dana@{domain}"})
+        assert refusal(unknown)[:3] == (400, "invalid_grant", [50126])   # no tenant holds the domain yet
+        rt = server.runtime()
+        with rt.store.write() as tx:
+            tx.insert_domain(Domain(server.tenant_id, domain, False, False, "2026-01-01T00:00:00Z"))
+        rt.store.dispose()
+        token = claims(client.post(f"/{authority}/oauth2/v2.0/token", data={**form, "username": f"Dana@{domain}"}))
+    assert token["tid"] == server.tenant_id and token["upn"] == f"dana@{domain}"

@@ -226,14 +226,17 @@ def spa_refresh_expired(issued: str) -> OAuthError:
 
 
 # -- the device code grant -------------------------------------------------------------------------------------
+STILL_PENDING = 70016   # a device's poll before the person answered: no sign-in yet, nothing to log
+
+
 def authorization_pending() -> OAuthError:
-    return OAuthError(400, "authorization_pending", 70016, "The provided request has not yet been authorized by "
-                      "the user. The user must input their code.")
+    return OAuthError(400, "authorization_pending", STILL_PENDING, "The provided request has not yet been "
+                      "authorized by the user. The user must input their code.")
 
 
 def slow_down(interval: int) -> OAuthError:
-    return OAuthError(400, "slow_down", 70016, f"The provided request has not yet been authorized by the user, "
-                      f"and it came sooner than {interval} seconds after the last: poll less often.")
+    return OAuthError(400, "slow_down", STILL_PENDING, f"The provided request has not yet been authorized by the "
+                      f"user, and it came sooner than {interval} seconds after the last: poll less often.")
 
 
 def authorization_declined() -> OAuthError:

@@ -135,12 +135,12 @@ class TokenService:
     # -- tokens ---------------------------------------------------------------------------------------
     def token(self, request: TokenRequest) -> dict[str, Any]:
         """Answer a token request: the response body in the endpoint version's shape. Issued or refused,
-        a request to a tenant that exists is a sign-in."""
+        a request to a tenant that exists is a sign-in; a device's poll before the person answered is not."""
         tenant = self.request_tenant(request)
         try:
             issued = self._grant(tenant, request)
         except OAuthError as exc:
-            client = self._named_client(tenant, request)
+            client = self._named_client(tenant, request) if exc.aadsts != errors.STILL_PENDING else None
             if client is not None:
                 self.record(signins.refused_request(tenant.id, request, exc, self.clock(), client))
             raise
