@@ -25,6 +25,7 @@ class Server:
     data: Path
     proc: subprocess.Popen[bytes]
     info: dict[str, Any]
+    database: str | None = None   # its --database; None: the SQLite file in its data directory
     _tokens: dict[str, str] = field(default_factory=dict)
     database: str | None = None      # the server's database URL when it is not its embedded SQLite
 
@@ -103,7 +104,8 @@ def start_server(data: Path, *args: str, env: dict[str, str] | None = None, time
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server_file.exists():
-            return Server(data, proc, json.loads(server_file.read_text()))
+            database = args[args.index("--database") + 1] if "--database" in args else None
+            return Server(data, proc, json.loads(server_file.read_text()), database)
         if proc.poll() is not None:
             break
         time.sleep(0.05)

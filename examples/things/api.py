@@ -1,4 +1,6 @@
-"""Things API: ``GET /things`` for callers that hold the app role Things.Read.All.
+"""Things API: ``GET /things`` for callers that hold the app role Things.Read.All: applications as themselves
+(app-only tokens: the managed identity, the dev app) and people (delegated tokens, whose ``roles`` hold what
+was assigned to them and to their groups) alike.
 
 Configured by the environment only, so the same code runs against Entra ID and against tenantd:
 
@@ -36,8 +38,13 @@ def create_app(validator: AsyncTokenValidator | None = None) -> FastAPI:
     bearer = BearerAuth(validator or validator_from_env())
     app = FastAPI(title="Things API")
 
+    # principal="any": the role opens the route to an app acting as itself and to a person signed in through
+    # an app ("app" or "user" would admit only one of the two).
+    readers = bearer.require_roles("Things.Read.All", principal="any")
+
     @app.get("/things")
-    async def things(claims: Claims = Depends(bearer.require_roles("Things.Read.All"))) -> dict[str, Any]:
-        return {"things": THINGS, "caller": claims.app_id, "roles": list(claims.roles)}
+    async def things(claims: Claims = Depends(readers)) -> dict[str, Any]:
+        user = None if claims.is_app_only else claims.oid
+        return {"things": THINGS, "caller": claims.app_id, "user": user, "roles": list(claims.roles)}
 
     return app

@@ -50,10 +50,11 @@ def initialize(rt: Runtime, name: str) -> AdminCredentials:
 
 
 def ensure_builtins(rt: Runtime) -> None:
-    """Every tenant holds every built-in service principal and its admin app every admin role, including
-    those a newer version added."""
+    """Every tenant holds every built-in service principal and its initial domain, and its admin app every
+    admin role, including those a newer version added."""
     for tenant in rt.directory.tenants():
         rt.directory.ensure_builtins(tenant.id)
+        rt.directory.ensure_initial_domain(tenant.id)
         with rt.store.read() as tx:
             app_id = tx.setting(f"admin_app:{tenant.id}")
         if app_id:

@@ -6,11 +6,7 @@ the API processes: tenant, audience, authority."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,9 +15,8 @@ import pytest
 from azure.identity import ClientSecretCredential
 
 from ..support import Server, start_server
+from .things_support import EXAMPLE, ThingsApis
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "things"
-API_APP_ID = "57bfd192-6d0a-466d-beec-bd22114849a0"       # pinned in the tenant file
 SITES = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Web/sites"
 
 StartApi = Callable[..., str]
@@ -41,36 +36,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def start_api(server: Server) -> Iterator[StartApi]:
     """Starts examples/things/api.py under uvicorn, configured by environment only; returns its URL."""
-    processes: list[subprocess.Popen[bytes]] = []
-
-    def start(tenant_id: str | None = None, audience: str = f"api://things,{API_APP_ID}") -> str:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(64)
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        env = {**os.environ, "THINGS_TENANT_ID": tenant_id or server.tenant_id, "THINGS_AUDIENCE": audience,
-               "THINGS_AUTHORITY": server.url, "SSL_CERT_FILE": server.info["ca_bundle"]}
-        log_path = server.data / f"api-{len(processes)}.log"
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "api:create_app",
-                                     "--fd", str(sock.fileno()), "--log-level", "warning"],
-                                    cwd=EXAMPLE, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    pass_fds=(sock.fileno(),))
-        sock.close()
-        processes.append(proc)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                httpx.get(f"{url}/things", timeout=2)
-                return url
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise AssertionError(f"the Things API did not start:\n{log_path.read_text()}")
-
-    yield start
-    for proc in processes:
-        proc.terminate()
-        proc.wait(timeout=15)
+    apis = ThingsApis(server)
+    yield apis.start
+    apis.stop()
 
 
 @pytest.fixture(scope="module")
@@ -129,10 +97,11 @@ def test_after_revoke_a_newly_started_web_app_is_403(server: Server, api: str) -
 def test_the_same_api_for_another_tenant_refuses_this_tenants_tokens(server: Server, start_api: StartApi,
                                                                      tmp_path: Path) -> None:
     second = json.loads(server.cli("tenant", "create", "second", "--json", check=True).stdout)
-    # The same file without its appIds, which are unique across tenants: the second tenant's own.
+    # The same file without its appIds and its domain, which are unique across tenants: the second tenant's own.
     text = (EXAMPLE / "tenant.yaml").read_text()
+    unique = ("appId:", "tenant:", "domains:")
     (copy := tmp_path / "tenant.yaml").write_text("\n".join(line for line in text.splitlines()
-                                                            if not line.strip().startswith("appId:")))
+                                                            if not line.strip().startswith(unique)))
     server.cli("--tenant", "second", "apply", str(copy), check=True)
     other_tenants_api = start_api(tenant_id=second["id"])
     code, answer, challenge = web(server, other_tenants_api)

@@ -5,8 +5,8 @@ the document declares, and must refuse a missing or bogus token.
 
 Generated ids rarely name an object, so half of the valid path parameters are swapped for the ids of a
 small world of objects (an API application with roles, its service principal, a user in a group,
-assignments, a federated credential, a secret, a managed identity; made again after each DELETE operation):
-the fuzzer then reaches the handlers' bodies, not only their 404s. ``TENANTD_FUZZ_SCALE`` multiplies the
+assignments, a federated credential, a secret, a managed identity, a domain; made again after each DELETE
+operation): the fuzzer then reaches the handlers' bodies, not only their 404s. ``TENANTD_FUZZ_SCALE`` multiplies the
 examples (`make fuzz`).
 """
 
@@ -178,11 +178,12 @@ def _make_world(server: Server) -> dict[str, list[str]]:
         "name": f"fuzz-{tag}", "issuer": "https://issuer.example.com", "subject": f"repo:fuzz/{tag}"}))
     ok(server.graph("POST", f"/applications/{app['id']}/addPassword", json={}), 200)
     identity = ok(server.admin("POST", "/identities", json={"name": f"fuzz-{tag}", "type": "UserAssigned"}))
+    domain = ok(server.graph("POST", "/domains", json={"id": f"fuzz-{tag}.test"}))
     sign_ins = ok(server.graph("GET", "/auditLogs/signIns?$top=2"), 200)["value"]
     audits = ok(server.graph("GET", "/auditLogs/directoryAudits?$top=2"), 200)["value"]
     return {
         "applications": [app["id"]], "appId": [app["appId"]], "servicePrincipals": [sp["id"], identity["id"]],
-        "users": [user["id"], user["userPrincipalName"]], "groups": [group["id"]],
+        "users": [user["id"], user["userPrincipalName"]], "groups": [group["id"]], "domains": [domain["id"]],
         "auditLogs/signIns": [s["id"] for s in sign_ins], "auditLogs/directoryAudits": [a["id"] for a in audits],
         "fid": [fic["id"]], "name": [fic["name"]],
         "servicePrincipals/appRoleAssignedTo": [to_sp, to_user, to_group],

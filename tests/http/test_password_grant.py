@@ -167,7 +167,9 @@ def test_sign_ins_are_logged_with_the_user_and_their_codes(server: Server, world
     assert "Wrong-Pass-1" not in json.dumps(rows)
 
 
-def test_the_user_realm_says_managed(server: Server) -> None:
+def test_the_user_realm_says_managed_for_a_verified_domain(server: Server) -> None:
+    assert ok(server.http().get("/common/userrealm/alice@contoso.test"))["account_type"] == "Unknown"
+    ok(server.graph("POST", "/domains", json={"id": "contoso.test"}), 201)
     body = ok(server.http().get("/common/userrealm/alice@contoso.test?api-version=1.0"))
     assert body == {"ver": "1.0", "account_type": "Managed", "domain_name": "contoso.test",
                     "cloud_instance_name": "microsoftonline.com",

@@ -140,7 +140,7 @@ def test_audit_rows_commit_and_roll_back_with_their_change(rt: Runtime, monkeypa
     assert [a.display_name for a in rt.directory.applications(tenant.id)] == ["kept"]
     with pytest.raises(BadRequest):
         rt.directory.create_application(tenant.id, "bad", identifier_uris=["not a uri"])
-    assert len(rt.directory.audits(tenant.id)) == 2   # "Add tenant" and "Add application"
+    assert len(rt.directory.audits(tenant.id)) == 3   # "Add tenant", its "Add verified domain", "Add application"
 
 
 def test_audit_start_up_changes_are_tenantds_own(server: Server) -> None:

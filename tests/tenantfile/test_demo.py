@@ -28,7 +28,8 @@ def test_the_demo_is_the_storys_tenant() -> None:
 
 def test_the_demo_loads_once_and_again_changes_nothing(rt: Runtime, tenant_id: str, tmp_path: Path) -> None:
     first = load_demo(rt, tenant_id, tmp_path)
-    assert len(first.changes) == 15 and len(first.secrets) == 1
+    assert len(first.changes) == 20 and len(first.secrets) == 1
+    assert first.changes[0] == "add domain 'contoso.test'"
     path = tmp_path / SECRETS_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     saved = json.loads(path.read_text())["applications"]["Things web (dev)"]
@@ -46,8 +47,8 @@ def test_the_demo_loads_once_and_again_changes_nothing(rt: Runtime, tenant_id: s
     assert claims["roles"] == ["Things.Read.All"]
 
 
-def test_the_demo_grants_the_identity_the_api_and_the_dev_principals_its_dev_copy(rt: Runtime, tenant_id: str,
-                                                                                    tmp_path: Path) -> None:
+def test_the_demo_grants_the_api_to_the_identity_and_a_group_and_its_dev_copy_to_the_dev_principals(
+        rt: Runtime, tenant_id: str, tmp_path: Path) -> None:
     load_demo(rt, tenant_id, tmp_path)
     snap = snapshot(rt, tenant_id)
 
@@ -55,19 +56,22 @@ def test_the_demo_grants_the_identity_the_api_and_the_dev_principals_its_dev_cop
         api = next(sp for sp in snap.service_principals if sp.display_name == api_name)
         return {a.principal_display_name for a in snap.assignments if a.resource_id == api.id}
 
-    assert granted("Things API") == {"joonasmsitest"}
+    assert granted("Things API") == {"joonasmsitest", "Things API readers"}
     assert granted("Things API (dev)") == {"Things web (dev)", "Alice", "Things readers"}
     [msi] = snap.identities
     assert msi.managed_identity_resource_id == ("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/"
                                                 "rg/providers/Microsoft.Web/sites/joonasmsitest")
-    [alice] = snap.users
-    assert snap.members[snap.groups[0].id] == [(alice.id, "user")]
+    users = {u.user_principal_name: u.id for u in snap.users}
+    groups = {g.display_name: g.id for g in snap.groups}
+    assert snap.members[groups["Things readers"]] == [(users["alice@contoso.test"], "user")]
+    assert snap.members[groups["Things API readers"]] == [(users["megan@contoso.test"], "user")]
+    assert [d.name for d in snap.domains if not d.is_initial] == ["contoso.test"]
 
 
 def test_each_demo_user_gets_a_generated_password_once(rt: Runtime, tenant_id: str, tmp_path: Path) -> None:
     load_demo(rt, tenant_id, tmp_path)
     users = json.loads((tmp_path / SECRETS_FILE).read_text())["users"]
-    assert list(users) == ["alice@contoso.test"]
+    assert list(users) == ["alice@contoso.test", "megan@contoso.test"]
     alice = users["alice@contoso.test"]
     assert alice["tenant_id"] == tenant_id and alice["username"] == "alice@contoso.test"
     stored = rt.directory.password_of(tenant_id, "alice@contoso.test")[1]
@@ -102,7 +106,7 @@ def test_up_demo_serves_the_demo_and_survives_a_restart(tmp_path: Path) -> None:
             exported = server.admin("GET", "/export").json()
             assert [a["displayName"] for a in exported["applications"]] == [
                 "Things API", "Things API (dev)", "Things web (dev)"]
-            assert len(exported["assignments"]) == 4
+            assert len(exported["assignments"]) == 5 and exported["tenant"]["domains"] == ["contoso.test"]
             assert "password" not in json.dumps(exported["users"])
         finally:
             assert server.stop() == 0

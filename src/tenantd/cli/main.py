@@ -14,6 +14,7 @@ from ..domain.errors import ConfigError
 from . import (
     apps,
     backup,
+    domains,
     grants,
     groups,
     identities,
@@ -62,7 +63,8 @@ def _options(
 
 server_cmds.register(app)
 init.register(app)
-for commands in (apps, sps, identities, users, groups, grants, tokens, tenants, tenantfile, run, keys, logs, backup):
+for commands in (apps, sps, identities, users, groups, domains, grants, tokens, tenants, tenantfile, run, keys, logs,
+                 backup):
     commands.register(app)
 
 

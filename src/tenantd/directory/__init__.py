@@ -12,6 +12,7 @@ from __future__ import annotations
 from .applications import Applications
 from .assignments import Assignments
 from .credentials import Credentials
+from .domains import Domains
 from .hosts import Hosts
 from .impersonation import holds_directory_roles, privileged_principal
 from .listings import Listings
@@ -21,7 +22,7 @@ from .tenants import Tenants
 from .unit import SecretHasher, iso, now_iso
 
 
-class Directory(Tenants, Applications, Credentials, Principals, People, Assignments, Hosts, Listings):
+class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Hosts, Listings):
     """Every aggregate's use cases, acting for ``actor``."""
 
 

@@ -1,4 +1,4 @@
-"""Tenants: each a directory of its own, born with its built-in service principals."""
+"""Tenants: each a directory of its own, born with its built-in service principals and its initial domain."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from ..domain.ids import new_guid
 from ..domain.model import ServicePrincipal, Tenant
 from ..store import Tx
 from ..store.sql import DuplicateKey
+from .domains import add_initial_domain
 from .principals import added_sp
 from .unit import UnitOfWork, now_iso
 
@@ -16,7 +17,8 @@ class Tenants(UnitOfWork):
     """Creating and finding tenants."""
 
     def create_tenant(self, name: str, tenant_id: str | None = None) -> Tenant:
-        """A tenant with its built-in service principals (Microsoft Graph, tenantd's admin API ...)."""
+        """A tenant with its built-in service principals (Microsoft Graph, tenantd's admin API ...) and its
+        initial domain."""
         rules.display_name(name, "name")
         tenant = Tenant(id=tenant_id or new_guid(), name=name, created=now_iso())
         with self.store.write() as tx:
@@ -47,8 +49,9 @@ class Tenants(UnitOfWork):
             raise BadRequest(f"A tenant named '{tenant.name}' or with id '{tenant.id}' already exists.") from None
         for resource in builtins.BUILTINS:
             self._add_builtin(tx, tenant.id, resource)
+        initial = add_initial_domain(tx, tenant)
         self._record(tx, tenant.id, audit.Entry("Add tenant", "DirectoryManagement", "Add", (
-            audit.Target(tenant.id, tenant.name, "Tenant"),)))
+            audit.Target(tenant.id, tenant.name, "Tenant"),)), audit.domain(initial, added=True))
 
     def ensure_builtins(self, tenant_id: str) -> list[str]:
         """Add the built-in service principals a tenant made by an earlier version lacks; their names."""

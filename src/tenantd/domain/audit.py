@@ -28,6 +28,7 @@ from .model import (
     ServicePrincipal,
     User,
 )
+from .sign_in_state import Domain
 
 CREDENTIALS_ACTIVITY = "Update application \u2013 Certificates and secrets management"
 
@@ -62,7 +63,7 @@ class Change:
 class Target:
     id: str
     display_name: str | None
-    type: str                      # Application | ServicePrincipal | User | Group | Tenant | Host
+    type: str                      # Application | ServicePrincipal | User | Group | Tenant | Host | Domain
     changes: tuple[Change, ...] = ()
     user_principal_name: str | None = None
 
@@ -225,6 +226,14 @@ def federated_credential(activity: str, operation: str, owner: Target, before: F
     named = tuple(Change(f"FederatedIdentityCredential.{c.name}", c.old, c.new) for c in changes)
     return Entry(activity, "ApplicationManagement", operation,
                  (Target(owner.id, owner.display_name, owner.type, named),))
+
+
+def domain(found: Domain, *, added: bool) -> Entry:
+    """A verified domain added to or removed from a tenant (Entra's activities of the same names)."""
+    values = {"Name": found.name, "IsVerified": True, "IsInitial": found.is_initial}
+    changes = diff(None, values) if added else diff(values, None)
+    return Entry("Add verified domain" if added else "Remove verified domain", "DirectoryManagement",
+                 "Add" if added else "Delete", (Target(found.name, found.name, "Domain", changes),))
 
 
 def impersonation(principal_id: str, principal_name: str | None, resource: str, reason: str | None = None, *,

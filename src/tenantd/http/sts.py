@@ -50,12 +50,17 @@ async def instance_discovery(request: Request) -> Response:
 
 async def user_realm(request: Request) -> Response:
     """``/common/userrealm/{name}``: where msal asks, before a password grant, whether a user's domain is
-    federated. Every tenantd user is a cloud ("Managed") user, whose password tenantd checks itself."""
+    federated. As in Entra, a domain some tenant has verified is "Managed" (tenantd checks its users'
+    passwords itself; none is federated), any other name "Unknown". msal federates only on "Federated" and
+    signs in with the password grant otherwise, so a user outside every verified domain still can."""
     name = request.path_params["name"]
     local, at, domain = name.partition("@")
-    if not (local and at and domain) or len(name) > 256:
+    found = None
+    if local and at and domain and len(name) <= 256:
+        found = await run_in_threadpool(request.app.state.runtime.directory.verified_domain, domain)
+    if found is None:
         return JSONResponse({"ver": "1.0", "account_type": "Unknown", "cloud_instance_name": "microsoftonline.com"})
-    return JSONResponse({"ver": "1.0", "account_type": "Managed", "domain_name": domain.lower(),
+    return JSONResponse({"ver": "1.0", "account_type": "Managed", "domain_name": found.name,
                          "cloud_instance_name": "microsoftonline.com",
                          "cloud_audience_urn": "urn:federation:MicrosoftOnline"})
 
@@ -148,10 +153,6 @@ async def _token_form(request: Request) -> dict[str, str]:
     return parse_form(body)
 
 
-async def not_supported(request: Request) -> Response:
-    raise errors.invalid_request("Interactive and delegated flows are not served by tenantd yet.", 900144)
-
-
 routes = [
     Route("/common/discovery/instance", instance_discovery),
     Route("/common/userrealm/{name}", user_realm),
@@ -163,6 +164,4 @@ routes = [
     Route("/{tenant}/oauth2/token", token_endpoint(1), methods=["POST"]),
     Route("/{tenant}/oauth2/v2.0/devicecode", device_authorization_endpoint(2), methods=["POST"]),
     Route("/{tenant}/oauth2/devicecode", device_authorization_endpoint(1), methods=["POST"]),
-    Route("/{tenant}/oauth2/v2.0/authorize", not_supported, methods=["GET", "POST"]),
-    Route("/{tenant}/oauth2/authorize", not_supported, methods=["GET", "POST"]),
 ]

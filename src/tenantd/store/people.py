@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from ..domain.model import Group, StoredPassword, User
 from . import schema as t
+from . import sign_in_tables as s
 from . import statements as q
 from .rows import group_row, user_row
 from .transaction import BaseTx
@@ -42,7 +43,7 @@ class PeopleRows(BaseTx):
     def delete_user(self, object_id: str) -> None:
         self.delete_principal_links(object_id)
         self.conn.execute(t.user_passwords.delete().where(t.user_passwords.c.user_id == object_id))
-        for table in (t.session_accounts, t.authorization_codes, t.refresh_tokens, t.device_codes):
+        for table in (s.session_accounts, s.authorization_codes, s.refresh_tokens, s.device_codes):
             self.conn.execute(table.delete().where(table.c.user_id == object_id))
         self.conn.execute(t.users.delete().where(t.users.c.id == object_id))
 

@@ -18,7 +18,8 @@ from ..domain.sign_in_state import (
     RefreshToken,
     SessionAccount,
 )
-from . import schema as t
+from . import schema
+from . import sign_in_tables as t
 from .transaction import BaseTx
 
 
@@ -51,6 +52,15 @@ class SignInStateRows(BaseTx):
     def delete_domain(self, name: str) -> int:
         d = t.tenant_domains
         return int(self.conn.execute(d.delete().where(d.c.name == name.lower())).rowcount)
+
+    def upns_in_domain(self, tenant_id: str, name: str, limit: int) -> list[str]:
+        """Up to ``limit`` user principal names of the tenant in the domain ``name`` (``@name``, any case)."""
+        u = schema.users
+        rows = self.conn.execute(sa.select(u.c.user_principal_name)
+                                 .where(u.c.tenant_id == tenant_id,
+                                        u.c.upn_key.endswith("@" + name.lower(), autoescape=True))
+                                 .order_by(u.c.upn_key).limit(limit))
+        return [r.user_principal_name for r in rows]
 
     # -- browser sessions ---------------------------------------------------------------------------------
     def insert_browser_session(self, session: BrowserSession) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..domain.errors import Unavailable
 from ..metrics import instruments
 from . import schema as t
+from . import sign_in_tables
 from . import statements as q
 from .applications import ApplicationRows
 from .assignments import AssignmentRows
@@ -145,8 +146,7 @@ def _available() -> Iterator[None]:
 
 # Tables whose changes do not change the directory: logs, counters, signing keys (the keyring has its own view).
 _UNVERSIONED = frozenset({t.sign_ins.name, t.directory_audits.name, t.auth_failures.name, t.signing_keys.name,
-                          t.directory_version.name, t.browser_sessions.name, t.session_accounts.name,
-                          t.authorization_codes.name, t.refresh_tokens.name, t.device_codes.name})
+                          t.directory_version.name, *sign_in_tables.SIGN_IN_STATE})
 _DIRECTORY_CHANGED = "tenantd_directory_changed"
 
 

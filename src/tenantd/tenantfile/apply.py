@@ -17,6 +17,7 @@ from ..domain.errors import GraphError
 from ..store import Store, Tx
 from .changes import GeneratedSecret
 from .document import Document
+from .domains import declared_domains
 from .errors import TenantFileError
 from .plan import make_plan
 from .snapshot import read_snapshot
@@ -72,7 +73,8 @@ def apply_document(store: Store, directory: Directory, tenant_id: str, doc: Docu
     secrets: list[GeneratedSecret] = []
     try:
         with store.write() as tx:
-            plan = make_plan(doc, read_snapshot(tx, tenant_id, pinned_ids(doc.data)), prune=prune)
+            snap = read_snapshot(tx, tenant_id, pinned_ids(doc.data), declared_domains(doc.data))
+            plan = make_plan(doc, snap, prune=prune)
             bound = directory.using(_OneTransaction(tx))
             for change in plan:
                 try:

@@ -17,7 +17,8 @@ import yaml
 
 from ..domain.errors import NotFound
 from ..domain.ids import DEFAULT_ACCESS_ROLE_ID, is_guid
-from ..domain.model import Application, FederatedCredential, ServicePrincipal
+from ..domain.model import Application, FederatedCredential, ServicePrincipal, Tenant
+from ..domain.sign_in_state import Domain
 from ..store import Store, Tx
 from .names import Named, named_app, named_group, named_identity, named_objects, named_user
 from .registration import exported as exported_settings
@@ -56,7 +57,7 @@ def export_snapshot(snap: Snapshot) -> dict[str, Any]:
         for a in snap.assignments if admin not in (a.principal_id, a.resource_id)
     ]
     return {
-        "tenant": {"id": snap.tenant.id, "name": snap.tenant.name},
+        "tenant": _tenant(snap.tenant, snap.domains),
         "applications": [_application(app, snap.sp_of(app), snap.federated.get(app.id, []))
                          for app in _sorted(snap.applications, "display_name") if not snap.is_admin_app(app)],
         "managedIdentities": [_identity(sp, snap.attachments.get(sp.id, []), snap.federated.get(sp.id, []))
@@ -73,6 +74,12 @@ def export_snapshot(snap: Snapshot) -> dict[str, Any]:
         "assignments": sorted(assignments, key=lambda a: (a["resource"].casefold(), a["principal"].casefold(),
                                                           a["role"].casefold())),
     }
+
+
+def _tenant(tenant: Tenant, domains: list[Domain]) -> dict[str, Any]:
+    """The tenant entry: its custom domains, when it has any (the initial one comes with the tenant)."""
+    custom = sorted(d.name for d in domains if not d.is_initial)
+    return {"id": tenant.id, "name": tenant.name, **({"domains": custom} if custom else {})}
 
 
 class NameCounts:
@@ -252,7 +259,7 @@ class _Streamer:
     def run(self) -> Iterator[tuple[str, Any]]:
         tenant = self.tx.tenant(self.tenant_id)
         assert tenant is not None
-        yield "tenant", {"id": tenant.id, "name": tenant.name}
+        yield "tenant", _tenant(tenant, self.tx.domains(self.tenant_id))
         self.index()
         for apps in self.batches("applications"):
             sps = {sp.app_id: sp for sp in self.tx.service_principals_of(self.tenant_id, [a.app_id for a in apps])}

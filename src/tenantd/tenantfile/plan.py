@@ -14,6 +14,7 @@ from ..directory import Directory
 from .apps import plan_application
 from .changes import Change, call
 from .document import Document
+from .domains import plan_domains
 from .errors import TenantFileError
 from .links import check_role_removals, plan_assignments, plan_members, prune_assignments
 from .names import builtin_named, named_app, named_group, named_identity, named_user
@@ -26,6 +27,7 @@ from .state import Plan
 def make_plan(doc: Document, snap: Snapshot, *, prune: bool) -> list[Change]:
     plan = Plan(doc, snap, prune)
     _check_tenant(plan)
+    plan_domains(plan)
     for path, entry in plan.entries("applications"):
         plan_application(plan, path, entry)
     for path, entry in plan.entries("managedIdentities"):

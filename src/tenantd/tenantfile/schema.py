@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ..domain.domain_names import MAX_NAME, NAME_PATTERN
 from . import schema_registration as registration
 
 GUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -29,6 +30,8 @@ PATTERN_MEANINGS = {
                       "digit)",
     HTTPS_PATTERN: "is not an https URL",
     ENV_NAME_PATTERN: "is not an environment variable name (letters, digits and '_', not starting with a digit)",
+    NAME_PATTERN: "is not a domain name (labels of letters, digits and inner hyphens separated by dots, the last "
+                  "starting with a letter)",
 }
 DEFAULT_USER_ASSIGNED_SCOPE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/tenantd"
 
@@ -262,7 +265,13 @@ SCHEMA: dict[str, Any] = {
         "$schema": {"type": "string", "description": "The schema this file follows (for editors)."},
         "tenant": _object(
             {"id": _guid("Optional pin: apply refuses to run against a tenant with another id."),
-             "name": _name("The tenant's name (written by export; apply does not rename a tenant).")},
+             "name": _name("The tenant's name (written by export; apply does not rename a tenant)."),
+             "domains": {"type": "array", "uniqueItems": True,
+                         "items": {"type": "string", "maxLength": MAX_NAME, "pattern": NAME_PATTERN},
+                         "description": "Custom domains the tenant verifies (at once: tenantd has no DNS to check); "
+                                        "a user principal name's domain finds its tenant. A domain belongs to one "
+                                        "tenant. The initial domain (<name>.onmicrosoft.test) is always there. "
+                                        "With prune, the custom domains not listed are removed."}},
             [], "The tenant the file describes.",
         ),
         "applications": {"type": "array", "items": _APPLICATION},

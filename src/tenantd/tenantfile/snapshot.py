@@ -16,6 +16,7 @@ from ..domain.model import (
     Tenant,
     User,
 )
+from ..domain.sign_in_state import Domain
 from ..store import Tx
 
 BUILTIN_APP_IDS = builtins.BUILTIN_APP_IDS
@@ -39,6 +40,9 @@ class Snapshot:
     taken_app_ids: frozenset[str] = frozenset()
     # user id -> the hash of the user's password, for users who have one (never shown)
     password_hashes: dict[str, str] = field(default_factory=dict, repr=False)
+    domains: list[Domain] = field(default_factory=list)
+    # Of the domain names a file declares, those another tenant has verified (a domain has one tenant).
+    foreign_domains: frozenset[str] = frozenset()
 
     def is_admin_app(self, app: Application) -> bool:
         return app.app_id == self.admin_app_id
@@ -64,8 +68,9 @@ class Snapshot:
 
 
 
-def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = ()) -> Snapshot:
-    """The tenant, and which of the ``pinned`` ids are taken in any tenant."""
+def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = (), domains: Iterable[str] = ()) -> Snapshot:
+    """The tenant, which of the ``pinned`` ids are taken in any tenant, and which of the ``domains`` another
+    tenant holds."""
     tenant = tx.tenant(tenant_id)
     if tenant is None:
         raise NotFound(f"Tenant '{tenant_id}' not found.")
@@ -90,4 +95,7 @@ def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = ()) -> Snapsho
         taken_object_ids=frozenset(i for i in pinned if tx.object_id_taken(i)),
         taken_app_ids=frozenset(i for i in pinned if tx.app_id_taken(i)),
         password_hashes={u.id: stored.hash for u in users if (stored := tx.password_of(u.id)) is not None},
+        domains=tx.domains(tenant.id),
+        foreign_domains=frozenset(name for name in domains
+                                  if (holder := tx.domain(name)) is not None and holder.tenant_id != tenant.id),
     )

@@ -14,9 +14,10 @@ from .names import Named, NameIndex
 from .snapshot import Snapshot
 
 # Changes run in this order: removals first (they free names, URIs and roles), then what they free.
-PHASES = ("unassign", "unmember", "uncredential", "delete", "application", "credential", "identity", "federated",
-          "user", "group", "member", "assign")
-REMOVALS = {"unassign", "unmember", "uncredential", "delete"}  # listed by name: they follow no file order
+# Domains go after the users a prune deletes, and come before the users named in them.
+PHASES = ("unassign", "unmember", "uncredential", "delete", "undomain", "domain", "application", "credential",
+          "identity", "federated", "user", "group", "member", "assign")
+REMOVALS = {"unassign", "unmember", "uncredential", "delete", "undomain"}  # listed by name: they follow no file order
 
 
 @dataclass

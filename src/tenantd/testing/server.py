@@ -113,8 +113,8 @@ class TenantdServer:
 
     def new_tenant(self, source: TenantSource | None = None, *, name: str | None = None) -> Tenant:
         """A new tenant on this server, with its own id, signing keys and admin app, and ``source`` applied
-        with new ids for the object ids and appIds it pins (they are unique across tenants): nothing in it is
-        shared with other tenants."""
+        with new ids for the object ids and appIds it pins and without the domains it lists (ids and verified
+        domains are unique across tenants): nothing in it is shared with other tenants."""
         default = self._handle(self.info["tenant_id"], "default", self.info["admin_client_id"],
                                self.info["admin_client_secret"])
         try:

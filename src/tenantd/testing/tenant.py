@@ -37,7 +37,8 @@ RUN_PLATFORMS = ("appservice", "imds", "msi2017", "cloudshell")
 
 def with_new_ids(doc: Document) -> Document:
     """``doc`` with each object id and appId it pins replaced by a new one wherever it appears (so references
-    follow): ids are unique across a server's tenants, as in Entra, so another tenant cannot hold the same."""
+    follow), and without the domains it verifies: ids and verified domains are unique across a server's
+    tenants, as in Entra, so another tenant cannot hold the same. (A user's name needs no verified domain.)"""
     renamed = {pin: str(uuid.uuid4()) for pin in pinned_ids(doc.data)}
 
     def swap(value: Any) -> Any:
@@ -48,7 +49,10 @@ def with_new_ids(doc: Document) -> Document:
         if isinstance(value, dict):
             return {k: swap(v) for k, v in value.items()}
         return value
-    return replace(doc, data=swap(doc.data))
+    data = swap(doc.data)
+    if isinstance(data.get("tenant"), dict):
+        data["tenant"] = {k: v for k, v in data["tenant"].items() if k != "domains"}
+    return replace(doc, data=data)
 
 
 def load_document(source: TenantSource) -> Document:

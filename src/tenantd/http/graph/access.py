@@ -23,6 +23,9 @@ GROUP_WRITE = ("Group.ReadWrite.All", "Directory.ReadWrite.All")
 MEMBER_READ = (*GROUP_READ, "GroupMember.ReadWrite.All")
 MEMBER_WRITE = ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
 
+DOMAIN_READ = ("Domain.Read.All", "Domain.ReadWrite.All", *_DIRECTORY_READ)
+DOMAIN_WRITE = ("Domain.ReadWrite.All",)   # as Graph: Directory.ReadWrite.All does not add or remove domains
+
 
 def assignment_read(owner_read: tuple[str, ...]) -> tuple[str, ...]:
     """Reading an object's assignments: reading the object, or managing assignments."""

@@ -11,7 +11,17 @@ from starlette.routing import BaseRoute, Route
 
 from ...domain.errors import GraphError
 from ..errors import graph_error
-from . import applications, assignments, audit, credentials, directory_audits, groups, service_principals, users
+from . import (
+    applications,
+    assignments,
+    audit,
+    credentials,
+    directory_audits,
+    domains,
+    groups,
+    service_principals,
+    users,
+)
 from .assignments import ASSIGNED_TO, GROUP_ASSIGNMENTS, SP_ASSIGNMENTS, USER_ASSIGNMENTS, Owner
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -92,6 +102,9 @@ routes: list[BaseRoute] = [
     endpoint("/groups/{id}/members/$ref", POST=groups.add_member),
     endpoint("/groups/{id}/members/{member_id}/$ref", DELETE=groups.remove_member),
     *_assignment_routes("/groups/{id}", GROUP_ASSIGNMENTS),
+
+    endpoint("/domains", GET=domains.list_, POST=domains.create),
+    endpoint("/domains/{id}", GET=domains.get, DELETE=domains.delete),
 
     endpoint("/auditLogs/signIns", GET=audit.list_),
     endpoint("/auditLogs/signIns/{id}", GET=audit.get),

@@ -22,6 +22,7 @@ from .schemas import (
     APP_ROLE,
     BY_NAME,
     DIRECTORY_OBJECT,
+    DOMAIN_NAME,
     FIC_NAME,
     KEY_CREDENTIAL,
     PASSWORD_CREDENTIAL,
@@ -165,6 +166,13 @@ def _paths() -> Paths:
         **_assignment_paths("/groups/{id}", "appRoleAssignments", access.assignment_read(access.GROUP_READ),
                             "the app roles a group's members hold through it"),
 
+        "/domains": {"GET": _list("domains", "domain", access.DOMAIN_READ, "the tenant's verified domains"),
+                     "POST": _create("domains", "domain", "domainCreate", access.DOMAIN_WRITE,
+                                     "a verified domain (verified at once: tenantd has no DNS to check)")},
+        "/domains/{id}": {"GET": _get("domains", "domain", access.DOMAIN_READ, "a verified domain"),
+                          "DELETE": _no_content("Remove a custom domain no user principal name uses", "domains",
+                                                access.DOMAIN_WRITE)},
+
         "/auditLogs/signIns": {"GET": _list("auditLogs", "signIn", audit.AUDIT_READ, "sign-ins, newest first")},
         "/auditLogs/signIns/{id}": {"GET": _get("auditLogs", "signIn", audit.AUDIT_READ, "a sign-in")},
         "/auditLogs/directoryAudits": {"GET": _list("auditLogs", "directoryAudit", audit.AUDIT_READ,
@@ -203,7 +211,11 @@ def path_parameter_names(path: str) -> list[str]:
 def _path_parameters(path: str) -> list[Schema]:
     params = []
     for name in path_parameter_names(path):
-        schema = _USER_KEY if name == "id" and path.startswith("/users/") else _PATH_PARAMETERS[name]
+        schema = _PATH_PARAMETERS[name]
+        if name == "id" and path.startswith("/users/"):
+            schema = _USER_KEY
+        elif name == "id" and path.startswith("/domains/"):
+            schema = {**DOMAIN_NAME, "description": "The domain's name."}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params
 
@@ -357,7 +369,7 @@ def document(public_url: str) -> dict[str, Any]:
         "info": {"title": "tenantd Microsoft Graph v1.0", "version": version("tenantd"),
                  "description": "The subset of Microsoft Graph v1.0 that tenantd serves: applications, service "
                                 "principals, users, security groups, app role assignments, federated identity "
-                                "credentials and the sign-in log. Errors use Graph's envelope."},
+                                "credentials, verified domains and the sign-in log. Errors use Graph's envelope."},
         "servers": [{"url": public_url.rstrip("/") + "/v1.0"}],
         "security": [{"bearer": []}],
         "paths": {path: {method.lower(): _operation(path, method, op) for method, op in methods.items()}

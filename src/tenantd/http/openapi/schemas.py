@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...domain.domain_names import NAME_PATTERN
 from ..graph import audit, directory_audits, odata
 from ..graph.credentials import FEDERATED_CREDENTIAL
+from ..graph.domains import DOMAIN
 from ..graph.serialize import APP_ROLE_ASSIGNMENT, APPLICATION, GROUP, SERVICE_PRINCIPAL, USER
 from . import registration_schemas as reg
 from .blocks import (
@@ -107,6 +109,14 @@ APP_ROLE_ASSIGNMENT_PROPERTIES: dict[str, Schema] = {
 FEDERATED_CREDENTIAL_PROPERTIES: dict[str, Schema] = {
     "id": GUID, "audiences": STRINGS, "description": TEXT, "issuer": STRING, "name": STRING, "subject": STRING,
 }
+DOMAIN_NAME: Schema = {"type": "string", "maxLength": 253, "pattern": NAME_PATTERN,
+                       "description": "A DNS name (any case; kept in lower case)."}
+DOMAIN_PROPERTIES: dict[str, Schema] = {
+    "authenticationType": {"const": "Managed"}, "availabilityStatus": NULL, "id": DOMAIN_NAME,
+    "isAdminManaged": BOOL, "isDefault": BOOL, "isInitial": BOOL, "isRoot": BOOL, "isVerified": {"const": True},
+    "passwordNotificationWindowInDays": INTEGER, "passwordValidityPeriodInDays": INTEGER,
+    "supportedServices": STRINGS, "state": NULL,
+}
 _AUDIT_TARGET = obj({
     "id": STRING, "displayName": TEXT, "type": STRING, "userPrincipalName": TEXT, "groupType": TEXT,
     "modifiedProperties": array(obj({"displayName": STRING, "oldValue": TEXT, "newValue": TEXT})),
@@ -161,6 +171,7 @@ RESOURCES = (
              "principalType eq 'ServicePrincipal'"),
     Resource("federatedIdentityCredential", FEDERATED_CREDENTIAL, FEDERATED_CREDENTIAL_PROPERTIES,
              "name eq 'github-main'"),
+    Resource("domain", DOMAIN, DOMAIN_PROPERTIES, "isInitial eq false"),
     Resource("signIn", audit.SIGN_IN, SIGN_IN_PROPERTIES, "createdDateTime ge 2024-05-01T00:00:00Z",
              _LOG_FILTER.format(time="createdDateTime", text="appId, servicePrincipalId, ipAddress",
                                 more="; status/errorCode eq|ne <integer>"), countable=False),
@@ -269,6 +280,8 @@ REQUEST_BODIES: dict[str, Schema] = {
     "appRoleAssignmentCreate": obj({"@odata.type": odata_type(APP_ROLE_ASSIGNMENT.type_name), "principalId": GUID,
                                     "resourceId": GUID, "appRoleId": GUID},
                                    required=("principalId", "resourceId", "appRoleId")),
+    "domainCreate": obj({"@odata.type": odata_type(DOMAIN.type_name), "id": DOMAIN_NAME}, required=("id",),
+                        description="The domain to add; tenantd verifies it at once."),
     "federatedIdentityCredentialCreate": _federated_credential_write(create=True),
     "federatedIdentityCredentialUpdate": _federated_credential_write(create=False),
 }

@@ -1,0 +1,215 @@
+"""Validating an authorize request (``/{tenant}/oauth2/v2.0/authorize``, v1's ``/{tenant}/oauth2/authorize``):
+plain parameters in, an :class:`AuthorizeRequest` or an :class:`AuthorizeRefusal` out.
+
+The order is Entra's, and decides where an error goes. Until the client and its redirect URI are known,
+nothing can be sent back: an unknown tenant (AADSTS90002), client (700016) or redirect URI (50011) is shown
+on the page and never redirected (SECURITY.md item 40). From then on an error the client can act on goes
+back to the redirect URI, with ``state``.
+
+Redirect URIs match exactly, by platform (web, spa, publicClient); a public client's loopback URI
+(``http://localhost``, ``127.0.0.1``, ``[::1]``) matches with any port (RFC 8252 section 7.3). A request
+without ``redirect_uri`` gets the application's first one. The platform decides PKCE: a public client or a
+single-page application must send an S256 challenge (item 39); ``plain`` is refused for everyone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ..domain.errors import OAuthError
+from ..domain.model import Tenant
+from ..domain.sign_in_rules import LOOPBACK_HOSTS
+from . import sign_in_errors as page_errors
+from .interactive import Client, find_client
+from .service import TokenService
+
+DEFERRED_TENANTS = ("common", "organizations")   # the person's own tenant, once she is known
+PROMPTS = ("login", "none", "consent", "select_account")
+RESPONSE_MODES = ("query", "fragment", "form_post")
+S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}\Z")   # base64url of a SHA-256, unpadded
+# Longest accepted value of each parameter (what the stored code and the page state can hold).
+LIMITS = {"client_id": 64, "redirect_uri": 512, "scope": 2048, "resource": 600, "state": 2048, "nonce": 512,
+          "login_hint": 256, "domain_hint": 256, "code_challenge": 128, "prompt": 32, "response_type": 64,
+          "response_mode": 32, "code_challenge_method": 16, "max_age": 10}
+MAX_PARAMETERS = 64
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Where and how the answer goes back to the client."""
+
+    redirect_uri: str
+    response_mode: str
+    state: str | None
+
+
+@dataclass(frozen=True)
+class AuthorizeRequest:
+    tenant: Tenant | None            # None: common or organizations (the person's tenant decides)
+    endpoint_version: int
+    client: Client
+    reply: Reply
+    platform: str                    # web, spa or publicClient: the redirect URI's
+    scope: str
+    resource: str | None             # v1
+    nonce: str | None
+    prompt: str | None
+    login_hint: str | None
+    domain_hint: str | None
+    max_age: int | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    client_info: bool                # the client asked for ``client_info`` in the answer (msal does)
+
+
+class AuthorizeRefusal(Exception):
+    """An authorize request refused: ``reply`` None means the error is shown, never redirected."""
+
+    def __init__(self, error: OAuthError, reply: Reply | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.reply = reply
+
+
+def parameters(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A request's parameters, each once; a repeated one could smuggle a second redirect URI past a check,
+    so it is shown as an error."""
+    found: dict[str, str] = {}
+    for count, (key, value) in enumerate(pairs):
+        if count >= MAX_PARAMETERS:
+            raise AuthorizeRefusal(page_errors.invalid_parameter("query", "too many parameters"), None)
+        if key in found:
+            raise AuthorizeRefusal(page_errors.repeated_parameter(key), None)
+        found[key] = value
+    return found
+
+
+def validate(service: TokenService, tenant_key: str, endpoint_version: int,
+             params: Mapping[str, str]) -> AuthorizeRequest:
+    tenant = _tenant(service, tenant_key)
+    client_id = params.get("client_id", "")
+    if not client_id:
+        raise AuthorizeRefusal(page_errors.missing("client_id"), None)
+    client = find_client(service, tenant, client_id[:LIMITS["client_id"]])
+    if client is None:
+        raise AuthorizeRefusal(page_errors.unknown_tenant_application(client_id, tenant_key), None)
+    redirect_uri, platform = _redirect(client, params.get("redirect_uri"))
+    state = params.get("state")
+    mode = params.get("response_mode") or "query"
+    reply = Reply(redirect_uri, mode if mode in RESPONSE_MODES else "query",
+                  state if state is None or len(state) <= LIMITS["state"] else None)
+    try:
+        return _validated(tenant, endpoint_version, client, reply, platform, params)
+    except OAuthError as exc:
+        raise AuthorizeRefusal(exc, reply) from None
+
+
+def _tenant(service: TokenService, key: str) -> Tenant | None:
+    if key.lower() in DEFERRED_TENANTS:
+        return None
+    try:
+        return service.tenant(key)
+    except OAuthError as exc:
+        raise AuthorizeRefusal(exc, None) from None
+
+
+def _redirect(client: Client, requested: str | None) -> tuple[str, str]:
+    if not requested:
+        registered = [*((u, "web") for u in client.web_redirect_uris), *((u, "spa") for u in client.spa_redirect_uris),
+                      *((u, "publicClient") for u in client.public_client_redirect_uris)]
+        if not registered:
+            raise AuthorizeRefusal(page_errors.no_redirect_uri(client.app_id), None)
+        return registered[0]
+    platform = redirect_platform(client, requested) if len(requested) <= LIMITS["redirect_uri"] else None
+    if platform is None:
+        raise AuthorizeRefusal(page_errors.unknown_redirect_uri(requested, client.app_id), None)
+    return requested, platform
+
+
+def redirect_platform(client: Client, requested: str) -> str | None:
+    """The platform under which ``client`` registered ``requested`` (the strictest, when several did); None
+    when it did not. A public client's loopback URI matches with any port."""
+    for platform, uris in (("spa", client.spa_redirect_uris), ("publicClient", client.public_client_redirect_uris),
+                           ("web", client.web_redirect_uris)):
+        if requested in uris:
+            return platform
+    if any(loopback_match(uri, requested) for uri in client.public_client_redirect_uris):
+        return "publicClient"
+    return None
+
+
+def loopback_match(registered: str, requested: str) -> bool:
+    """RFC 8252 section 7.3: ``http`` on the same loopback host, path and query, with any port."""
+    try:
+        want, got = urlsplit(registered), urlsplit(requested)
+        got.port   # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    return (want.scheme == got.scheme == "http" and want.hostname in LOOPBACK_HOSTS
+            and want.hostname == got.hostname and "@" not in got.netloc and not got.fragment
+            and (want.path or "/") == (got.path or "/") and want.query == got.query)
+
+
+def _validated(tenant: Tenant | None, version: int, client: Client, reply: Reply, platform: str,
+               params: Mapping[str, str]) -> AuthorizeRequest:
+    for name, limit in LIMITS.items():
+        if len(params.get(name, "")) > limit:
+            raise page_errors.invalid_parameter(name, f"longer than {limit} characters")
+    _response_type(params.get("response_type", ""))
+    if reply.response_mode != (params.get("response_mode") or "query"):
+        raise page_errors.unsupported_response_mode(params["response_mode"])
+    scope, resource = params.get("scope", ""), params.get("resource") or None
+    if version == 2 and resource is not None:
+        raise page_errors.resource_on_v2()
+    if version == 2 and not scope.strip():
+        raise page_errors.missing_scope()
+    prompt = params.get("prompt") or None
+    if prompt is not None and prompt not in PROMPTS:
+        raise page_errors.invalid_parameter("prompt", f"'{prompt}' is not one of {', '.join(PROMPTS)}")
+    challenge, method = _pkce(platform, params)
+    return AuthorizeRequest(
+        tenant=tenant, endpoint_version=version, client=client, reply=reply, platform=platform,
+        scope=" ".join(scope.split()), resource=resource, nonce=params.get("nonce") or None, prompt=prompt,
+        login_hint=params.get("login_hint") or None, domain_hint=params.get("domain_hint") or None,
+        max_age=_max_age(params.get("max_age")), code_challenge=challenge, code_challenge_method=method,
+        client_info=params.get("client_info") == "1",
+    )
+
+
+def _response_type(value: str) -> None:
+    kinds = set(value.split())
+    if not kinds:
+        raise page_errors.missing("response_type")
+    if "token" in kinds:
+        raise page_errors.response_type_not_enabled("token", 700051)
+    if "id_token" in kinds:
+        raise page_errors.response_type_not_enabled("id_token", 700054)
+    if kinds != {"code"}:
+        raise page_errors.unsupported_response_type(value)
+
+
+def _pkce(platform: str, params: Mapping[str, str]) -> tuple[str | None, str | None]:
+    challenge = params.get("code_challenge") or None
+    method = params.get("code_challenge_method") or None
+    if challenge is None:
+        if platform in ("spa", "publicClient"):
+            raise page_errors.pkce_required()
+        if method is not None:
+            raise page_errors.missing("code_challenge")
+        return None, None
+    if method != "S256":
+        raise page_errors.pkce_method(method or "plain")
+    if not S256_CHALLENGE.match(challenge):
+        raise page_errors.pkce_size()
+    return challenge, method
+
+
+def _max_age(value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isascii() or not value.isdigit():
+        raise page_errors.invalid_parameter("max_age", "a number of seconds is required")
+    return int(value)

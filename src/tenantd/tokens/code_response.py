@@ -1,0 +1,71 @@
+"""The authorize endpoint's answer once a person is signed in: she is admitted to the application, what the
+client asks for is checked in her tenant, and a code bound to the client, the redirect URI, the PKCE
+challenge and the nonce goes back with ``state`` and ``session_state`` (``codes.issue_code``)."""
+
+from __future__ import annotations
+
+from ..domain.builtins import OIDC_SCOPES
+from ..domain.errors import OAuthError
+from . import errors
+from .authorize import AuthorizeRefusal, AuthorizeRequest
+from .codes import CodeRequest, issue_code
+from .interactive import SignedIn, admit
+from .resources import resolve
+from .service import TokenService
+from .sessions import Session
+from .user_access import client_info
+
+GRAPH = "https://graph.microsoft.com"
+
+
+def respond(service: TokenService, request: AuthorizeRequest, person: SignedIn,
+            session: Session | None) -> list[tuple[str, str]]:
+    """The parameters of the answer, in Entra's order; an AuthorizeRefusal when the person may not sign in to
+    the application (shown; sent back only for ``prompt=none``, which shows nothing) or the request asks for
+    what her tenant cannot give (sent back)."""
+    user = person.user
+    try:
+        admit(service, request.client, user)
+    except OAuthError as exc:
+        raise AuthorizeRefusal(exc, request.reply if request.prompt == "none" else None) from None
+    try:
+        check_scope(service, user.tenant_id, request)
+    except OAuthError as exc:
+        raise AuthorizeRefusal(exc, request.reply) from None
+    code = issue_code(service.store, CodeRequest(
+        tenant_id=user.tenant_id, client_app_id=request.client.app_id, user_id=user.id,
+        redirect_uri=request.reply.redirect_uri, scope=request.scope, resource=request.resource,
+        endpoint_version=request.endpoint_version, code_challenge=request.code_challenge,
+        code_challenge_method=request.code_challenge_method, nonce=request.nonce, auth_time=person.auth_time,
+        session_hash=session.id_hash if session else None), int(service.clock()))
+    answer = [("code", code)]
+    if request.client_info:
+        answer.append(("client_info", client_info(user.id, user.tenant_id)))
+    if request.reply.state is not None:
+        answer.append(("state", request.reply.state))
+    if session is not None:
+        answer.append(("session_state", session.state))
+    return answer
+
+
+def check_scope(service: TokenService, tenant_id: str, request: AuthorizeRequest) -> None:
+    """What the client asks for, in the tenant of the person signing in: each resource its scopes name (v2)
+    or its ``resource`` (v1) must be there (AADSTS500011). The scopes' own checks and consent belong here
+    too, beside this one, as the token endpoint makes them."""
+    names = [request.resource] if request.resource else requested_resources(request.scope)
+    with service.store.read() as tx:
+        for name in names:
+            if resolve(tx, tenant_id, name, service.public_url) is None:
+                raise errors.unknown_resource(name, tenant_id)
+
+
+def requested_resources(scope: str) -> list[str]:
+    """The resources a v2 scope names, in order: ``api://things/Things.Read`` names ``api://things``; a bare
+    ``User.Read`` names Microsoft Graph; OpenID Connect's own scopes name none."""
+    found: dict[str, None] = {}
+    for value in scope.split():
+        if value in OIDC_SCOPES:
+            continue
+        resource, slash, _ = value.rpartition("/")
+        found[resource if slash and resource else GRAPH] = None
+    return list(found)
