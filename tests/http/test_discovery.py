@@ -8,8 +8,6 @@ import pytest
 
 from tests.support import Server
 
-# The sign-out endpoint belongs to the browser session pages, whose own tests check it.
-SERVED_BY_THE_PAGES = {"end_session_endpoint"}
 ADVERTISED = {"token_endpoint", "jwks_uri", "authorization_endpoint", "device_authorization_endpoint",
               "userinfo_endpoint", "end_session_endpoint"}
 
@@ -35,8 +33,7 @@ def test_every_advertised_endpoint_is_served(server: Server, path: str, tenant: 
     assert all(url.startswith(f"{server.url}/") for url in endpoints.values())
     assert all(f"/{segment}/" in url for key, url in endpoints.items() if key != "userinfo_endpoint")
     assert endpoints["userinfo_endpoint"] == f"{server.url}/oidc/userinfo"
-    missing = {key: url for key, url in endpoints.items()
-               if key not in SERVED_BY_THE_PAGES and _no_such_endpoint(server, url)}
+    missing = {key: url for key, url in endpoints.items() if _no_such_endpoint(server, url)}
     assert not missing, f"advertised but not served: {missing}"
 
 
