@@ -19,6 +19,7 @@ from . import (
     identities,
     init,
     keys,
+    login,
     logs,
     run,
     server_cmds,
@@ -62,7 +63,8 @@ def _options(
 
 server_cmds.register(app)
 init.register(app)
-for commands in (apps, sps, identities, users, groups, grants, tokens, tenants, tenantfile, run, keys, logs, backup):
+for commands in (apps, sps, identities, users, groups, grants, tokens, login, tenants, tenantfile, run, keys, logs,
+                 backup):
     commands.register(app)
 
 
