@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from . import large, limits, scenario, wrk
+from . import large, limits, people, scenario, wrk
 from .peer import Peer, PeerUnavailable
 from .servers import ROOT, Baseline, Tenantd, rss_mb, warm_startup, worker_pids
 from .table import Row, Table
@@ -71,6 +71,7 @@ def small_directory(table: Table, work: Path, seconds: float, workers: int) -> t
         rss = [rss_mb(pid) for pid in worker_pids(server.pid)]
         log("Graph latency")
         graph_rows(table, server, scene)
+        people.rows(table, server, scene, seconds, log)
     finally:
         server.stop()
     log("bare signing endpoint over HTTPS (the stack's client credentials ceiling)")
@@ -108,6 +109,14 @@ def small_directory(table: Table, work: Path, seconds: float, workers: int) -> t
     table.add(Row("resident memory per worker, small directory", max(rss), "MB", "", None, "",
                   f"{len(rss)} worker(s) after the loads"))
     return server.data, scene.form()
+
+
+def people_only(table: Table, work: Path, seconds: float, workers: int) -> None:
+    server = Tenantd(work / "people", server_args(workers)).start()
+    try:
+        people.rows(table, server, scenario.create(server), seconds, log)
+    finally:
+        server.stop()
 
 
 def graph_rows(table: Table, server: Tenantd, scene: scenario.Scenario, count: int = 100) -> None:
@@ -182,6 +191,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="Duration of each load (wrk run).")
     parser.add_argument("--scale", type=float, default=1.0, help="Size of the large directory (1.0: full).")
     parser.add_argument("--no-large", action="store_true", help="Skip the large directory.")
+    parser.add_argument("--people-only", action="store_true", help="Only the rows of people's sign-ins.")
     parser.add_argument("--workers", type=int, default=0, help="Workers per server (default: 2 when supported).")
     parser.add_argument("--keep", type=Path, help="Work in this directory and keep it (default: a temp dir).")
     parser.add_argument("--markdown", type=Path, help="Also write the table to this file.")
@@ -193,8 +203,12 @@ def main() -> None:
     wrk.ensure_wrk()
     table = Table()
     try:
-        small = small_directory(table, work, args.seconds, workers)
-        protect_rows(table)
+        if args.people_only:
+            people_only(table, work, args.seconds, workers)
+            args.no_large = True
+        else:
+            small = small_directory(table, work, args.seconds, workers)
+            protect_rows(table)
         if not args.no_large:
             large.rows(table, work, args.seconds, args.scale, server_args(workers), small, log)
     finally:

@@ -60,18 +60,21 @@ def parse(output: str) -> Load:
 
 
 def run(url: str, *, seconds: float, connections: int, threads: int = 2, form: str | None = None,
-        headers: dict[str, str] | None = None, warmup: float = 1.0) -> Load:
-    """Load ``url`` for ``seconds`` over ``connections`` keep-alive connections: GET, or POST of ``form``;
-    after ``warmup`` seconds of the same load that are not counted (pools and caches filled)."""
+        headers: dict[str, str] | None = None, warmup: float = 1.0, script: str = "post_form.lua",
+        script_env: dict[str, str] | None = None) -> Load:
+    """Load ``url`` for ``seconds`` over ``connections`` keep-alive connections: GET, or POST of ``form``
+    through ``script`` (in bench/lua, which reads ``form`` as BENCH_BODY and anything else from
+    ``script_env``); after ``warmup`` seconds of the same load that are not counted (pools and caches filled)."""
     if warmup:
-        run(url, seconds=warmup, connections=connections, threads=threads, form=form, headers=headers, warmup=0)
+        run(url, seconds=warmup, connections=connections, threads=threads, form=form, headers=headers, warmup=0,
+            script=script, script_env=script_env)
     command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
                "--timeout", "10s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
-    env = dict(os.environ)
+    env = {**os.environ, **(script_env or {}), "BENCH_THREADS": str(threads)}
     if form is not None:
-        command += ["-s", str(LUA / "post_form.lua")]
+        command += ["-s", str(LUA / script)]
         env["BENCH_BODY"] = form
     result = subprocess.run([*command, url], capture_output=True, text=True, env=env, timeout=seconds + 60,
                             check=True)

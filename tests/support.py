@@ -27,6 +27,7 @@ class Server:
     info: dict[str, Any]
     database: str | None = None   # its --database; None: the SQLite file in its data directory
     _tokens: dict[str, str] = field(default_factory=dict)
+    database: str | None = None      # the server's database URL when it is not its embedded SQLite
 
     @property
     def url(self) -> str:

@@ -12,7 +12,7 @@ from .directory import Directory
 from .domain.errors import ConfigError, Unavailable
 from .store import Store
 from .store.migrate import current, head, holds_tenant, migrate
-from .tokens.grants import GRANTS, MEMORY_GRANTS
+from .tokens.grants import GRANTS, MEMORY_GRANTS, TENANT_FINDERS
 from .tokens.keys import Keyring
 from .tokens.rotation import RotationPolicy
 from .tokens.secrets import SecretHasher, Vault, load_master_key
@@ -41,7 +41,8 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
                  key_rotation: RotationPolicy | None = None, clock: Callable[[], float] = time.time,
                  sign_in_retention: float = RETENTION, allow_loopback_issuers: bool = False,
                  auth_throttle: ThrottlePolicy | None = None,
-                 app_token_lifetime: tuple[int, int] | None = None) -> Runtime:
+                 app_token_lifetime: tuple[int, int] | None = None,
+                 refresh_reuse_detection: bool = False) -> Runtime:
     """Open (and migrate) the store, check the master key, and settle the public URL.
 
     An explicit ``public_url`` is stored for every replica. Otherwise the stored one is used, unless it
@@ -51,6 +52,7 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
     federated credentials trust issuers on loopback addresses (their keys are fetched from there).
     ``auth_throttle`` limits failed client authentications (the defaults of ThrottlePolicy when None).
     ``app_token_lifetime`` is the (shortest, longest) lifetime of app and user tokens in seconds.
+    ``refresh_reuse_detection`` revokes a refresh token's whole sign-in when it is used twice.
     """
     store = Store(database_url)
     try:
@@ -78,7 +80,8 @@ def open_runtime(database_url: str, data_dir: Path | None, public_url: str | Non
     tokens = TokenService(store, keyring, hasher, url, GRANTS, clock, sign_ins=sign_ins,
                           allow_loopback_issuers=allow_loopback_issuers,
                           throttle=FailureThrottle(store, auth_throttle, clock),
-                          app_token_lifetime=app_token_lifetime or APP_TOKEN_LIFETIME, memory_grants=MEMORY_GRANTS)
+                          app_token_lifetime=app_token_lifetime or APP_TOKEN_LIFETIME, memory_grants=MEMORY_GRANTS,
+                          tenant_finders=TENANT_FINDERS, refresh_reuse_detection=refresh_reuse_detection)
     return Runtime(store, vault, Directory(store, hasher, public_url=url), tokens, url, sign_ins=sign_ins)
 
 

@@ -55,13 +55,18 @@ TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 @given(st.dictionaries(TEXT, TEXT, max_size=MAX_FIELDS))
 def test_a_form_reads_back_what_was_encoded(fields: dict[str, str]) -> None:
     assume("" not in fields)   # parse_qsl drops a pair with an empty name and value
+    if any("\x00" in text for pair in fields.items() for text in pair):
+        with pytest.raises(OAuthError) as caught:   # the store cannot hold NUL: refused at the door
+            sts.parse_form(urlencode(fields).encode())
+        _refusal(caught.value)
+        return
     assert sts.parse_form(urlencode(fields).encode()) == fields
 
 
 @fuzz_settings(200)
 @given(st.lists(st.tuples(st.sampled_from(["a", "client_id", "scope"]), TEXT), min_size=2, max_size=6))
 def test_a_repeated_parameter_is_refused(pairs: list[tuple[str, str]]) -> None:
-    assume(len({k for k, _ in pairs}) < len(pairs))
+    assume(len({k for k, _ in pairs}) < len(pairs) and not any("\x00" in v for _, v in pairs))
     with pytest.raises(OAuthError) as caught:
         sts.parse_form(urlencode(pairs).encode())
     assert caught.value.aadsts == 90015
@@ -102,7 +107,8 @@ def test_basic_credentials_read_back(user: str, password: str) -> None:
 
 # -- the endpoint, through a real server ------------------------------------------------------------------
 GRANTS = ["client_credentials", "urn:ietf:params:oauth:grant-type:jwt-bearer", "authorization_code",
-          "refresh_token", "password", "managed_identity", "", "CLIENT_CREDENTIALS"]
+          "refresh_token", "password", "urn:ietf:params:oauth:grant-type:device_code", "device_code",
+          "managed_identity", "", "CLIENT_CREDENTIALS"]
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 JWT_LIKE = st.builds(lambda parts: ".".join(base64.urlsafe_b64encode(p).rstrip(b"=").decode() for p in parts),
                      st.lists(st.binary(max_size=40), min_size=1, max_size=5))
@@ -131,11 +137,14 @@ def requests(draw: st.DrawFn, known: dict[str, str]) -> dict[str, Any]:
     word = st.one_of(TEXT, HOSTILE.map(lambda t: t.encode("utf-8", "replace").decode()), JWT_LIKE, st.sampled_from([
         known["client_id"], known["tenant_id"], "https://graph.microsoft.com/.default", "api://tenantd/.default",
         "https://graph.microsoft.com", ASSERTION_TYPE, "openid profile", "00000000-0000-0000-0000-000000000000",
-        "/.default", "a" * 300]))
+        "/.default", "a" * 300, "A" * 43, "alice@contoso.test", "User.Read", "api://things/Things.Read",
+        "http://localhost"]))
     value = {
         "grant_type": st.sampled_from(GRANTS), "client_assertion_type": st.just(ASSERTION_TYPE),
         "client_assertion": JWT_LIKE, "assertion": JWT_LIKE, "client_id": word, "client_secret": word,
         "scope": word, "resource": word, "requested_token_use": st.just("on_behalf_of"),
+        "code": word, "refresh_token": word, "device_code": word, "code_verifier": word, "redirect_uri": word,
+        "username": word, "password": word, "client_info": st.just("1"),
     }
     form = {"grant_type": "client_credentials", "client_id": known["client_id"], "client_secret": draw(TEXT),
             "scope": "https://graph.microsoft.com/.default"}

@@ -13,9 +13,11 @@ from ..support import Server, start_server
 def serving(database: str, tmp_path_factory: pytest.TempPathFactory, *args: str) -> Iterator[Server]:
     """`tenantd up ARGS` on ``database``: "sqlite" (its embedded store) or "postgresql" (a fresh database)."""
     with contextlib.ExitStack() as stack:
-        if database == "postgresql":
-            args = ("--database", stack.enter_context(required_pg_database()), *args)
+        url = stack.enter_context(required_pg_database()) if database == "postgresql" else None
+        if url is not None:
+            args = ("--database", url, *args)
         running = start_server(tmp_path_factory.mktemp(database), *args)
+        running.database = url
         stack.callback(running.stop)
         yield running
 

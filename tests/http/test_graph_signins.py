@@ -52,7 +52,8 @@ def test_each_token_issued_or_refused_is_a_sign_in_in_graphs_shape(server: Serve
     assert issued == {
         "id": issued["id"], "createdDateTime": issued["createdDateTime"], "appId": app["appId"],
         "appDisplayName": app["displayName"], "servicePrincipalId": sp["id"],
-        "servicePrincipalName": app["displayName"], "resourceDisplayName": api["displayName"],
+        "servicePrincipalName": app["displayName"], "userId": None, "userPrincipalName": None,
+        "resourceDisplayName": api["displayName"],
         "resourceId": api["appId"], "ipAddress": "127.0.0.1", "isInteractive": False,
         "status": {"errorCode": 0, "failureReason": None, "additionalDetails": None},
         "tenantdRoles": ["Things.Read.All"], "tenantdKind": "client_credentials",

@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tenantd.domain import builtins
+
 from ..support import Server
 
 HOSTILE = ["\\ud800", "a\\udfffb", "\\u0000", "x\\u0000"]   # as JSON escapes: the body stays ASCII
@@ -142,3 +144,21 @@ def test_apply_of_a_tenant_file_holding_nul_or_a_surrogate_is_a_message_and_an_e
         result = tenantd.cli("apply", str(tenant_file))
         assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
         assert "NUL or an unpaired UTF-16 surrogate" in result.stderr + result.stdout
+
+
+def test_nul_in_peoples_grants_is_an_oauth_400(tenantd: Server) -> None:
+    """Values the people's grants look up or store (user names, resources in scopes, device codes' scopes)."""
+    cli = builtins.AZURE_CLI_APP_ID
+    password = {"grant_type": "password", "client_id": cli, "username": "nobody@contoso.test", "password": "P-ss-w0rd",
+                "scope": "api://things/.default"}
+    with tenantd.http() as client:
+        for path, form in (
+                ("oauth2/v2.0/token", {**password, "username": "a\x00b@contoso.test"}),
+                ("oauth2/v2.0/token", {**password, "scope": "api://th\x00ings/.default"}),
+                ("oauth2/token", {**password, "scope": "", "resource": "api://th\x00ings"}),
+                ("oauth2/v2.0/devicecode", {"client_id": cli, "scope": "api://th\x00ings/Read"}),
+                ("oauth2/v2.0/token", {"grant_type": "refresh_token", "client_id": cli, "refresh_token": "a\x00b"})):
+            response = client.post(f"/{tenantd.tenant_id}/{path}", data=form)
+            assert response.status_code == 400 and response.json()["error_codes"], response.text
+        response = client.post("/common/oauth2/v2.0/token", data={**password, "username": "a@con\x00toso.test"})
+        assert response.status_code == 400 and response.json()["error_codes"], response.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from tenantd.domain import builtins, rules
+from tenantd.domain.sign_in_state import Domain
 from tenantd.tokens import jwt
 
 from ..support import Server
@@ -71,7 +73,8 @@ def test_a_user_signs_in_with_her_password_and_gets_her_groups_roles(server: Ser
     assert token["roles"] == ["Things.Read.All"] and token["aud"] == "api://things" and token["amr"] == ["pwd"]
     assert token["appid"] == builtins.AZURE_CLI_APP_ID and token["appidacr"] == "0" and token["idtyp"] == "user"
     body = response.json()
-    assert body["scope"] == "api://things/.default" and body["token_type"] == "Bearer"
+    assert body["scope"] == "api://things/.default openid profile offline_access" and body["token_type"] == "Bearer"
+    assert body["refresh_token"] and jwt.unverified_parts(body["id_token"])[1]["aud"] == builtins.AZURE_CLI_APP_ID
     info = json.loads(base64.urlsafe_b64decode(body["client_info"] + "=="))
     assert info == {"uid": world["alice"]["id"], "utid": server.tenant_id}
 
@@ -143,7 +146,10 @@ def test_a_confidential_client_signs_in_a_user_with_its_secret(server: Server, w
 def test_missing_parameters_and_scopes_get_oauth_errors(server: Server, world: Obj) -> None:
     assert refusal(ropc(server, "", PASSWORD))[:3] == (400, "invalid_request", [900144])
     assert refusal(ropc(server, "alice@contoso.test", ""))[:3] == (400, "invalid_request", [900144])
-    assert refusal(ropc(server, "alice@contoso.test", PASSWORD, scope="openid profile"))[0] == 400
+    assert refusal(ropc(server, "alice@contoso.test", PASSWORD, scope="api://things/.default User.Read"))[:3] == (
+        400, "invalid_scope", [28000])
+    graph = claims(ropc(server, "alice@contoso.test", PASSWORD, scope="openid profile"))   # only OIDC: Graph's
+    assert graph["aud"] == builtins.GRAPH_RESOURCE and graph["scp"] == "User.Read"
     assert refusal(ropc(server, "a" * 5000 + "@contoso.test", PASSWORD))[2] == [50126]
 
 
@@ -169,3 +175,22 @@ def test_the_user_realm_says_managed_for_a_verified_domain(server: Server) -> No
                     "cloud_instance_name": "microsoftonline.com",
                     "cloud_audience_urn": "urn:federation:MicrosoftOnline"}
     assert ok(server.http().get("/common/userrealm/nobody?api-version=1.0"))["account_type"] == "Unknown"
+
+
+@pytest.mark.parametrize("authority", ["common", "organizations"])
+def test_through_common_the_user_names_domain_names_the_tenant(server: Server, world: Obj, authority: str) -> None:
+    domain = f"{authority}{uuid.uuid4().hex[:6]}.test"
+    ok(server.graph("POST", "/users", json={
+        "accountEnabled": True, "displayName": "Dana", "mailNickname": "dana", "userPrincipalName": f"dana@{domain}",
+        "passwordProfile": {"password": PASSWORD}}), 201)
+    form = {"grant_type": "password", "client_id": builtins.AZURE_CLI_APP_ID, "password": PASSWORD,
+            "scope": "api://things/.default"}
+    with server.http() as client:
+        unknown = client.post(f"/{authority}/oauth2/v2.0/token", data={**form, "username": f"dana@{domain}"})
+        assert refusal(unknown)[:3] == (400, "invalid_grant", [50126])   # no tenant holds the domain yet
+        rt = server.runtime()
+        with rt.store.write() as tx:
+            tx.insert_domain(Domain(server.tenant_id, domain, False, False, "2026-01-01T00:00:00Z"))
+        rt.store.dispose()
+        token = claims(client.post(f"/{authority}/oauth2/v2.0/token", data={**form, "username": f"Dana@{domain}"}))
+    assert token["tid"] == server.tenant_id and token["upn"] == f"dana@{domain}"

@@ -15,16 +15,18 @@ from tenantd.http.graph import routes as graph_routes
 
 from ..support import Server
 
-# Paths that answer without a token by design: the STS (discovery, keys, token endpoints), the pages people
-# sign in and out with (and their stylesheet and script), the Graph API's OpenAPI document and the health
-# check (neither holds tenant data).
+# Paths that answer without a token by design: the STS (discovery, keys, token and device code endpoints), the
+# pages people sign in and out with (and their stylesheet and script), the Graph API's OpenAPI document and the
+# health check (neither holds tenant data). The UserInfo endpoint takes a user's own Graph token and refuses any
+# other (test_41_id_tokens.py).
 PUBLIC = {"/_tenantd/openapi.json", "/_tenantd/health", "/_tenantd/health/live", "/_tenantd/health/ready",
           "/common/discovery/instance", "/common/userrealm/{name}",
           "/{tenant}/.well-known/openid-configuration", "/{tenant}/v2.0/.well-known/openid-configuration",
           "/{tenant}/discovery/keys", "/{tenant}/discovery/v2.0/keys", "/{tenant}/oauth2/token",
           "/{tenant}/oauth2/v2.0/token", "/{tenant}/oauth2/authorize", "/{tenant}/oauth2/v2.0/authorize",
           "/{tenant}/login", "/{tenant}/oauth2/logout", "/{tenant}/oauth2/v2.0/logout", "/devicelogin",
-          "/_tenantd/static/{name}"}
+          "/_tenantd/static/{name}", "/{tenant}/oauth2/devicecode", "/{tenant}/oauth2/v2.0/devicecode",
+          "/oidc/userinfo"}
 
 
 def _methods(route: Route) -> list[str]:

@@ -1,7 +1,8 @@
 """SECURITY.md item 17: a server at --log-level debug (tenantd's loggers, uvicorn's and the libraries', SQL
 included) is driven with every kind of credential: client secrets in the form and in HTTP Basic, certificate
 and federated client assertions, bearer tokens on Graph and the admin API, new secrets in Graph's answers,
-minted tokens, host session secrets and managed identity tokens. Its log holds none of them, nor any private
+minted tokens, host session secrets and managed identity tokens, and people's: passwords, authorization codes
+and their PKCE verifiers, refresh tokens, device codes and ID tokens. Its log holds none of them, nor any private
 key or the master key, in text and in JSON lines (``--log-format json``; searched as written and with their
 messages decoded, so an escaped character hides nothing)."""
 
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from tenantd.domain import rules
 
 from ..http.graph_support import ok
+from ..http.people_support import PASSWORD, WEB_REDIRECT, arrange, code_for, issued, pkce, redeem, refresh, token
 from ..support import Server, start_server
 from ..tokens.support import assertion, certificate, der_b64, form, new_key
 
@@ -105,6 +107,32 @@ def _drive(server: Server, tmp_path: Path) -> set[str]:
         assert mi.get("/msi/token", headers={"X-IDENTITY-HEADER": session + "x"},
                       params={"api-version": "2019-08-01", "resource": "api://logged"}).status_code == 401
     secrets.add(session + "x")
+    return secrets | _drive_people(server)
+
+
+def _drive_people(server: Server) -> set[str]:
+    """People's credentials: a password, a code with its verifier, refresh tokens, a device code, ID tokens."""
+    world = arrange(server)
+    secrets = {PASSWORD, world.web_secret}
+    verifier, challenge = pkce()
+    scope = f"openid offline_access {world.scope('Things.Read')}"
+    code = code_for(world, world.web, WEB_REDIRECT, world.alice, scope, challenge=challenge)
+    signed_in = issued(redeem(world, code, world.web, WEB_REDIRECT, client_secret=world.web_secret,
+                              code_verifier=verifier))
+    renewed = issued(refresh(server, signed_in["refresh_token"], world.web, client_secret=world.web_secret))
+    assert redeem(world, code, world.web, WEB_REDIRECT, client_secret=world.web_secret).status_code == 400
+    password = issued(token(server, grant_type="password", client_id=world.native["appId"], scope=scope,
+                            username=world.alice["userPrincipalName"], password=PASSWORD))
+    assert token(server, grant_type="password", client_id=world.native["appId"], scope=scope,
+                 username=world.alice["userPrincipalName"], password=PASSWORD + "x").status_code == 400
+    with server.http() as http:
+        flow = issued(http.post(f"/{server.tenant_id}/oauth2/v2.0/devicecode",
+                                data={"client_id": world.native["appId"], "scope": scope}))
+    assert token(server, grant_type="urn:ietf:params:oauth:grant-type:device_code", client_id=world.native["appId"],
+                 device_code=flow["device_code"]).status_code == 400
+    secrets |= {code, verifier, flow["device_code"], PASSWORD + "x"}
+    for body in (signed_in, renewed, password):
+        secrets |= {body["access_token"], body["refresh_token"], body["id_token"]}
     return secrets
 
 

@@ -23,7 +23,8 @@ from ..support import Server, start_server
 from .support import ADMIN, GRAPH
 
 TOO_BIG = b'{"displayName":"' + b"x" * (MAX_BODY + 1) + b'"}'
-NO_BODY = {("POST", "/_tenantd/keys/{kid}/revoke")}   # takes no body: an oversized one is never read
+# These take no body: an oversized one is never read.
+NO_BODY = {("POST", "/_tenantd/keys/{kid}/revoke"), ("POST", "/v1.0/users/{id}/revokeSignInSessions")}
 LARGER = {("POST", "/_tenantd/apply"): MAX_DOCUMENT}   # a tenant file may be larger than an API call
 
 
@@ -79,7 +80,7 @@ def test_bodies_beyond_the_limit_get_413_on_every_route(server: Server, ids: dic
 def test_token_and_legacy_endpoints_bound_their_bodies_too(server: Server, ids: dict[str, str]) -> None:
     form = b"grant_type=client_credentials&client_secret=" + b"x" * MAX_BODY
     with server.http() as client:
-        for version in ("oauth2/v2.0/token", "oauth2/token"):
+        for version in ("oauth2/v2.0/token", "oauth2/token", "oauth2/v2.0/devicecode", "oauth2/devicecode"):
             response = client.post(f"/{server.tenant_id}/{version}", content=_chunks(form),
                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
             assert response.status_code == 413

@@ -20,6 +20,7 @@ from . import (
     identities,
     init,
     keys,
+    login,
     logs,
     run,
     server_cmds,
@@ -63,8 +64,8 @@ def _options(
 
 server_cmds.register(app)
 init.register(app)
-for commands in (apps, sps, identities, users, groups, domains, grants, tokens, tenants, tenantfile, run, keys, logs,
-                 backup):
+for commands in (apps, sps, identities, users, groups, domains, grants, tokens, login, tenants, tenantfile, run,
+                 keys, logs, backup):
     commands.register(app)
 
 

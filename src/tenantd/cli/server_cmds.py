@@ -26,6 +26,7 @@ from .server_options import (
     MI_STALE_CACHE_OPTION,
     MI_TOKEN_HOURS_OPTION,
     PUBLISH_MINUTES_OPTION,
+    REFRESH_REUSE_OPTION,
     ROTATION_DAYS_OPTION,
     TRUSTED_PROXY_OPTION,
     WORKERS_OPTION,
@@ -91,6 +92,7 @@ def up(
     metrics_host: str = METRICS_HOST_OPTION,
     metrics_port: int = METRICS_PORT_OPTION,
     log_format_name: str = LOG_FORMAT_OPTION,
+    refresh_reuse_detection: bool = REFRESH_REUSE_OPTION,
 ) -> None:
     """Start tenantd in the foreground on its embedded store, with a default tenant and admin app."""
     from .. import bootstrap, server
@@ -115,7 +117,8 @@ def up(
                           default_public_url=f"{scheme}://localhost:{bound_port}", key_rotation=policy,
                           allow_loopback_issuers=loopback_issuers,
                           auth_throttle=auth_throttle(auth_failures, auth_client_failures),
-                          app_token_lifetime=minutes_range(app_token_minutes))
+                          app_token_lifetime=minutes_range(app_token_minutes),
+                          refresh_reuse_detection=refresh_reuse_detection)
     except Exception:
         for opened in (sock, identity_sock, metrics_sock):
             if opened is not None:
@@ -222,6 +225,7 @@ def serve(
     metrics_host: str = METRICS_HOST_OPTION,
     metrics_port: int = METRICS_PORT_OPTION,
     log_format_name: str = LOG_FORMAT_OPTION,
+    refresh_reuse_detection: bool = REFRESH_REUSE_OPTION,
 ) -> None:
     """Run a stateless replica on a shared database that `tenantd init` set up (master key from
     TENANTD_MASTER_KEY). SIGHUP reloads the certificate of --tls-cert."""
@@ -243,7 +247,8 @@ def serve(
     try:
         rt = open_runtime(database, None, public_url, key_rotation=policy, allow_loopback_issuers=loopback_issuers,
                           auth_throttle=auth_throttle(auth_failures, auth_client_failures),
-                          app_token_lifetime=minutes_range(app_token_minutes))
+                          app_token_lifetime=minutes_range(app_token_minutes),
+                          refresh_reuse_detection=refresh_reuse_detection)
     except Exception:
         for opened in (sock, identity_sock, metrics_sock):
             if opened is not None:

@@ -49,6 +49,10 @@ METRICS_HOST_OPTION = typer.Option(
 METRICS_PORT_OPTION = typer.Option(
     None, "--metrics-port", help="Serve Prometheus metrics at /metrics on this port, plain HTTP (0 picks a free "
     "one; default: not served).")
+REFRESH_REUSE_OPTION = typer.Option(
+    False, "--refresh-token-reuse-detection/--no-refresh-token-reuse-detection", help="Revoke every refresh token "
+    "of a sign-in when one of them is used twice (Entra does not: a client retrying a refresh whose answer it lost "
+    "signs its user out).")
 LOG_FORMAT_OPTION = typer.Option("text", "--log-format", help="Server log lines: text, or json (one object a line).")
 PUBLISH_MINUTES_OPTION = typer.Option(
     10.0, "--key-publish-minutes", help="Publish a new signing key this long before it signs (at least 5: the "

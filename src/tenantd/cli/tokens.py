@@ -13,6 +13,7 @@ import typer
 from ..domain.ids import is_guid
 from .client import connect
 from .errors import CliError
+from .login import person_token
 from .output import JSON_OPTION, emit_json, pretty_json
 from .resolve import Resolver, looks_like_uri
 
@@ -45,14 +46,27 @@ def _print_parts(parts: dict[str, Any], as_json: bool) -> None:
 
 def token(
     ctx: typer.Context,
-    principal: str = typer.Option(..., "--as", help="An application, managed identity (name, appId or id) or a "
-                                  "user (userPrincipalName or id)."),
+    principal: str = typer.Option(None, "--as", help="An application, managed identity (name, appId or id) or a "
+                                  "user (userPrincipalName or id); without it, the person `tenantd login` signed in."),
     resource: str = typer.Option(..., "--resource", help="The API: App ID URI, appId or name."),
     decode: bool = typer.Option(False, "--decode", help="Print the token's header and claims instead."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Get an access token as PRINCIPAL for RESOURCE, with the roles assigned to PRINCIPAL (a user's token
-    also carries its groups' roles, and comes through Azure CLI's client id, as `az account get-access-token`)."""
+    also carries its groups' roles, and comes through Azure CLI's client id, as `az account get-access-token`).
+    Without --as, the signed-in person's own token (`tenantd login`), by her refresh token: RESOURCE is then
+    an App ID URI or appId."""
+    issued = person_token(ctx, resource) if principal is None else _minted(ctx, principal, resource)
+    if decode:
+        _print_parts(unverified_parts(issued["access_token"]), as_json)
+    elif as_json:
+        emit_json(issued)
+    else:
+        sys.stdout.write(issued["access_token"] + "\n")
+
+
+def _minted(ctx: typer.Context, principal: str, resource: str) -> dict[str, Any]:
+    """A token the admin API mints as ``principal`` (an audited admin power)."""
     with connect(ctx) as client:
         resolver = Resolver(client)
         who = resolver.principal(principal)
@@ -61,13 +75,8 @@ def token(
         target = resource.removesuffix("/.default")
         if not (looks_like_uri(target) or is_guid(target)):
             target = resolver.service_principal(target)["appId"]
-        issued = client.admin("POST", "/token", json={"principalId": who.id, "resource": target})
-    if decode:
-        _print_parts(unverified_parts(issued["access_token"]), as_json)
-    elif as_json:
-        emit_json(issued)
-    else:
-        sys.stdout.write(issued["access_token"] + "\n")
+        issued: dict[str, Any] = client.admin("POST", "/token", json={"principalId": who.id, "resource": target})
+    return issued
 
 
 def decode(

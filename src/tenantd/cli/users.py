@@ -94,6 +94,16 @@ def show(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP), as_j
     table(["RESOURCE", "ROLE", "ASSIGNMENT ID"], rows, empty="  none")
 
 
+@app.command("revoke-sessions")
+def revoke_sessions(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP)) -> None:
+    """End a user's refresh tokens and browser sessions everywhere (Graph's revokeSignInSessions); access
+    tokens already issued live until they expire."""
+    with connect(ctx) as client:
+        user = Resolver(client).user(key)
+        client.graph("POST", f"/users/{user['id']}/revokeSignInSessions")
+    say(f"revoked the sign-in sessions of {esc(user['userPrincipalName'])}")
+
+
 @app.command("delete")
 def delete(ctx: typer.Context, key: str = typer.Argument(..., help=KEY_HELP)) -> None:
     """Delete a user (their group memberships and assignments go with them)."""

@@ -13,6 +13,9 @@ from ..store.sql import DuplicateKey
 from .passwords import hash_password
 from .unit import UnitOfWork, must_exist, now_iso, principal_of, unique_ids
 
+# The refresh tokens a password change ends, by the kind of client they were issued to (Entra's table).
+PASSWORD_CHANGE_ENDS = ("public", "spa")
+
 
 class People(UnitOfWork):
     """The use cases of users and groups."""
@@ -45,13 +48,28 @@ class People(UnitOfWork):
         return user
 
     def set_password(self, tenant_id: str, key: str, password: PasswordProfile) -> User:
-        """Replace a user's password (an administrator's reset, as Graph's PATCH of ``passwordProfile``)."""
+        """Replace a user's password (an administrator's reset, as Graph's PATCH of ``passwordProfile``). As in
+        Entra, it ends the refresh tokens of public and spa clients (which hold no secret of their own) and her
+        browser sessions; confidential clients' go on (SECURITY.md items 43 and 46)."""
         stored = _stored(password)
         with self.store.write() as tx:
             user = must_exist(tx.user(tenant_id, key), key)
             tx.put_password(user.id, stored)
+            tx.end_sign_ins(user.id, PASSWORD_CHANGE_ENDS)
+            tx.leave_browser_sessions(user.id)
             self._record(tx, tenant_id, audit.Entry("Reset user password", "UserManagement", "Update",
                                                     (audit.user(user),)))
+        return user
+
+    def revoke_sign_in_sessions(self, tenant_id: str, key: str) -> User:
+        """End everything a user's sign-ins left (Graph's ``revokeSignInSessions``): every refresh token, her
+        accounts in every browser session and her pending codes. Access tokens already issued live on until
+        they expire, as in Entra."""
+        with self.store.write() as tx:
+            user = must_exist(tx.user(tenant_id, key), key)
+            tx.end_sign_ins(user.id)
+            self._record(tx, tenant_id, audit.Entry("Invalidate all refresh tokens for user", "UserManagement",
+                                                    "Update", (audit.user(user),)))
         return user
 
     def password_of(self, tenant_id: str, key: str) -> tuple[User, StoredPassword | None]:
@@ -79,6 +97,8 @@ class People(UnitOfWork):
                 updated = replace(updated, account_enabled=changes["accountEnabled"])
             if updated != user:
                 tx.update_user(updated)
+                if user.account_enabled and not updated.account_enabled:   # a disabled account's sign-ins end
+                    tx.end_sign_ins(user.id)
                 self._record(tx, tenant_id, audit.Entry("Update user", "UserManagement", "Update",
                                                         (audit.user(updated, user),)))
         return updated

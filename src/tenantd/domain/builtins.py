@@ -77,6 +77,24 @@ GRAPH_SCOPES: dict[str, str] = {
     "email": "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0",
     "offline_access": "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
 }
+# OpenID Connect's scopes: they ask for an ID token, a refresh token and claims about the user, not for access
+# to a resource.
+OIDC_SCOPES = ("openid", "profile", "email", "offline_access")
+# What any client may ask of Graph for a user who signs in: sign-in and the user's own profile, the permission
+# Entra writes into every new app registration and that users consent to for themselves.
+GRAPH_DEFAULT_SCOPES = ("User.Read",)
+
+ARM_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
+KEY_VAULT_APP_ID = "cfa8b339-82a2-471a-a3c9-0fc0be7a4093"
+STORAGE_APP_ID = "e406a681-f3d4-42a8-90b6-c2b029497af1"
+# The delegated permissions Microsoft's public clients (Azure CLI, Azure PowerShell, Visual Studio) hold in every
+# tenant without anyone consenting: Graph's and the Azure resources' ``user_impersonation``.
+FIRST_PARTY_SCOPES: dict[str, tuple[str, ...]] = {
+    GRAPH_APP_ID: tuple(v for v in GRAPH_SCOPES if v not in OIDC_SCOPES),
+    ARM_APP_ID: ("user_impersonation",),
+    KEY_VAULT_APP_ID: ("user_impersonation",),
+    STORAGE_APP_ID: ("user_impersonation",),
+}
 
 
 def _roles(table: dict[str, str], describe: str) -> tuple[AppRole, ...]:
@@ -119,12 +137,12 @@ BUILTINS: tuple[BuiltinResource, ...] = (
     BuiltinResource(TENANTD_APP_ID, "tenantd", (TENANTD_RESOURCE,), TENANTD_APP_ROLES, owner=None),
     BuiltinResource(TOKEN_EXCHANGE_APP_ID, TOKEN_EXCHANGE_NAME, (TOKEN_EXCHANGE_RESOURCE,)),
     # Well-known Azure resources, so tokens for them can be had (their own role checks are theirs).
-    BuiltinResource("797f4846-ba00-4fd7-ba43-dac1f8f63013", "Windows Azure Service Management API",
+    BuiltinResource(ARM_APP_ID, "Windows Azure Service Management API",
                     ("https://management.azure.com/", "https://management.azure.com",
                      "https://management.core.windows.net/")),
-    BuiltinResource("cfa8b339-82a2-471a-a3c9-0fc0be7a4093", "Azure Key Vault",
+    BuiltinResource(KEY_VAULT_APP_ID, "Azure Key Vault",
                     ("https://vault.azure.net", "https://vault.azure.net/")),
-    BuiltinResource("e406a681-f3d4-42a8-90b6-c2b029497af1", "Azure Storage",
+    BuiltinResource(STORAGE_APP_ID, "Azure Storage",
                     ("https://storage.azure.com/", "https://storage.azure.com")),
     BuiltinResource(AZURE_CLI_APP_ID, "Microsoft Azure CLI", (), reply_urls=LOOPBACK_REPLY_URLS, public_client=True),
     BuiltinResource(AZURE_POWERSHELL_APP_ID, "Microsoft Azure PowerShell", (), reply_urls=LOOPBACK_REPLY_URLS,

@@ -85,8 +85,18 @@ class UserTokenRequest:
     audience_as_requested: str
     version: int
     roles: tuple[str, ...]
-    scopes: tuple[str, ...]
+    scopes: tuple[str, ...]          # ``scp``; none: no ``scp`` claim (only roles, or nothing, were granted)
     client_auth_class: str = "0"    # "0" public client, "1" secret, "2" certificate
+
+
+@dataclass(frozen=True)
+class IdTokenFacts:
+    """What an ID token says beyond the user and the client: its format (the endpoint's version), the
+    ``nonce`` the client sent to the authorize endpoint, and the address the user signed in from (v1)."""
+
+    version: int = 2
+    nonce: str | None = None
+    client_ip: str | None = None
 
 
 def pairwise_subject(object_id: str, client_app_id: str) -> str:
@@ -121,7 +131,8 @@ def user_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int
     claims["rh"] = "0." + _opaque(48) + "."
     if req.roles:
         claims["roles"] = list(req.roles)
-    claims["scp"] = " ".join(req.scopes)
+    if req.scopes:
+        claims["scp"] = " ".join(req.scopes)
     claims["sub"] = pairwise_subject(req.user_object_id, req.client_app_id)
     claims["tid"] = req.tenant_id
     if not v2:
@@ -131,12 +142,33 @@ def user_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int
     return claims
 
 
-def id_token_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int) -> dict[str, Any]:
-    """Claims of a v2 ID token for the client that signed the user in (``aud`` is the client)."""
-    return {
-        "aud": req.client_app_id, "iss": issuers.v2, "iat": now, "nbf": now, "exp": now + lifetime,
-        "aio": _opaque(48), "name": req.display_name, "oid": req.user_object_id,
-        "preferred_username": req.user_principal_name, "rh": "0." + _opaque(48) + ".",
-        "sub": pairwise_subject(req.user_object_id, req.client_app_id), "tid": req.tenant_id,
-        "uti": _opaque(16), "ver": "2.0",
+def id_token_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int,
+                    facts: IdTokenFacts = IdTokenFacts()) -> dict[str, Any]:
+    """Claims of an ID token for the client that signed the user in (``aud`` is the client): v2's, or v1's,
+    which add ``amr``, ``ipaddr``, ``unique_name`` and ``upn`` (``family_name``/``given_name`` only when the
+    directory knows them, which tenantd's users do not yet)."""
+    v2 = facts.version == 2
+    claims: dict[str, Any] = {
+        "aud": req.client_app_id, "iss": issuers.v2 if v2 else issuers.v1, "iat": now, "nbf": now,
+        "exp": now + lifetime,
     }
+    if v2:
+        claims["aio"] = _opaque(48)
+    else:
+        claims["amr"] = ["pwd"]
+        if facts.client_ip:
+            claims["ipaddr"] = facts.client_ip
+    claims["name"] = req.display_name
+    if facts.nonce is not None:
+        claims["nonce"] = facts.nonce
+    claims["oid"] = req.user_object_id
+    if v2:
+        claims["preferred_username"] = req.user_principal_name
+    claims["rh"] = "0." + _opaque(48) + "."
+    claims["sub"] = pairwise_subject(req.user_object_id, req.client_app_id)
+    claims["tid"] = req.tenant_id
+    if not v2:
+        claims.update(unique_name=req.user_principal_name, upn=req.user_principal_name)
+    claims["uti"] = _opaque(16)
+    claims["ver"] = "2.0" if v2 else "1.0"
+    return claims

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from ..domain.errors import OAuthError, Unavailable
 from ..metrics import instruments
-from ..tokens import errors
+from ..tokens import device_authorization, errors
 from ..tokens.request import TokenRequest
 from ..tokens.service import TokenService
 from .bodies import BodyTooLarge, read_limited
@@ -66,7 +66,8 @@ async def user_realm(request: Request) -> Response:
 
 
 def parse_form(body: bytes) -> dict[str, str]:
-    """A strict x-www-form-urlencoded body: UTF-8, bounded field count, no repeated parameter."""
+    """A strict x-www-form-urlencoded body: UTF-8 (so no unpaired surrogate), no NUL (the store cannot hold
+    one: user names, scopes and codes are looked up and kept), bounded field count, no repeated parameter."""
     try:
         text = body.decode("utf-8")
         pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict")
@@ -75,6 +76,8 @@ def parse_form(body: bytes) -> dict[str, str]:
                                      "form.", 900144) from None
     form: dict[str, str] = {}
     for key, value in pairs:
+        if "\x00" in key or "\x00" in value:
+            raise errors.invalid_request(f"The parameter '{key[:64].replace(chr(0), '')}' may not hold NUL.", 900144)
         if key in form:
             raise errors.invalid_request(f"The request body must not repeat the parameter '{key[:64]}'.", 90015)
         form[key] = value
@@ -100,23 +103,43 @@ def token_endpoint(version: int) -> Callable[[Request], Awaitable[Response]]:
         started = time.perf_counter()
         grant = "other"
         try:
-            form = await _token_form(request)
-            grant_type = form.get("grant_type", "")
+            call = await _token_request(request, version)
             service = _service(request)
+            grant_type = call.form.get("grant_type", "")
             grant = grant_type if grant_type in service.grants else "other"   # a bounded set of label values
-            call = TokenRequest(tenant=request.path_params["tenant"], endpoint_version=version, form=form,
-                                basic_auth=parse_basic(request.headers.get("authorization")),
-                                client_ip=request.client.host if request.client else None)
             result = service.token_from_memory(call) or await run_in_threadpool(service.token, call)
         except OAuthError as exc:
             instruments().token_request(grant, endpoint, exc.aadsts, time.perf_counter() - started)
+            exc.headers.update(_cors(request))
             raise
         except Unavailable:
             instruments().token_request(grant, endpoint, UNAVAILABLE_AADSTS, time.perf_counter() - started)
             raise
         instruments().token_request(grant, endpoint, 0, time.perf_counter() - started)
-        return JSONResponse(result, headers=NO_STORE)
+        return JSONResponse(result, headers={**NO_STORE, **_cors(request)})
     return token
+
+
+def device_authorization_endpoint(version: int) -> Callable[[Request], Awaitable[Response]]:
+    async def devicecode(request: Request) -> Response:
+        """RFC 8628's device authorization request (``tokens/device_authorization.py``)."""
+        call = await _token_request(request, version)
+        body = await run_in_threadpool(device_authorization.start, _service(request), call)
+        return JSONResponse(body, headers=NO_STORE)
+    return devicecode
+
+
+async def _token_request(request: Request, version: int) -> TokenRequest:
+    return TokenRequest(tenant=request.path_params["tenant"], endpoint_version=version,
+                        form=await _token_form(request), basic_auth=parse_basic(request.headers.get("authorization")),
+                        client_ip=request.client.host if request.client else None,
+                        origin=request.headers.get("origin"))
+
+
+def _cors(request: Request) -> dict[str, str]:
+    """A browser's cross-origin redemption (a spa's) may read the answer, as from Entra; the token endpoint
+    takes no cookie, so no credentialed CORS is needed."""
+    return {"Access-Control-Allow-Origin": "*"} if request.headers.get("origin") else {}
 
 
 async def _token_form(request: Request) -> dict[str, str]:
@@ -139,4 +162,6 @@ routes = [
     Route("/{tenant}/discovery/keys", jwks),
     Route("/{tenant}/oauth2/v2.0/token", token_endpoint(2), methods=["POST"]),
     Route("/{tenant}/oauth2/token", token_endpoint(1), methods=["POST"]),
+    Route("/{tenant}/oauth2/v2.0/devicecode", device_authorization_endpoint(2), methods=["POST"]),
+    Route("/{tenant}/oauth2/devicecode", device_authorization_endpoint(1), methods=["POST"]),
 ]

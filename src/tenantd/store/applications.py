@@ -79,6 +79,11 @@ class ApplicationRows(BaseTx):
         return any(self.conn.execute(sa.select(table.c.app_id).where(table.c.app_id == app_id).limit(1)).first()
                    for table in (t.applications, t.service_principals))
 
+    def app_id_tenant(self, app_id: str) -> str | None:
+        """The tenant whose application has this appId (appIds are unique across tenants)."""
+        a = t.applications
+        return self.conn.execute(sa.select(a.c.tenant_id).where(a.c.app_id == app_id).limit(1)).scalar()
+
     def application_version(self, tenant_id: str, *, object_id: str | None = None,
                             app_id: str | None = None) -> tuple[str, int | None] | None:
         """(appId, requestedAccessTokenVersion) of an application by object id or appId: what a token for it

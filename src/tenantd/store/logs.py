@@ -26,12 +26,15 @@ class LogRows(BaseTx):
 
     def sign_ins(self, tenant_id: str, conditions: Sequence[tuple[str, str, Any]] = (), *,
                  before: tuple[str, str] | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """A tenant's sign-ins, newest first, each with its resource's current display name. A condition is
-        (column, eq|ne|gt|ge|lt|le, value); ``before`` is the (created, id) a previous page ended at."""
-        s, resource = t.sign_ins, t.service_principals
+        """A tenant's sign-ins, newest first, each with its resource's and its client's current display names.
+        A condition is (column, eq|ne|gt|ge|lt|le, value); ``before`` is the (created, id) a previous page ended
+        at."""
+        s, resource, client = t.sign_ins, t.service_principals, t.service_principals.alias("client")
         stmt = (
-            sa.select(s, resource.c.display_name.label("resource_display_name"))
+            sa.select(s, resource.c.display_name.label("resource_display_name"),
+                      client.c.display_name.label("app_display_name"))
             .outerjoin(resource, sa.and_(resource.c.tenant_id == s.c.tenant_id, resource.c.app_id == s.c.resource_id))
+            .outerjoin(client, sa.and_(client.c.tenant_id == s.c.tenant_id, client.c.app_id == s.c.app_id))
             .where(s.c.tenant_id == tenant_id)
         )
         for column, op, value in conditions:

@@ -142,6 +142,11 @@ class SignInStateRows(BaseTx):
             self.conn.execute(t.device_codes.delete().where(t.device_codes.c.user_id == user_id))
         return removed
 
+    def leave_browser_sessions(self, user_id: str) -> int:
+        """Remove a user's account from every browser session (other accounts stay signed in)."""
+        a = t.session_accounts
+        return int(self.conn.execute(a.delete().where(a.c.user_id == user_id)).rowcount)
+
     # -- device codes -------------------------------------------------------------------------------------
     def insert_device_code(self, code: DeviceCode) -> None:
         self._exec(t.device_codes.insert().values(**_values(code)))

@@ -4,15 +4,16 @@ challenge and the nonce goes back with ``state`` and ``session_state`` (``codes.
 
 from __future__ import annotations
 
+from ..domain.builtins import OIDC_SCOPES
 from ..domain.errors import OAuthError
 from . import errors
 from .authorize import AuthorizeRefusal, AuthorizeRequest
 from .codes import CodeRequest, issue_code
-from .grants.password import OIDC_SCOPES, client_info
 from .interactive import SignedIn, admit
 from .resources import resolve
 from .service import TokenService
 from .sessions import Session
+from .user_access import client_info
 
 GRAPH = "https://graph.microsoft.com"
 

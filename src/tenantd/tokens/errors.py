@@ -142,3 +142,112 @@ def user_not_assigned(upn: str, resource_app_id: str) -> OAuthError:
                       f"they are specifically granted ('assigned') access to the application. The signed in user "
                       f"'{upn}' is blocked because they are not a direct member of a group with access, nor had "
                       "access directly assigned by an administrator.")
+
+
+# -- people's grants: scopes and consent ---------------------------------------------------------------------
+def invalid_scope(scope: str, reason: str = "") -> OAuthError:
+    return OAuthError(400, "invalid_scope", 70011, f"The provided value for the input parameter 'scope' is not "
+                      f"valid. The scope {scope[:SHOWN]} is not valid.{' ' + reason if reason else ''}")
+
+
+def several_resources(scope: str) -> OAuthError:
+    return OAuthError(400, "invalid_scope", 28000, "Provided value for the input parameter scope is not valid "
+                      f"because it contains more than one resource. Scope {scope[:SHOWN]} is not valid.")
+
+
+def consent_required(client_app_id: str, client_name: str, resource: str) -> OAuthError:
+    return OAuthError(400, "invalid_grant", 65001,
+                      f"The user or administrator has not consented to use the application with ID "
+                      f"'{client_app_id}' named '{client_name[:SHOWN]}' for the resource '{resource[:SHOWN]}'. "
+                      "Send an interactive authorization request for this user and resource.")
+
+
+def no_tenant_in_request() -> OAuthError:
+    return OAuthError(400, "invalid_request", 50059, "No tenant-identifying information found in either the "
+                      "request or implied by any provided credentials.")
+
+
+# -- people's grants: codes and refresh tokens -----------------------------------------------------------------
+def invalid_grant(description: str) -> OAuthError:
+    return OAuthError(400, "invalid_grant", 70000, description)
+
+
+def malformed_grant(parameter: str) -> OAuthError:
+    return OAuthError(400, "invalid_grant", 9002313, f"Invalid request. Request is malformed or invalid: the "
+                      f"'{parameter}' is not one this server issued.")
+
+
+def code_redeemed() -> OAuthError:
+    return OAuthError(400, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry "
+                      "with a new valid code or use an existing refresh token.")
+
+
+def code_expired() -> OAuthError:
+    return OAuthError(400, "invalid_grant", 70008, "The provided authorization code or refresh token has expired "
+                      "due to inactivity. Send a new interactive authorization request for this user and resource.")
+
+
+def verifier_mismatch() -> OAuthError:
+    return OAuthError(400, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied "
+                      "in the authorization request.")
+
+
+def pkce_required() -> OAuthError:
+    return OAuthError(400, "invalid_request", 9002325, "Proof Key for Code Exchange is required for the "
+                      "redemption of a code issued to a public or single-page application (code_challenge_method "
+                      "S256).")
+
+
+def spa_needs_origin() -> OAuthError:
+    return OAuthError(400, "invalid_request", 9002327, "Tokens issued for the 'Single-Page Application' "
+                      "client-type may only be redeemed via cross-origin requests.")
+
+
+def cross_origin_not_spa(origin: str) -> OAuthError:
+    return OAuthError(400, "invalid_request", 9002326, "Cross-origin token redemption is permitted only for the "
+                      f"'Single-Page Application' client-type. Request origin: '{origin[:SHOWN]}'.")
+
+
+def public_client_credential(client_id: str) -> OAuthError:
+    return OAuthError(401, "invalid_client", 700025, "Client is public so neither 'client_assertion' nor "
+                      f"'client_secret' should be presented. App: '{client_id}'.")
+
+
+def refresh_inactive(issued: str, inactive: str) -> OAuthError:
+    return OAuthError(400, "invalid_grant", 700082, f"The refresh token has expired due to inactivity. The token "
+                      f"was issued on {issued} and was inactive for {inactive}.")
+
+
+def spa_refresh_expired(issued: str) -> OAuthError:
+    return OAuthError(400, "invalid_grant", 700084, "The refresh token was issued to a single page app (SPA), and "
+                      "therefore has a fixed, limited lifetime of 1.00:00:00, which can't be extended. It is now "
+                      "expired and a new sign in request must be sent by the SPA to the sign in page. The token was "
+                      f"issued on {issued}.")
+
+
+# -- the device code grant -------------------------------------------------------------------------------------
+STILL_PENDING = 70016   # a device's poll before the person answered: no sign-in yet, nothing to log
+
+
+def authorization_pending() -> OAuthError:
+    return OAuthError(400, "authorization_pending", STILL_PENDING, "The provided request has not yet been "
+                      "authorized by the user. The user must input their code.")
+
+
+def slow_down(interval: int) -> OAuthError:
+    return OAuthError(400, "slow_down", STILL_PENDING, f"The provided request has not yet been authorized by the "
+                      f"user, and it came sooner than {interval} seconds after the last: poll less often.")
+
+
+def authorization_declined() -> OAuthError:
+    return OAuthError(400, "authorization_declined", 65004, "User declined to consent to access the app.")
+
+
+def device_code_expired() -> OAuthError:
+    return OAuthError(400, "expired_token", 70020, "The provided value for the input parameter 'device_code' is "
+                      "not valid. This device code has expired.")
+
+
+def bad_verification_code() -> OAuthError:
+    return OAuthError(400, "bad_verification_code", 70000, "The provided value for the input parameter "
+                      "'device_code' is not valid.")

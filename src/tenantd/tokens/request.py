@@ -18,6 +18,7 @@ class TokenRequest:
     form: dict[str, str]
     basic_auth: tuple[str, str] | None = None
     client_ip: str | None = None
+    origin: str | None = None        # the Origin header: a browser's cross-origin request (a spa's)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 from ..domain import builtins
 from ..domain.claims import (
     AppTokenRequest,
+    IdTokenFacts,
     Issuers,
     UserTokenRequest,
     app_only_claims,
@@ -20,7 +21,7 @@ from ..domain.errors import OAuthError, Unavailable
 from ..domain.ids import is_guid
 from ..domain.model import ServicePrincipal, Tenant, User
 from ..store import Store, Tx
-from . import errors, jwt, signins
+from . import discovery, errors, jwt, signins
 from .directory_cache import DirectoryCache, DirectoryView
 from .federation import Federation, VerificationKey, own_tenant_id
 from .keys import Keyring, SigningKey
@@ -37,6 +38,7 @@ ID_TOKEN_LIFETIME = 3600
 
 Grant = Callable[["TokenService", Tenant, TokenRequest], IssuedToken]
 MemoryGrant = Callable[["TokenService", Tenant, TokenRequest], IssuedToken | None]
+TenantFinder = Callable[["TokenService", TokenRequest], Tenant]
 
 
 class TokenService:
@@ -46,7 +48,9 @@ class TokenService:
                  throttle: FailureThrottle | None = None,
                  app_token_lifetime: tuple[int, int] = APP_TOKEN_LIFETIME,
                  memory_grants: dict[str, MemoryGrant] | None = None,
-                 password_checks: PasswordChecks | None = None) -> None:
+                 password_checks: PasswordChecks | None = None,
+                 tenant_finders: dict[str, TenantFinder] | None = None,
+                 refresh_reuse_detection: bool = False) -> None:
         self.store = store
         # Users' passwords, checked in a bounded pool behind their lockouts (see tokens/passwords.py).
         self.password_checks = password_checks or PasswordChecks(store, clock=clock)
@@ -56,6 +60,9 @@ class TokenService:
         self.sign_ins = sign_ins
         self.grants = grants
         self.memory_grants = memory_grants or {}   # grant type -> its answer from memory alone, if it has one
+        # grant type -> the tenant a request through ``common`` or ``organizations`` signs in to (its code's ...)
+        self.tenant_finders = tenant_finders or {}
+        self.refresh_reuse_detection = refresh_reuse_detection   # see tokens/refresh_tokens.py
         self.keyring = keyring
         self.hasher = hasher
         self.public_url = public_url.rstrip("/")
@@ -93,42 +100,25 @@ class TokenService:
             self._tenants[key] = tenant
         return tenant
 
+    def request_tenant(self, request: TokenRequest) -> Tenant:
+        """The tenant a token request signs in to: the one its path names, or, through ``common`` and
+        ``organizations``, the one its grant implies (a code's, a refresh token's, the user name's domain's);
+        a grant that implies none (client credentials) gets AADSTS50059, as from Entra."""
+        if not discovery.is_multi_tenant(request.tenant):
+            return self.tenant(request.tenant)
+        finder = self.tenant_finders.get(request.form.get("grant_type", ""))
+        if finder is None:
+            raise errors.no_tenant_in_request()
+        return finder(self, request)
+
     def issuers(self, tenant_id: str) -> Issuers:
         return Issuers.for_tenant(self.public_url, tenant_id)
 
     def discovery(self, tenant_key: str, version: int) -> dict[str, Any]:
-        """The OIDC discovery document: only endpoints that are served, for clients that trust it (the Azure
-        CLI opens the device code endpoint it finds here). ``authorization_endpoint`` is the exception:
-        msal reads it unconditionally, so a document without it fails every msal client."""
-        tenant = self.tenant(tenant_key)
-        base, tid = self.public_url, tenant.id
-        v2 = version == 2
-        oauth = f"{base}/{tid}/oauth2/v2.0" if v2 else f"{base}/{tid}/oauth2"
-        host = base.split("://", 1)[1]
-        return {
-            "token_endpoint": f"{oauth}/token",
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-            "jwks_uri": f"{base}/{tid}/discovery/v2.0/keys" if v2 else f"{base}/{tid}/discovery/keys",
-            "response_modes_supported": ["query", "fragment", "form_post"],
-            "subject_types_supported": ["pairwise"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-            "scopes_supported": ["openid", "profile", "email", "offline_access"],
-            "issuer": self.issuers(tid).v2 if v2 else self.issuers(tid).v1,
-            "request_uri_parameter_supported": False,
-            "authorization_endpoint": f"{oauth}/authorize",
-            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "roles", "appid", "azp"],
-            "tenant_region_scope": "WW",
-            "cloud_instance_name": "microsoftonline.com",
-            "cloud_graph_host_name": "graph.windows.net",
-            "msgraph_host": host,
-            "rbac_url": "https://pas.windows.net",
-        }
+        return discovery.document(self, tenant_key, version)
 
     def jwks(self, tenant_key: str) -> dict[str, Any]:
-        tenant = self.tenant(tenant_key)
-        issuer = self.issuers(tenant.id).v2
-        return {"keys": [k.public_jwk(issuer) for k in self.keyring.published(tenant.id)]}
+        return discovery.key_set(self, tenant_key)
 
     def instance_discovery(self, authorization_endpoint: str | None) -> dict[str, Any]:
         host = self.public_url.split("://", 1)[1]
@@ -145,12 +135,12 @@ class TokenService:
     # -- tokens ---------------------------------------------------------------------------------------
     def token(self, request: TokenRequest) -> dict[str, Any]:
         """Answer a token request: the response body in the endpoint version's shape. Issued or refused,
-        a request to a tenant that exists is a sign-in."""
-        tenant = self.tenant(request.tenant)
+        a request to a tenant that exists is a sign-in; a device's poll before the person answered is not."""
+        tenant = self.request_tenant(request)
         try:
             issued = self._grant(tenant, request)
         except OAuthError as exc:
-            client = self._named_client(tenant, request)
+            client = self._named_client(tenant, request) if exc.aadsts != errors.STILL_PENDING else None
             if client is not None:
                 self.record(signins.refused_request(tenant.id, request, exc, self.clock(), client))
             raise
@@ -257,27 +247,26 @@ class TokenService:
 
 
     def issue_user(self, tenant_id: str, user: User, resource: Resource, audience: str,
-                   roles: tuple[str, ...], client_app_id: str = builtins.AZURE_CLI_APP_ID,
-                   client_auth_class: str = "0", response: tuple[tuple[str, str], ...] = (),
-                   with_id_token: bool = False) -> IssuedToken:
-        """A user's access token through a client app (by default the Azure CLI), with the user's and its
-        groups' roles; ``response`` is added to the token response (``scope``, ``client_info``), and with
-        ``with_id_token`` an ID token for the client."""
+                   roles: tuple[str, ...], scopes: tuple[str, ...] = builtins.USER_TOKEN_SCOPES,
+                   client_app_id: str = builtins.AZURE_CLI_APP_ID, client_auth_class: str = "0",
+                   response: tuple[tuple[str, str], ...] = (), id_token: IdTokenFacts | None = None) -> IssuedToken:
+        """A user's access token through a client app (by default the Azure CLI), with ``roles`` and ``scp``;
+        ``response`` is added to the token response, and with ``id_token`` an ID token for the client."""
         now = int(self.clock())
         life = random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
         request = UserTokenRequest(
             tenant_id=tenant_id, user_object_id=user.id, user_principal_name=user.user_principal_name,
             display_name=user.display_name, client_app_id=client_app_id, client_auth_class=client_auth_class,
             resource_app_id=resource.service_principal.app_id, audience_as_requested=audience,
-            version=resource.token_version, roles=roles, scopes=builtins.USER_TOKEN_SCOPES,
+            version=resource.token_version, roles=roles, scopes=scopes,
         )
-        claims = user_claims(request, self.issuers(tenant_id), now, life)
+        issuers = self.issuers(tenant_id)
         key = self.keyring.active(tenant_id)
-        token = jwt.sign(claims, key, with_x5t=resource.token_version == 1)
-        if with_id_token:
-            id_token = jwt.sign(id_token_claims(request, self.issuers(tenant_id), now, ID_TOKEN_LIFETIME), key,
-                                with_x5t=False)
-            response = (*response, ("id_token", id_token))
+        token = jwt.sign(user_claims(request, issuers, now, life), key, with_x5t=resource.token_version == 1)
+        if id_token is not None:
+            signed = jwt.sign(id_token_claims(request, issuers, now, ID_TOKEN_LIFETIME, id_token), key,
+                              with_x5t=False)
+            response = (*response, ("id_token", signed))
         return IssuedToken(token, life, now + life, now, audience, app_id=client_app_id,
                            principal_id=user.id, principal_name=user.user_principal_name,
                            resource_id=resource.service_principal.app_id, roles=roles, response=response)
@@ -313,6 +302,9 @@ def verify_bearer(service: TokenService, token: str, audiences: set[str]) -> dic
     issuers = service.issuers(tenant.id)
     try:
         keys = service.keyring.verifying(tenant.id, header.get("kid"))
-        return jwt.verify(token, keys, issuers=(issuers.v1, issuers.v2), audiences=audiences)
+        claims = jwt.verify(token, keys, issuers=(issuers.v1, issuers.v2), audiences=audiences)
     except jwt.InvalidToken as exc:
         raise BearerRejected(f"The access token is invalid: {exc}.") from None
+    if claims.get("idtyp") not in ("app", "user"):   # every access token says which; an ID token never does
+        raise BearerRejected("The token is not an access token.")
+    return claims

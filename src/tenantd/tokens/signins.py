@@ -66,7 +66,11 @@ _LIMITS = {"kind": 32, "app_id": 64, "principal_name": 256, "resource": 600, "er
 _AADSTS = re.compile(r"^AADSTS(\d{1,9})\b")
 _AADSTS_PREFIX = re.compile(r"^AADSTS\d{1,9}:\s*")
 CREDENTIAL_FIELDS = ("client_secret", "client_assertion", "assertion", "refresh_token", "code", "code_verifier",
-                     "password")
+                     "password", "device_code")
+# The grants a person signs in with: their rows' principal is the user; the first three are interactive (she
+# typed her password, on a page or to the client), a refresh is not.
+USER_GRANT_KINDS = ("authorization_code", "device_code", "password", "refresh_token")
+INTERACTIVE_KINDS = ("authorization_code", "device_code", "password")
 _REDACTED = "[redacted]"
 
 

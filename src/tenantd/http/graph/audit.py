@@ -8,7 +8,10 @@ and needs comparisons the directory's filter does not: a conjunction (``and``, p
     status/errorCode eq|ne 0
 
 ``$top`` (1..999), ``$skiptoken`` and ``$select`` work as on every collection; anything else is Graph's 400.
-Besides Graph's properties each entry has ``tenantdRoles`` (the roles the token carried),
+A person's sign-in names her in ``userId`` and ``userPrincipalName`` (and, as before, in
+``servicePrincipalId``/``servicePrincipalName``, which hold every row's principal); ``isInteractive`` is true
+for the grants where she gave her password (authorization code, device code, password), false for refreshes
+and apps. Besides Graph's properties each entry has ``tenantdRoles`` (the roles the token carried),
 ``tenantdKind`` (the grant type, ``managed_identity`` or ``impersonation``), ``tenantdCount`` (how many
 identical sign-ins the entry stands for: the log keeps one row for those within a minute, see
 tokens/signins.py) and ``tenantdLastDateTime`` (when the last of them was; ``createdDateTime`` is the
@@ -30,7 +33,7 @@ from starlette.responses import Response
 
 from ...domain.errors import BadRequest, NotFound
 from ...domain.ids import is_guid
-from ...tokens.signins import SignInLog
+from ...tokens.signins import INTERACTIVE_KINDS, USER_GRANT_KINDS, SignInLog
 from ..auth import graph_caller
 from . import odata, payload, responses
 
@@ -41,19 +44,24 @@ Condition = tuple[str, str, Any]
 
 
 def sign_in(row: dict[str, Any]) -> dict[str, Any]:
-    """One row as Graph's signIn (the properties that apply to app sign-ins) plus tenantd's own."""
+    """One row as Graph's signIn plus tenantd's own. A person's sign-in (a user grant that issued a token) names
+    her in ``userId``/``userPrincipalName`` and its client app in ``appDisplayName``; a refusal names the client
+    only, as an app's sign-in does."""
     failed = row["error_code"] != 0
+    user = not failed and row["kind"] in USER_GRANT_KINDS
     return {
         "id": row["id"],
         "createdDateTime": row["created"],
         "appId": row["app_id"],
-        "appDisplayName": row["principal_name"],
+        "appDisplayName": (row.get("app_display_name") or row["app_id"]) if user else row["principal_name"],
         "servicePrincipalId": row["principal_id"],
         "servicePrincipalName": row["principal_name"],
+        "userId": row["principal_id"] if user else None,
+        "userPrincipalName": row["principal_name"] if user else None,
         "resourceDisplayName": row.get("resource_display_name") or row["resource"],
         "resourceId": row["resource_id"],
         "ipAddress": row["client_ip"],
-        "isInteractive": False,
+        "isInteractive": row["kind"] in INTERACTIVE_KINDS,
         "status": {"errorCode": row["error_code"], "failureReason": row["error"] if failed else None,
                    "additionalDetails": None},
         "tenantdRoles": list(row["roles"] or []),

@@ -93,6 +93,7 @@ routes: list[BaseRoute] = [
 
     endpoint("/users", GET=users.list_, POST=users.create),
     endpoint("/users/{id}", GET=users.get, PATCH=users.update, DELETE=users.delete),
+    endpoint("/users/{id}/revokeSignInSessions", POST=users.revoke_sign_in_sessions),
     *_assignment_routes("/users/{id}", USER_ASSIGNMENTS),
 
     endpoint("/groups", GET=groups.list_, POST=groups.create),

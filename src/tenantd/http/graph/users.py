@@ -1,4 +1,4 @@
-"""``/users``: create, get (by id or userPrincipalName), list, update, delete.
+"""``/users``: create, get (by id or userPrincipalName), list, update, delete; ``revokeSignInSessions``.
 
 ``passwordProfile`` (``password``, ``forceChangePasswordNextSignIn``, ``forceChangePasswordNextSignInWithMfa``)
 on create and on PATCH sets the password the user signs in with, checked against Entra's policy; it is never
@@ -12,7 +12,7 @@ from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from ...directory.people import PasswordProfile
 from ...domain import passwords
@@ -104,3 +104,11 @@ async def delete(request: Request) -> Response:
     user = await find(request, caller.tenant_id)
     await run_in_threadpool(directory(request).delete_user, caller.tenant_id, user.id)
     return responses.no_content()
+
+
+async def revoke_sign_in_sessions(request: Request) -> Response:
+    """``POST /users/{id}/revokeSignInSessions``: end the user's refresh tokens and browser sessions."""
+    caller = await graph_caller(request, *USER_WRITE)
+    user = await find(request, caller.tenant_id)
+    await run_in_threadpool(directory(request).revoke_sign_in_sessions, caller.tenant_id, user.id)
+    return JSONResponse({"@odata.context": responses.context(request, "Edm.Boolean"), "value": True})

@@ -150,6 +150,8 @@ def _paths() -> Paths:
         "/users/{id}": {"GET": _get(users, "user", access.USER_READ, "a user"),
                         "PATCH": _no_content("Update a user", users, access.USER_WRITE, "userUpdate"),
                         "DELETE": _no_content("Delete a user", users, access.USER_WRITE)},
+        "/users/{id}/revokeSignInSessions": {"POST": Operation(
+            "End a user's refresh tokens and browser sessions", users, access.USER_WRITE, result="booleanValue")},
         **_assignment_paths("/users/{id}", "appRoleAssignments", access.assignment_read(access.USER_READ),
                             "the app roles a user holds"),
 
@@ -341,6 +343,8 @@ def _components() -> Schema:
             "@odata.context": STRING, "@odata.count": {"type": "integer", "minimum": 0},
             "@odata.nextLink": STRING, "value": array(ref(name)),
         }, required=("@odata.context", "value"), annotations=True)
+    schemas["booleanValue"] = obj({"@odata.context": STRING, "value": BOOL}, required=("@odata.context", "value"),
+                                  description="An action's answer.")
     schemas["error"] = obj({"error": obj({
         "code": STRING, "message": STRING,
         "innerError": obj({"date": STRING, "request-id": STRING, "client-request-id": STRING}),

@@ -131,8 +131,8 @@ DIRECTORY_AUDIT_PROPERTIES: dict[str, Schema] = {
 }
 SIGN_IN_PROPERTIES: dict[str, Schema] = {
     "id": GUID, "createdDateTime": DATE_TIME, "appId": TEXT, "appDisplayName": TEXT, "servicePrincipalId": TEXT,
-    "servicePrincipalName": TEXT, "resourceDisplayName": TEXT, "resourceId": TEXT, "ipAddress": TEXT,
-    "isInteractive": BOOL,
+    "servicePrincipalName": TEXT, "userId": TEXT, "userPrincipalName": TEXT, "resourceDisplayName": TEXT,
+    "resourceId": TEXT, "ipAddress": TEXT, "isInteractive": BOOL,
     "status": obj({"errorCode": INTEGER, "failureReason": TEXT, "additionalDetails": TEXT}),
     "tenantdRoles": {**STRINGS, "description": "The roles the issued token carried (tenantd's own)."},
     "tenantdKind": {**STRING, "description": "The grant: client_credentials, managed_identity, impersonation..."},

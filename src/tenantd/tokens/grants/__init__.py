@@ -1,5 +1,7 @@
 """Grant handlers, one module each, all of the shape ``(service, tenant, request) -> IssuedToken``; those that
-can also answer from memory alone (on the event loop) have a ``from_memory`` that returns None when not."""
+can also answer from memory alone (on the event loop) have a ``from_memory`` that returns None when not, and
+people's grants a ``tenant_of`` that finds the tenant a request through ``common`` or ``organizations`` signs
+in to (its code's, its refresh token's, its user name's)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ...domain.model import Tenant
 from ..request import IssuedToken, TokenRequest
-from . import client_credentials, password
+from . import authorization_code, client_credentials, device_code, password, refresh_token
 
 if TYPE_CHECKING:
     from ..service import TokenService
@@ -16,7 +18,16 @@ if TYPE_CHECKING:
 GRANTS: dict[str, Callable[[TokenService, Tenant, TokenRequest], IssuedToken]] = {
     "client_credentials": client_credentials.grant,
     "password": password.grant,
+    "authorization_code": authorization_code.grant,
+    "refresh_token": refresh_token.grant,
+    **{grant_type: device_code.grant for grant_type in device_code.GRANT_TYPES},
 }
 MEMORY_GRANTS: dict[str, Callable[[TokenService, Tenant, TokenRequest], IssuedToken | None]] = {
     "client_credentials": client_credentials.from_memory,
+}
+TENANT_FINDERS: dict[str, Callable[[TokenService, TokenRequest], Tenant]] = {
+    "password": password.tenant_of,
+    "authorization_code": authorization_code.tenant_of,
+    "refresh_token": refresh_token.tenant_of,
+    **{grant_type: device_code.tenant_of for grant_type in device_code.GRANT_TYPES},
 }

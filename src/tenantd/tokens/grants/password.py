@@ -1,42 +1,38 @@
-"""password (ROPC): a user's access token for one resource, for the user's name and password.
+"""password (ROPC): a user's tokens for her name and password.
 
 The client is a public client or proves itself with a credential (SECURITY.md item 48): any other client gets
-AADSTS7000218, as from Entra. The public clients are the first-party ones a tenant holds (the Azure CLI).
-The password is checked behind the lockouts and in the bounded pool of ``tokens/passwords.py``; a wrong
-password and an unknown user get the same AADSTS50126. Then, as in Entra: a disabled account AADSTS50057,
-a password the user must change first AADSTS50055, a resource that requires an assignment she lacks
-AADSTS50105. The token is the one ``tenantd token --as <user>`` mints: the user's and her groups' roles;
-with ``openid`` in the scope, an ID token for the client comes with it.
+AADSTS7000218, as from Entra (``tokens/people_clients.py``). The password is checked behind the lockouts and
+in the bounded pool of ``tokens/passwords.py``; a wrong password and an unknown user get the same AADSTS50126.
+Then, as in Entra: a disabled account AADSTS50057, a password the user must change first AADSTS50055. The
+answer is ``tokens/user_access.py``'s. Through ``common`` or ``organizations`` the user name's domain names
+the tenant; a domain no tenant holds is an unknown user (the same AADSTS50126, in the same time).
 """
 
 from __future__ import annotations
 
-import base64
-import json
+import uuid
 from typing import TYPE_CHECKING
 
-from ...domain import builtins
 from ...domain.errors import OAuthError
-from ...domain.model import Application, ServicePrincipal, Tenant
-from .. import errors
-from ..client_auth import authenticate, presented_methods
-from ..directory_cache import DirectoryView
+from ...domain.model import Tenant
+from .. import errors, refresh_tokens, scopes, user_access
 from ..passwords import wrong_password
-from ..request import IssuedToken, TokenRequest, client_id_of
-from ..resources import resolve
+from ..people_clients import identify
+from ..request import IssuedToken, TokenRequest
 
 if TYPE_CHECKING:
     from ..service import TokenService
 
-OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 MAX_USERNAME = 256
+# The lockout counters' tenant for names whose domain no tenant holds (asked through ``common``).
+NO_TENANT = str(uuid.uuid5(uuid.UUID("6f1b9ad2-3c56-4c1e-9a57-0f5d1f3e8b10"), "no tenant"))
 
 
 def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> IssuedToken:
     view = service.directory_cache.view()
-    client, auth_class = _client(service, tenant, request, view)
+    client = identify(service, tenant, request, view)
     username, password = _required(request, "username"), _required(request, "password")
-    resource_name, scope = _resource(request)
+    access = scopes.requested(request)
     with service.store.read() as tx:
         user = tx.user(tenant.id, username) if len(username) <= MAX_USERNAME and "@" in username else None
         stored = tx.password_of(user.id) if user is not None else None
@@ -48,46 +44,34 @@ def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> Issue
         raise errors.disabled_user(user.user_principal_name)
     if stored.force_change:
         raise password_expired()
+    lineage = None
+    if user_access.wants_refresh_token(request, access):
+        lineage = refresh_tokens.Lineage(request.form.get("scope", ""), _v1_resource(request),
+                                         refresh_tokens.new_grant_id(), int(service.clock()))
+    return user_access.respond(service, tenant, request, user, client, access, lineage,
+                               id_token=user_access.wants_id_token(request, access))
+
+
+def tenant_of(service: TokenService, request: TokenRequest) -> Tenant:
+    """Through ``common``: the tenant holding the user name's domain. A name no tenant holds costs what a wrong
+    password costs and gets its answer."""
+    username = request.form.get("username", "")[:MAX_USERNAME]
+    domain = username.rpartition("@")[2]
     with service.store.read() as tx:
-        resource = resolve(tx, tenant.id, resource_name, service.public_url)
-        if resource is None:
-            raise errors.unknown_resource(resource_name, tenant.id)
-        roles = service.roles(tx, service.role_holders(tx, user), resource.service_principal)
-    if roles is None and resource.service_principal.app_role_assignment_required:
-        raise errors.user_not_assigned(user.user_principal_name, resource.service_principal.app_id)
-    response = [("scope", scope)]
-    if request.form.get("client_info") == "1":
-        response.append(("client_info", client_info(user.id, tenant.id)))
-    return service.issue_user(tenant.id, user, resource, resource_name, roles or (), client.app_id, auth_class,
-                              tuple(response), with_id_token="openid" in request.form.get("scope", "").split())
+        found = tx.domain(domain) if domain else None
+        tenant = tx.tenant(found.tenant_id) if found is not None else None
+    if tenant is None:
+        service.password_checks.check(NO_TENANT, username, request.client_ip, None,
+                                      request.form.get("password", ""))
+        raise wrong_password()
+    return tenant
 
 
-def _client(service: TokenService, tenant: Tenant, request: TokenRequest,
-            view: DirectoryView) -> tuple[ServicePrincipal, str]:
-    """The client and its ``appidacr``: a public client as it is ("0"), any other by its credential."""
-    if presented_methods(request):
-        with service.throttle.guard(tenant.id, client_id_of(request), request.client_ip):
-            authenticated = authenticate(service, tenant, request, view)
-        client = authenticated.service_principal
-        auth_class = authenticated.auth_class
-    else:
-        client_id = client_id_of(request)
-        app, sp = view.get(("client", tenant.id, client_id), lambda tx: (
-            tx.application_by_app_id(tenant.id, client_id), tx.service_principal_by_app_id(tenant.id, client_id)))
-        if not isinstance(sp, ServicePrincipal):
-            raise errors.unknown_client(client_id, tenant.id)
-        if not is_public_client(sp, app):
-            raise errors.missing_credential(client_id)
-        client, auth_class = sp, "0"
-    if not client.account_enabled:
-        raise errors.disabled_client(client.app_id)
-    return client, auth_class
-
-
-def is_public_client(sp: ServicePrincipal, app: Application | None) -> bool:
-    """A client that may sign people in without a credential of its own (SECURITY item 48): a built-in
-    first-party public client (the Azure CLI ...) or an application that allows public client flows."""
-    return sp.app_id in builtins.PUBLIC_CLIENT_APP_IDS or bool(app and app.is_fallback_public_client)
+def _v1_resource(request: TokenRequest) -> str | None:
+    """The v1 ``resource`` the refresh token keeps (None for a v2 ``scope``)."""
+    if request.endpoint_version != 1:
+        return None
+    return request.form.get("resource") or None
 
 
 def _required(request: TokenRequest, name: str) -> str:
@@ -95,25 +79,6 @@ def _required(request: TokenRequest, name: str) -> str:
     if not value:
         raise errors.invalid_request(f"The request body must contain the following parameter: '{name}'.")
     return value
-
-
-def _resource(request: TokenRequest) -> tuple[str, str]:
-    """The resource (v1 ``resource``, or v2's one ``<resource>/.default`` beside OpenID Connect's scopes) and
-    the scope the response grants."""
-    if request.endpoint_version == 1 and "scope" not in request.form:
-        resource = _required(request, "resource")
-        return resource, "user_impersonation"
-    scope = _required(request, "scope")
-    named = [s for s in scope.split() if s not in OIDC_SCOPES]
-    if len(named) != 1 or not named[0].endswith("/.default") or named[0] == "/.default":
-        raise errors.scope_needs_default(scope[:256])
-    return named[0].removesuffix("/.default"), named[0]
-
-
-def client_info(user_id: str, tenant_id: str) -> str:
-    """What msal builds its account from: base64url of ``{"uid": <object id>, "utid": <tenant id>}``."""
-    raw = json.dumps({"uid": user_id, "utid": tenant_id}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 def password_expired() -> OAuthError:

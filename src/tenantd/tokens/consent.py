@@ -1,0 +1,56 @@
+"""Which of a resource's delegated scopes a client holds for a user: the one place that decides, so that
+consent grants (users' and administrators') can join it.
+
+A client holds, on a resource:
+
+- the enabled scopes the resource's application pre-authorizes it for (``api.preAuthorizedApplications``);
+- as one of Microsoft's public clients (the Azure CLI, Azure PowerShell, Visual Studio), what those hold in every
+  tenant without anyone consenting (Graph's delegated scopes, the Azure resources' ``user_impersonation``);
+- on Microsoft Graph, ``User.Read``, which any client may ask of a user signing in.
+
+``.default`` grants everything held (possibly nothing: a token with roles only). A scope asked for by name
+must be one the resource offers (AADSTS70011) and one the client holds (AADSTS65001 consent_required).
+"""
+
+from __future__ import annotations
+
+from ..domain import builtins
+from ..domain.model import Application, ServicePrincipal
+from . import errors
+from .resources import Resource
+
+
+def granted_scopes(client: ServicePrincipal, resource: Resource, resource_app: Application | None,
+                   requested: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The ``scp`` values a token of ``client`` for ``resource`` carries; ``requested`` None is ``.default``."""
+    sp = resource.service_principal
+    offered = {s.value.casefold(): s.value for s in sp.oauth2_permission_scopes if s.is_enabled}
+    for value in builtins.FIRST_PARTY_SCOPES.get(sp.app_id, ()):
+        offered.setdefault(value.casefold(), value)
+    held = _held(client.app_id, sp, resource_app)
+    if requested is None:
+        return tuple(value for key, value in offered.items() if key in held)
+    granted = []
+    for value in requested:
+        key = value.casefold()
+        if key not in offered:
+            raise errors.invalid_scope(value, f"The resource '{sp.display_name}' offers no such scope.")
+        if key not in held:
+            raise errors.consent_required(client.app_id, client.display_name, sp.display_name)
+        granted.append(offered[key])
+    return tuple(dict.fromkeys(granted))
+
+
+def _held(client_app_id: str, resource: ServicePrincipal, resource_app: Application | None) -> set[str]:
+    """Lower-cased values of what the client holds on ``resource`` (see the module's docstring)."""
+    held: set[str] = set()
+    if resource_app is not None:
+        enabled = {s.id: s.value for s in resource_app.oauth2_permission_scopes if s.is_enabled}
+        for pre in resource_app.pre_authorized_applications:
+            if pre.app_id == client_app_id:
+                held |= {enabled[i].casefold() for i in pre.delegated_permission_ids if i in enabled}
+    if client_app_id in builtins.PUBLIC_CLIENT_APP_IDS:
+        held |= {v.casefold() for v in builtins.FIRST_PARTY_SCOPES.get(resource.app_id, ())}
+    if resource.app_id == builtins.GRAPH_APP_ID:
+        held |= {v.casefold() for v in builtins.GRAPH_DEFAULT_SCOPES}
+    return held
