@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import msal
 import pytest
@@ -102,8 +103,9 @@ def test_msal_confidential_client_auth_code_flow(server: Server, people: People,
                                                  redirect_listener: RedirectListener) -> None:
     app = msal.ConfidentialClientApplication(people.web_app_id, client_credential=people.web_secret,
                                              authority=authority(server), instance_discovery=False)
-    flow = app.initiate_auth_code_flow([SCOPE], redirect_uri=people.web_redirect)
+    flow = app.initiate_auth_code_flow([SCOPE], redirect_uri=people.web_redirect, response_mode="form_post")
     received = web_app_sign_in(people, browser_context, redirect_listener, flow["auth_uri"])
+    assert redirect_listener.caught[-1].method == "POST"
     assert received["state"] == flow["state"] and "code" in received
     result = app.acquire_token_by_auth_code_flow(flow, received)
     assert "access_token" in result, result
@@ -116,14 +118,16 @@ def test_msal_confidential_client_auth_code_flow(server: Server, people: People,
 
 def test_azure_identity_authorization_code_credential(server: Server, people: People, browser_context: BrowserContext,
                                                       redirect_listener: RedirectListener) -> None:
-    auth_uri = msal.ConfidentialClientApplication(
-        people.web_app_id, client_credential=people.web_secret, authority=authority(server),
-        instance_discovery=False).get_authorization_request_url([SCOPE], redirect_uri=people.web_redirect)
+    """The web app builds its own authorize URL (no PKCE: the credential sends no verifier) and hands the
+    code to the credential."""
+    query = {"client_id": people.web_app_id, "response_type": "code", "redirect_uri": people.web_redirect,
+             "scope": f"openid profile offline_access {SCOPE}", "state": "s1"}
+    auth_uri = f"{authority(server)}/oauth2/v2.0/authorize?{urlencode(query)}"
     received = web_app_sign_in(people, browser_context, redirect_listener, auth_uri)
+    assert received["state"] == "s1"
     credential = AuthorizationCodeCredential(people.tenant_id, people.web_app_id, received["code"],
-                                             people.web_redirect,
-                                             client_secret=people.web_secret, authority=server.url,
-                                             disable_instance_discovery=True)
+                                             people.web_redirect, client_secret=people.web_secret,
+                                             authority=server.url, disable_instance_discovery=True)
     token = credential.get_token(SCOPE)
     assert_user_token(verified(server, token.token, people.api_app_id), people, people.alice, people.web_app_id)
     again = credential.get_token(SCOPE)   # from its cache, or redeemed with the refresh token: never the code twice
