@@ -29,7 +29,8 @@ def main(url: str) -> int:
                     stay_signed_in=os.environ.get(STAY_VARIABLE, "yes") == "yes")
         except Exception as error:
             where = urlsplit(page.url)._replace(query="", fragment="").geturl()   # no code or state printed
-            print(f"complete_sign_in: {error}\nat {where}:\n{page.inner_text('body')}", file=sys.stderr)
+            print(f"complete_sign_in: {error}\nat {where}:\n{page.inner_text('body', timeout=1000)}",
+                  file=sys.stderr)
             return 1
         finally:
             browser.close()

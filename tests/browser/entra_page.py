@@ -9,7 +9,6 @@ told apart by their headings, as a person would. So the same calls would complet
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import sys
 import threading
@@ -86,7 +85,7 @@ def use_another_account(page: Page) -> None:
 def approve_device_code(page: Page, verification_uri: str, user_code: str, user_name: str, password: str,
                         *, app_name: str) -> None:
     """The device login page: the code -> Next -> sign in -> "Are you trying to sign in to {app}?" Continue
-    -> the page that says the app on the device is signed in."""
+    -> "You have signed in to the {app} application on your device"."""
     page.goto(verification_uri)
     page.fill(USER_CODE, user_code)
     page.click(PRIMARY)
@@ -94,7 +93,7 @@ def approve_device_code(page: Page, verification_uri: str, user_code: str, user_
     page.locator(PASSWORD).wait_for(state="hidden")
     page.get_by_text(app_name).first.wait_for()
     page.click(PRIMARY)
-    page.get_by_text(re.compile("signed in", re.IGNORECASE)).first.wait_for()
+    page.get_by_text("You have signed in").wait_for()
 
 
 @dataclass
