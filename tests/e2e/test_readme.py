@@ -1,14 +1,14 @@
 """The README's tour and story run as written, in order, right after `tenantd up --demo`: a README that drifts
 from the CLI fails here.
 
-Each ``sh`` block of the sections "A five-minute tour" and "The story, end to end" runs line by line in one
+Each ``sh`` block of the sections "A five-minute tour", "The story, end to end" and "People" runs line by line in one
 bash (exports and ``eval`` carry over), in a directory of its own holding a link to ``examples/``. A line
 passes when it exits 0, unless its comment (on the line, or a comment-only line right after it) says what
 it shows instead:
 
 - ``# 403 ...``: an HTTP status the output must contain (the command itself may exit non-zero);
 - ``# no "roles"``: text the output must not contain;
-- ``# "roles": [...]`` or ``# "no changes" ...``: text the output must contain.
+- ``# "roles": [...]``, ``# "scp": "..."`` or ``# "no changes" ...``: text the output must contain.
 
 What the test changes, and why: the API's port 8000 becomes a free one (``THINGS_URL`` tells ``web.py``);
 ``pip install`` lines are not run (the suite's environment is not the reader's to change) but their extra must
@@ -30,7 +30,7 @@ from pathlib import Path
 from ..support import start_server
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ("## A five-minute tour", "## The story, end to end")
+SECTIONS = ("## A five-minute tour", "## The story, end to end", "## People")
 README_PORT = "8000"
 
 
@@ -47,7 +47,7 @@ class Line:
             return f"exit code {returncode}"
         if absent := re.match(r'no ("[^"]+")', self.comment):
             return f"{absent.group(1)} shown" if absent.group(1) in output else None
-        if present := re.match(r'"([^"]+)"(: \[[^\]]*\])?', self.comment):
+        if present := re.match(r'"([^"]+)"(: (\[[^\]]*\]|"[^"]*"))?', self.comment):
             expected = present.group(0) if present.group(2) else present.group(1)
             return None if expected in output else f"expected {expected!r}"
         return None

@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import msal
 import pytest
@@ -308,6 +308,21 @@ def test_a_disabled_account_and_an_unassigned_user_are_told_why(world: World, br
     rt.directory.assign(world.tenant_id, world.alice, sp.id, "00000000-0000-0000-0000-000000000000")
     _, page = world.authorize(browser, assigned.app_id, WEB)
     assert "code" in answer(sign_in(browser, page, "alice@contoso.test"))
+
+
+def test_a_refusal_on_the_page_is_an_interactive_sign_in_of_the_person(world: World, browser: Browser) -> None:
+    _, page = world.authorize(browser, world.web, WEB)
+    refused = browser.submit(browser.submit(page, loginfmt="bob@contoso.test"), passwd="Not-Bobs-1")
+    assert refused.status_code == 400
+    query = "?$filter=" + quote(f"appId eq '{world.web}' and status/errorCode eq 50126")
+    deadline, found = time.monotonic() + 10, []
+    while not found and time.monotonic() < deadline:
+        found = world.server.graph("GET", f"/auditLogs/signIns{query}").json()["value"]
+        time.sleep(0.2)
+    assert found, "the page's refusal is not in the sign-in log"
+    row = found[0]
+    assert (row["userId"], row["userPrincipalName"], row["isInteractive"]) == (world.bob, "bob@contoso.test", True)
+    assert "Not-Bobs-1" not in json.dumps(row)
 
 
 def test_msal_s_auth_code_flow_request_is_answered_as_msal_expects(world: World, browser: Browser,

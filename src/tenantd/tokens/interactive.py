@@ -19,16 +19,18 @@ import uuid
 from dataclasses import dataclass
 
 from ..domain import builtins
+from ..domain.errors import OAuthError
 from ..domain.ids import is_guid
 from ..domain.model import Application, Tenant, User
 from ..domain.sign_in_state import SessionAccount
-from . import errors
+from . import errors, signins
 from . import sign_in_errors as page_errors
 from .grants.password import password_expired
 from .passwords import wrong_password
 from .service import TokenService
 
 MULTIPLE_ORGS = "AzureADMultipleOrgs"
+INTERACTIVE = "interactive"   # the sign-in log's kind of a refusal on the sign-in page
 MAX_LOGIN_NAME = 256
 # The tenant the lockout counters file a name under when no tenant holds its domain (never a real tenant).
 NO_TENANT = str(uuid.UUID(int=0))
@@ -104,9 +106,10 @@ def tenant_of_name(service: TokenService, tenant: Tenant | None, login_name: str
 
 
 def authenticate(service: TokenService, tenant: Tenant | None, login_name: str, password: str,
-                 source: str | None) -> SignedIn:
+                 source: str | None, client: Client) -> SignedIn:
     """The person ``login_name`` names, when ``password`` is hers and she may sign in at all; else the
-    OAuthError Entra answers (50126, 50053, 50057, 50055, or 429 when too many checks are under way)."""
+    OAuthError Entra answers (50126, 50053, 50057, 50055, or 429 when too many checks are under way), logged
+    as an interactive sign-in's failure in the tenant her name leads to (none: nothing to log it in)."""
     name = login_name.strip()[:MAX_LOGIN_NAME]
     tenant_id = tenant_of_name(service, tenant, name) if "@" in name else None
     user = stored = None
@@ -114,13 +117,22 @@ def authenticate(service: TokenService, tenant: Tenant | None, login_name: str, 
         with service.store.read() as tx:
             user = tx.user(tenant_id, name)
             stored = tx.password_of(user.id) if user is not None else None
-    service.password_checks.check(tenant_id or NO_TENANT, name, source, stored.hash if stored else None, password)
-    if user is None or stored is None:   # the dummy hash matches no password: never reached
-        raise wrong_password()
-    if not user.account_enabled:
-        raise errors.disabled_user(user.user_principal_name)
-    if stored.force_change:
-        raise password_expired()
+    try:
+        service.password_checks.check(tenant_id or NO_TENANT, name, source, stored.hash if stored else None,
+                                      password)
+        if user is None or stored is None:   # the dummy hash matches no password: never reached
+            raise wrong_password()
+        if not user.account_enabled:
+            raise errors.disabled_user(user.user_principal_name)
+        if stored.force_change:
+            raise password_expired()
+    except OAuthError as exc:
+        if tenant_id is not None:
+            service.record(signins.SignIn(
+                tenant_id, INTERACTIVE, service.clock(), app_id=client.app_id,
+                principal_id=user.id if user else None, principal_name=user.user_principal_name if user else None,
+                error_code=exc.aadsts, error=exc.description, client_ip=source))
+        raise
     return SignedIn(user, int(service.clock()))
 
 

@@ -44,11 +44,11 @@ Condition = tuple[str, str, Any]
 
 
 def sign_in(row: dict[str, Any]) -> dict[str, Any]:
-    """One row as Graph's signIn plus tenantd's own. A person's sign-in (a user grant that issued a token) names
-    her in ``userId``/``userPrincipalName`` and its client app in ``appDisplayName``; a refusal names the client
-    only, as an app's sign-in does."""
+    """One row as Graph's signIn plus tenantd's own. A person's sign-in (a user grant that issued a token, or
+    a refusal on the sign-in page) names her in ``userId``/``userPrincipalName`` and its client app in
+    ``appDisplayName``; a token endpoint's refusal names the client only, as an app's sign-in does."""
     failed = row["error_code"] != 0
-    user = not failed and row["kind"] in USER_GRANT_KINDS
+    user = (not failed and row["kind"] in USER_GRANT_KINDS) or row["kind"] == "interactive"
     return {
         "id": row["id"],
         "createdDateTime": row["created"],

@@ -111,7 +111,7 @@ def _password(visit: Visit, journey: Journey, form: dict[str, str]) -> Response 
         return refused_post()
     try:
         person = interactive.authenticate(visit.tokens, journey.tenant, name, form.get("passwd", ""),
-                                          visit.client_ip)
+                                          visit.client_ip, journey.client)
     except OAuthError as exc:
         message = MESSAGES.get(exc.aadsts, f"AADSTS{exc.aadsts}: {exc.description}")
         return password_page(visit, journey, name, message, exc.status)
