@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -9,11 +10,14 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from cryptography.fernet import Fernet
 
 from tenantd.runtime import Runtime, open_runtime, sqlite_url
 
@@ -111,3 +115,21 @@ def start_server(data: Path, *args: str, env: dict[str, str] | None = None, time
         time.sleep(0.05)
     proc.kill()
     raise AssertionError(f"tenantd did not start:\n{(data / 'server.log').read_text()}")
+
+
+@contextlib.contextmanager
+def servers_on_one_database(factory: pytest.TempPathFactory, count: int = 2) -> Iterator[list[Server]]:
+    """``count`` servers (``tenantd up``, each with its own data directory) on one new PostgreSQL database,
+    sharing its master key, which this process is given too (to arrange the directory), and nothing else."""
+    from .databases import required_pg_database
+
+    with contextlib.ExitStack() as stack:
+        database = stack.enter_context(required_pg_database())
+        env = {"TENANTD_MASTER_KEY": Fernet.generate_key().decode()}
+        stack.enter_context(pytest.MonkeyPatch.context()).setenv("TENANTD_MASTER_KEY", env["TENANTD_MASTER_KEY"])
+        servers: list[Server] = []
+        for n in range(count):
+            servers.append(start_server(factory.mktemp(f"replica{n}"), "--database", database, env=env))
+            stack.callback(servers[-1].stop)
+        assert len({s.tenant_id for s in servers}) == 1
+        yield servers

@@ -4,23 +4,20 @@ planted one signs no one in), and sign-out, revocation and disabling end the ses
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
 
 from tenantd.directory.people import PasswordProfile
 from tenantd.domain.sign_in_state import secret_hash
 from tenantd.http.pages.flow import BINDING_COOKIE
 from tenantd.tokens.sessions import SESSION_COOKIE
 
-from ..databases import required_pg_database
 from ..http.pages_support import PASSWORD, Browser, add_domain, answer, authorize_query, sign_in
-from ..support import Server, start_server
+from ..support import Server, servers_on_one_database
 
 WEB = "https://app.example/callback"
 USER = "alice43@contoso.test"
@@ -81,22 +78,12 @@ def test_43_each_sign_in_starts_a_new_cookie_and_the_old_one_ends(server: Server
 
 
 @pytest.fixture(scope="module")
-def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
-    """Two servers on one PostgreSQL database, sharing its master key (which this process uses too to arrange
-    the directory) and nothing else."""
-    with contextlib.ExitStack() as stack:
-        database = stack.enter_context(required_pg_database())
-        env = {"TENANTD_MASTER_KEY": Fernet.generate_key().decode()}
-        stack.enter_context(pytest.MonkeyPatch.context()).setenv("TENANTD_MASTER_KEY", env["TENANTD_MASTER_KEY"])
-        a = start_server(tmp_path_factory.mktemp("a"), "--database", database, env=env)
-        stack.callback(a.stop)
-        b = start_server(tmp_path_factory.mktemp("b"), "--database", database, env=env)
-        stack.callback(b.stop)
-        assert a.tenant_id == b.tenant_id
-        yield a, b
+def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
+    with servers_on_one_database(tmp_path_factory) as servers:
+        yield servers
 
 
-def test_43_sign_out_and_revocation_end_the_session_on_every_replica(replicas: tuple[Server, Server]) -> None:
+def test_43_sign_out_and_revocation_end_the_session_on_every_replica(replicas: list[Server]) -> None:
     a, b = replicas
     client_id = prepare(a)
     browser = Browser(a)
