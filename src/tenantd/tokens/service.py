@@ -271,6 +271,16 @@ class TokenService:
                            principal_id=user.id, principal_name=user.user_principal_name,
                            resource_id=resource.service_principal.app_id, roles=roles, response=response)
 
+    def issue_id_token(self, tenant_id: str, user: User, client_app_id: str, facts: IdTokenFacts) -> str:
+        """An ID token alone, for the client ``user`` signed in to (the authorization endpoint's answer): the
+        client is its audience, as the resource of nothing."""
+        request = UserTokenRequest(
+            tenant_id=tenant_id, user_object_id=user.id, user_principal_name=user.user_principal_name,
+            display_name=user.display_name, client_app_id=client_app_id, resource_app_id=client_app_id,
+            audience_as_requested=client_app_id, version=facts.version, roles=(), scopes=())
+        claims = id_token_claims(request, self.issuers(tenant_id), int(self.clock()), ID_TOKEN_LIFETIME, facts)
+        return jwt.sign(claims, self.keyring.active(tenant_id), with_x5t=False)
+
 
 def resource_key(tenant_id: str, name: str) -> tuple[str, str, str]:
     """The directory cache's key of a resource as named (a ``Resource``)."""
