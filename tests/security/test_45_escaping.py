@@ -72,7 +72,7 @@ def test_45_values_quoted_in_errors_are_escaped(server: Server, world: dict[str,
     browser = Browser(server)
     escaped(authorize(browser, server, HOSTILE))                               # AADSTS700016 quotes the client id
     escaped(authorize(browser, server, world["app"], f"https://app.example/{HOSTILE}"))   # 50011, the URI
-    signing_in = browser.submit(browser.get("/devicelogin"), otc="ELSEWHERE45")   # a code asked through common
+    signing_in = browser.submit(browser.get("/devicelogin"), otc="ELSEWHERE45")   # a code for the whole directory
     refused = browser.submit(browser.submit(signing_in, loginfmt="olga@elsewhere45.test"), passwd=PASSWORD)
     assert "AADSTS50020" in refused.text
     escaped(refused)                                                           # 50020 names the application

@@ -223,6 +223,11 @@ class Application:
     required_resource_access: tuple[RequiredResourceAccess, ...] = ()
 
     @property
+    def multi_tenant(self) -> bool:
+        """Whether people of other tenants may sign in (``signInAudience`` AzureADMultipleOrgs)."""
+        return self.sign_in_audience == "AzureADMultipleOrgs"
+
+    @property
     def reply_urls(self) -> tuple[str, ...]:
         """Every registered redirect URI, as a service principal's ``replyUrls`` lists them."""
         return tuple(dict.fromkeys((*self.web_redirect_uris, *self.spa_redirect_uris,

@@ -87,7 +87,7 @@ def find_client(service: TokenService, tenant: Tenant | None, client_id: str) ->
                 return _client(app)
         for other in tx.tenants():
             app = tx.application_by_app_id(other.id, app_id)
-            if app is not None and (tenant is None or app.sign_in_audience == MULTIPLE_ORGS):
+            if app is not None and (tenant is None or app.multi_tenant):
                 return _client(app)
     return None
 
