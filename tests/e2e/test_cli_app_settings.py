@@ -3,6 +3,7 @@ through Graph; refusals are Graph's message on one line with exit 1."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tenantd.domain import builtins
@@ -21,16 +22,20 @@ def test_sign_in_options_scopes_and_pre_authorized_clients(server: Server) -> No
     created = run_json(server, "app", "create", "Notes API", "--identifier-uri", "api://notes",
                        "--scope", "Notes.Read=Read notes", "--web-redirect-uri", "https://notes.example.com/cb",
                        "--public-redirect-uri", "http://localhost", "--public-client", "--group-claims",
-                       "SecurityGroup", "--sign-in-audience", "AzureADMultipleOrgs")["application"]
+                       "SecurityGroup", "--sign-in-audience", "AzureADMultipleOrgs", "--id-tokens")["application"]
     app = _app(server, created["appId"])
     assert app["web"]["redirectUris"] == ["https://notes.example.com/cb"]
+    assert app["web"]["implicitGrantSettings"] == {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": True}
     assert app["publicClient"]["redirectUris"] == ["http://localhost"]
     assert app["isFallbackPublicClient"] is True and app["groupMembershipClaims"] == "SecurityGroup"
     assert app["signInAudience"] == "AzureADMultipleOrgs"
 
+    assert re.search(r"ID tokens from authorize\s+yes", run(server, "app", "show", "Notes API"))
     run(server, "app", "set", "Notes API", "--spa-redirect-uri", "http://localhost:3000", "--confidential-client",
-        "--sign-in-audience", "AzureADMyOrg")
+        "--sign-in-audience", "AzureADMyOrg", "--no-id-tokens")
     app = _app(server, created["appId"])
+    assert app["web"] == {**app["web"], "redirectUris": ["https://notes.example.com/cb"],
+                          "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False}}
     assert app["spa"] == {"redirectUris": ["http://localhost:3000"]} and app["isFallbackPublicClient"] is False
     assert app["signInAudience"] == "AzureADMyOrg"
 

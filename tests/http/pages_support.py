@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import jwt
 
 from tenantd.domain import builtins
 from tenantd.domain.sign_in_state import AuthorizationCode, DeviceCode, Domain, secret_hash
@@ -171,3 +172,19 @@ def device_code_of(runtime: Runtime, device_code: str) -> DeviceCode:
         found = tx.device_code(secret_hash(device_code))
     assert found is not None
     return found
+
+
+def left_half_sha256(value: str) -> str:
+    """OpenID Connect's c_hash (and at_hash) for RS256, computed here apart from tenantd's own code."""
+    digest = hashlib.sha256(value.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+
+
+def verified_id_token(browser: Browser, tenant_id: str, token: str, client_id: str, version: int = 2) -> dict[str, Any]:
+    """The claims of an ID token whose signature checks against the tenant's published keys (the JWKS of the
+    endpoint version), with its audience the client and its issuer the tenant's."""
+    keys = browser.get(f"/{tenant_id}/discovery/{'v2.0/' if version == 2 else ''}keys").json()
+    key = jwt.PyJWKSet.from_dict(keys)[jwt.get_unverified_header(token)["kid"]]
+    issuer = f"{browser.server.url}/{tenant_id}/v2.0" if version == 2 else f"{browser.server.url}/{tenant_id}/"
+    claims: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"], audience=client_id, issuer=issuer)
+    return claims

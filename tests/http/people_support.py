@@ -189,3 +189,13 @@ def claims(token_text: str) -> Obj:
 def refusal(response: httpx.Response) -> tuple[int, str, list[int]]:
     body = response.json()
     return response.status_code, body.get("error", ""), body.get("error_codes", [])
+
+
+@contextlib.contextmanager
+def audience(server: Server, app: Obj, sign_in_audience: str) -> Iterator[None]:
+    """``app``'s signInAudience set for the block, and set back after it."""
+    ok(server.graph("PATCH", f"/applications/{app['id']}", json={"signInAudience": sign_in_audience}), 204)
+    try:
+        yield
+    finally:
+        ok(server.graph("PATCH", f"/applications/{app['id']}", json={"signInAudience": "AzureADMyOrg"}), 204)

@@ -19,6 +19,7 @@ from .people_support import (
     WEB_REDIRECT,
     World,
     arrange,
+    audience,
     claims,
     code_for,
     issued,
@@ -173,9 +174,14 @@ def test_the_v1_endpoint_answers_in_v1s_shape_with_a_v1_id_token(world: World) -
 
 @pytest.mark.parametrize("authority", ["common", "organizations"])
 def test_a_code_redeemed_through_common_signs_in_to_its_tenant(world: World, authority: str) -> None:
+    """Once its application is for every organization: one of its own organization only is refused there
+    (AADSTS50194), and the refusal leaves the code unspent."""
     code = code_for(world, world.web, WEB_REDIRECT, world.alice, f"openid {world.scope('Things.Read')}")
-    body = issued(token(world.server, tenant=authority, grant_type="authorization_code", code=code,
-                        client_id=world.web["appId"], redirect_uri=WEB_REDIRECT, client_secret=world.web_secret))
+    form = {"grant_type": "authorization_code", "code": code, "client_id": world.web["appId"],
+            "redirect_uri": WEB_REDIRECT, "client_secret": world.web_secret}
+    assert refusal(token(world.server, tenant=authority, **form)) == (400, "invalid_request", [50194])
+    with audience(world.server, world.web, "AzureADMultipleOrgs"):
+        body = issued(token(world.server, tenant=authority, **form))
     assert claims(body["access_token"])["iss"] == f"{world.server.url}/{world.tenant_id}/v2.0"
     assert refusal(token(world.server, tenant=authority, grant_type="client_credentials",
                          client_id=world.web["appId"], client_secret=world.web_secret,

@@ -1,6 +1,6 @@
-"""Graph v1.0: an application's sign-in settings (audience, redirect URIs by platform, public client flag,
-groups claim, optional claims) and delegated permissions (scopes, pre-authorized clients, required access):
-round trips, the service principal's mirror, and Graph's refusals."""
+"""Graph v1.0: an application's sign-in settings (audience, redirect URIs by platform, implicit grant settings,
+public client flag, groups claim, optional claims) and delegated permissions (scopes, pre-authorized clients,
+required access): round trips, the service principal's mirror, and Graph's refusals."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def registration(read: dict[str, Any]) -> dict[str, Any]:
     return {
         "signInAudience": "AzureADMultipleOrgs", "isFallbackPublicClient": True,
         "groupMembershipClaims": "SecurityGroup, DirectoryRole", "optionalClaims": OPTIONAL_CLAIMS,
-        "web": {"redirectUris": ["https://orders.example.com/signin-oidc", "http://localhost:8000/auth/callback"]},
+        "web": {"redirectUris": ["https://orders.example.com/signin-oidc", "http://localhost:8000/auth/callback"],
+                "implicitGrantSettings": {"enableIdTokenIssuance": True, "enableAccessTokenIssuance": False}},
         "spa": {"redirectUris": ["http://127.0.0.1:3000"]},
         "publicClient": {"redirectUris": ["http://localhost", "msal4b0db8c2://auth", "urn:ietf:wg:oauth:2.0:oob"]},
         "api": {"oauth2PermissionScopes": [read],
@@ -54,6 +55,7 @@ def test_every_setting_round_trips_and_the_service_principal_mirrors_them(server
         assert app["optionalClaims"] == OPTIONAL_CLAIMS
         assert app["web"]["redirectUris"] == body["web"]["redirectUris"]
         assert app["web"]["redirectUriSettings"] == [{"uri": u, "index": None} for u in body["web"]["redirectUris"]]
+        assert app["web"]["implicitGrantSettings"] == body["web"]["implicitGrantSettings"]
         assert app["spa"] == body["spa"] and app["publicClient"] == body["publicClient"]
         assert app["api"]["oauth2PermissionScopes"] == [read]
         assert app["api"]["preAuthorizedApplications"] == body["api"]["preAuthorizedApplications"]
@@ -74,6 +76,29 @@ def test_every_setting_round_trips_and_the_service_principal_mirrors_them(server
     app = ok(server.graph("GET", f"/applications/{created['id']}"))
     assert app["api"]["preAuthorizedApplications"] == body["api"]["preAuthorizedApplications"]   # untouched
     assert app["requiredResourceAccess"] == body["requiredResourceAccess"]
+
+
+def test_implicit_grant_settings_change_as_graph_merges_them(server: Server) -> None:
+    """A new application has both off; a PATCH sets the properties it names and keeps the others (and the
+    redirect URIs beside them); null turns both off. The service principal has no such setting."""
+    app = new_app(server, "implicit", web={"redirectUris": ["https://implicit.example.com/cb"]})
+    path = f"/applications/{app['id']}"
+    off = {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False}
+    assert app["web"]["implicitGrantSettings"] == off
+    steps: list[tuple[Any, dict[str, bool]]] = [
+        ({"enableIdTokenIssuance": True}, {**off, "enableIdTokenIssuance": True}),
+        ({"@odata.type": "#microsoft.graph.implicitGrantSettings", "enableAccessTokenIssuance": True},
+         {"enableAccessTokenIssuance": True, "enableIdTokenIssuance": True}),
+        ({"enableIdTokenIssuance": None}, {**off, "enableAccessTokenIssuance": True}),
+        (None, off)]
+    for sent, expected in steps:
+        assert server.graph("PATCH", path, json={"web": {"implicitGrantSettings": sent}}).status_code == 204
+        web = ok(server.graph("GET", path))["web"]
+        assert web["implicitGrantSettings"] == expected and web["redirectUris"] == ["https://implicit.example.com/cb"]
+    server.graph("PATCH", path, json={"web": {"implicitGrantSettings": {"enableIdTokenIssuance": True}}})
+    assert server.graph("PATCH", path, json={"web": {"redirectUris": []}}).status_code == 204
+    assert ok(server.graph("GET", path))["web"]["implicitGrantSettings"]["enableIdTokenIssuance"] is True
+    assert "implicitGrantSettings" not in new_sp(server, app)
 
 
 def test_a_get_modify_patch_of_the_whole_object_is_accepted(server: Server) -> None:
@@ -129,7 +154,9 @@ BAD: list[tuple[str, Any]] = [
     ("web", {"redirectUris": ["https://a.example.com", "https://a.example.com"]}),
     ("web", {"redirectUris": "https://a.example.com"}),
     ("web", {"redirectUris": [f"https://a.example.com/{i}" for i in range(257)]}),
-    ("web", {"implicitGrantSettings": {"enableIdTokenIssuance": True}}),
+    ("web", {"implicitGrantSettings": {"enableIdTokenIssuance": "true"}}),
+    ("web", {"implicitGrantSettings": {"enableHybridFlow": True}}),
+    ("web", {"implicitGrantSettings": [True]}),
     ("web", {"homePageUrl": "https://a.example.com"}),
     ("web", {"redirectUris": [], "redirectUriSettings": [{"uri": "https://elsewhere.example.com", "index": None}]}),
     ("spa", {"redirectUris": ["https://a.example.com"], "logoutUrl": None}),

@@ -1,6 +1,7 @@
-"""The real msgraph-sdk GraphServiceClient, unmodified, registers an application with redirect URIs, a public
-client flag, optional claims, a scope, a pre-authorized client and required access, and reads them back as
-its own typed models (the body it sends is its own, @odata.type annotations included)."""
+"""The real msgraph-sdk GraphServiceClient, unmodified, registers an application with redirect URIs, ID token
+issuance (web.implicitGrantSettings), a public client flag, optional claims, a scope, a pre-authorized client
+and required access, and reads them back as its own typed models (the body it sends is its own, @odata.type
+annotations included)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from azure.identity import ClientSecretCredential
 from msgraph import GraphServiceClient
 from msgraph.generated.models.api_application import ApiApplication
 from msgraph.generated.models.application import Application
+from msgraph.generated.models.implicit_grant_settings import ImplicitGrantSettings
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.optional_claim import OptionalClaim
 from msgraph.generated.models.optional_claims import OptionalClaims
@@ -49,7 +51,8 @@ def test_graph_service_client_registers_an_application_for_people(server: Server
         created = await graph.applications.post(Application(
             display_name=f"sdk notes {uuid.uuid4().hex[:8]}", sign_in_audience="AzureADMyOrg",
             is_fallback_public_client=True, group_membership_claims="SecurityGroup",
-            web=WebApplication(redirect_uris=["https://notes.example.com/signin-oidc"]),
+            web=WebApplication(redirect_uris=["https://notes.example.com/signin-oidc"],
+                               implicit_grant_settings=ImplicitGrantSettings(enable_id_token_issuance=True)),
             spa=SpaApplication(redirect_uris=["http://localhost:3000"]),
             public_client=PublicClientApplication(redirect_uris=["http://localhost"]),
             optional_claims=OptionalClaims(id_token=[OptionalClaim(name="email")]),
@@ -62,6 +65,9 @@ def test_graph_service_client_registers_an_application_for_people(server: Server
         got = await graph.applications.by_application_id(created.id).get()
         assert got is not None and got.web is not None and got.spa is not None and got.public_client is not None
         assert got.web.redirect_uris == ["https://notes.example.com/signin-oidc"]
+        implicit = got.web.implicit_grant_settings
+        assert implicit is not None and (implicit.enable_id_token_issuance, implicit.enable_access_token_issuance) == (
+            True, False)
         assert got.spa.redirect_uris == ["http://localhost:3000"] and got.public_client.redirect_uris == ["http://localhost"]
         assert got.is_fallback_public_client is True and got.group_membership_claims == "SecurityGroup"
         assert got.optional_claims is not None and [c.name for c in got.optional_claims.id_token or []] == ["email"]

@@ -21,6 +21,7 @@ from .people_support import (
     WEB_REDIRECT,
     World,
     arrange,
+    audience,
     claims,
     code_for,
     issued,
@@ -124,9 +125,12 @@ def test_unknown_and_malformed_refresh_tokens(world: World) -> None:
 
 @pytest.mark.parametrize("authority", ["common", "organizations"])
 def test_a_refresh_through_common_signs_in_to_the_tokens_tenant(world: World, authority: str) -> None:
+    """Once its application is for every organization (AADSTS50194 while it is its organization's only)."""
     first = signed_in(world)
-    body = issued(token(world.server, tenant=authority, grant_type="refresh_token", client_id=world.native["appId"],
-                        refresh_token=first["refresh_token"]))
+    form = {"grant_type": "refresh_token", "client_id": world.native["appId"], "refresh_token": first["refresh_token"]}
+    assert refusal(token(world.server, tenant=authority, **form)) == (400, "invalid_request", [50194])
+    with audience(world.server, world.native, "AzureADMultipleOrgs"):
+        body = issued(token(world.server, tenant=authority, **form))
     assert claims(body["access_token"])["tid"] == world.tenant_id
     assert refusal(token(world.server, tenant=authority, grant_type="refresh_token",
                          client_id=world.native["appId"], refresh_token="C" * 43)) == (400, "invalid_grant", [70000])

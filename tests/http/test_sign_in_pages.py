@@ -279,16 +279,33 @@ def test_common_finds_the_person_s_tenant_and_the_app_s_audience_decides(world: 
     _, page = world.authorize(browser, world.multi, WEB, tenant="organizations")
     code = stored_code(world.runtime, answer(sign_in(browser, page, "carol@fabrikam.test"))["code"])
     assert code.tenant_id == world.other_tenant_id and code.client_app_id == world.multi
-    other = Browser(world.server)
-    _, page = world.authorize(other, world.web, WEB, tenant="common")
-    password = other.submit(page, loginfmt="carol@fabrikam.test")
-    refused = other.submit(password, passwd=PASSWORD)
-    assert refused.status_code == 400 and "AADSTS50020" in refused.text and "location" not in refused.headers
-    _, page = world.authorize(other, world.web, WEB, tenant="common")
-    assert "code" in answer(sign_in(other, page, "bob@contoso.test"))
-    other.close()
     named = world.authorize(browser, world.web, WEB, tenant=world.other_tenant_id)[1]   # not registered there
     assert named.status_code == 400 and "AADSTS700016" in named.text
+
+
+def refused_at_common(world: World, reply: dict[str, str], query: dict[str, str]) -> None:
+    assert reply["error"] == "invalid_request" and "code" not in reply and reply["state"] == query["state"]
+    assert reply["error_description"].startswith(
+        f"AADSTS50194: Application '{world.web}'(Things Web) is not configured as a multi-tenant application. "
+        "Usage of the /common endpoint is not supported for such applications")
+
+
+def test_an_application_of_one_organization_is_refused_through_common(world: World) -> None:
+    """AADSTS50194, sent back to the client once the person is known (her own tenant's people too), and by
+    single sign-on; the application's own tenant signs her in, and a first-party client works through both."""
+    other = Browser(world.server)
+    for tenant, person in (("common", "carol@fabrikam.test"), ("organizations", "bob@contoso.test")):
+        query, page = world.authorize(other, world.web, WEB, tenant=tenant)
+        password = other.submit(page, loginfmt=person)
+        refused_at_common(world, answer(other.submit(password, passwd=PASSWORD)), query)
+    _, page = world.authorize(other, world.web, WEB)
+    assert "code" in answer(sign_in(other, page, "bob@contoso.test"))
+    query, silent = world.authorize(other, world.web, WEB, tenant="common")   # bob's session signs him in
+    refused_at_common(world, answer(silent), query)
+    for tenant in ("common", "organizations"):
+        reply = answer(world.authorize(other, builtins.AZURE_CLI_APP_ID, "http://localhost:40123", tenant=tenant)[1])
+        assert stored_code(world.runtime, reply["code"]).tenant_id == world.tenant_id
+    other.close()
 
 
 def test_a_disabled_account_and_an_unassigned_user_are_told_why(world: World, browser: Browser) -> None:

@@ -2,7 +2,8 @@
 included) is driven with every kind of credential: client secrets in the form and in HTTP Basic, certificate
 and federated client assertions, bearer tokens on Graph and the admin API, new secrets in Graph's answers,
 minted tokens, host session secrets and managed identity tokens, and people's: passwords, authorization codes
-and their PKCE verifiers, refresh tokens, device codes and ID tokens. Its log holds none of them, nor any private
+and their PKCE verifiers, refresh tokens, device codes and ID tokens (also a code and an ID token the authorize
+endpoint sends back after a sign-in on its page). Its log holds none of them, nor any private
 key or the master key, in text and in JSON lines (``--log-format json``; searched as written and with their
 messages decoded, so an escaped character hides nothing)."""
 
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from tenantd.domain import rules
 
 from ..http.graph_support import ok
+from ..http.pages_support import Browser, answer, authorize_query, sign_in
 from ..http.people_support import PASSWORD, WEB_REDIRECT, arrange, code_for, issued, pkce, redeem, refresh, token
 from ..support import Server, start_server
 from ..tokens.support import assertion, certificate, der_b64, form, new_key
@@ -133,7 +135,21 @@ def _drive_people(server: Server) -> set[str]:
     secrets |= {code, verifier, flow["device_code"], PASSWORD + "x"}
     for body in (signed_in, renewed, password):
         secrets |= {body["access_token"], body["refresh_token"], body["id_token"]}
-    return secrets
+    return secrets | _drive_authorize(server, world.alice["userPrincipalName"])
+
+
+def _drive_authorize(server: Server, user: str) -> set[str]:
+    """The authorize endpoint's answer in a redirect's fragment: a code and an ID token (``code id_token``)."""
+    redirect = "https://logged.example/signin-oidc"
+    app = ok(server.graph("POST", "/applications", json={"displayName": "Logged implicit", "web": {
+        "redirectUris": [redirect], "implicitGrantSettings": {"enableIdTokenIssuance": True}}}), 201)
+    ok(server.graph("POST", "/servicePrincipals", json={"appId": app["appId"]}), 201)
+    browser = Browser(server)
+    query = authorize_query(app["appId"], redirect, response_type="code id_token", scope="openid")
+    page = browser.get(f"/{server.tenant_id}/oauth2/v2.0/authorize", **query)
+    found = answer(sign_in(browser, page, user, PASSWORD))
+    browser.close()
+    return {found["code"], found["id_token"]}
 
 
 def _fragments(value: str) -> set[str]:

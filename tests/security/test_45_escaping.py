@@ -34,6 +34,7 @@ def world(server: Server) -> Iterator[dict[str, str]]:
     rt.directory.create_user(tid, "alice45@contoso.test", "Alice", password=PasswordProfile(PASSWORD))
     rt.directory.create_user(other.id, "olga@elsewhere45.test", "Olga", password=PasswordProfile(PASSWORD))
     new_device_code(rt, "HOSTILE45", None, client_id=app.app_id)
+    new_device_code(rt, "ELSEWHERE45", None, client_id=app.app_id)
     rt.store.dispose()
     yield {"app": app.app_id}
 
@@ -71,9 +72,8 @@ def test_45_values_quoted_in_errors_are_escaped(server: Server, world: dict[str,
     browser = Browser(server)
     escaped(authorize(browser, server, HOSTILE))                               # AADSTS700016 quotes the client id
     escaped(authorize(browser, server, world["app"], f"https://app.example/{HOSTILE}"))   # 50011, the URI
-    common = authorize(browser, server, world["app"], tenant="common")
-    password = browser.submit(common, loginfmt="olga@elsewhere45.test")
-    refused = browser.submit(password, passwd=PASSWORD)
+    signing_in = browser.submit(browser.get("/devicelogin"), otc="ELSEWHERE45")   # a code for the whole directory
+    refused = browser.submit(browser.submit(signing_in, loginfmt="olga@elsewhere45.test"), passwd=PASSWORD)
     assert "AADSTS50020" in refused.text
     escaped(refused)                                                           # 50020 names the application
     browser.close()

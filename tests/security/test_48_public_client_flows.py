@@ -63,6 +63,9 @@ def devicecode(server: Server, client_id: str, tenant: str | None = None, **extr
 def test_48_the_device_code_flow_refuses_a_confidential_client_without_its_credential(
         server: Server, alice: dict[str, Any], tenant: str | None) -> None:
     app, _, secret = new_client(server)
+    if tenant == "common":   # only an application for every organization asks there (else AADSTS50194)
+        assert aadsts(devicecode(server, app["appId"], tenant)) == (400, "invalid_request", [50194])
+        ok(server.graph("PATCH", f"/applications/{app['id']}", json={"signInAudience": "AzureADMultipleOrgs"}), 204)
     assert aadsts(devicecode(server, app["appId"], tenant)) == (401, "invalid_client", [7000218])
     flow = devicecode(server, app["appId"], tenant, client_secret=secret)
     assert flow.status_code == 200

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tenantd.domain import builtins
+from tenantd.domain.model import ImplicitGrantSettings
 from tenantd.runtime import Runtime
 from tenantd.tenantfile import TenantFileError, load_text
 from tenantd.tenantfile.export import dump_yaml, export_tenant
@@ -17,7 +18,7 @@ READ = "7b9c6d1e-2f3a-4b5c-8d7e-6f5a4b3c2d1e"
 TENANT = f"""
 applications:
   - displayName: Orders web
-    web: {{redirectUris: [http://localhost:8000/auth/callback]}}
+    web: {{redirectUris: [http://localhost:8000/auth/callback], implicitGrantSettings: {{enableIdTokenIssuance: true}}}}
     requiredResourceAccess:
       - resourceAppId: Orders API
         resourceAccess: [{{id: Orders.Read, type: Scope}}, {{id: Orders.Sync, type: Role}}]
@@ -64,6 +65,8 @@ def test_apply_sets_every_setting_resolving_names_and_a_second_apply_changes_not
         {"resourceAppId": builtins.GRAPH_APP_ID, "resourceAccess": [
             {"id": builtins.GRAPH_SCOPES["User.Read"], "type": "Scope"}]}]
     assert web.web_redirect_uris == ("http://localhost:8000/auth/callback",)
+    assert web.implicit_grant_settings == ImplicitGrantSettings(enable_id_token_issuance=True)
+    assert api.implicit_grant_settings.off
     assert desktop.is_fallback_public_client is True and desktop.public_client_redirect_uris == ("http://localhost",)
     assert apply(rt, tenant_id, TENANT).changes == []
 
@@ -76,6 +79,9 @@ def test_export_writes_the_settings_back_and_applying_it_changes_nothing(rt: Run
     assert exported["Orders API"]["api"]["oauth2PermissionScopes"][0]["value"] == "Orders.Read"
     assert exported["Orders desktop"]["publicClient"] == {"redirectUris": ["http://localhost"]}
     assert "signInAudience" not in exported["Orders web"]   # the default is left out
+    assert exported["Orders web"]["web"]["implicitGrantSettings"] == {"enableAccessTokenIssuance": False,
+                                                                      "enableIdTokenIssuance": True}
+    assert "web" not in exported["Orders API"]
     for prune in (False, True):
         assert apply(rt, tenant_id, text, prune=prune).changes == [], text
     assert snapshot(rt, tenant_id) == before
@@ -85,6 +91,8 @@ def test_a_changed_setting_is_updated_and_named(rt: Runtime, tenant_id: str) -> 
     apply(rt, tenant_id, TENANT)
     changed = TENANT.replace("http://localhost:8000/auth/callback", "https://orders.example.com/signin-oidc")
     assert apply(rt, tenant_id, changed).changes == ["update application 'Orders web': web.redirectUris"]
+    off = changed.replace(", implicitGrantSettings: {enableIdTokenIssuance: true}", "")   # the web block says off
+    assert apply(rt, tenant_id, off).changes == ["update application 'Orders web': web.implicitGrantSettings"]
 
 
 def _problems(rt: Runtime, tenant_id: str, text: str) -> list[str]:
@@ -101,6 +109,8 @@ def _problems(rt: Runtime, tenant_id: str, text: str) -> list[str]:
     ("[Orders.Read]}", "[Orders.Write]}", "'Orders.Write' is not a GUID"),
     ("http://localhost:8000/auth/callback", "http://orders.example.com/cb", "only http://localhost"),
     ("signInAudience: AzureADMultipleOrgs", "signInAudience: PersonalMicrosoftAccount", "signInAudience"),
+    ("enableIdTokenIssuance: true", "enableIdTokenIssuance: yes please", "enableIdTokenIssuance"),
+    ("enableIdTokenIssuance: true", "enableHybrid: true", "enableHybrid"),
     ("groupMembershipClaims: SecurityGroup", "groupMembershipClaims: SecurityGroup\n    accessTokenAcceptedVersion: 2",
      "give the token version once"),
 ])

@@ -24,15 +24,20 @@ AUDIENCE = typer.Option(None, "--sign-in-audience", help="AzureADMyOrg (default)
 PUBLIC_CLIENT = typer.Option(None, "--public-client/--confidential-client",
                              help="Allow public client flows without a credential (isFallbackPublicClient).")
 GROUP_CLAIMS = typer.Option(None, "--group-claims", help="The groups claim: None, SecurityGroup, All, ...")
+ID_TOKENS = typer.Option(None, "--id-tokens/--no-id-tokens",
+                         help="Let the authorization endpoint answer with ID tokens (response_type id_token and "
+                              "code id_token; web.implicitGrantSettings.enableIdTokenIssuance).")
 
 
 def settings_body(web: list[str] | None, spa: list[str] | None, public: list[str] | None, audience: str | None,
-                  public_client: bool | None, group_claims: str | None) -> dict[str, Any]:
+                  public_client: bool | None, group_claims: str | None, id_tokens: bool | None) -> dict[str, Any]:
     """The Graph body fragment the sign-in options ask for (empty when none is given)."""
     body: dict[str, Any] = {}
     for key, uris in (("web", web), ("spa", spa), ("publicClient", public)):
         if uris:
             body[key] = {"redirectUris": list(uris)}
+    if id_tokens is not None:
+        body.setdefault("web", {})["implicitGrantSettings"] = {"enableIdTokenIssuance": id_tokens}
     if audience is not None:
         body["signInAudience"] = audience
     if public_client is not None:

@@ -10,7 +10,7 @@ import typer
 
 from ..domain.ids import is_guid, new_guid
 from . import app_settings, credentials
-from .app_settings import AUDIENCE, GROUP_CLAIMS, PUBLIC, PUBLIC_CLIENT, SPA, WEB, settings_body
+from .app_settings import AUDIENCE, GROUP_CLAIMS, ID_TOKENS, PUBLIC, PUBLIC_CLIENT, SPA, WEB, settings_body
 from .client import Client, connect
 from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, fields, joined, say, section, table
@@ -66,6 +66,10 @@ def redirect_uris(application: dict[str, Any]) -> list[str]:
             for uri in (application.get(platform) or {}).get("redirectUris") or []]
 
 
+def id_token_issuance(application: dict[str, Any]) -> bool:
+    return bool(((application.get("web") or {}).get("implicitGrantSettings") or {}).get("enableIdTokenIssuance"))
+
+
 def token_version(application: dict[str, Any]) -> object:
     return (application.get("api") or {}).get("requestedAccessTokenVersion")
 
@@ -82,7 +86,7 @@ def create(
     scopes: list[str] = typer.Option(None, "--scope", help='A delegated permission: VALUE="Display name" '
                                                            "(repeatable; type User)."),
     web: list[str] = WEB, spa: list[str] = SPA, public: list[str] = PUBLIC, audience: str = AUDIENCE,
-    public_client: bool = PUBLIC_CLIENT, group_claims: str = GROUP_CLAIMS,
+    public_client: bool = PUBLIC_CLIENT, group_claims: str = GROUP_CLAIMS, id_tokens: bool = ID_TOKENS,
     secret: bool = typer.Option(False, "--secret", help="Add a client secret and print it once."),
     no_sp: bool = typer.Option(False, "--no-sp", help="Do not create the service principal."),
     as_json: bool = JSON_OPTION,
@@ -91,7 +95,7 @@ def create(
     types = member_types(role_member_types)
     body: dict[str, Any] = {"displayName": name, "identifierUris": list(identifier_uris or []),
                             "appRoles": [new_role(spec, types) for spec in roles or []],
-                            **settings_body(web, spa, public, audience, public_client, group_claims)}
+                            **settings_body(web, spa, public, audience, public_client, group_claims, id_tokens)}
     api: dict[str, Any] = {"requestedAccessTokenVersion": version} if version is not None else {}
     if scopes:
         api["oauth2PermissionScopes"] = [app_settings.new_scope(spec, False, None) for spec in scopes]
@@ -149,6 +153,7 @@ def show(ctx: typer.Context, key: str = typer.Argument(..., help="Name, appId, o
             ("sign-in audience", found.get("signInAudience")),
             ("public client", "yes" if found.get("isFallbackPublicClient") else "no"),
             ("group claims", found.get("groupMembershipClaims") or "none"),
+            ("ID tokens from authorize", "yes" if id_token_issuance(found) else "no"),
             ("redirect URIs", joined(redirect_uris(found)) or "none")])
     section("app roles")
     table(["VALUE", "DISPLAY NAME", "ID", "FOR", "ENABLED"],
@@ -185,10 +190,10 @@ def set_(
                                               help="App ID URIs (replace the current ones; repeatable)."),
     name: str = typer.Option(None, "--name", help="New display name."),
     web: list[str] = WEB, spa: list[str] = SPA, public: list[str] = PUBLIC, audience: str = AUDIENCE,
-    public_client: bool = PUBLIC_CLIENT, group_claims: str = GROUP_CLAIMS,
+    public_client: bool = PUBLIC_CLIENT, group_claims: str = GROUP_CLAIMS, id_tokens: bool = ID_TOKENS,
 ) -> None:
     """Change an application's token version, App ID URIs, name or sign-in settings."""
-    changes: dict[str, Any] = settings_body(web, spa, public, audience, public_client, group_claims)
+    changes: dict[str, Any] = settings_body(web, spa, public, audience, public_client, group_claims, id_tokens)
     if version is not None:
         changes["api"] = {"requestedAccessTokenVersion": version}
     if identifier_uris:

@@ -127,6 +127,7 @@ def _key(cred: KeyCredential) -> dict[str, Any]:
 
 
 def application_properties(app: Application) -> dict[str, Any]:
+    implicit = app.implicit_grant_settings
     return {"DisplayName": app.display_name, "AppId": app.app_id, "IdentifierUris": list(app.identifier_uris),
             "AppRoles": _roles(app.app_roles), "RequestedAccessTokenVersion": app.requested_access_token_version,
             "KeyCredentials": [_key(k) for k in app.key_credentials] or None,
@@ -136,6 +137,7 @@ def application_properties(app: Application) -> dict[str, Any]:
             "WebRedirectUris": list(app.web_redirect_uris) or None,
             "SpaRedirectUris": list(app.spa_redirect_uris) or None,
             "PublicClientRedirectUris": list(app.public_client_redirect_uris) or None,
+            "ImplicitGrantSettings": None if implicit.off else implicit.to_graph(),
             "Oauth2PermissionScopes": [s.to_graph() for s in app.oauth2_permission_scopes] or None,
             "PreAuthorizedApplications": [p.to_graph() for p in app.pre_authorized_applications] or None,
             "RequiredResourceAccess": [r.to_graph() for r in app.required_resource_access] or None}

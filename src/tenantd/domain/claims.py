@@ -92,11 +92,20 @@ class UserTokenRequest:
 @dataclass(frozen=True)
 class IdTokenFacts:
     """What an ID token says beyond the user and the client: its format (the endpoint's version), the
-    ``nonce`` the client sent to the authorize endpoint, and the address the user signed in from (v1)."""
+    ``nonce`` the client sent to the authorize endpoint, the address the user signed in from (v1), and the
+    ``c_hash`` of the code it comes with (the authorization endpoint's ``code id_token`` only)."""
 
     version: int = 2
     nonce: str | None = None
     client_ip: str | None = None
+    code_hash: str | None = None
+
+
+def code_hash(code: str) -> str:
+    """OpenID Connect's ``c_hash`` for an RS256 token: base64url of the left half of the SHA-256 of the code's
+    ASCII octets (Core 1.0, section 3.3.2.11)."""
+    digest = hashlib.sha256(code.encode("ascii")).digest()
+    return _b64(digest[:len(digest) // 2])
 
 
 def pairwise_subject(object_id: str, client_app_id: str) -> str:
@@ -156,8 +165,10 @@ def id_token_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime:
         claims["aio"] = _opaque(48)
     else:
         claims["amr"] = ["pwd"]
-        if facts.client_ip:
-            claims["ipaddr"] = facts.client_ip
+    if facts.code_hash is not None:
+        claims["c_hash"] = facts.code_hash
+    if not v2 and facts.client_ip:
+        claims["ipaddr"] = facts.client_ip
     claims["name"] = req.display_name
     if facts.nonce is not None:
         claims["nonce"] = facts.nonce

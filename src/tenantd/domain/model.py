@@ -99,6 +99,24 @@ class RequiredResourceAccess:
 
 
 @dataclass(frozen=True)
+class ImplicitGrantSettings:
+    """Graph's ``web.implicitGrantSettings``: whether the authorization endpoint itself may answer the
+    application with an ID token (``response_type=id_token``, ``code id_token``) or an access token."""
+
+    enable_id_token_issuance: bool = False
+    enable_access_token_issuance: bool = False
+
+    @property
+    def off(self) -> bool:
+        """Both off, as every application is unless it turns one on."""
+        return not (self.enable_id_token_issuance or self.enable_access_token_issuance)
+
+    def to_graph(self) -> dict[str, Any]:
+        return {"enableAccessTokenIssuance": self.enable_access_token_issuance,
+                "enableIdTokenIssuance": self.enable_id_token_issuance}
+
+
+@dataclass(frozen=True)
 class PasswordCredential:
     key_id: str
     display_name: str | None
@@ -198,10 +216,16 @@ class Application:
     web_redirect_uris: tuple[str, ...] = ()
     spa_redirect_uris: tuple[str, ...] = ()
     public_client_redirect_uris: tuple[str, ...] = ()
+    implicit_grant_settings: ImplicitGrantSettings = ImplicitGrantSettings()
     # The delegated permissions the application offers as an API, and those it asks of others.
     oauth2_permission_scopes: tuple[PermissionScope, ...] = ()
     pre_authorized_applications: tuple[PreAuthorizedApplication, ...] = ()
     required_resource_access: tuple[RequiredResourceAccess, ...] = ()
+
+    @property
+    def multi_tenant(self) -> bool:
+        """Whether people of other tenants may sign in (``signInAudience`` AzureADMultipleOrgs)."""
+        return self.sign_in_audience == "AzureADMultipleOrgs"
 
     @property
     def reply_urls(self) -> tuple[str, ...]:

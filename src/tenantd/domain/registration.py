@@ -16,7 +16,7 @@ ATTRIBUTES = {
     "signInAudience": "sign_in_audience", "isFallbackPublicClient": "is_fallback_public_client",
     "groupMembershipClaims": "group_membership_claims", "optionalClaims": "optional_claims",
     "web.redirectUris": "web_redirect_uris", "spa.redirectUris": "spa_redirect_uris",
-    "publicClient.redirectUris": "public_client_redirect_uris",
+    "publicClient.redirectUris": "public_client_redirect_uris", "web.implicitGrantSettings": "implicit_grant_settings",
     "api.oauth2PermissionScopes": "oauth2_permission_scopes",
     "api.preAuthorizedApplications": "pre_authorized_applications",
     "requiredResourceAccess": "required_resource_access",
@@ -41,6 +41,10 @@ def changed(app: Application, changes: Mapping[str, Any]) -> Application:
                       spa_redirect_uris=_redirects(changes, "spa", updated.spa_redirect_uris),
                       public_client_redirect_uris=_redirects(changes, "publicClient",
                                                              updated.public_client_redirect_uris))
+    if "web.implicitGrantSettings" in changes:
+        implicit = sign_in_rules.implicit_grant_settings(changes["web.implicitGrantSettings"],
+                                                         updated.implicit_grant_settings)
+        updated = replace(updated, implicit_grant_settings=implicit)
     sign_in_rules.redirect_uri_count(updated.web_redirect_uris, updated.spa_redirect_uris,
                                      updated.public_client_redirect_uris)
     if "api.oauth2PermissionScopes" in changes:

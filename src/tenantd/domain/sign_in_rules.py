@@ -1,13 +1,15 @@
 """Rules for how people sign in to an application: its audience, redirect URIs by platform, fallback public
-client flag, groups claim and optional claims, as Entra checks them. Pure functions that raise
+client flag, implicit grant settings, groups claim and optional claims, as Entra checks them. Pure functions that raise
 :class:`BadRequest` or return the value to keep."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import BadRequest
+from .model import ImplicitGrantSettings
 
 SIGN_IN_AUDIENCES = ("AzureADMyOrg", "AzureADMultipleOrgs")
 # Graph's other audiences admit personal Microsoft accounts, which a tenantd tenant does not hold.
@@ -21,6 +23,9 @@ GROUP_CLAIMS = ("None", "SecurityGroup", "DirectoryRole", "ApplicationGroup", "A
 MAX_GROUP_CLAIMS = 128            # characters: three names and their separators fit many times over
 TOKEN_KINDS = ("idToken", "accessToken", "saml2Token")
 _CLAIM_FIELDS = {"name", "source", "essential", "additionalProperties"}
+# web.implicitGrantSettings: each property by Graph's name, and the ImplicitGrantSettings field it sets.
+IMPLICIT_GRANT_FIELDS = {"enableIdTokenIssuance": "enable_id_token_issuance",
+                         "enableAccessTokenIssuance": "enable_access_token_issuance"}
 
 
 def _invalid(prop: str, detail: str) -> BadRequest:
@@ -40,6 +45,26 @@ def is_fallback_public_client(value: object) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise _invalid("isFallbackPublicClient", "true, false or null is required")
     return value
+
+
+def implicit_grant_settings(value: object, current: ImplicitGrantSettings) -> ImplicitGrantSettings:
+    """``web.implicitGrantSettings`` applied to ``current``: the properties given replace theirs (null is
+    off), those left out stay as they are; null as a whole turns both off."""
+    if value is None:
+        return ImplicitGrantSettings()
+    prop = "web.implicitGrantSettings"
+    if not isinstance(value, dict):
+        raise _invalid(prop, "an object is required")
+    changes = {}
+    for key, flag in value.items():
+        if key == "@odata.type":
+            continue
+        if key not in IMPLICIT_GRANT_FIELDS:
+            raise _invalid(prop, f"{str(key)[:64]!r} is not one of {', '.join(IMPLICIT_GRANT_FIELDS)}")
+        if flag is not None and not isinstance(flag, bool):
+            raise _invalid(f"{prop}.{key}", "true, false or null is required")
+        changes[IMPLICIT_GRANT_FIELDS[key]] = bool(flag)
+    return replace(current, **changes)
 
 
 def redirect_uri(platform: str, value: object) -> str:

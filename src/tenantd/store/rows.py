@@ -12,6 +12,7 @@ from ..domain.model import (
     AppRole,
     FederatedCredential,
     Group,
+    ImplicitGrantSettings,
     KeyCredential,
     PasswordCredential,
     PermissionScope,
@@ -114,6 +115,7 @@ def registration_values(app: Application) -> dict[str, Any]:
         "oauth2_permission_scopes": graph_list(app.oauth2_permission_scopes),
         "pre_authorized_applications": graph_list(app.pre_authorized_applications),
         "required_resource_access": graph_list(app.required_resource_access),
+        "implicit_grant_settings": None if app.implicit_grant_settings.off else app.implicit_grant_settings.to_graph(),
     }
 
 
@@ -133,4 +135,11 @@ def registration_fields(row: Row[Any]) -> dict[str, Any]:
             RequiredResourceAccess(r["resourceAppId"], tuple(ResourceAccess(a["id"], a["type"])
                                                              for a in r["resourceAccess"]))
             for r in row.required_resource_access or ()),
+        "implicit_grant_settings": implicit_grant_settings(row.implicit_grant_settings),
     }
+
+
+def implicit_grant_settings(raw: dict[str, Any] | None) -> ImplicitGrantSettings:
+    raw = raw or {}
+    return ImplicitGrantSettings(enable_id_token_issuance=bool(raw.get("enableIdTokenIssuance")),
+                                 enable_access_token_issuance=bool(raw.get("enableAccessTokenIssuance")))

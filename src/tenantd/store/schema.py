@@ -59,6 +59,7 @@ applications = sa.Table(
     sa.Column("oauth2_permission_scopes", sa.JSON, nullable=True),
     sa.Column("pre_authorized_applications", sa.JSON, nullable=True),
     sa.Column("required_resource_access", sa.JSON, nullable=True),
+    sa.Column("implicit_grant_settings", sa.JSON, nullable=True),   # web.implicitGrantSettings; null: both off
     sa.UniqueConstraint("tenant_id", "app_id"),
     sa.Index(None, "app_id"),   # appIds are unique across tenants: the directory's check looks them up
     sa.Index(None, "tenant_id", "display_name"),

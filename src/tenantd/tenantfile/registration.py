@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..directory import Directory
-from ..domain import builtins, registration, scope_rules
+from ..domain import builtins, registration, scope_rules, sign_in_rules
 from ..domain.ids import is_guid
 from ..domain.model import Application, AppRole, PermissionScope
 from .changes import call
@@ -29,6 +29,10 @@ def declared_settings(entry: dict[str, Any], scopes: tuple[PermissionScope, ...]
     for platform in PLATFORMS:
         if platform in entry:
             settings[f"{platform}.redirectUris"] = list((entry[platform] or {}).get("redirectUris") or [])
+    if "web" in entry:   # the web block declares the implicit grant too: off unless it says on
+        implicit = (entry["web"] or {}).get("implicitGrantSettings") or {}
+        settings["web.implicitGrantSettings"] = {key: implicit.get(key) or False
+                                                 for key in sign_in_rules.IMPLICIT_GRANT_FIELDS}
     api = entry.get("api") or {}
     if "oauth2PermissionScopes" in api:
         # A pasted manifest's scopes may carry "lang", which Graph's permissionScope does not have.
@@ -139,6 +143,8 @@ def exported(app: Application) -> dict[str, Any]:
                            ("publicClient", app.public_client_redirect_uris)):
         if uris:
             entry[platform] = {"redirectUris": list(uris)}
+    if not app.implicit_grant_settings.off:
+        entry.setdefault("web", {})["implicitGrantSettings"] = app.implicit_grant_settings.to_graph()
     api: dict[str, Any] = {}
     if app.oauth2_permission_scopes:
         api["oauth2PermissionScopes"] = [s.to_graph() for s in app.oauth2_permission_scopes]

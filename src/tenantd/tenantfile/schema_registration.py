@@ -16,11 +16,24 @@ def _object(properties: dict[str, Any], required: list[str], description: str) -
             "additionalProperties": False}
 
 
-def _platform(description: str) -> dict[str, Any]:
+def _platform(description: str, **more: Any) -> dict[str, Any]:
     return _object({"redirectUris": {
         "type": "array", "maxItems": sign_in_rules.MAX_REDIRECT_URIS,
         "items": {"type": "string", "minLength": 1, "maxLength": sign_in_rules.MAX_REDIRECT_URI},
-        "description": "https, or http on localhost, 127.0.0.1 or [::1]; no fragment."}}, [], description)
+        "description": "https, or http on localhost, 127.0.0.1 or [::1]; no fragment."}, **more}, [], description)
+
+
+_IMPLICIT_GRANT = {
+    "type": ["object", "null"], "additionalProperties": False,
+    "properties": {
+        "enableIdTokenIssuance": {"type": ["boolean", "null"], "default": False,
+                                  "description": "response_type id_token and code id_token (with a nonce)."},
+        "enableAccessTokenIssuance": {"type": ["boolean", "null"], "default": False,
+                                      "description": "Kept as Graph keeps it; the authorization endpoint of "
+                                                     "tenantd issues no access token."}},
+    "description": "Tokens the authorization endpoint may answer with (the implicit grant and hybrid flows); "
+                   "off unless this says on.",
+}
 
 
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 1024}
@@ -82,7 +95,8 @@ PROPERTIES: dict[str, Any] = {
         "properties": {kind: {"type": ["array", "null"], "items": _OPTIONAL_CLAIM}
                        for kind in sign_in_rules.TOKEN_KINDS},
         "description": "Optional claims per token kind, as Graph's optionalClaims."},
-    "web": _platform("A web application's redirect URIs (confidential client)."),
+    "web": _platform("A web application's redirect URIs (confidential client) and implicit grant settings.",
+                     implicitGrantSettings=_IMPLICIT_GRANT),
     "spa": _platform("A single-page application's redirect URIs (authorization code with PKCE)."),
     "publicClient": _platform("A desktop or mobile client's redirect URIs (custom schemes allowed)."),
     "requiredResourceAccess": {"type": "array", "items": _REQUIRED,

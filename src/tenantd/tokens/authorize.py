@@ -10,6 +10,12 @@ Redirect URIs match exactly, by platform (web, spa, publicClient); a public clie
 (``http://localhost``, ``127.0.0.1``, ``[::1]``) matches with any port (RFC 8252 section 7.3). A request
 without ``redirect_uri`` gets the application's first one. The platform decides PKCE: a public client or a
 single-page application must send an S256 challenge (item 39); ``plain`` is refused for everyone.
+
+``response_type`` is ``code``, or, for an application whose ``web.implicitGrantSettings`` enable ID token
+issuance, ``id_token`` or ``code id_token`` (AADSTS700054 otherwise). These need a ``nonce`` (AADSTS90014),
+and default to the fragment response mode; ``query`` is refused for them (AADSTS70007), as a token never
+travels in a query string. ``token`` is refused: tenantd's authorization endpoint issues no access token
+(AADSTS700051 while the application has not enabled it, as Entra says).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from .service import TokenService
 DEFERRED_TENANTS = ("common", "organizations")   # the person's own tenant, once she is known
 PROMPTS = ("login", "none", "consent", "select_account")
 RESPONSE_MODES = ("query", "fragment", "form_post")
+RESPONSE_TYPES = (frozenset({"code"}), frozenset({"id_token"}), frozenset({"code", "id_token"}))
+TOKEN_TYPES = frozenset({"id_token", "token"})   # what the answer itself carries a token for
 S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}\Z")   # base64url of a SHA-256, unpadded
 # Longest accepted value of each parameter (what the stored code and the page state can hold).
 LIMITS = {"client_id": 64, "redirect_uri": 512, "scope": 2048, "resource": 600, "state": 2048, "nonce": 512,
@@ -53,6 +61,7 @@ class AuthorizeRequest:
     client: Client
     reply: Reply
     platform: str                    # web, spa or publicClient: the redirect URI's
+    response_types: frozenset[str]   # one of RESPONSE_TYPES
     scope: str
     resource: str | None             # v1
     nonce: str | None
@@ -98,8 +107,10 @@ def validate(service: TokenService, tenant_key: str, endpoint_version: int,
         raise AuthorizeRefusal(page_errors.unknown_tenant_application(client_id, tenant_key), None)
     redirect_uri, platform = _redirect(client, params.get("redirect_uri"))
     state = params.get("state")
-    mode = params.get("response_mode") or "query"
-    reply = Reply(redirect_uri, mode if mode in RESPONSE_MODES else "query",
+    default = default_response_mode(params.get("response_type", ""))
+    mode = params.get("response_mode") or default
+    allowed = mode in RESPONSE_MODES and not (mode == "query" and default == "fragment")
+    reply = Reply(redirect_uri, mode if allowed else default,
                   state if state is None or len(state) <= LIMITS["state"] else None)
     try:
         return _validated(tenant, endpoint_version, client, reply, platform, params)
@@ -153,14 +164,24 @@ def loopback_match(registered: str, requested: str) -> bool:
             and (want.path or "/") == (got.path or "/") and want.query == got.query)
 
 
+def default_response_mode(response_type: str) -> str:
+    """The query for a code alone; the fragment once the answer carries a token."""
+    return "fragment" if TOKEN_TYPES & set(response_type.split()) else "query"
+
+
 def _validated(tenant: Tenant | None, version: int, client: Client, reply: Reply, platform: str,
                params: Mapping[str, str]) -> AuthorizeRequest:
     for name, limit in LIMITS.items():
         if len(params.get(name, "")) > limit:
             raise page_errors.invalid_parameter(name, f"longer than {limit} characters")
-    _response_type(params.get("response_type", ""))
-    if reply.response_mode != (params.get("response_mode") or "query"):
-        raise page_errors.unsupported_response_mode(params["response_mode"])
+    types = _response_types(params.get("response_type", ""), client)
+    requested_mode = params.get("response_mode") or reply.response_mode
+    if reply.response_mode != requested_mode:
+        raise (page_errors.query_with_token() if requested_mode == "query"
+               else page_errors.unsupported_response_mode(requested_mode))
+    nonce = params.get("nonce") or None
+    if "id_token" in types and nonce is None:
+        raise page_errors.nonce_required()
     scope, resource = params.get("scope", ""), params.get("resource") or None
     if version == 2 and resource is not None:
         raise page_errors.resource_on_v2()
@@ -169,26 +190,29 @@ def _validated(tenant: Tenant | None, version: int, client: Client, reply: Reply
     prompt = params.get("prompt") or None
     if prompt is not None and prompt not in PROMPTS:
         raise page_errors.invalid_parameter("prompt", f"'{prompt}' is not one of {', '.join(PROMPTS)}")
-    challenge, method = _pkce(platform, params)
+    challenge, method = _pkce(platform, params) if "code" in types else (None, None)
     return AuthorizeRequest(
-        tenant=tenant, endpoint_version=version, client=client, reply=reply, platform=platform,
-        scope=" ".join(scope.split()), resource=resource, nonce=params.get("nonce") or None, prompt=prompt,
+        tenant=tenant, endpoint_version=version, client=client, reply=reply, platform=platform, response_types=types,
+        scope=" ".join(scope.split()), resource=resource, nonce=nonce, prompt=prompt,
         login_hint=params.get("login_hint") or None, domain_hint=params.get("domain_hint") or None,
         max_age=_max_age(params.get("max_age")), code_challenge=challenge, code_challenge_method=method,
         client_info=params.get("client_info") == "1",
     )
 
 
-def _response_type(value: str) -> None:
-    kinds = set(value.split())
-    if not kinds:
+def _response_types(value: str, client: Client) -> frozenset[str]:
+    types = frozenset(value.split())
+    if not types:
         raise page_errors.missing("response_type")
-    if "token" in kinds:
-        raise page_errors.response_type_not_enabled("token", 700051)
-    if "id_token" in kinds:
+    if "token" in types:
+        if not client.implicit.enable_access_token_issuance:
+            raise page_errors.response_type_not_enabled("token", 700051)
+        raise page_errors.no_access_token_from_authorize()
+    if "id_token" in types and not client.implicit.enable_id_token_issuance:
         raise page_errors.response_type_not_enabled("id_token", 700054)
-    if kinds != {"code"}:
+    if types not in RESPONSE_TYPES:
         raise page_errors.unsupported_response_type(value)
+    return types
 
 
 def _pkce(platform: str, params: Mapping[str, str]) -> tuple[str | None, str | None]:

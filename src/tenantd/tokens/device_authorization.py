@@ -7,7 +7,8 @@ codes are nine characters of an alphabet without vowels (no words) and without 0
 O or I): 28^9, about 43 bits, for a code that lives 15 minutes and whose guessing the page throttles (SECURITY
 item 47). Only a client allowed public client flows, or one presenting its credential, may start (item 48).
 
-Through ``common`` or ``organizations`` the code has no tenant until a person answers it: hers.
+Through ``common`` or ``organizations`` the code has no tenant until a person answers it: hers. An
+application of one organization (AzureADMyOrg) asks at its tenant's endpoint only (AADSTS50194).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..domain import builtins
 from ..domain.model import Tenant
 from ..domain.sign_in_state import DeviceCode, secret_hash
 from ..store.sql import DuplicateKey
-from . import errors, scopes
+from . import errors, scopes, sign_in_errors
 from .discovery import is_multi_tenant
 from .people_clients import identify
 from .request import TokenRequest, client_id_of
@@ -75,13 +76,17 @@ def start(service: TokenService, request: TokenRequest) -> dict[str, Any]:
 
 
 def _home_tenant(service: TokenService, client_id: str) -> Tenant:
-    """The tenant a client asking through ``common`` is checked in: its application's, or for Microsoft's
-    public clients (in every tenant) the default tenant."""
+    """The tenant a client asking through ``common`` is checked in: its application's, which must admit every
+    organization's people (AADSTS50194 otherwise), or for Microsoft's public clients (in every tenant) the
+    default tenant."""
     with service.store.read() as tx:
         if client_id in builtins.PUBLIC_CLIENT_APP_IDS:
             tenant_id = tx.setting("default_tenant")
         else:
             tenant_id = tx.app_id_tenant(client_id)
+            app = tx.application_by_app_id(tenant_id, client_id) if tenant_id is not None else None
+            if app is not None and not app.multi_tenant:
+                raise sign_in_errors.single_tenant_at_common(app.app_id, app.display_name)
     if tenant_id is None:
         raise errors.unknown_client(client_id, "common")
     return service.tenant(tenant_id)

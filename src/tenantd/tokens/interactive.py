@@ -16,12 +16,12 @@ or an account her browser session holds), and whether she may sign in to that ap
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..domain import builtins
 from ..domain.errors import OAuthError
 from ..domain.ids import is_guid
-from ..domain.model import Application, Tenant, User
+from ..domain.model import Application, ImplicitGrantSettings, Tenant, User
 from ..domain.sign_in_state import SessionAccount
 from . import errors, signins
 from . import sign_in_errors as page_errors
@@ -47,9 +47,15 @@ class Client:
     web_redirect_uris: tuple[str, ...] = ()
     spa_redirect_uris: tuple[str, ...] = ()
     public_client_redirect_uris: tuple[str, ...] = ()
+    implicit: ImplicitGrantSettings = field(default_factory=ImplicitGrantSettings)
+
+    @property
+    def multi_tenant(self) -> bool:
+        """Whether people of any tenant may sign in (a first-party client, or AzureADMultipleOrgs)."""
+        return self.home_tenant_id is None or self.sign_in_audience == MULTIPLE_ORGS
 
     def admits_tenant(self, tenant_id: str) -> bool:
-        return self.home_tenant_id in (None, tenant_id) or self.sign_in_audience == MULTIPLE_ORGS
+        return self.multi_tenant or self.home_tenant_id == tenant_id
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class SignedIn:
 
 def _client(app: Application) -> Client:
     return Client(app.app_id, app.display_name, app.tenant_id, app.sign_in_audience, app.web_redirect_uris,
-                  app.spa_redirect_uris, app.public_client_redirect_uris)
+                  app.spa_redirect_uris, app.public_client_redirect_uris, app.implicit_grant_settings)
 
 
 def find_client(service: TokenService, tenant: Tenant | None, client_id: str) -> Client | None:
@@ -81,7 +87,7 @@ def find_client(service: TokenService, tenant: Tenant | None, client_id: str) ->
                 return _client(app)
         for other in tx.tenants():
             app = tx.application_by_app_id(other.id, app_id)
-            if app is not None and (tenant is None or app.sign_in_audience == MULTIPLE_ORGS):
+            if app is not None and (tenant is None or app.multi_tenant):
                 return _client(app)
     return None
 

@@ -19,9 +19,9 @@ from ..domain.claims import (
 )
 from ..domain.errors import OAuthError, Unavailable
 from ..domain.ids import is_guid
-from ..domain.model import ServicePrincipal, Tenant, User
+from ..domain.model import Application, ServicePrincipal, Tenant, User
 from ..store import Store, Tx
-from . import discovery, errors, jwt, signins
+from . import discovery, errors, jwt, sign_in_errors, signins
 from .directory_cache import DirectoryCache, DirectoryView
 from .federation import Federation, VerificationKey, own_tenant_id
 from .keys import Keyring, SigningKey
@@ -138,6 +138,8 @@ class TokenService:
         a request to a tenant that exists is a sign-in; a device's poll before the person answered is not."""
         tenant = self.request_tenant(request)
         try:
+            if discovery.is_multi_tenant(request.tenant):
+                self._refuse_single_tenant_client(tenant, request)
             issued = self._grant(tenant, request)
         except OAuthError as exc:
             client = self._named_client(tenant, request) if exc.aadsts != errors.STILL_PENDING else None
@@ -149,18 +151,31 @@ class TokenService:
     def _named_client(self, tenant: Tenant, request: TokenRequest) -> ServicePrincipal | None:
         """The service principal of the client a refused request names; None when the tenant knows no such
         client. Entra logs no sign-in of a client it does not know, nor does tenantd: a caller inventing
-        client ids must not be able to fill the log. (Read through the directory cache, under the key
-        client authentication uses, so a refusal of a known client costs no read.)"""
-        client_id = request.form.get("client_id") or (request.basic_auth[0] if request.basic_auth else "")
-        if not is_guid(client_id):
-            return None
-        client_id = client_id.lower()
+        client ids must not be able to fill the log."""
         try:
-            _, sp = self.directory_cache.view().get(("client", tenant.id, client_id), lambda tx: (
-                tx.application_by_app_id(tenant.id, client_id), tx.service_principal_by_app_id(tenant.id, client_id)))
+            _, sp = self._client_objects(tenant, request)
         except Unavailable:   # nothing could be written either
             return None
-        return sp if isinstance(sp, ServicePrincipal) else None
+        return sp
+
+    def _client_objects(self, tenant: Tenant, request: TokenRequest) -> tuple[Application | None,
+                                                                                ServicePrincipal | None]:
+        """The application and service principal of the client a request names in ``tenant`` (read through
+        the directory cache, under the key client authentication uses, so a known client costs no read)."""
+        client_id = request.form.get("client_id") or (request.basic_auth[0] if request.basic_auth else "")
+        if not is_guid(client_id):
+            return None, None
+        client_id = client_id.lower()
+        app, sp = self.directory_cache.view().get(("client", tenant.id, client_id), lambda tx: (
+            tx.application_by_app_id(tenant.id, client_id), tx.service_principal_by_app_id(tenant.id, client_id)))
+        return app, sp if isinstance(sp, ServicePrincipal) else None
+
+    def _refuse_single_tenant_client(self, tenant: Tenant, request: TokenRequest) -> None:
+        """AADSTS50194: an application of one organization (AzureADMyOrg) is not used through ``common`` or
+        ``organizations``; the tenant its grant implies holds it, when it is one of the tenant's own."""
+        app, _ = self._client_objects(tenant, request)
+        if app is not None and not app.multi_tenant:
+            raise sign_in_errors.single_tenant_at_common(app.app_id, app.display_name)
 
     def token_from_memory(self, request: TokenRequest) -> dict[str, Any] | None:
         """``token``'s answer when memory alone gives it, without a read or a wait (fast enough for an event
@@ -270,6 +285,16 @@ class TokenService:
         return IssuedToken(token, life, now + life, now, audience, app_id=client_app_id,
                            principal_id=user.id, principal_name=user.user_principal_name,
                            resource_id=resource.service_principal.app_id, roles=roles, response=response)
+
+    def issue_id_token(self, tenant_id: str, user: User, client_app_id: str, facts: IdTokenFacts) -> str:
+        """An ID token alone, for the client ``user`` signed in to (the authorization endpoint's answer): the
+        client is its audience, as the resource of nothing."""
+        request = UserTokenRequest(
+            tenant_id=tenant_id, user_object_id=user.id, user_principal_name=user.user_principal_name,
+            display_name=user.display_name, client_app_id=client_app_id, resource_app_id=client_app_id,
+            audience_as_requested=client_app_id, version=facts.version, roles=(), scopes=())
+        claims = id_token_claims(request, self.issuers(tenant_id), int(self.clock()), ID_TOKEN_LIFETIME, facts)
+        return jwt.sign(claims, self.keyring.active(tenant_id), with_x5t=False)
 
 
 def resource_key(tenant_id: str, name: str) -> tuple[str, str, str]:

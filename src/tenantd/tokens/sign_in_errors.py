@@ -57,9 +57,34 @@ def repeated_parameter(name: str) -> OAuthError:
 
 
 def response_type_not_enabled(response_type: str, code: int) -> OAuthError:
+    setting = "enableIdTokenIssuance" if response_type == "id_token" else "enableAccessTokenIssuance"
     return OAuthError(400, "unsupported_response_type", code,
-                      f"response_type '{response_type}' is not enabled for the application. tenantd's authorize "
-                      "endpoint answers response_type=code (the authorization code flow, with PKCE).")
+                      f"response_type '{response_type}' is not enabled for the application (its "
+                      f"web.implicitGrantSettings.{setting} is off).")
+
+
+def no_access_token_from_authorize() -> OAuthError:
+    return OAuthError(400, "unsupported_response_type", 70005,
+                      "The application requested an unsupported response type 'token': tenantd's authorization "
+                      "endpoint issues no access token, whatever web.implicitGrantSettings says. Use the "
+                      "authorization code flow (response_type=code, with PKCE).")
+
+
+def nonce_required() -> OAuthError:
+    return OAuthError(400, "invalid_request", 90014, "The required field 'nonce' is missing.")
+
+
+def query_with_token() -> OAuthError:
+    return OAuthError(400, "invalid_request", 70007,
+                      "'query' is not a supported value of 'response_mode' when requesting a token.")
+
+
+def single_tenant_at_common(client_id: str, client_name: str) -> OAuthError:
+    return OAuthError(400, "invalid_request", 50194,
+                      f"Application '{client_id}'({client_name}) is not configured as a multi-tenant application. "
+                      "Usage of the /common endpoint is not supported for such applications created after "
+                      "'10/15/2018'. Use a tenant-specific endpoint or configure the application to be "
+                      "multi-tenant.")
 
 
 def unsupported_response_type(response_type: str) -> OAuthError:

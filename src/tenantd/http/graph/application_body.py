@@ -44,6 +44,8 @@ def changes(body: dict[str, Any]) -> dict[str, Any]:
         _web_extras(web, uris)
         if "redirectUris" in web:
             found["web.redirectUris"] = uris
+        if "implicitGrantSettings" in web:
+            found["web.implicitGrantSettings"] = web["implicitGrantSettings"]
     for platform, type_name in (("spa", "spaApplication"), ("publicClient", "publicClientApplication")):
         if platform in body:
             settings = _object(body[platform], platform, {"redirectUris"}, f"microsoft.graph.{type_name}")
@@ -71,17 +73,12 @@ def _list(value: Any, key: str) -> list[Any]:
 
 
 def _web_extras(web: dict[str, Any], uris: list[Any]) -> None:
-    """What tenantd does not model of ``web``: home page and logout URLs (null only), the implicit grant (off
-    only: tenantd issues no tokens from the authorization endpoint), and ``redirectUriSettings``, which it
-    writes from ``redirectUris`` and takes back when it says no more than they do."""
+    """What tenantd does not model of ``web``: home page and logout URLs (null only), and
+    ``redirectUriSettings``, which it writes from ``redirectUris`` and takes back when it says no more than
+    they do."""
     for key in _WEB_EMPTY & web.keys():
         if web[key] is not None:
             raise BadRequest(f"Property 'web.{key}' is not supported: only null is accepted.")
-    implicit = _object(web.get("implicitGrantSettings"), "web.implicitGrantSettings",
-                       {"enableAccessTokenIssuance", "enableIdTokenIssuance"}, "microsoft.graph.implicitGrantSettings")
-    if any(v is not None and v is not False for v in implicit.values()):
-        raise BadRequest("Property 'web.implicitGrantSettings' is not supported: the implicit grant is off in "
-                         "tenantd; use the authorization code flow with PKCE.")
     for setting in _list(web.get("redirectUriSettings"), "web.redirectUriSettings"):
         entry = _object(setting, "web.redirectUriSettings", {"uri", "index"}, "microsoft.graph.redirectUriSettings")
         if entry.get("index") is not None or entry.get("uri") not in uris:

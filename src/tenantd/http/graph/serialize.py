@@ -62,7 +62,7 @@ def application(app: Application) -> dict[str, Any]:
         "web": {
             "homePageUrl": None, "logoutUrl": None, "redirectUris": list(app.web_redirect_uris),
             "redirectUriSettings": [{"uri": uri, "index": None} for uri in app.web_redirect_uris],
-            "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False},
+            "implicitGrantSettings": app.implicit_grant_settings.to_graph(),
         },
         "spa": {"redirectUris": list(app.spa_redirect_uris)},
     }

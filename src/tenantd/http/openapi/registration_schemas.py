@@ -76,8 +76,11 @@ APPLICATION_WRITE: dict[str, Schema] = {
             "@odata.type": odata_type("microsoft.graph.redirectUriSettings"), "uri": STRING, "index": NULL}))),
         implicitGrantSettings=nullable(obj({
             "@odata.type": odata_type("microsoft.graph.implicitGrantSettings"),
-            "enableAccessTokenIssuance": nullable({"type": "boolean", "const": False}),
-            "enableIdTokenIssuance": nullable({"type": "boolean", "const": False})})),
+            "enableAccessTokenIssuance": nullable({
+                **BOOL, "description": "Accepted and kept; tenantd's authorization endpoint issues no access "
+                                      "token (response_type token is refused)."}),
+            "enableIdTokenIssuance": nullable({
+                **BOOL, "description": "response_type id_token and code id_token (with a nonce)."})})),
     ),
     "spa": _platform("spaApplication"),
     "publicClient": _platform("publicClientApplication"),

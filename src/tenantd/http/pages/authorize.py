@@ -4,7 +4,7 @@ and the steps of their sign-in page (``POST /{tenant}/login``).
 The request is validated (``tokens/authorize.py``); the browser's session decides what is asked
 (``tokens/sso.py``): nothing (a code goes back at once), the account picker, or the sign-in steps. After a
 password, "Stay signed in?" (``#idSIButton9`` Yes: a persistent session; ``#idBtn_Back`` No: one that ends
-with the browser) starts the session, and the code goes back (``tokens/code_response.py``)."""
+with the browser) starts the session, and the code, the ID token or both go back (``tokens/code_response.py``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from starlette.responses import Response
 from ...domain.errors import OAuthError
 from ...tokens import interactive, sessions
 from ...tokens.authorize import AuthorizeRefusal, AuthorizeRequest, parameters, validate
-from ...tokens.code_response import respond
+from ...tokens.code_response import admit_to, respond
 from ...tokens.interactive import SignedIn
 from ...tokens.sso import choose
 from . import signin
@@ -57,7 +57,8 @@ def _authorize(request: Request, tenant_key: str, version: int, pairs: list[tupl
         people = interactive.session_people(visit.tokens, session.accounts) if session else []
         choice = choose(authorize, people, visit.now())
         if choice.need == "silent" and choice.person is not None:
-            return visit.finish(to_client(authorize.reply, respond(visit.tokens, authorize, choice.person, session)))
+            answer = respond(visit.tokens, authorize, choice.person, session, visit.client_ip)
+            return visit.finish(to_client(authorize.reply, answer))
     except AuthorizeRefusal as exc:
         return visit.finish(refusal(exc))
     journey = _journey({"k": "a", "t": tenant_key, "v": version, "p": params}, authorize)
@@ -101,9 +102,9 @@ def _step(request: Request, form: dict[str, str]) -> Response:
         return _answer(visit, authorize, outcome.person,
                        sessions.find(visit.tokens.store, visit.session_cookie, visit.now()))
     try:
-        interactive.admit(visit.tokens, authorize.client, outcome.person.user)
-    except OAuthError as exc:
-        return visit.finish(error_page(exc))
+        admit_to(visit.tokens, authorize, outcome.person.user)
+    except AuthorizeRefusal as exc:
+        return visit.finish(refusal(exc))
     user = outcome.person.user
     proof = {"id": user.id, "t": user.tenant_id, "at": outcome.person.auth_time}
     return visit.finish(page("stay_signed_in.html", form_targets=journey.form_targets, action=journey.action,
@@ -134,6 +135,7 @@ def _stay_signed_in(visit: Visit, authorize: AuthorizeRequest, state: dict[str, 
 def _answer(visit: Visit, authorize: AuthorizeRequest, person: SignedIn,
             session: sessions.Session | None) -> Response:
     try:
-        return visit.finish(to_client(authorize.reply, respond(visit.tokens, authorize, person, session)))
+        answer = respond(visit.tokens, authorize, person, session, visit.client_ip)
+        return visit.finish(to_client(authorize.reply, answer))
     except AuthorizeRefusal as exc:
         return visit.finish(refusal(exc))

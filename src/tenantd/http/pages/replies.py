@@ -1,7 +1,7 @@
 """Answers to the client at its redirect URI, in the response mode it asked for: the query (the default for
-``code``), the fragment, or a form the browser posts there (form_post: a visible button, and a same-origin
-script that presses it, since the pages' CSP forbids inline script); and the error page for what cannot go
-back to a client."""
+``code`` alone), the fragment (the default once the answer holds an ID token), or a form the browser posts
+there (form_post: a visible button, and a same-origin script that presses it, since the pages' CSP forbids
+inline script); and the error page for what cannot go back to a client."""
 
 from __future__ import annotations
 
