@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tenantd.domain import builtins
 from tenantd.tokens.signins import SignIn
 
 from ..support import Server
@@ -103,6 +104,20 @@ def test_human_output_is_a_table(server: Server, story: Obj) -> None:
     assert len(lines) == 3
     assert sum("Things.Read.All" in line and " 2 until " in line for line in lines) == 1
     assert all(story["name"] in line for line in lines[1:])
+
+
+def test_a_persons_sign_in_names_her(server: Server) -> None:
+    upn = f"ines-{uuid.uuid4().hex[:6]}@contoso.test"
+    run(server, "user", "create", upn, "--password", "Ines-Signs-In-1")
+    response = server.http().post(f"/{server.tenant_id}/oauth2/v2.0/token", data={
+        "grant_type": "password", "client_id": builtins.AZURE_CLI_APP_ID, "username": upn,
+        "password": "Ines-Signs-In-1", "scope": "https://graph.microsoft.com/.default"})
+    assert response.status_code == 200, response.text
+    deadline = time.monotonic() + 5
+    while (line := next((x for x in run(server, "logs").splitlines() if upn in x), None)) is None:
+        assert time.monotonic() < deadline, "her sign-in is not in the log"
+        time.sleep(0.2)
+    assert " ok " in line and " password " in line and "Azure CLI" in line
 
 
 def test_no_secret_or_token_is_shown(server: Server, story: Obj) -> None:

@@ -18,7 +18,8 @@ from .resolve import Resolver, literal
 
 _DURATION = re.compile(r"(\d{1,6})([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_KINDS = {"client_credentials": "app", "managed_identity": "managed identity"}
+_KINDS = {"client_credentials": "app", "managed_identity": "managed identity", "authorization_code": "code",
+          "refresh_token": "refresh", "device_code": "device code", "interactive": "sign-in page"}
 MAX_PAGE = 999
 
 
@@ -83,11 +84,12 @@ def _reason(entry: dict[str, Any]) -> str:
 
 def _show(entries: list[dict[str, Any]]) -> None:
     failures = any(_result(e) != "ok" for e in entries)
-    columns = ["TIME (UTC)", "RESULT", "COUNT", "KIND", "APP", "RESOURCE", "ROLES", "IP",
+    columns = ["TIME (UTC)", "RESULT", "COUNT", "KIND", "APP", "USER", "RESOURCE", "ROLES", "IP",
                *(["REASON"] if failures else [])]
     rows = [
         [_when(e), _result(e), _count(e), _KINDS.get(str(e.get("tenantdKind")), e.get("tenantdKind")),
-         e.get("appDisplayName") or e.get("appId") or "-", e.get("resourceDisplayName") or "-",
+         e.get("appDisplayName") or e.get("appId") or "-", e.get("userPrincipalName") or "-",
+         e.get("resourceDisplayName") or "-",
          ", ".join(e.get("tenantdRoles") or []) or "-", e.get("ipAddress") or "-",
          *([_reason(e)] if failures else [])]
         for e in entries
