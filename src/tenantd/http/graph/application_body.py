@@ -45,7 +45,11 @@ def changes(body: dict[str, Any]) -> dict[str, Any]:
         if "redirectUris" in web:
             found["web.redirectUris"] = uris
         if "implicitGrantSettings" in web:
-            found["web.implicitGrantSettings"] = web["implicitGrantSettings"]
+            settings = web["implicitGrantSettings"]
+            if isinstance(settings, dict):   # its @odata.type names its type; null and non-objects: the rule's
+                payload.only(settings, {"enableAccessTokenIssuance", "enableIdTokenIssuance"},
+                             "microsoft.graph.implicitGrantSettings")
+            found["web.implicitGrantSettings"] = settings
     for platform, type_name in (("spa", "spaApplication"), ("publicClient", "publicClientApplication")):
         if platform in body:
             settings = _object(body[platform], platform, {"redirectUris"}, f"microsoft.graph.{type_name}")
