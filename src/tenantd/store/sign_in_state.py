@@ -20,6 +20,7 @@ from ..domain.sign_in_state import (
 )
 from . import schema
 from . import sign_in_tables as t
+from . import statements as q
 from .transaction import BaseTx
 
 
@@ -98,23 +99,27 @@ class SignInStateRows(BaseTx):
         self._exec(t.authorization_codes.insert().values(**_values(code)))
 
     def authorization_code(self, code_hash: str) -> AuthorizationCode | None:
-        c = t.authorization_codes
-        r = self.conn.execute(sa.select(c).where(c.c.code_hash == code_hash)).first()
+        r = self.conn.execute(q.AUTHORIZATION_CODE, {"code_hash": code_hash}).first()
         return AuthorizationCode(**r._asdict()) if r else None
 
     def redeem_authorization_code(self, code_hash: str, now: int, grant_id: str) -> bool:
         """Mark a code redeemed; False when it already was (by this or another replica)."""
-        c = t.authorization_codes
-        return bool(self.conn.execute(c.update().where(c.c.code_hash == code_hash, c.c.redeemed.is_(None))
-                                      .values(redeemed=now, grant_id=grant_id)).rowcount)
+        return bool(self.conn.execute(q.REDEEM_AUTHORIZATION_CODE,
+                                      {"hash": code_hash, "now": now, "grant": grant_id}).rowcount)
 
     # -- refresh tokens -----------------------------------------------------------------------------------
     def insert_refresh_token(self, token: RefreshToken) -> None:
-        self._exec(t.refresh_tokens.insert().values(**_values(token)))
+        self._exec_with(q.INSERT_REFRESH_TOKEN, _values(token))
+
+    def continue_refresh_token(self, token: RefreshToken, follows: str) -> bool:
+        """Insert ``token`` in the same statement that finds the token it continues (hash ``follows``); False,
+        and nothing inserted, when that one no longer exists (revoked, or expired and removed)."""
+        values = _values(token)
+        del values["used"]
+        return bool(self._exec_with(q.CONTINUE_REFRESH_TOKEN, {**values, "follows": follows}).rowcount)
 
     def refresh_token(self, token_hash: str) -> RefreshToken | None:
-        r_ = t.refresh_tokens
-        r = self.conn.execute(sa.select(r_).where(r_.c.token_hash == token_hash)).first()
+        r = self.conn.execute(q.REFRESH_TOKEN, {"token_hash": token_hash}).first()
         return RefreshToken(**r._asdict()) if r else None
 
     def mark_refresh_token_used(self, token_hash: str, now: int) -> bool:

@@ -1,4 +1,4 @@
-"""The reads that every token and every directory change runs, built once.
+"""The statements that every token and every directory change runs, built once.
 
 SQLAlchemy memoizes a statement's cache key on the statement object, so running one of these with new
 parameter values skips building the statement and keying it: on the token path that was as much work as
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from . import schema as t
+from . import sign_in_tables as s
 
 _a, _sp, _u, _g, _m = t.applications, t.service_principals, t.users, t.groups, t.group_members
 _uris, _pw, _kc, _ara = t.identifier_uris, t.password_credentials, t.key_credentials, t.app_role_assignments
@@ -53,3 +54,16 @@ ATTACHED_IDENTITIES = (sa.select(_sp).join(_h, _h.c.service_principal_id == _sp.
 DIRECTORY_VERSION = sa.select(t.directory_version.c.version).where(t.directory_version.c.id == 1)
 DIRECTORY_VERSION_SQLITE = str(DIRECTORY_VERSION.compile(dialect=sqlite.dialect(),
                                                          compile_kwargs={"literal_binds": True}))
+
+# People's grants: a code or refresh token by its hash, a code's redemption (conditional: one winner), and a
+# refresh token inserted only while the one it continues still exists (a revocation in between wins).
+_ac, _rt = s.authorization_codes, s.refresh_tokens
+AUTHORIZATION_CODE = sa.select(_ac).where(_ac.c.code_hash == sa.bindparam("code_hash"))
+REDEEM_AUTHORIZATION_CODE = (_ac.update().where(_ac.c.code_hash == sa.bindparam("hash"), _ac.c.redeemed.is_(None))
+                             .values(redeemed=sa.bindparam("now"), grant_id=sa.bindparam("grant")))
+REFRESH_TOKEN = sa.select(_rt).where(_rt.c.token_hash == sa.bindparam("token_hash"))
+INSERT_REFRESH_TOKEN = _rt.insert()
+_RT_COLUMNS = [c for c in _rt.c if c.name != "used"]
+CONTINUE_REFRESH_TOKEN = _rt.insert().from_select(
+    _RT_COLUMNS, sa.select(*(sa.bindparam(c.name, type_=c.type) for c in _RT_COLUMNS)).where(
+        sa.exists().where(_rt.c.token_hash == sa.bindparam("follows"))))

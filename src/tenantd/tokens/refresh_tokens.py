@@ -17,19 +17,21 @@ from datetime import UTC, datetime
 
 from ..domain.errors import OAuthError
 from ..domain.sign_in_state import RefreshToken, secret_hash
-from ..store import Store
+from ..store import Store, Tx
 from . import errors
 
 INACTIVITY = 90 * 86400
 SPA_LIFETIME = 24 * 3600
 _SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")   # secrets.token_urlsafe(32)
+NOT_VALID = "The provided refresh token is not valid: it does not exist or was revoked."
 
 
 @dataclass(frozen=True)
 class Lineage:
     """What a refresh token carries on to its successors: what the user granted (the v2 scope as asked, or the
     v1 resource), the grant it descends from, when the user signed in, and when the chain began and must end
-    (None: it begins with this token; a spa's then ends 24 hours later)."""
+    (None: it begins with this token; a spa's then ends 24 hours later); ``follows``, the hash of the token
+    redeemed for this one (None for a new sign-in)."""
 
     scope: str
     resource: str | None
@@ -37,15 +39,18 @@ class Lineage:
     auth_time: int
     first_sign_in: int | None = None
     hard_expiry: int | None = None
+    follows: str | None = None
 
 
 def new_grant_id() -> str:
     return secrets.token_hex(16)
 
 
-def issue(store: Store, tenant_id: str, client_app_id: str, user_id: str, client_kind: str, lineage: Lineage,
+def issue(tx: Tx, tenant_id: str, client_app_id: str, user_id: str, client_kind: str, lineage: Lineage,
           now: int) -> str:
-    """Store a new refresh token; the token itself, which is never stored."""
+    """Store a new refresh token in ``tx``; the token itself, which is never stored. A token continuing one
+    that was revoked since it was read is refused as that one would be now (AADSTS70000): its revocation
+    ends every successor, even one issued while it ran."""
     token = secrets.token_urlsafe(32)
     first = lineage.first_sign_in if lineage.first_sign_in is not None else now
     hard = lineage.hard_expiry
@@ -57,8 +62,10 @@ def issue(store: Store, tenant_id: str, client_app_id: str, user_id: str, client
         first_sign_in=first, auth_time=lineage.auth_time, created=now,
         expires=now + INACTIVITY if hard is None else min(now + INACTIVITY, hard), hard_expiry=hard,
     )
-    with store.write() as tx:
+    if lineage.follows is None:
         tx.insert_refresh_token(record)
+    elif not tx.continue_refresh_token(record, lineage.follows):
+        raise errors.invalid_grant(NOT_VALID)
     return token
 
 
@@ -76,7 +83,7 @@ def redeem(store: Store, token: str, now: int, *, reuse_detection: bool) -> Refr
     a token used before revokes every token of its grant."""
     record = find(store, token)
     if record is None:
-        raise errors.invalid_grant("The provided refresh token is not valid: it does not exist or was revoked.")
+        raise errors.invalid_grant(NOT_VALID)
     if now >= record.expires:
         raise _expired(record, now)
     if reuse_detection:
@@ -92,7 +99,7 @@ def redeem(store: Store, token: str, now: int, *, reuse_detection: bool) -> Refr
 
 def lineage_of(record: RefreshToken) -> Lineage:
     return Lineage(record.scope, record.resource, record.grant_id, record.auth_time, record.first_sign_in,
-                   record.hard_expiry)
+                   record.hard_expiry, record.token_hash)
 
 
 def _expired(record: RefreshToken, now: int) -> OAuthError:

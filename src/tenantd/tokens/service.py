@@ -233,6 +233,11 @@ class TokenService:
             return None
         return tuple(r.value for r in resource.app_roles if r.id in assigned and r.is_enabled and r.value)
 
+    def user_roles(self, view: DirectoryView, user: User, resource: ServicePrincipal) -> tuple[str, ...] | None:
+        """``roles`` of a user (hers and her direct groups'), through the directory cache."""
+        return view.get(("user roles", user.id, resource.id),
+                        lambda tx: (self.roles(tx, self.role_holders(tx, user), resource),))[0]   # kept even when None
+
     def resource(self, view: DirectoryView, tenant_id: str, name: str) -> Resource | None:
         """The resource a client names (``resources.resolve``), through the directory cache."""
         return view.get(resource_key(tenant_id, name), lambda tx: resolve(tx, tenant_id, name, self.public_url))

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..domain.claims import IdTokenFacts
 from ..domain.model import Tenant, User
+from ..store import Tx
 from . import consent, errors, refresh_tokens
 from .people_clients import PeopleClient, client_of
 from .refresh_tokens import Lineage
@@ -31,9 +33,12 @@ if TYPE_CHECKING:
 
 
 def respond(service: TokenService, tenant: Tenant, request: TokenRequest, user: User, client: PeopleClient,
-            access: AccessRequest, lineage: Lineage | None, *, id_token: bool, nonce: str | None = None) -> IssuedToken:
+            access: AccessRequest, lineage: Lineage | None, *, id_token: bool, nonce: str | None = None,
+            spend: Callable[[Tx], None] | None = None) -> IssuedToken:
     """The token response for ``user`` signed in through ``client``; a refresh token continuing ``lineage``
-    when there is one (None: no refresh token)."""
+    when there is one (None: no refresh token). ``spend``, a single-use step of the grant (a code's
+    redemption), runs once every check has passed, in the refresh token's write transaction (one write a
+    request): what it raises writes nothing."""
     if not user.account_enabled:
         raise errors.disabled_user(user.user_principal_name)
     view = service.directory_cache.view()
@@ -42,22 +47,31 @@ def respond(service: TokenService, tenant: Tenant, request: TokenRequest, user: 
         raise errors.unknown_resource(access.resource, tenant.id)
     resource_app, _ = client_of(view, tenant.id, resource.service_principal.app_id)
     scopes = consent.granted_scopes(client.service_principal, resource, resource_app, access.scopes)
-    with service.store.read() as tx:
-        roles = service.roles(tx, service.role_holders(tx, user), resource.service_principal)
+    roles = service.user_roles(view, user, resource.service_principal)
     if roles is None and resource.service_principal.app_role_assignment_required:
         raise errors.user_not_assigned(user.user_principal_name, resource.service_principal.app_id)
     v2 = request.endpoint_version == 2
     response: list[tuple[str, str]] = [
         ("scope", response_scope(access, scopes, offline=lineage is not None) if v2 else " ".join(scopes))]
-    if lineage is not None:
-        token = refresh_tokens.issue(service.store, tenant.id, client.service_principal.app_id, user.id, client.kind,
-                                     lineage, int(service.clock()))
-        response.append(("refresh_token", token))
+    if lineage is not None or spend is not None:
+        with service.store.write() as tx:
+            if spend is not None:
+                spend(tx)
+            if lineage is not None:
+                token = refresh_tokens.issue(tx, tenant.id, client.service_principal.app_id, user.id, client.kind,
+                                             lineage, int(service.clock()))
+                response.append(("refresh_token", token))
     if request.form.get("client_info") == "1":
         response.append(("client_info", client_info(user.id, tenant.id)))
     facts = IdTokenFacts(request.endpoint_version, nonce, request.client_ip) if id_token else None
     return service.issue_user(tenant.id, user, resource, access.resource, roles or (), scopes,
                               client.service_principal.app_id, client.auth_class, tuple(response), facts)
+
+
+def user_of(service: TokenService, tenant_id: str, user_id: str) -> User | None:
+    """The user a code, device code or refresh token was issued for, through the directory cache (a change
+    to her, a disabled account say, is a new directory version and shows in the next token)."""
+    return service.directory_cache.view().get(("user", tenant_id, user_id), lambda tx: tx.user(tenant_id, user_id))
 
 
 def wants_refresh_token(request: TokenRequest, granted: AccessRequest) -> bool:

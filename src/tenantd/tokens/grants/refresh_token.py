@@ -4,7 +4,8 @@ The token must be this tenant's and the client's it was issued to (AADSTS70000);
 the client's credential, a spa's comes cross-origin without one (``tokens/people_clients.py``). The request's
 ``scope`` may name another resource than the sign-in did (msal asks so for each API it calls): the access token
 is for that one, when consent allows it. A token past its 90 days unused is AADSTS700082, a spa's past its 24
-hours AADSTS700084; a revoked one no longer exists (AADSTS70000).
+hours AADSTS700084; a revoked one no longer exists (AADSTS70000), and one revoked while it was redeemed
+gives no successor (the new token is inserted only while the old one exists, in one statement).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..request import IssuedToken, TokenRequest, client_id_of
 if TYPE_CHECKING:
     from ..service import TokenService
 
-NOT_VALID = "The provided refresh token is not valid: it does not exist or was revoked."
+NOT_VALID = refresh_tokens.NOT_VALID
 
 
 def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> IssuedToken:
@@ -31,8 +32,7 @@ def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> Issue
         raise errors.invalid_grant(f"{NOT_VALID} It was issued to another application.")
     check_origin(request, record.client_kind)
     client = identify(service, tenant, request, service.directory_cache.view(), record.client_kind)
-    with service.store.read() as tx:
-        user = tx.user(tenant.id, record.user_id)
+    user = user_access.user_of(service, tenant.id, record.user_id)
     if user is None:
         raise errors.invalid_grant(NOT_VALID)
     access = scopes.requested(request, scope=record.scope, resource=record.resource)
