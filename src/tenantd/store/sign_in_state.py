@@ -102,22 +102,13 @@ class SignInStateRows(BaseTx):
         r = self.conn.execute(q.AUTHORIZATION_CODE, {"code_hash": code_hash}).first()
         return AuthorizationCode(**r._asdict()) if r else None
 
-    def redeem_authorization_code(self, code_hash: str, now: int, grant_id: str) -> bool:
-        """Mark a code redeemed; False when it already was (by this or another replica)."""
-        return bool(self.conn.execute(q.REDEEM_AUTHORIZATION_CODE,
-                                      {"hash": code_hash, "now": now, "grant": grant_id}).rowcount)
+    def close_code_grant(self, code_hash: str) -> None:
+        """The code no longer names the grant its redemption began (once that grant is revoked): a refresh
+        token the redemption has yet to write is refused (``GrantState.refresh_token_for_code``)."""
+        c = t.authorization_codes
+        self.conn.execute(c.update().where(c.c.code_hash == code_hash).values(grant_id=None))
 
     # -- refresh tokens -----------------------------------------------------------------------------------
-    def insert_refresh_token(self, token: RefreshToken) -> None:
-        self._exec_with(q.INSERT_REFRESH_TOKEN, _values(token))
-
-    def continue_refresh_token(self, token: RefreshToken, follows: str) -> bool:
-        """Insert ``token`` in the same statement that finds the token it continues (hash ``follows``); False,
-        and nothing inserted, when that one no longer exists (revoked, or expired and removed)."""
-        values = _values(token)
-        del values["used"]
-        return bool(self._exec_with(q.CONTINUE_REFRESH_TOKEN, {**values, "follows": follows}).rowcount)
-
     def refresh_token(self, token_hash: str) -> RefreshToken | None:
         r = self.conn.execute(q.REFRESH_TOKEN, {"token_hash": token_hash}).first()
         return RefreshToken(**r._asdict()) if r else None

@@ -22,6 +22,7 @@ from .applications import ApplicationRows
 from .assignments import AssignmentRows
 from .bulk import BulkRows
 from .collections import CollectionRows
+from .grant_state import GrantState
 from .keys import SigningKeyRows
 from .logs import LogRows
 from .people import PeopleRows
@@ -46,6 +47,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = _engine(url)
+        self.grant_state = GrantState(self.engine)   # codes and refresh tokens on the token path
         self._marker: sqlite3.Connection | None = None   # SQLite: a connection that only asks data_version
         self._markers_opened = 0                            # its values mean nothing to another connection
         self._marker_lock = threading.Lock()
@@ -198,12 +200,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("tenantd_write") else "BEGIN")
 
 
-_PG_WRITE_LOCK = 0x7E4A47E  # any constant other than the migrations' lock
-
-
 def _postgresql_write_lock(engine: Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         if conn.get_execution_options().get("tenantd_write"):
-            conn.exec_driver_sql("SET LOCAL lock_timeout = '30s'")  # as SQLite's busy timeout: fail, never hang
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
+            for statement in q.PG_WRITERS_LOCK:
+                conn.exec_driver_sql(statement)

@@ -51,19 +51,27 @@ ATTACHED_IDENTITIES = (sa.select(_sp).join(_h, _h.c.service_principal_id == _sp.
                        .where(_h.c.tenant_id == sa.bindparam("tenant_id"),
                               _h.c.host_resource_id == sa.bindparam("resource_id"))
                        .order_by(_sp.c.created, _sp.c.id))
+# PostgreSQL: what a write transaction runs first, so that writers go one at a time (across replicas too) and
+# fail, rather than hang, past 30 seconds (as SQLite's busy timeout).
+_PG_WRITERS = 0x7E4A47E   # any constant other than the migrations' lock (store/migrate.py)
+PG_WRITERS_LOCK = ("SET LOCAL lock_timeout = '30s'", f"SELECT pg_advisory_xact_lock({_PG_WRITERS})")
 DIRECTORY_VERSION = sa.select(t.directory_version.c.version).where(t.directory_version.c.id == 1)
 DIRECTORY_VERSION_SQLITE = str(DIRECTORY_VERSION.compile(dialect=sqlite.dialect(),
                                                          compile_kwargs={"literal_binds": True}))
 
-# People's grants: a code or refresh token by its hash, a code's redemption (conditional: one winner), and a
-# refresh token inserted only while the one it continues still exists (a revocation in between wins).
+# People's grants (``store/grant_state.py``): a code or refresh token by its hash; a code's redemption, one
+# winner however many race; a new refresh token, unconditionally (a new sign-in), or only while what it continues
+# is still there: the refresh token redeemed for it, or the code, still naming the grant (a second redemption of
+# the code clears it). A revocation that comes first wins.
 _ac, _rt = s.authorization_codes, s.refresh_tokens
 AUTHORIZATION_CODE = sa.select(_ac).where(_ac.c.code_hash == sa.bindparam("code_hash"))
 REDEEM_AUTHORIZATION_CODE = (_ac.update().where(_ac.c.code_hash == sa.bindparam("hash"), _ac.c.redeemed.is_(None))
                              .values(redeemed=sa.bindparam("now"), grant_id=sa.bindparam("grant")))
 REFRESH_TOKEN = sa.select(_rt).where(_rt.c.token_hash == sa.bindparam("token_hash"))
 INSERT_REFRESH_TOKEN = _rt.insert()
-_RT_COLUMNS = [c for c in _rt.c if c.name != "used"]
-CONTINUE_REFRESH_TOKEN = _rt.insert().from_select(
-    _RT_COLUMNS, sa.select(*(sa.bindparam(c.name, type_=c.type) for c in _RT_COLUMNS)).where(
-        sa.exists().where(_rt.c.token_hash == sa.bindparam("follows"))))
+_NEW_RT = [c for c in _rt.c if c.name != "used"]
+_NEW_RT_VALUES = sa.select(*(sa.bindparam(c.name, type_=c.type) for c in _NEW_RT))
+CONTINUE_REFRESH_TOKEN = _rt.insert().from_select(_NEW_RT, _NEW_RT_VALUES.where(
+    sa.exists().where(_rt.c.token_hash == sa.bindparam("follows"))))
+REFRESH_TOKEN_FOR_CODE = _rt.insert().from_select(_NEW_RT, _NEW_RT_VALUES.where(
+    sa.exists().where(_ac.c.code_hash == sa.bindparam("code"), _ac.c.grant_id == sa.bindparam("grant_id"))))

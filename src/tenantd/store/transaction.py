@@ -29,13 +29,8 @@ class BaseTx:
             self.conn.execute(table.insert().values(id=1, version=1))
 
     def _exec(self, stmt: Any) -> Any:
-        return self._exec_with(stmt, None)
-
-    def _exec_with(self, stmt: Any, parameters: dict[str, Any] | None) -> Any:
-        """``stmt`` with ``parameters`` (a statement built once, with bound parameters); a unique or foreign
-        key violation is DuplicateKey."""
         try:
-            return self.conn.execute(stmt, parameters)
+            return self.conn.execute(stmt)
         except sa.exc.IntegrityError as exc:
             raise DuplicateKey(str(exc.orig)) from exc
 

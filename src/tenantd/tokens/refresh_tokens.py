@@ -17,21 +17,23 @@ from datetime import UTC, datetime
 
 from ..domain.errors import OAuthError
 from ..domain.sign_in_state import RefreshToken, secret_hash
-from ..store import Store, Tx
+from ..store import Store
 from . import errors
 
 INACTIVITY = 90 * 86400
 SPA_LIFETIME = 24 * 3600
 _SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")   # secrets.token_urlsafe(32)
 NOT_VALID = "The provided refresh token is not valid: it does not exist or was revoked."
+REVOKED = "The sign-in was revoked while this request was answered: sign in again."
 
 
 @dataclass(frozen=True)
 class Lineage:
     """What a refresh token carries on to its successors: what the user granted (the v2 scope as asked, or the
     v1 resource), the grant it descends from, when the user signed in, and when the chain began and must end
-    (None: it begins with this token; a spa's then ends 24 hours later); ``follows``, the hash of the token
-    redeemed for this one (None for a new sign-in)."""
+    (None: it begins with this token; a spa's then ends 24 hours later); and what the token is written only
+    while it is still there: the hash of the refresh token redeemed for it (``follows``) or of the code
+    (``code``), which names ``grant_id`` until a second redemption revokes the grant."""
 
     scope: str
     resource: str | None
@@ -40,17 +42,18 @@ class Lineage:
     first_sign_in: int | None = None
     hard_expiry: int | None = None
     follows: str | None = None
+    code: str | None = None
 
 
 def new_grant_id() -> str:
     return secrets.token_hex(16)
 
 
-def issue(tx: Tx, tenant_id: str, client_app_id: str, user_id: str, client_kind: str, lineage: Lineage,
+def issue(store: Store, tenant_id: str, client_app_id: str, user_id: str, client_kind: str, lineage: Lineage,
           now: int) -> str:
-    """Store a new refresh token in ``tx``; the token itself, which is never stored. A token continuing one
-    that was revoked since it was read is refused as that one would be now (AADSTS70000): its revocation
-    ends every successor, even one issued while it ran."""
+    """Store a new refresh token; the token itself, which is never stored. One that continues a refresh token
+    or a code revoked since they were read is refused (AADSTS70000): a revocation ends every token of its
+    grant, even one written while it ran."""
     token = secrets.token_urlsafe(32)
     first = lineage.first_sign_in if lineage.first_sign_in is not None else now
     hard = lineage.hard_expiry
@@ -62,10 +65,15 @@ def issue(tx: Tx, tenant_id: str, client_app_id: str, user_id: str, client_kind:
         first_sign_in=first, auth_time=lineage.auth_time, created=now,
         expires=now + INACTIVITY if hard is None else min(now + INACTIVITY, hard), hard_expiry=hard,
     )
-    if lineage.follows is None:
-        tx.insert_refresh_token(record)
-    elif not tx.continue_refresh_token(record, lineage.follows):
-        raise errors.invalid_grant(NOT_VALID)
+    if lineage.follows is not None:
+        written = store.grant_state.continue_refresh_token(record, lineage.follows)
+    elif lineage.code is not None:
+        written = store.grant_state.refresh_token_for_code(record, lineage.code)
+    else:
+        store.grant_state.insert_refresh_token(record)
+        written = True
+    if not written:
+        raise errors.invalid_grant(REVOKED)
     return token
 
 
@@ -74,8 +82,7 @@ def find(store: Store, token: str) -> RefreshToken | None:
     or revoked)."""
     if not _SHAPE.fullmatch(token):
         raise errors.malformed_grant("refresh_token")
-    with store.read() as tx:
-        return tx.refresh_token(secret_hash(token))
+    return store.grant_state.refresh_token(secret_hash(token))
 
 
 def redeem(store: Store, token: str, now: int, *, reuse_detection: bool) -> RefreshToken:

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..domain.claims import IdTokenFacts
 from ..domain.model import Tenant, User
-from ..store import Tx
 from . import consent, errors, refresh_tokens
 from .people_clients import PeopleClient, client_of
 from .refresh_tokens import Lineage
@@ -33,12 +31,9 @@ if TYPE_CHECKING:
 
 
 def respond(service: TokenService, tenant: Tenant, request: TokenRequest, user: User, client: PeopleClient,
-            access: AccessRequest, lineage: Lineage | None, *, id_token: bool, nonce: str | None = None,
-            spend: Callable[[Tx], None] | None = None) -> IssuedToken:
+            access: AccessRequest, lineage: Lineage | None, *, id_token: bool, nonce: str | None = None) -> IssuedToken:
     """The token response for ``user`` signed in through ``client``; a refresh token continuing ``lineage``
-    when there is one (None: no refresh token). ``spend``, a single-use step of the grant (a code's
-    redemption), runs once every check has passed, in the refresh token's write transaction (one write a
-    request): what it raises writes nothing."""
+    when there is one (None: no refresh token)."""
     if not user.account_enabled:
         raise errors.disabled_user(user.user_principal_name)
     view = service.directory_cache.view()
@@ -53,14 +48,10 @@ def respond(service: TokenService, tenant: Tenant, request: TokenRequest, user: 
     v2 = request.endpoint_version == 2
     response: list[tuple[str, str]] = [
         ("scope", response_scope(access, scopes, offline=lineage is not None) if v2 else " ".join(scopes))]
-    if lineage is not None or spend is not None:
-        with service.store.write() as tx:
-            if spend is not None:
-                spend(tx)
-            if lineage is not None:
-                token = refresh_tokens.issue(tx, tenant.id, client.service_principal.app_id, user.id, client.kind,
-                                             lineage, int(service.clock()))
-                response.append(("refresh_token", token))
+    if lineage is not None:
+        token = refresh_tokens.issue(service.store, tenant.id, client.service_principal.app_id, user.id, client.kind,
+                                     lineage, int(service.clock()))
+        response.append(("refresh_token", token))
     if request.form.get("client_info") == "1":
         response.append(("client_info", client_info(user.id, tenant.id)))
     facts = IdTokenFacts(request.endpoint_version, nonce, request.client_ip) if id_token else None

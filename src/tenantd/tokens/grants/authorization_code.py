@@ -6,8 +6,7 @@ As Entra and RFC 9700 have it (SECURITY.md items 38 and 39):
   AADSTS70008;
 - a code is redeemed once: the store marks it in a conditional update, so of two redemptions racing on two
   replicas one wins; any later one gets AADSTS54005 AND revokes every refresh token the first one began
-  (RFC 9700 section 4.5: the code has leaked). The mark and the new refresh token are one write transaction,
-  after every check; a request refused once the code proved good (its consent, say) still spends it;
+  (RFC 9700 section 4.5: the code has leaked), the one it may still be writing too;
 - the ``client_id`` and ``redirect_uri`` must be the code's (AADSTS70000, AADSTS500112); the redirect URI the
   code went to tells the client's kind (``tokens/people_clients.py``): a confidential client authenticates, a
   spa redeems cross-origin without a credential, a public client without one;
@@ -26,10 +25,8 @@ import hmac
 import re
 from typing import TYPE_CHECKING, NoReturn
 
-from ...domain.errors import OAuthError
 from ...domain.model import Tenant
 from ...domain.sign_in_state import AuthorizationCode, secret_hash
-from ...store import Tx
 from .. import errors, refresh_tokens, scopes, user_access
 from ..people_clients import check_origin, client_of, identify, redirect_kind
 from ..request import IssuedToken, TokenRequest, client_id_of
@@ -69,28 +66,15 @@ def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> Issue
     if user is None:
         raise errors.invalid_grant(UNKNOWN_CODE)
     grant_id = refresh_tokens.new_grant_id()
-
-    def redeem(tx: Tx) -> None:
-        if not tx.redeem_authorization_code(code.code_hash, now, grant_id):
-            raise _Lost()
-
-    try:
-        granted = scopes.requested(request, scope=code.scope, resource=code.resource)
-        held = _granted(code)
-        lineage = None
-        if user_access.wants_refresh_token(request, held):
-            lineage = refresh_tokens.Lineage(code.scope, code.resource, grant_id, code.auth_time)
-        return user_access.respond(service, tenant, request, user, client, granted, lineage,
-                                   id_token=user_access.wants_id_token(request, held), nonce=code.nonce,
-                                   spend=redeem)
-    except _Lost:   # another redemption won the race
-        _refuse_reuse(service, code.code_hash)
-    except OAuthError:   # refused after the code proved good: spent all the same, once
-        with service.store.write() as tx:
-            redeemed = tx.redeem_authorization_code(code.code_hash, now, grant_id)
-        if not redeemed:
-            _refuse_reuse(service, code.code_hash)
-        raise
+    if not service.store.grant_state.redeem_authorization_code(code.code_hash, now, grant_id):
+        _refuse_reuse(service, code.code_hash)   # another redemption won the race
+    granted = scopes.requested(request, scope=code.scope, resource=code.resource)
+    held = _granted(code)
+    lineage = None
+    if user_access.wants_refresh_token(request, held):
+        lineage = refresh_tokens.Lineage(code.scope, code.resource, grant_id, code.auth_time, code=code.code_hash)
+    return user_access.respond(service, tenant, request, user, client, granted, lineage,
+                               id_token=user_access.wants_id_token(request, held), nonce=code.nonce)
 
 
 def tenant_of(service: TokenService, request: TokenRequest) -> Tenant:
@@ -104,8 +88,7 @@ def _code(service: TokenService, request: TokenRequest) -> AuthorizationCode:
         raise errors.invalid_request("The request body must contain the following parameter: 'code'.")
     if not _CODE_SHAPE.fullmatch(raw):
         raise errors.malformed_grant("code")
-    with service.store.read() as tx:
-        code = tx.authorization_code(secret_hash(raw))
+    code = service.store.grant_state.authorization_code(secret_hash(raw))
     if code is None:
         raise errors.invalid_grant(UNKNOWN_CODE)
     return code
@@ -117,16 +100,14 @@ def _granted(code: AuthorizationCode) -> scopes.AccessRequest:
     return scopes.from_resource(code.resource, code.scope) if code.resource else scopes.from_scope(code.scope)
 
 
-class _Lost(Exception):
-    """Another redemption of the code was first: this one writes nothing."""
-
-
 def _refuse_reuse(service: TokenService, code_hash: str) -> NoReturn:
-    """A second redemption: revoke what the first began, then refuse (after the revocation commits)."""
+    """A second redemption: revoke what the first began, then refuse (after the revocation commits). The code
+    then names no grant, so a refresh token the first has yet to write is refused too."""
     with service.store.write() as tx:
         code = tx.authorization_code(code_hash)
         if code is not None and code.grant_id is not None:
             tx.revoke_grant(code.grant_id)
+            tx.close_code_grant(code_hash)
     raise errors.code_redeemed()
 
 
