@@ -113,8 +113,10 @@ class People:
         return {
             "client credentials, from memory": lambda: timed([self.client_credentials] * calls, memory),
             "client credentials, token()": lambda: timed([self.client_credentials] * calls, tokens.token),
-            "refresh token": lambda: timed([self.refresh] * calls, tokens.token),
-            "authorization code": lambda: timed(self.codes(calls), tokens.token),
+            "refresh token, from memory": lambda: timed([self.refresh] * calls, memory),
+            "refresh token, token()": lambda: timed([self.refresh] * calls, tokens.token),
+            "authorization code, from memory": lambda: timed(self.codes(calls), memory),
+            "authorization code, token()": lambda: timed(self.codes(calls), tokens.token),
         }
 
 
@@ -134,6 +136,9 @@ def main() -> None:
             rounds = people.rounds(args.calls)
             for run in rounds.values():   # warm up: every path once, caches filled
                 run()
+            if rt.store.is_sqlite:
+                assert rt.tokens.token_from_memory(people.refresh) is not None, "the refresh took the full path"
+                assert rt.tokens.token_from_memory(people.codes(1)[0]) is not None, "the code took the full path"
             if args.profile:
                 _profile(rounds, args.profile)
                 return

@@ -41,6 +41,23 @@ def test_38_racing_redemptions_of_one_code_give_one_answer(world: World) -> None
     assert {refusal(a)[2][0] for a in answers if a.status_code == 400} == {54005}
 
 
+def test_38_racing_redemptions_of_a_public_clients_code_give_one_answer(world: World) -> None:
+    """A public client's redemption is answered on the event loop when the directory is in memory (SQLite); the
+    losers of the race go to the full path, which refuses them and revokes the winner's grant."""
+    verifier, challenge = pkce()
+    warm = code_for(world, world.native, NATIVE_REDIRECT, world.alice, world.scope("Things.Read"), challenge=challenge)
+    issued(redeem(world, warm, world.native, NATIVE_REDIRECT, code_verifier=verifier))   # the directory in memory
+    code = code_for(world, world.native, NATIVE_REDIRECT, world.alice,
+                    f"offline_access {world.scope('Things.Read')}", challenge=challenge)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: redeem(world, code, world.native, NATIVE_REDIRECT,
+                                                 code_verifier=verifier), range(8)))
+    assert sorted(a.status_code for a in answers) == [200] + [400] * 7
+    assert {refusal(a)[2][0] for a in answers if a.status_code == 400} == {54005}
+    winner = next(a.json() for a in answers if a.status_code == 200)
+    assert refusal(refresh(world.server, winner["refresh_token"], world.native)) == (400, "invalid_grant", [70000])
+
+
 def test_38_a_second_redemption_revokes_what_the_first_issued(world: World) -> None:
     code = code_for(world, world.web, WEB_REDIRECT, world.alice, f"offline_access {world.scope('Things.Read')}")
     first = issued(redeem(world, code, world.web, WEB_REDIRECT, client_secret=world.web_secret))

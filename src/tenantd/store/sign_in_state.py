@@ -102,12 +102,6 @@ class SignInStateRows(BaseTx):
         r = self.conn.execute(q.AUTHORIZATION_CODE, {"code_hash": code_hash}).first()
         return AuthorizationCode(**r._asdict()) if r else None
 
-    def close_code_grant(self, code_hash: str) -> None:
-        """The code no longer names the grant its redemption began (once that grant is revoked): a refresh
-        token the redemption has yet to write is refused (``GrantState.refresh_token_for_code``)."""
-        c = t.authorization_codes
-        self.conn.execute(c.update().where(c.c.code_hash == code_hash).values(grant_id=None))
-
     # -- refresh tokens -----------------------------------------------------------------------------------
     def refresh_token(self, token_hash: str) -> RefreshToken | None:
         r = self.conn.execute(q.REFRESH_TOKEN, {"token_hash": token_hash}).first()

@@ -48,6 +48,10 @@ class Store:
         self.url = url
         self.engine: Engine = _engine(url)
         self.grant_state = GrantState(self.engine)   # codes and refresh tokens on the token path
+        # the same for the event loop: SQLite's, on a connection that never waits (None where there is none)
+        database = self.engine.url.database
+        on_file = self.is_sqlite and bool(database) and database != ":memory:"
+        self.quick_grant_state = GrantState(self.engine, waits=False) if on_file else None
         self._marker: sqlite3.Connection | None = None   # SQLite: a connection that only asks data_version
         self._markers_opened = 0                            # its values mean nothing to another connection
         self._marker_lock = threading.Lock()
@@ -127,6 +131,8 @@ class Store:
             if self._marker is not None:
                 self._marker.close()
                 self._marker = None
+        if self.quick_grant_state is not None:
+            self.quick_grant_state.close()
         self.engine.dispose()
 
 

@@ -60,9 +60,8 @@ DIRECTORY_VERSION_SQLITE = str(DIRECTORY_VERSION.compile(dialect=sqlite.dialect(
                                                          compile_kwargs={"literal_binds": True}))
 
 # People's grants (``store/grant_state.py``): a code or refresh token by its hash; a code's redemption, one
-# winner however many race; a new refresh token, unconditionally (a new sign-in), or only while what it continues
-# is still there: the refresh token redeemed for it, or the code, still naming the grant (a second redemption of
-# the code clears it). A revocation that comes first wins.
+# winner however many race; a new refresh token, and one inserted only while the token it continues exists (a
+# revocation that comes first wins).
 _ac, _rt = s.authorization_codes, s.refresh_tokens
 AUTHORIZATION_CODE = sa.select(_ac).where(_ac.c.code_hash == sa.bindparam("code_hash"))
 REDEEM_AUTHORIZATION_CODE = (_ac.update().where(_ac.c.code_hash == sa.bindparam("hash"), _ac.c.redeemed.is_(None))
@@ -70,8 +69,6 @@ REDEEM_AUTHORIZATION_CODE = (_ac.update().where(_ac.c.code_hash == sa.bindparam(
 REFRESH_TOKEN = sa.select(_rt).where(_rt.c.token_hash == sa.bindparam("token_hash"))
 INSERT_REFRESH_TOKEN = _rt.insert()
 _NEW_RT = [c for c in _rt.c if c.name != "used"]
-_NEW_RT_VALUES = sa.select(*(sa.bindparam(c.name, type_=c.type) for c in _NEW_RT))
-CONTINUE_REFRESH_TOKEN = _rt.insert().from_select(_NEW_RT, _NEW_RT_VALUES.where(
+CONTINUE_REFRESH_TOKEN = _rt.insert().from_select(_NEW_RT, sa.select(
+    *(sa.bindparam(c.name, type_=c.type) for c in _NEW_RT)).where(
     sa.exists().where(_rt.c.token_hash == sa.bindparam("follows"))))
-REFRESH_TOKEN_FOR_CODE = _rt.insert().from_select(_NEW_RT, _NEW_RT_VALUES.where(
-    sa.exists().where(_ac.c.code_hash == sa.bindparam("code"), _ac.c.grant_id == sa.bindparam("grant_id"))))

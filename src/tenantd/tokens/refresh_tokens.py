@@ -18,22 +18,21 @@ from datetime import UTC, datetime
 from ..domain.errors import OAuthError
 from ..domain.sign_in_state import RefreshToken, secret_hash
 from ..store import Store
+from ..store.grant_state import GrantState
 from . import errors
 
 INACTIVITY = 90 * 86400
 SPA_LIFETIME = 24 * 3600
 _SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")   # secrets.token_urlsafe(32)
 NOT_VALID = "The provided refresh token is not valid: it does not exist or was revoked."
-REVOKED = "The sign-in was revoked while this request was answered: sign in again."
 
 
 @dataclass(frozen=True)
 class Lineage:
     """What a refresh token carries on to its successors: what the user granted (the v2 scope as asked, or the
     v1 resource), the grant it descends from, when the user signed in, and when the chain began and must end
-    (None: it begins with this token; a spa's then ends 24 hours later); and what the token is written only
-    while it is still there: the hash of the refresh token redeemed for it (``follows``) or of the code
-    (``code``), which names ``grant_id`` until a second redemption revokes the grant."""
+    (None: it begins with this token; a spa's then ends 24 hours later); ``follows``, the hash of the refresh
+    token redeemed for this one, which the new one is written only while it exists (None: a new sign-in)."""
 
     scope: str
     resource: str | None
@@ -42,18 +41,15 @@ class Lineage:
     first_sign_in: int | None = None
     hard_expiry: int | None = None
     follows: str | None = None
-    code: str | None = None
 
 
 def new_grant_id() -> str:
     return secrets.token_hex(16)
 
 
-def issue(store: Store, tenant_id: str, client_app_id: str, user_id: str, client_kind: str, lineage: Lineage,
-          now: int) -> str:
-    """Store a new refresh token; the token itself, which is never stored. One that continues a refresh token
-    or a code revoked since they were read is refused (AADSTS70000): a revocation ends every token of its
-    grant, even one written while it ran."""
+def new_token(tenant_id: str, client_app_id: str, user_id: str, client_kind: str, lineage: Lineage,
+              now: int) -> tuple[str, RefreshToken]:
+    """A new refresh token and the record to store; the token itself is never stored."""
     token = secrets.token_urlsafe(32)
     first = lineage.first_sign_in if lineage.first_sign_in is not None else now
     hard = lineage.hard_expiry
@@ -65,30 +61,36 @@ def issue(store: Store, tenant_id: str, client_app_id: str, user_id: str, client
         first_sign_in=first, auth_time=lineage.auth_time, created=now,
         expires=now + INACTIVITY if hard is None else min(now + INACTIVITY, hard), hard_expiry=hard,
     )
-    if lineage.follows is not None:
-        written = store.grant_state.continue_refresh_token(record, lineage.follows)
-    elif lineage.code is not None:
-        written = store.grant_state.refresh_token_for_code(record, lineage.code)
-    else:
-        store.grant_state.insert_refresh_token(record)
-        written = True
-    if not written:
-        raise errors.invalid_grant(REVOKED)
+    return token, record
+
+
+def issue(store: Store, tenant_id: str, client_app_id: str, user_id: str, client_kind: str, lineage: Lineage,
+          now: int, *, state: GrantState | None = None) -> str:
+    """Store a new refresh token (through ``state``, by default the store's ``grant_state``); the token itself.
+    One continuing a refresh token revoked since it was read is refused (AADSTS70000): a revocation ends every
+    token of its grant, even one written while it ran."""
+    state = state or store.grant_state
+    token, record = new_token(tenant_id, client_app_id, user_id, client_kind, lineage, now)
+    if lineage.follows is None:
+        state.insert_refresh_token(record)
+    elif not state.continue_refresh_token(record, lineage.follows):
+        raise errors.invalid_grant(NOT_VALID)
     return token
 
 
-def find(store: Store, token: str) -> RefreshToken | None:
+def find(store: Store, token: str, *, state: GrantState | None = None) -> RefreshToken | None:
     """The stored record of a token as presented; None when there is none (never issued, expired and removed,
     or revoked)."""
     if not _SHAPE.fullmatch(token):
         raise errors.malformed_grant("refresh_token")
-    return store.grant_state.refresh_token(secret_hash(token))
+    return (state or store.grant_state).refresh_token(secret_hash(token))
 
 
-def redeem(store: Store, token: str, now: int, *, reuse_detection: bool) -> RefreshToken:
+def redeem(store: Store, token: str, now: int, *, reuse_detection: bool,
+           state: GrantState | None = None) -> RefreshToken:
     """The record of a token that may be used now, or the OAuthError Entra answers. With ``reuse_detection``,
     a token used before revokes every token of its grant."""
-    record = find(store, token)
+    record = find(store, token, state=state)
     if record is None:
         raise errors.invalid_grant(NOT_VALID)
     if now >= record.expires:
@@ -106,7 +108,7 @@ def redeem(store: Store, token: str, now: int, *, reuse_detection: bool) -> Refr
 
 def lineage_of(record: RefreshToken) -> Lineage:
     return Lineage(record.scope, record.resource, record.grant_id, record.auth_time, record.first_sign_in,
-                   record.hard_expiry, record.token_hash)
+                   record.hard_expiry, follows=record.token_hash)
 
 
 def _expired(record: RefreshToken, now: int) -> OAuthError:

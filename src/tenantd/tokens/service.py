@@ -178,9 +178,9 @@ class TokenService:
             raise sign_in_errors.single_tenant_at_common(app.app_id, app.display_name)
 
     def token_from_memory(self, request: TokenRequest) -> dict[str, Any] | None:
-        """``token``'s answer when memory alone gives it, without a read or a wait (fast enough for an event
-        loop; see the grant's ``from_memory``); else None, and the caller asks ``token``, which also gives
-        every refusal."""
+        """``token``'s answer when memory (and, for people's grants, SQLite without a wait) gives it, fast enough
+        for an event loop (see the grant's ``from_memory``); else None, and the caller asks ``token``, which
+        also gives every refusal."""
         tenant = self._tenants.get(request.tenant)
         from_memory = self.memory_grants.get(request.form.get("grant_type", ""))
         if tenant is None or from_memory is None:
@@ -269,9 +269,11 @@ class TokenService:
     def issue_user(self, tenant_id: str, user: User, resource: Resource, audience: str,
                    roles: tuple[str, ...], scopes: tuple[str, ...] = builtins.USER_TOKEN_SCOPES,
                    client_app_id: str = builtins.AZURE_CLI_APP_ID, client_auth_class: str = "0",
-                   response: tuple[tuple[str, str], ...] = (), id_token: IdTokenFacts | None = None) -> IssuedToken:
+                   response: tuple[tuple[str, str], ...] = (), id_token: IdTokenFacts | None = None,
+                   key: SigningKey | None = None) -> IssuedToken:
         """A user's access token through a client app (by default the Azure CLI), with ``roles`` and ``scp``;
-        ``response`` is added to the token response, and with ``id_token`` an ID token for the client."""
+        ``response`` is added to the token response, and with ``id_token`` an ID token for the client. Signed
+        by ``key``, by default the tenant's active key."""
         now = int(self.clock())
         life = random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
         request = UserTokenRequest(
@@ -281,7 +283,7 @@ class TokenService:
             version=resource.token_version, roles=roles, scopes=scopes,
         )
         issuers = self.issuers(tenant_id)
-        key = self.keyring.active(tenant_id)
+        key = key or self.keyring.active(tenant_id)
         token = jwt.sign(user_claims(request, issuers, now, life), key, with_x5t=resource.token_version == 1)
         if id_token is not None:
             signed = jwt.sign(id_token_claims(request, issuers, now, ID_TOKEN_LIFETIME, id_token), key,

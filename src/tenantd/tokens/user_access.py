@@ -16,27 +16,51 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..domain.claims import IdTokenFacts
 from ..domain.model import Tenant, User
 from . import consent, errors, refresh_tokens
+from .directory_cache import DirectoryView
+from .keys import SigningKey
 from .people_clients import PeopleClient, client_of
 from .refresh_tokens import Lineage
 from .request import IssuedToken, TokenRequest
+from .resources import Resource
 from .scopes import AccessRequest, response_scope
 
 if TYPE_CHECKING:
     from .service import TokenService
 
 
+@dataclass(frozen=True)
+class Granted:
+    """What a user gets on the resource a request names, every check passed: its ``scp`` and ``roles``."""
+
+    resource: Resource
+    scopes: tuple[str, ...]
+    roles: tuple[str, ...] | None
+
+
 def respond(service: TokenService, tenant: Tenant, request: TokenRequest, user: User, client: PeopleClient,
             access: AccessRequest, lineage: Lineage | None, *, id_token: bool, nonce: str | None = None) -> IssuedToken:
     """The token response for ``user`` signed in through ``client``; a refresh token continuing ``lineage``
     when there is one (None: no refresh token)."""
+    granted = decide(service, service.directory_cache.view(), tenant, user, client, access)
+    token = None
+    if lineage is not None:
+        token = refresh_tokens.issue(service.store, tenant.id, client.service_principal.app_id, user.id, client.kind,
+                                     lineage, int(service.clock()))
+    return answer(service, tenant, request, user, client, access, granted, token, id_token=id_token, nonce=nonce)
+
+
+def decide(service: TokenService, view: DirectoryView, tenant: Tenant, user: User, client: PeopleClient,
+           access: AccessRequest) -> Granted:
+    """Every check of the user's access, reading only through ``view`` and writing nothing (the event loop
+    runs it too, on a view that never reads)."""
     if not user.account_enabled:
         raise errors.disabled_user(user.user_principal_name)
-    view = service.directory_cache.view()
     resource = service.resource(view, tenant.id, access.resource)
     if resource is None:
         raise errors.unknown_resource(access.resource, tenant.id)
@@ -45,24 +69,31 @@ def respond(service: TokenService, tenant: Tenant, request: TokenRequest, user: 
     roles = service.user_roles(view, user, resource.service_principal)
     if roles is None and resource.service_principal.app_role_assignment_required:
         raise errors.user_not_assigned(user.user_principal_name, resource.service_principal.app_id)
+    return Granted(resource, scopes, roles)
+
+
+def answer(service: TokenService, tenant: Tenant, request: TokenRequest, user: User, client: PeopleClient,
+           access: AccessRequest, granted: Granted, refresh_token: str | None, *, id_token: bool,
+           nonce: str | None = None, key: SigningKey | None = None) -> IssuedToken:
+    """The response for what ``decide`` granted, with ``refresh_token`` when one was stored; signed by ``key``
+    (the tenant's active key by default)."""
+    resource, scopes = granted.resource, granted.scopes
     v2 = request.endpoint_version == 2
     response: list[tuple[str, str]] = [
-        ("scope", response_scope(access, scopes, offline=lineage is not None) if v2 else " ".join(scopes))]
-    if lineage is not None:
-        token = refresh_tokens.issue(service.store, tenant.id, client.service_principal.app_id, user.id, client.kind,
-                                     lineage, int(service.clock()))
-        response.append(("refresh_token", token))
+        ("scope", response_scope(access, scopes, offline=refresh_token is not None) if v2 else " ".join(scopes))]
+    if refresh_token is not None:
+        response.append(("refresh_token", refresh_token))
     if request.form.get("client_info") == "1":
         response.append(("client_info", client_info(user.id, tenant.id)))
     facts = IdTokenFacts(request.endpoint_version, nonce, request.client_ip) if id_token else None
-    return service.issue_user(tenant.id, user, resource, access.resource, roles or (), scopes,
-                              client.service_principal.app_id, client.auth_class, tuple(response), facts)
+    return service.issue_user(tenant.id, user, resource, access.resource, granted.roles or (), scopes,
+                              client.service_principal.app_id, client.auth_class, tuple(response), facts, key=key)
 
 
-def user_of(service: TokenService, tenant_id: str, user_id: str) -> User | None:
+def user_of(view: DirectoryView, tenant_id: str, user_id: str) -> User | None:
     """The user a code, device code or refresh token was issued for, through the directory cache (a change
     to her, a disabled account say, is a new directory version and shows in the next token)."""
-    return service.directory_cache.view().get(("user", tenant_id, user_id), lambda tx: tx.user(tenant_id, user_id))
+    return view.get(("user", tenant_id, user_id), lambda tx: tx.user(tenant_id, user_id))
 
 
 def wants_refresh_token(request: TokenRequest, granted: AccessRequest) -> bool:

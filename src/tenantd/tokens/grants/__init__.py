@@ -24,6 +24,8 @@ GRANTS: dict[str, Callable[[TokenService, Tenant, TokenRequest], IssuedToken]] =
 }
 MEMORY_GRANTS: dict[str, Callable[[TokenService, Tenant, TokenRequest], IssuedToken | None]] = {
     "client_credentials": client_credentials.from_memory,
+    "refresh_token": refresh_token.from_memory,
+    "authorization_code": authorization_code.from_memory,
 }
 TENANT_FINDERS: dict[str, Callable[[TokenService, TokenRequest], Tenant]] = {
     "password": password.tenant_of,

@@ -29,7 +29,7 @@ GRANT_TYPES = ("urn:ietf:params:oauth:grant-type:device_code", "device_code")
 def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> IssuedToken:
     client = identify(service, tenant, request, service.directory_cache.view())
     code = poll(service, request, tenant.id)
-    user = user_access.user_of(service, tenant.id, code.user_id) if code.user_id else None
+    user = user_access.user_of(service.directory_cache.view(), tenant.id, code.user_id) if code.user_id else None
     if user is None:
         raise errors.bad_verification_code()
     granted = scopes.requested(request, scope=code.scope, resource=code.resource)
