@@ -18,6 +18,7 @@ from . import (
     credentials,
     directory_audits,
     domains,
+    grants,
     groups,
     service_principals,
     users,
@@ -74,6 +75,7 @@ def _service_principal_routes(prefix: str) -> list[BaseRoute]:
                  DELETE=service_principals.delete),
         *_assignment_routes(prefix, ASSIGNED_TO),
         *_assignment_routes(prefix, SP_ASSIGNMENTS),
+        endpoint(f"{prefix}/oauth2PermissionGrants", GET=grants.of_client),
     ]
 
 
@@ -95,6 +97,7 @@ routes: list[BaseRoute] = [
     endpoint("/users/{id}", GET=users.get, PATCH=users.update, DELETE=users.delete),
     endpoint("/users/{id}/revokeSignInSessions", POST=users.revoke_sign_in_sessions),
     *_assignment_routes("/users/{id}", USER_ASSIGNMENTS),
+    endpoint("/users/{id}/oauth2PermissionGrants", GET=grants.of_user),
 
     endpoint("/groups", GET=groups.list_, POST=groups.create),
     endpoint("/groups/{id}", GET=groups.get, DELETE=groups.delete),
@@ -102,6 +105,9 @@ routes: list[BaseRoute] = [
     endpoint("/groups/{id}/members/$ref", POST=groups.add_member),
     endpoint("/groups/{id}/members/{member_id}/$ref", DELETE=groups.remove_member),
     *_assignment_routes("/groups/{id}", GROUP_ASSIGNMENTS),
+
+    endpoint("/oauth2PermissionGrants", GET=grants.list_, POST=grants.create),
+    endpoint("/oauth2PermissionGrants/{grant_id}", GET=grants.get, PATCH=grants.update, DELETE=grants.delete),
 
     endpoint("/domains", GET=domains.list_, POST=domains.create),
     endpoint("/domains/{id}", GET=domains.get, DELETE=domains.delete),
