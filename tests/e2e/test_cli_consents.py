@@ -39,6 +39,7 @@ def test_consent_grants_lists_and_revokes_by_name(server: Server) -> None:
 
     listed = run_json(server, "consent", "list", "--client", "Orders web")
     assert sorted(g["consentType"] for g in listed) == ["AllPrincipals", "Principal"]
+    assert {g["resourceId"] for g in listed} == {api["id"]}
     assert [g["id"] for g in run_json(server, "consent", "list", "--user", alice["id"])] == [hers["id"]]
     table = run(server, "consent", "list", "--resource", "api://orders")
     assert "Orders web" in table and "alice@contoso.test" in table and "every user" in table
