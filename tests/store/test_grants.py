@@ -10,9 +10,9 @@ from dataclasses import replace
 
 import pytest
 
+from tenantd import bootstrap
 from tenantd.domain import builtins
 from tenantd.domain.errors import GraphError
-from tenantd.domain.model import PermissionScope
 from tenantd.runtime import Runtime
 from tenantd.store.sql import DuplicateKey
 
@@ -93,16 +93,25 @@ def test_every_change_is_a_new_directory_version_and_the_token_path_reads_the_us
         assert tx.granted_scopes(client, api, bob.id) == ()
 
 
-def test_built_in_service_principals_get_a_newer_versions_roles_and_scopes(rt: Runtime, tenant_id: str) -> None:
+def test_an_older_tenant_gets_this_versions_graph_roles_and_its_admin_app_them(rt: Runtime) -> None:
+    """A tenant made before Graph had the DelegatedPermissionGrant roles (here: a current one made older)."""
+    tenant_id = bootstrap.default_tenant(rt).id
+    admin = rt.directory.service_principal_by_app_id(tenant_id, bootstrap.admin_app_id(rt, tenant_id))
     graph = rt.directory.service_principal_by_app_id(tenant_id, builtins.GRAPH_APP_ID)
-    assert "DelegatedPermissionGrant.ReadWrite.All" in {r.value for r in graph.app_roles}
     before = _version(rt)
     assert rt.directory.ensure_builtins(tenant_id) == [] and _version(rt) == before   # current: nothing written
-    older = replace(graph, app_roles=graph.app_roles[:3], oauth2_permission_scopes=(
-        PermissionScope("e1fe6dd8-ba31-4d61-89e7-88639da4683d", "User.Read", "User", "User.Read", "User.Read"),))
+    new_ids = {builtins.GRAPH_ROLES[n] for n in ("DelegatedPermissionGrant.Read.All",
+                                                 "DelegatedPermissionGrant.ReadWrite.All")}
+    for held in rt.directory.assignments_of(tenant_id, admin.id):
+        if held.app_role_id in new_ids:
+            rt.directory.unassign(tenant_id, held.id)
+    older = replace(graph, app_roles=tuple(r for r in graph.app_roles if r.id not in new_ids),
+                    oauth2_permission_scopes=graph.oauth2_permission_scopes[:1])
     with rt.store.write() as tx:
         tx.update_service_principal(older)
-    assert rt.directory.ensure_builtins(tenant_id) == []
+
+    bootstrap.ensure_builtins(rt)
     now = rt.directory.service_principal_by_app_id(tenant_id, builtins.GRAPH_APP_ID)
-    assert (now.app_roles, now.oauth2_permission_scopes) == (builtins.GRAPH_APP_ROLES, builtins.GRAPH_PERMISSION_SCOPES)
-    assert now.id == graph.id
+    assert (now.id, now.app_roles, now.oauth2_permission_scopes) == (
+        graph.id, builtins.GRAPH_APP_ROLES, builtins.GRAPH_PERMISSION_SCOPES)
+    assert new_ids <= {a.app_role_id for a in rt.directory.assignments_of(tenant_id, admin.id)}
