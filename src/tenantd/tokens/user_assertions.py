@@ -54,10 +54,10 @@ def tenant_hint(token: str) -> str | None:
 def verify(service: TokenService, tenant: Tenant, token: str, client_app_id: str) -> UserAssertion:
     """The assertion's user, audience and issue time, or the OAuthError Entra answers ``client_app_id``."""
     try:
-        header, claims = jwt.assertion_parts(token)
+        header = jwt.assertion_header(token)
     except jwt.InvalidToken as exc:
         raise errors.invalid_assertion(str(exc)) from None
-    _check_signature(service, tenant, token, header)
+    claims = _signed_claims(service, tenant, token, header)
     issuers = service.issuers(tenant.id)
     if claims.get("iss") not in (issuers.v1, issuers.v2) or claims.get("tid") != tenant.id:
         raise assertion_errors.invalid(f"it was not issued by the tenant '{tenant.id}'")
@@ -75,7 +75,8 @@ def verify(service: TokenService, tenant: Tenant, token: str, client_app_id: str
     return UserAssertion(user_id.lower(), audience, int(_numeric(claims, "iat") or 0))
 
 
-def _check_signature(service: TokenService, tenant: Tenant, token: str, header: dict[str, Any]) -> None:
+def _signed_claims(service: TokenService, tenant: Tenant, token: str, header: dict[str, Any]) -> dict[str, Any]:
+    """The claims of an assertion whose signature one of the tenant's published keys verifies."""
     kid = header.get("kid")
     shown = kid if isinstance(kid, str) else ""
     if header.get("alg") != "RS256" or not isinstance(kid, str):
@@ -84,7 +85,7 @@ def _check_signature(service: TokenService, tenant: Tenant, token: str, header: 
     if key is None:
         raise assertion_errors.signature_failed("The key was not found.", shown)
     try:
-        jwt.verify_assertion(token, key.private_key.public_key(), "RS256")
+        return jwt.verify_assertion(token, key.private_key.public_key(), "RS256")
     except jwt.InvalidToken:
         raise assertion_errors.signature_failed("Key was found, but use of the key to verify the signature "
                                                 "failed.", shown) from None

@@ -47,14 +47,14 @@ def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> Issue
     if use != ON_BEHALF_OF:
         raise assertion_errors.requested_token_use(use)
     token = _assertion(request)
-    client = identify(service, tenant, request, service.directory_cache.view(), "confidential")
+    view = service.directory_cache.view()   # users are directory rows: a change to one shows at once
+    client = identify(service, tenant, request, view, "confidential")
     assertion = user_assertions.verify(service, tenant, token, client.service_principal.app_id)
     if not _is_audience(assertion.audience, client):
         raise assertion_errors.wrong_audience(assertion.audience, client.service_principal.app_id,
                                               client.service_principal.display_name)
     access = scopes.requested(request)
-    with service.store.read() as tx:
-        user = tx.user(tenant.id, assertion.user_id)
+    user = view.get(("user", tenant.id, assertion.user_id), lambda tx: tx.user(tenant.id, assertion.user_id))
     if user is None:
         raise assertion_errors.unknown_user(assertion.user_id, tenant.id)
     lineage = None
