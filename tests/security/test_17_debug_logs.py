@@ -3,9 +3,9 @@ included) is driven with every kind of credential: client secrets in the form an
 and federated client assertions, bearer tokens on Graph and the admin API, new secrets in Graph's answers,
 minted tokens, host session secrets and managed identity tokens, and people's: passwords, authorization codes
 and their PKCE verifiers, refresh tokens, device codes and ID tokens (also a code and an ID token the authorize
-endpoint sends back after a sign-in on its page), and a middle tier's on-behalf-of assertion and what it gets. Its log holds none of them, nor any private
-key or the master key, in text and in JSON lines (``--log-format json``; searched as written and with their
-messages decoded, so an escaped character hides nothing)."""
+endpoint sends back after a sign-in on its page), and a middle tier's on-behalf-of assertion and what it gets.
+Its log holds none of them, nor any private key or the master key, in text and in JSON lines (``--log-format
+json``; searched as written and with their messages decoded, so an escaped character hides nothing)."""
 
 from __future__ import annotations
 
