@@ -1,7 +1,7 @@
 """SECURITY.md item 49: on-behalf-of takes only a user's access token whose ``aud`` is the calling middle tier,
 signed by this tenant with a key it publishes, and within its lifetime; an application's own token, an ID token,
 an expired token, one for another audience or presented by another client, and one signed by another key or
-tenant are refused with Entra's codes; the result carries only the scopes the middle tier was granted on the
+tenant or by a revoked key are refused with Entra's codes; the result carries only the scopes the middle tier was granted on the
 downstream API, for the same user."""
 
 from __future__ import annotations
@@ -104,6 +104,18 @@ def test_49_an_assertion_signed_by_another_key_or_tenant_is_refused(obo: Obo) ->
     assert exchange(obo, signed(obo, theirs)) == (400, "invalid_grant", [50013])        # A's key, B's claims
     tampered = assertion.rsplit(".", 1)[0] + "." + jwt.sign(payload, own_kid, with_x5t=False).rsplit(".", 1)[1]
     assert exchange(obo, tampered) == (400, "invalid_grant", [50013])
+
+
+def test_49_an_assertion_signed_by_a_revoked_key_is_refused(fresh_server: Server) -> None:
+    """Only keys the tenant still publishes verify an assertion: once its key is revoked (``tenantd keys
+    revoke``, the admin API), a token it signed is refused, and one the replacement signs is taken."""
+    obo = arrange(fresh_server)
+    assertion = alices(obo)
+    issued(on_behalf_of(obo, obo.mid, assertion, obo.down_scope("Things.Read")))
+    revoked = fresh_server.admin("POST", f"/keys/{header(assertion)['kid']}/revoke")
+    assert revoked.status_code == 200, revoked.text
+    assert exchange(obo, assertion) == (400, "invalid_grant", [50013])
+    issued(on_behalf_of(obo, obo.mid, alices(obo), obo.down_scope("Things.Read")))
 
 
 def test_49_only_scopes_the_middle_tier_was_granted_for_the_same_user(obo: Obo) -> None:
