@@ -1,8 +1,8 @@
 """SECURITY.md item 49: on-behalf-of takes only a user's access token whose ``aud`` is the calling middle tier,
 signed by this tenant with a key it publishes, and within its lifetime; an application's own token, an ID token,
 an expired token, one for another audience or presented by another client, and one signed by another key or
-tenant or by a revoked key are refused with Entra's codes; the result carries only the scopes the middle tier was granted on the
-downstream API, for the same user."""
+tenant or by a revoked key are refused with Entra's codes; the result carries only the scopes the middle tier
+was granted on the downstream API, for the same user."""
 
 from __future__ import annotations
 
