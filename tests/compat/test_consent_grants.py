@@ -14,7 +14,7 @@ import pytest
 from ..http.graph_support import ok
 from ..http.people_support import PASSWORD, World, arrange, claims
 from ..support import Server
-from .test_password_clients import session_for
+from .user_realm import session_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")   # msal deprecates ROPC for public clients
 

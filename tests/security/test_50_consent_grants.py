@@ -1,7 +1,8 @@
 """SECURITY.md item 50, its last clause: a deleted (or narrowed) delegated permission grant removes the scope
 from the very next token, on SQLite and PostgreSQL, whatever the token path remembered of it (the directory
 cache holds grants under the directory's version, which every grant change advances), through the password
-grant, a refresh token, and at another replica of the same database.
+grant, a refresh token, an on-behalf-of exchange (where a user's own grant to the middle tier counts for her
+alone), and at another replica of the same database.
 
 The other clauses (user and admin consent, the consent form) belong to the consent page."""
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ..http import obo_support
 from ..http.graph_support import ok
 from ..http.people_support import PASSWORD, World, arrange, claims, issued, refresh, refusal, token
 from ..support import Server, servers_on_one_database
@@ -67,6 +69,26 @@ def test_50_a_refresh_token_gets_no_scope_its_grant_lost(world: World) -> None:
     again = issued(refresh(world.server, renewed["refresh_token"], world.native,
                            scope=f"offline_access {world.scope('.default')}"))
     assert claims(again["access_token"])["scp"] == "Things.Read"
+
+
+def test_50_on_behalf_of_a_user_her_own_grant_counts_until_it_is_deleted(tenantd: Server) -> None:
+    obo = obo_support.arrange(tenantd)
+    mid = ok(tenantd.graph("GET", f"/servicePrincipals(appId='{obo.mid.app_id}')"))
+    grant = ok(tenantd.graph("POST", "/oauth2PermissionGrants", json={
+        "clientId": mid["id"], "resourceId": obo.down_sp["id"], "consentType": "Principal",
+        "principalId": obo.alice["id"], "scope": "Things.Write"}), 201)["id"]
+
+    def exchange(user: dict[str, Any], *names: str) -> Any:
+        assertion = obo_support.user_token(obo, user, f"{obo.mid.uri}/access_as_user")
+        return obo_support.on_behalf_of(obo, obo.mid, assertion, obo.down_scope(*names))
+
+    assert _scp(exchange(obo.alice, "Things.Write")) == {"Things.Write"}
+    assert _scp(exchange(obo.alice, ".default")) == {"Things.Read", "Things.Write"}
+    assert refusal(exchange(obo.bob, "Things.Write")) == (400, "invalid_grant", [65001])
+    assert _scp(exchange(obo.bob, ".default")) == {"Things.Read"}
+    ok(tenantd.graph("DELETE", f"/oauth2PermissionGrants/{grant}"), 204)
+    assert refusal(exchange(obo.alice, "Things.Write")) == (400, "invalid_grant", [65001])
+    assert _scp(exchange(obo.alice, ".default")) == {"Things.Read"}
 
 
 def test_50_a_grant_deleted_at_one_replica_is_gone_from_the_others_next_token(
