@@ -1,6 +1,6 @@
 """The Store: SQLAlchemy engines and transactions (``Tx`` gathers the table groups, each in its own module:
-applications, principals, people, assignments, keys, logs, bulk, collections, sign_in_state). No directory
-rules here."""
+applications, principals, people, assignments, keys, logs, bulk, collections, sign_in_state, roles). No
+directory rules here."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from .keys import SigningKeyRows
 from .logs import LogRows
 from .people import PeopleRows
 from .principals import PrincipalRows
+from .roles import RoleAssignmentRows
 from .rows import DuplicateKey
 from .sign_in_state import SignInStateRows
 
@@ -35,7 +36,7 @@ _T = TypeVar("_T")
 
 
 class Tx(CollectionRows, ApplicationRows, AssignmentRows, PrincipalRows, PeopleRows, SigningKeyRows, LogRows,
-         BulkRows, SignInStateRows):
+         BulkRows, SignInStateRows, RoleAssignmentRows):
     """One transaction over every table group (each in its own module). Methods read and write rows; they
     never decide whether a change is allowed."""
 

@@ -3,7 +3,6 @@ built over the schemas, and the route that serves it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from typing import Any
@@ -16,8 +15,15 @@ from ..bodies import MAX_BODY
 from ..graph import access, audit, odata
 from ..graph.serialize import DIRECTORY_OBJECT as DIRECTORY_OBJECT_ENTITY
 from ..limits import MAX_HEAD
+from . import role_paths
 from .blocks import BOOL, GUID, GUID_PATTERN, STRING, Schema, array, obj, ref
+from .operations import Operation, Paths
+from .operations import create as _create
+from .operations import get as _get
+from .operations import list_ as _list
+from .operations import no_content as _no_content
 from .registration_schemas import PERMISSION_SCOPE
+from .role_schemas import ROLE_ASSIGNMENT_ID
 from .schemas import (
     APP_ROLE,
     BY_NAME,
@@ -31,41 +37,6 @@ from .schemas import (
     Resource,
 )
 
-
-# -- operations ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Operation:
-    """One method on one path: what it does, who may call it, what it takes and what it answers."""
-
-    summary: str
-    tag: str
-    permissions: tuple[str, ...]
-    status: int = 200                 # on success
-    result: str | None = None         # the success body: a resource name, "[resource]" for a collection
-    body: str | None = None           # the request body's schema (a REQUEST_BODIES name)
-    query: str | None = None          # "collection" or "entity": the OData options it takes
-    conflicts: bool = False           # may answer 409
-    extra_statuses: tuple[int, ...] = ()
-
-
-def _get(tag: str, resource: str, permissions: tuple[str, ...], what: str) -> Operation:
-    return Operation(f"Get {what}", tag, permissions, result=resource, query="entity")
-
-
-def _list(tag: str, resource: str, permissions: tuple[str, ...], what: str) -> Operation:
-    return Operation(f"List {what}", tag, permissions, result=f"[{resource}]", query="collection")
-
-
-def _create(tag: str, resource: str, body: str, permissions: tuple[str, ...], what: str, *,
-            conflicts: bool = False) -> Operation:
-    return Operation(f"Create {what}", tag, permissions, 201, resource, body, conflicts=conflicts)
-
-
-def _no_content(summary: str, tag: str, permissions: tuple[str, ...], body: str | None = None) -> Operation:
-    return Operation(summary, tag, permissions, 204, body=body)
-
-
-Paths = dict[str, dict[str, Operation]]
 _APP_R, _APP_W = access.APPLICATION_READ, access.APPLICATION_WRITE
 
 
@@ -179,6 +150,7 @@ def _paths() -> Paths:
                                                     "directory changes, newest first")},
         "/auditLogs/directoryAudits/{id}": {"GET": _get("auditLogs", "directoryAudit", audit.AUDIT_READ,
                                                         "a directory change")},
+        **role_paths.PATHS,
     }
 
 
@@ -216,6 +188,8 @@ def _path_parameters(path: str) -> list[Schema]:
             schema = _USER_KEY
         elif name == "id" and path.startswith("/domains/"):
             schema = {**DOMAIN_NAME, "description": "The domain's name."}
+        elif name == "id" and path.startswith("/roleManagement/directory/roleAssignments/"):
+            schema = ROLE_ASSIGNMENT_ID
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params
 
@@ -368,8 +342,9 @@ def document(public_url: str) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "tenantd Microsoft Graph v1.0", "version": version("tenantd"),
                  "description": "The subset of Microsoft Graph v1.0 that tenantd serves: applications, service "
-                                "principals, users, security groups, app role assignments, federated identity "
-                                "credentials, verified domains and the sign-in log. Errors use Graph's envelope."},
+                                "principals, users, security groups, app role assignments, directory roles, "
+                                "federated identity credentials, verified domains and the sign-in log. Errors use "
+                                "Graph's envelope."},
         "servers": [{"url": public_url.rstrip("/") + "/v1.0"}],
         "security": [{"bearer": []}],
         "paths": {path: {method.lower(): _operation(path, method, op) for method, op in methods.items()}
