@@ -14,6 +14,7 @@ import msal
 import pytest
 
 from tenantd.domain import builtins
+from tenantd.domain.claims import IdTokenFacts
 from tenantd.tokens import jwt
 
 from ..http.graph_support import ok
@@ -54,7 +55,8 @@ def setting(server: Server) -> Iterator[Setting]:
     ok(server.graph("POST", "/servicePrincipals", json={"appId": desktop["appId"]}), 201)
     user = ok(server.graph("POST", "/users", json={
         "accountEnabled": True, "displayName": "Ada", "mailNickname": "ada",
-        "userPrincipalName": f"ada{uuid.uuid4().hex[:6]}@contoso.test", "passwordProfile": {"password": PASSWORD}}), 201)
+        "userPrincipalName": f"ada{uuid.uuid4().hex[:6]}@contoso.test", "passwordProfile": {"password": PASSWORD}}),
+        201)
     yield Setting(user, desktop["appId"])
 
 
@@ -106,4 +108,22 @@ def test_id_tokens_carry_wids_only_for_a_client_that_asks(server: Server, settin
         assert "wids" not in plain["id_token_claims"] and plain["id_token_claims"]["oid"] == setting.user["id"]
         assert jwt.unverified_parts(plain["access_token"])[1]["wids"] == [GLOBAL_ADMIN, MEMBER]
     finally:
+        assert server.graph("DELETE", f"{ASSIGNMENTS}/{created['id']}").status_code == 204
+
+
+def test_the_authorize_endpoints_id_token_follows_the_same_rule(server: Server, setting: Setting) -> None:
+    """An ID token alone (the authorization endpoint's answer, ``TokenService.issue_id_token``) carries ``wids``
+    for the client that asks for directory roles only."""
+    created = ok(server.graph("POST", ASSIGNMENTS, json={
+        "principalId": setting.user["id"], "roleDefinitionId": GROUPS_ADMIN, "directoryScopeId": "/"}), 201)
+    rt = server.runtime()
+    try:
+        user = rt.directory.user(server.tenant_id, setting.user["id"])
+        for client_id, expected in ((setting.desktop_app_id, [GROUPS_ADMIN, MEMBER]),
+                                    (builtins.AZURE_CLI_APP_ID, None)):
+            token = rt.tokens.issue_id_token(server.tenant_id, user, client_id, IdTokenFacts(nonce="n"))
+            claims = jwt.unverified_parts(token)[1]
+            assert claims["aud"] == client_id and claims.get("wids") == expected
+    finally:
+        rt.store.dispose()
         assert server.graph("DELETE", f"{ASSIGNMENTS}/{created['id']}").status_code == 204

@@ -6,8 +6,8 @@ the document declares, and must refuse a missing or bogus token.
 Generated ids rarely name an object, so half of the valid path parameters are swapped for the ids of a
 small world of objects (an API application with roles, its service principal, a user in a group,
 assignments, a directory role held by the user, a federated credential, a secret, a managed identity, a
-domain; made again after each DELETE operation): the fuzzer then reaches the handlers' bodies, not only their 404s. ``TENANTD_FUZZ_SCALE`` multiplies the
-examples (`make fuzz`).
+domain; made again after each DELETE operation): the fuzzer then reaches the handlers' bodies, not only their
+404s. ``TENANTD_FUZZ_SCALE`` multiplies the examples (`make fuzz`).
 """
 
 from __future__ import annotations

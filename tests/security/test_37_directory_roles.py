@@ -30,7 +30,8 @@ def test_37_impersonate_alone_reaches_no_holder_of_a_directory_role(server: Serv
         "displayName": "Reader", "accountEnabled": True, "userPrincipalName": f"r{uuid.uuid4().hex[:6]}@contoso.com"}),
         201)
     workload = identity(server, "imp-role-holder")
-    held = {user["id"]: give(server, user["id"], GLOBAL_READER), workload["id"]: give(server, workload["id"], APP_ADMIN)}
+    held = {user["id"]: give(server, user["id"], GLOBAL_READER),
+            workload["id"]: give(server, workload["id"], APP_ADMIN)}
 
     for target in (user, workload):
         refused = server.admin("POST", "/token", token=impersonator, json={"principalId": target["id"],

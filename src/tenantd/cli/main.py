@@ -22,6 +22,7 @@ from . import (
     keys,
     login,
     logs,
+    roles,
     run,
     server_cmds,
     sps,
@@ -64,8 +65,8 @@ def _options(
 
 server_cmds.register(app)
 init.register(app)
-for commands in (apps, sps, identities, users, groups, domains, grants, tokens, login, tenants, tenantfile, run,
-                 keys, logs, backup):
+for commands in (apps, sps, identities, users, groups, domains, grants, roles, tokens, login, tenants, tenantfile,
+                 run, keys, logs, backup):
     commands.register(app)
 
 
