@@ -9,6 +9,7 @@ import pytest
 from tenantd.runtime import Runtime
 from tenantd.tenantfile import TenantFileError, dump_yaml, export_tenant, load_text, schema
 from tenantd.tenantfile.apply import apply_document
+from tenantd.tenantfile.export import stream_tenant
 
 from .conftest import apply, snapshot
 
@@ -97,3 +98,12 @@ users:
 def test_the_schema_documents_the_field() -> None:
     field = schema()["properties"]["users"]["items"]["properties"]["directoryRoles"]
     assert field["type"] == "array" and field["items"]["type"] == "string"
+
+
+def test_a_large_tenants_streamed_export_writes_the_roles_too(rt: Runtime, tenant_id: str) -> None:
+    apply(rt, tenant_id, TENANT)
+    streamed = [entry for section, entry in stream_tenant(rt.store, tenant_id, small=0) if section == "users"]
+    assert streamed == export_tenant(rt.store, tenant_id)["users"]
+    assert {u["userPrincipalName"]: u.get("directoryRoles") for u in streamed} == {
+        "ada@contoso.test": ["Application Administrator", "Global Administrator"],
+        "bob@contoso.test": ["Global Reader"], "cy@contoso.test": None}
