@@ -18,7 +18,7 @@ from ...domain.errors import BadRequest, NotFound
 from ..auth import graph_caller
 from . import odata, payload, responses, serialize
 from .access import ROLE_READ, ROLE_WRITE, directory
-from .role_serialize import EXPANDABLE, ROLE_ASSIGNMENT, ROLE_DEFINITION, role_assignment, role_definition
+from .role_serialize import EXPANDABLE, ROLE_ASSIGNMENT, ROLE_DEFINITION
 
 DEFINITIONS = "roleManagement/directory/roleDefinitions"
 ASSIGNMENTS = "roleManagement/directory/roleAssignments"
@@ -28,7 +28,7 @@ _CREATE = {"principalId", "roleDefinitionId", "directoryScopeId"}
 async def list_definitions(request: Request) -> Response:
     await graph_caller(request, *ROLE_READ)
     options = odata.parse_options(request.url.query, ROLE_DEFINITION, collection=True)
-    rows = [((role.display_name.casefold(), role.template_id), role_definition(role)) for role in BUILT_IN]
+    rows = [((role.display_name.casefold(), role.template_id), role.to_graph()) for role in BUILT_IN]
     return responses.collection(request, DEFINITIONS, rows, ROLE_DEFINITION, options)
 
 
@@ -39,7 +39,7 @@ async def get_definition(request: Request) -> Response:
     role = BY_TEMPLATE_ID.get(role_id)
     if role is None:
         raise _missing(role_id)
-    return responses.entity(request, DEFINITIONS, role_definition(role), ROLE_DEFINITION, options)
+    return responses.entity(request, DEFINITIONS, role.to_graph(), ROLE_DEFINITION, options)
 
 
 async def list_assignments(request: Request) -> Response:
@@ -59,7 +59,7 @@ async def create_assignment(request: Request) -> Response:
     role_id = payload.guid(payload.required(body, "roleDefinitionId"), "roleDefinitionId")
     created = await run_in_threadpool(directory(request).assign_directory_role, caller.tenant_id, principal_id,
                                       role_id, body.get("directoryScopeId"))
-    return responses.created(request, ASSIGNMENTS, role_assignment(created), ROLE_ASSIGNMENT,
+    return responses.created(request, ASSIGNMENTS, created.to_graph(), ROLE_ASSIGNMENT,
                              f"{ASSIGNMENTS}/{created.id}")
 
 
@@ -122,7 +122,7 @@ def expand_option(query: str) -> tuple[str, tuple[str, ...]]:
 async def _shown(request: Request, tenant_id: str, found: list[RoleAssignment],
                  expand: tuple[str, ...]) -> list[dict[str, Any]]:
     """The assignments in Graph's shape, with the navigation properties ``expand`` names."""
-    shown = [role_assignment(a) for a in found]
+    shown = [a.to_graph() for a in found]
     if "principal" in expand:
         principals = await run_in_threadpool(directory(request).directory_role_principals, tenant_id,
                                              [a.principal_id for a in found])
@@ -131,7 +131,7 @@ async def _shown(request: Request, tenant_id: str, found: list[RoleAssignment],
             obj["principal"] = serialize.directory_object(principal) if principal is not None else None
     if "roleDefinition" in expand:
         for a, obj in zip(found, shown, strict=True):
-            obj["roleDefinition"] = role_definition(BY_TEMPLATE_ID[a.role_definition_id])
+            obj["roleDefinition"] = BY_TEMPLATE_ID[a.role_definition_id].to_graph()
     return shown
 
 

@@ -1,5 +1,5 @@
-"""Directory roles in Microsoft Graph v1.0's JSON shapes (unifiedRoleDefinition, unifiedRoleAssignment,
-directoryRole, directoryRoleTemplate), and the query facts of each type."""
+"""Directory roles in Microsoft Graph v1.0's JSON shapes: directoryRole and directoryRoleTemplate (the role
+definitions and assignments write their own, ``to_graph``), and the query facts of each type."""
 
 from __future__ import annotations
 
@@ -7,14 +7,6 @@ from typing import Any
 
 from ...domain.directory_roles import BUILT_IN, RoleAssignment, RoleDefinition, directory_role_id
 from .odata import Entity
-
-
-def role_definition(role: RoleDefinition) -> dict[str, Any]:
-    return role.to_graph()
-
-
-def role_assignment(assignment: RoleAssignment) -> dict[str, Any]:
-    return assignment.to_graph()
 
 
 def directory_role(tenant_id: str, role: RoleDefinition) -> dict[str, Any]:
@@ -32,10 +24,10 @@ def directory_role_template(role: RoleDefinition) -> dict[str, Any]:
 # shown whole by default: with them when they were expanded).
 EXPANDABLE = ("principal", "roleDefinition")
 _SAMPLE = BUILT_IN[0]
-_ASSIGNMENT_KEYS = frozenset(role_assignment(RoleAssignment("", "", _SAMPLE.template_id, _SAMPLE.template_id,
-                                                            "User", "", "/", "")))
+_ASSIGNMENT_KEYS = frozenset(RoleAssignment("", "", _SAMPLE.template_id, _SAMPLE.template_id, "User", "", "/",
+                                            "").to_graph())
 
-ROLE_DEFINITION = Entity("microsoft.graph.unifiedRoleDefinition", frozenset(role_definition(_SAMPLE)), {
+ROLE_DEFINITION = Entity("microsoft.graph.unifiedRoleDefinition", frozenset(_SAMPLE.to_graph()), {
     "id": "guid", "displayName": "string", "templateId": "guid", "isBuiltIn": "bool", "isEnabled": "bool",
 })
 ROLE_ASSIGNMENT = Entity("microsoft.graph.unifiedRoleAssignment", _ASSIGNMENT_KEYS | set(EXPANDABLE), {
