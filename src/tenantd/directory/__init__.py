@@ -16,13 +16,15 @@ from .domains import Domains
 from .hosts import Hosts
 from .impersonation import holds_directory_roles, privileged_principal
 from .listings import Listings
+from .memberships import Memberships
 from .people import People
 from .principals import Principals
 from .tenants import Tenants
 from .unit import SecretHasher, iso, now_iso
 
 
-class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Hosts, Listings):
+class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Hosts, Listings,
+                Memberships):
     """Every aggregate's use cases, acting for ``actor``."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..domain import audit, builtins, rules
 from ..domain.errors import BadRequest, ConfigError, NotFound
 from ..domain.ids import new_guid
@@ -54,12 +56,15 @@ class Tenants(UnitOfWork):
             audit.Target(tenant.id, tenant.name, "Tenant"),)), audit.domain(initial, added=True))
 
     def ensure_builtins(self, tenant_id: str) -> list[str]:
-        """Add the built-in service principals a tenant made by an earlier version lacks; their names."""
+        """Add the built-in service principals a tenant made by an earlier version lacks, and the app roles
+        (application permissions) this version defines that a built-in lacks; the names of those added."""
         with self.store.write() as tx:
             missing = [b for b in builtins.BUILTINS if tx.service_principal_by_app_id(tenant_id, b.app_id) is None]
             for resource in missing:
                 added = self._add_builtin(tx, tenant_id, resource)
                 self._record(tx, tenant_id, added_sp(added))
+            for resource in builtins.BUILTINS:
+                _add_new_roles(tx, tenant_id, resource)
         return [b.name for b in missing]
 
     def _add_builtin(self, tx: Tx, tenant_id: str, resource: builtins.BuiltinResource) -> ServicePrincipal:
@@ -85,3 +90,11 @@ class Tenants(UnitOfWork):
     def tenants(self) -> list[Tenant]:
         with self.store.read() as tx:
             return tx.tenants()
+
+
+def _add_new_roles(tx: Tx, tenant_id: str, resource: builtins.BuiltinResource) -> None:
+    sp = tx.service_principal_by_app_id(tenant_id, resource.app_id)
+    held = {r.id for r in sp.app_roles} if sp is not None else set()
+    new = tuple(r for r in resource.roles if r.id not in held)
+    if sp is not None and new:
+        tx.update_service_principal(replace(sp, app_roles=(*sp.app_roles, *new)))

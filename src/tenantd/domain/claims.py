@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from .group_claims import group_claims, with_claims
+
 
 @dataclass(frozen=True)
 class Issuers:
@@ -35,6 +37,7 @@ class AppTokenRequest:
     version: int                     # 1 or 2, chosen by the resource
     roles: tuple[str, ...]
     extra: tuple[tuple[str, str], ...] = ()   # e.g. xms_mirid for managed identities
+    groups: tuple[str, ...] | None = None    # the client's groups the resource asks for (None: it asks for none)
 
 
 def _opaque(n: int) -> str:
@@ -69,7 +72,8 @@ def app_only_claims(req: AppTokenRequest, issuers: Issuers, now: int, lifetime: 
     claims["uti"] = _opaque(16)
     claims["ver"] = "2.0" if v2 else "1.0"
     claims.update(dict(req.extra))
-    return claims
+    return with_claims(claims, group_claims(req.groups, req.tenant_id, req.client_object_id,
+                                            collection="servicePrincipals"))
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class UserTokenRequest:
     roles: tuple[str, ...]
     scopes: tuple[str, ...]          # ``scp``; none: no ``scp`` claim (only roles, or nothing, were granted)
     client_auth_class: str = "0"    # "0" public client, "1" secret, "2" certificate
+    groups: tuple[str, ...] | None = None   # the user's groups the resource asks for (None: it asks for none)
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,8 @@ class IdTokenFacts:
     nonce: str | None = None
     client_ip: str | None = None
     code_hash: str | None = None
+    groups: tuple[str, ...] | None = None   # the user's groups the client asks for (None: it asks for none)
+    implicit: bool = False                   # sent through the browser: more than five groups become hasgroups
 
 
 def code_hash(code: str) -> str:
@@ -148,7 +155,7 @@ def user_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int
         claims.update(unique_name=req.user_principal_name, upn=req.user_principal_name)
     claims["uti"] = _opaque(16)
     claims["ver"] = "2.0" if v2 else "1.0"
-    return claims
+    return with_claims(claims, group_claims(req.groups, req.tenant_id, req.user_object_id))
 
 
 def id_token_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int,
@@ -182,4 +189,5 @@ def id_token_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime:
         claims.update(unique_name=req.user_principal_name, upn=req.user_principal_name)
     claims["uti"] = _opaque(16)
     claims["ver"] = "2.0" if v2 else "1.0"
-    return claims
+    return with_claims(claims, group_claims(facts.groups, req.tenant_id, req.user_object_id,
+                                            implicit=facts.implicit))

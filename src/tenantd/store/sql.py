@@ -1,6 +1,6 @@
 """The Store: SQLAlchemy engines and transactions (``Tx`` gathers the table groups, each in its own module:
-applications, principals, people, assignments, keys, logs, bulk, collections, sign_in_state). No directory
-rules here."""
+applications, principals, people, assignments, keys, logs, bulk, collections, sign_in_state, memberships). No
+directory rules here."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from .bulk import BulkRows
 from .collections import CollectionRows
 from .keys import SigningKeyRows
 from .logs import LogRows
+from .memberships import MembershipRows
 from .people import PeopleRows
 from .principals import PrincipalRows
 from .rows import DuplicateKey
@@ -35,7 +36,7 @@ _T = TypeVar("_T")
 
 
 class Tx(CollectionRows, ApplicationRows, AssignmentRows, PrincipalRows, PeopleRows, SigningKeyRows, LogRows,
-         BulkRows, SignInStateRows):
+         BulkRows, SignInStateRows, MembershipRows):
     """One transaction over every table group (each in its own module). Methods read and write rows; they
     never decide whether a change is allowed."""
 

@@ -17,6 +17,7 @@ from ..graph import access, audit, odata
 from ..graph.serialize import DIRECTORY_OBJECT as DIRECTORY_OBJECT_ENTITY
 from ..limits import MAX_HEAD
 from .blocks import BOOL, GUID, GUID_PATTERN, STRING, Schema, array, obj, ref
+from .membership_paths import MEMBERSHIP_BODIES, membership_paths
 from .registration_schemas import PERMISSION_SCOPE
 from .schemas import (
     APP_ROLE,
@@ -123,6 +124,7 @@ def _service_principal_paths(prefix: str) -> Paths:
                  "DELETE": _no_content("Delete a service principal", tag, _APP_W)},
         **_assignment_paths(prefix, "appRoleAssignedTo", sp_read, "who holds the service principal's app roles"),
         **_assignment_paths(prefix, "appRoleAssignments", sp_read, "the app roles a service principal holds"),
+        **membership_paths(Operation, prefix),
     }
 
 
@@ -154,6 +156,7 @@ def _paths() -> Paths:
             "End a user's refresh tokens and browser sessions", users, access.USER_WRITE, result="booleanValue")},
         **_assignment_paths("/users/{id}", "appRoleAssignments", access.assignment_read(access.USER_READ),
                             "the app roles a user holds"),
+        **membership_paths(Operation, "/users/{id}"),
 
         "/groups": {"GET": _list(groups, "group", access.GROUP_READ, "security groups"),
                     "POST": _create(groups, "group", "groupCreate", access.GROUP_WRITE, "a security group")},
@@ -165,6 +168,7 @@ def _paths() -> Paths:
         "/groups/{id}/members/{member_id}/$ref": {"DELETE": _no_content("Remove a member", groups, member_write)},
         **_assignment_paths("/groups/{id}", "appRoleAssignments", access.assignment_read(access.GROUP_READ),
                             "the app roles a group's members hold through it"),
+        **membership_paths(Operation, "/groups/{id}"),
 
         "/domains": {"GET": _list("domains", "domain", access.DOMAIN_READ, "the tenant's verified domains"),
                      "POST": _create("domains", "domain", "domainCreate", access.DOMAIN_WRITE,
@@ -352,6 +356,7 @@ def _components() -> Schema:
     schemas["headTooLarge"] = obj({"error": {"const": "invalid_request"}, "error_description": STRING},
                                   required=("error",), description="The listener's refusal of an oversized head.")
     schemas.update(REQUEST_BODIES)
+    schemas.update(MEMBERSHIP_BODIES)
     bearer = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
               "description": "An access token for Microsoft Graph (scope https://graph.microsoft.com/.default) from "
                              "this server's token endpoint; its roles are the application permissions granted to "
