@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pytest
 
@@ -36,7 +37,7 @@ def world(tenantd: Server) -> Iterator[World]:
         "web.redirectUris": [WEB], "web.implicitGrantSettings": {"enableIdTokenIssuance": True},
         "groupMembershipClaims": "SecurityGroup"})
     groups = [d.create_group(tid, f"implicit {i}").id for i in range(6)]
-    for inner, outer in zip(groups, groups[1:], strict=False):     # groups[0] in [1] in [2] ... in [5]
+    for inner, outer in pairwise(groups):     # groups[0] in [1] in [2] ... in [5]
         d.add_member(tid, outer, inner)
     five = d.create_user(tid, "five@groups.test", "Five", password=PasswordProfile(PASSWORD))
     six = d.create_user(tid, "six@groups.test", "Six", password=PasswordProfile(PASSWORD))

@@ -4,6 +4,8 @@ in a database (written before the refusal existed) ends the walk instead of loop
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from tenantd.domain.errors import BadRequest
@@ -21,7 +23,7 @@ def _groups(rt: Runtime, tenant_id: str, count: int) -> list[str]:
 
 def _chain(rt: Runtime, tenant_id: str, groups: list[str]) -> None:
     """groups[0] in groups[1] in groups[2] ..."""
-    for inner, outer in zip(groups, groups[1:], strict=False):
+    for inner, outer in pairwise(groups):
         rt.directory.add_member(tenant_id, outer, inner)
 
 
