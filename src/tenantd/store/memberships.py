@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from ..domain.model import Group, ServicePrincipal, User
 from . import schema as t
+from . import statements as q
 from .rows import group_row, sp_row, user_row
 from .transaction import BaseTx
 
@@ -21,9 +22,6 @@ _up = sa.select(_m.c.group_id.label("id")).where(_m.c.member_id == sa.bindparam(
     "up", recursive=True)
 _up = _up.union(sa.select(_m.c.group_id).join(_up, _m.c.member_id == _up.c.id))
 TRANSITIVE_GROUP_IDS = sa.select(_up.c.id)
-TRANSITIVE_GROUPS = (sa.select(_g).where(_g.c.tenant_id == sa.bindparam("tenant_id"), _g.c.id.in_(TRANSITIVE_GROUP_IDS))
-                     .order_by(_g.c.created, _g.c.id))
-
 # Downwards: every member of ``group_id``, and the members of the groups among them.
 _down = sa.select(_m.c.member_id.label("id"), _m.c.member_type.label("type")).where(
     _m.c.group_id == sa.bindparam("group_id")).cte("down", recursive=True)
@@ -31,9 +29,6 @@ _down = _down.union(sa.select(_m.c.member_id, _m.c.member_type).join(
     _down, sa.and_(_m.c.group_id == _down.c.id, _down.c.type == "group")))
 TRANSITIVE_MEMBERS = sa.select(_down.c.id, _down.c.type)
 
-DIRECT_GROUPS = (sa.select(_g).join(_m, _m.c.group_id == _g.c.id)
-                 .where(_g.c.tenant_id == sa.bindparam("tenant_id"), _m.c.member_id == sa.bindparam("member_id"))
-                 .order_by(_g.c.created, _g.c.id))
 GROUPS_ASSIGNED_TO = sa.select(_ara.c.principal_id).where(
     _ara.c.resource_id == sa.bindparam("resource_id"), _ara.c.principal_type == "Group").distinct()
 
@@ -46,9 +41,12 @@ class MembershipRows(BaseTx):
         return [r.id for r in self.conn.execute(TRANSITIVE_GROUP_IDS, {"member_id": member_id})]
 
     def member_of(self, tenant_id: str, member_id: str, *, transitive: bool) -> list[Group]:
-        """The groups ``member_id`` is in (directly, or through nested groups too), in creation order."""
-        stmt = TRANSITIVE_GROUPS if transitive else DIRECT_GROUPS
-        return [group_row(r) for r in self.conn.execute(stmt, {"tenant_id": tenant_id, "member_id": member_id})]
+        """The groups ``member_id`` is in (directly, or through nested groups too), in creation order. The
+        ids first, then the groups by primary key: the cost follows the answer, not the tenant's size."""
+        stmt = TRANSITIVE_GROUP_IDS if transitive else q.GROUPS_OF
+        ids = [r[0] for r in self.conn.execute(stmt, {"member_id": member_id})]
+        found = [group_row(r) for r in self._rows_by_ids(_g, tenant_id, ids)]
+        return sorted(found, key=lambda g: (g.created, g.id))
 
     def transitive_members(self, tenant_id: str, group_id: str) -> list[User | Group | ServicePrincipal]:
         """Every member of ``group_id`` and of the groups nested in it, once each, in creation order."""
