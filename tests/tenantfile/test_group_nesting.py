@@ -29,7 +29,8 @@ def test_nested_groups_apply_and_their_memberships_are_transitive(rt: Runtime, t
 
 def test_a_circle_of_groups_is_refused_and_nothing_is_written(rt: Runtime, tenant_id: str) -> None:
     before = snapshot(rt, tenant_id)
+    circle = NESTED.replace("  - displayName: Inner\n", "  - displayName: Inner\n    members: [Outer]\n")
     with pytest.raises(TenantFileError) as refused:
-        apply(rt, tenant_id, NESTED.replace("  - displayName: Inner\n", "  - displayName: Inner\n    members: [Outer]\n"))
+        apply(rt, tenant_id, circle)
     assert "circular membership" in str(refused.value)
     assert snapshot(rt, tenant_id) == before
