@@ -4,10 +4,13 @@ in a database (written before the refusal existed) ends the walk instead of loop
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 
 import pytest
 
+from tenantd import bootstrap
+from tenantd.domain import builtins
 from tenantd.domain.errors import BadRequest
 from tenantd.runtime import Runtime
 
@@ -99,3 +102,24 @@ def test_memberships_stay_in_their_tenant(rt: Runtime, tenant_id: str) -> None:
     with pytest.raises(BadRequest, match="does not exist"):
         rt.directory.add_member(tenant_id, mine, theirs)
     assert rt.directory.member_of(other, mine, transitive=True) == []
+
+
+def test_an_older_tenants_graph_gains_group_member_read_all_and_its_admin_holds_it(rt: Runtime) -> None:
+    """GroupMember.Read.All reads memberships; a tenant made before Graph offered it gets it at the next start."""
+    tenant_id = bootstrap.default_tenant(rt).id
+    admin = rt.directory.service_principal_by_app_id(tenant_id, bootstrap.admin_app_id(rt, tenant_id))
+    graph = rt.directory.service_principal_by_app_id(tenant_id, builtins.GRAPH_APP_ID)
+    role_id = builtins.GRAPH_ROLES["GroupMember.Read.All"]
+    held = next(a for a in rt.directory.assignments_of(tenant_id, admin.id) if a.app_role_id == role_id)
+    rt.directory.unassign(tenant_id, held.id)
+    with rt.store.write() as tx:                     # the Graph of an older version, without the role
+        tx.update_service_principal(replace(graph, app_roles=tuple(r for r in graph.app_roles if r.id != role_id)))
+    bootstrap.ensure_builtins(rt)
+    graph = rt.directory.service_principal_by_app_id(tenant_id, builtins.GRAPH_APP_ID)
+    assert "GroupMember.Read.All" in {r.value for r in graph.app_roles}
+    assert role_id in {a.app_role_id for a in rt.directory.assignments_of(tenant_id, admin.id)}
+    with rt.store.read() as tx:
+        version = tx.directory_version()
+    bootstrap.ensure_builtins(rt)                    # a second start changes nothing
+    with rt.store.read() as tx:
+        assert tx.directory_version() == version
