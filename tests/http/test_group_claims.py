@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 
 from tenantd.domain.model import Group
@@ -190,3 +191,27 @@ def test_an_applications_own_token_carries_its_groups_when_the_resource_asks(wor
         assert "groups" not in app_only
     finally:
         w.server.graph("DELETE", f"/groups/{world.chain[0]}/members/{web_sp['id']}/$ref")
+
+
+def test_a_managed_identitys_cached_token_follows_its_groups(world: Groups, api_asks: Any) -> None:
+    """IMDS-like caching (App Service protocol): a token is served again while the identity's roles and the
+    groups the resource asks for stay the same, and a new one the moment its groups change."""
+    w = world.world
+    site = f"/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg/providers/Microsoft.Web/sites/" \
+           f"g{uuid.uuid4().hex[:8]}"
+    identity = ok(w.server.admin("POST", "/identities", json={"name": f"grouped-{uuid.uuid4().hex[:6]}",
+                                                                "host": site}), 201)
+    secret = ok(w.server.admin("POST", "/hosts/sessions", json={"host": site}), 201)["secret"]
+    api_asks("SecurityGroup")
+    _add(w.server, world.chain[0], identity["id"])
+
+    def token() -> str:
+        with httpx.Client(base_url=w.server.info["identity_url"]) as client:
+            response = client.get("/msi/token", params={"api-version": "2019-08-01", "resource": w.api_uri},
+                                  headers={"X-IDENTITY-HEADER": secret})
+        return str(ok(response)["access_token"])
+
+    first = token()
+    assert sorted(claims(first)["groups"]) == sorted(world.chain) and token() == first   # the cache answers
+    assert w.server.graph("DELETE", f"/groups/{world.chain[0]}/members/{identity['id']}/$ref").status_code == 204
+    assert "groups" not in claims(token())
