@@ -35,11 +35,6 @@ def asks_for_groups(setting: str | None) -> bool:
     return bool(wanted(setting) & (_WHOLE_MEMBERSHIP | {"ApplicationGroup"}))
 
 
-def asks_for_directory_roles(setting: str | None) -> bool:
-    """Whether the setting asks for the subject's directory roles (``DirectoryRole`` or ``All``)."""
-    return bool(wanted(setting) & {"DirectoryRole", "All"})
-
-
 def selected_groups(setting: str | None, memberships: Iterable[str],
                     assigned: Iterable[str] = ()) -> tuple[str, ...] | None:
     """The group ids a token's ``groups`` claim holds: from ``memberships`` (every group the subject is in,
