@@ -17,8 +17,9 @@ PACKAGE = Path(protect.__file__).parent
 
 def test_the_public_names() -> None:
     assert protect.__all__ == ["AsyncTokenValidator", "Claims", "Forbidden", "InvalidToken", "KeysUnavailable",
-                               "MissingToken", "ProtectError", "RoleRequirement", "TokenValidator",
-                               "Unauthorized", "require_roles"]
+                               "MissingToken", "ProtectError", "RoleRequirement", "ScopeOrRoleRequirement",
+                               "ScopeRequirement", "TokenValidator", "Unauthorized", "require_roles",
+                               "require_scope_or_role", "require_scopes"]
     assert [e.status for e in (protect.InvalidToken("x"), protect.MissingToken(), protect.Forbidden(),
                                protect.KeysUnavailable())] == [401, 401, 403, 503]
 

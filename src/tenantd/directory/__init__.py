@@ -13,6 +13,7 @@ from .applications import Applications
 from .assignments import Assignments
 from .credentials import Credentials
 from .domains import Domains
+from .grants import Grants
 from .hosts import Hosts
 from .impersonation import holds_directory_roles, privileged_principal
 from .listings import Listings
@@ -23,8 +24,8 @@ from .tenants import Tenants
 from .unit import SecretHasher, iso, now_iso
 
 
-class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Hosts, Listings,
-                Memberships):
+class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Grants, Hosts,
+                Listings, Memberships):
     """Every aggregate's use cases, acting for ``actor``."""
 
 

@@ -1,6 +1,6 @@
 """The Store: SQLAlchemy engines and transactions (``Tx`` gathers the table groups, each in its own module:
-applications, principals, people, assignments, keys, logs, bulk, collections, sign_in_state, memberships). No
-directory rules here."""
+applications, principals, people, assignments, grants, keys, logs, bulk, collections, sign_in_state,
+memberships). No directory rules here."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from .applications import ApplicationRows
 from .assignments import AssignmentRows
 from .bulk import BulkRows
 from .collections import CollectionRows
+from .grants import GrantRows
 from .keys import SigningKeyRows
 from .logs import LogRows
 from .memberships import MembershipRows
@@ -35,8 +36,8 @@ __all__ = ["DuplicateKey", "Store", "Tx"]
 _T = TypeVar("_T")
 
 
-class Tx(CollectionRows, ApplicationRows, AssignmentRows, PrincipalRows, PeopleRows, SigningKeyRows, LogRows,
-         BulkRows, SignInStateRows, MembershipRows):
+class Tx(CollectionRows, ApplicationRows, AssignmentRows, GrantRows, PrincipalRows, PeopleRows, SigningKeyRows,
+         LogRows, BulkRows, SignInStateRows, MembershipRows):
     """One transaction over every table group (each in its own module). Methods read and write rows; they
     never decide whether a change is allowed."""
 

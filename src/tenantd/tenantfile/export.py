@@ -20,6 +20,7 @@ from ..domain.ids import DEFAULT_ACCESS_ROLE_ID, is_guid
 from ..domain.model import Application, FederatedCredential, ServicePrincipal, Tenant
 from ..domain.sign_in_state import Domain
 from ..store import Store, Tx
+from .consents import exported as exported_consent
 from .names import Named, named_app, named_group, named_identity, named_objects, named_user
 from .registration import exported as exported_settings
 from .snapshot import BUILTIN_APP_IDS, Snapshot, read_snapshot
@@ -73,7 +74,13 @@ def export_snapshot(snap: Snapshot) -> dict[str, Any]:
         ],
         "assignments": sorted(assignments, key=lambda a: (a["resource"].casefold(), a["principal"].casefold(),
                                                           a["role"].casefold())),
+        "consents": sorted((exported_consent(g, principal_refs, resource_refs) for g in snap.grants
+                            if admin != g.client_id), key=_consent_order),
     }
+
+
+def _consent_order(entry: dict[str, Any]) -> tuple[str, str, str]:
+    return entry["resource"].casefold(), entry["client"].casefold(), entry.get("principal", "").casefold()
 
 
 def _tenant(tenant: Tenant, domains: list[Domain]) -> dict[str, Any]:
@@ -167,7 +174,7 @@ def _role(resource: Named | None, role_id: str) -> str:
 
 
 # -- streaming: a large tenant, section by section ------------------------------------------------------------
-SECTIONS = ("applications", "managedIdentities", "users", "groups", "assignments")
+SECTIONS = ("applications", "managedIdentities", "users", "groups", "assignments", "consents")
 SMALL_TENANT = 20_000   # objects and assignments; up to this many, the export is built whole (as above)
 BATCH = 500
 
@@ -294,4 +301,11 @@ class _Streamer:
             entries.sort(key=lambda e: (e["principal"].casefold(), e["role"].casefold()))
             for entry in entries:
                 yield "assignments", entry
+        consents = [(self.resource_refs.get(rid, rid), rid) for rid in self.tx.granted_resource_ids(self.tenant_id)]
+        for _, resource_id in sorted(consents, key=lambda pair: pair[0].casefold()):
+            grants = [exported_consent(g, self.principal_refs, self.resource_refs)
+                      for g in self.tx.grants(self.tenant_id, resource_id=resource_id)
+                      if g.client_id != self.admin_sp_id]
+            for entry in sorted(grants, key=_consent_order):
+                yield "consents", entry
 

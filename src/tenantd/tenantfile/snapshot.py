@@ -12,6 +12,7 @@ from ..domain.model import (
     AppRoleAssignment,
     FederatedCredential,
     Group,
+    OAuth2PermissionGrant,
     ServicePrincipal,
     Tenant,
     User,
@@ -43,6 +44,7 @@ class Snapshot:
     domains: list[Domain] = field(default_factory=list)
     # Of the domain names a file declares, those another tenant has verified (a domain has one tenant).
     foreign_domains: frozenset[str] = frozenset()
+    grants: list[OAuth2PermissionGrant] = field(default_factory=list)   # delegated permission grants
 
     def is_admin_app(self, app: Application) -> bool:
         return app.app_id == self.admin_app_id
@@ -65,7 +67,6 @@ class Snapshot:
     @property
     def builtin_sps(self) -> list[ServicePrincipal]:
         return [sp for sp in self.service_principals if sp.app_id in BUILTIN_APP_IDS]
-
 
 
 def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = (), domains: Iterable[str] = ()) -> Snapshot:
@@ -98,4 +99,5 @@ def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = (), domains: I
         domains=tx.domains(tenant.id),
         foreign_domains=frozenset(name for name in domains
                                   if (holder := tx.domain(name)) is not None and holder.tenant_id != tenant.id),
+        grants=tx.grants(tenant.id),
     )

@@ -3,7 +3,8 @@ access token for ONE resource through a client, with what comes beside it.
 
 Given who signed in through which client and what the request asks for (:mod:`tenantd.tokens.scopes`):
 
-- the resource must be in the tenant (AADSTS500011); ``scp`` is what :mod:`tenantd.tokens.consent` grants;
+- the resource must be in the tenant (AADSTS500011); ``scp`` is what :mod:`tenantd.tokens.consent` grants
+  (her own consent and every user's counting);
   ``roles`` are the user's and her direct groups' assignments, and a resource that requires an assignment
   she lacks refuses her (AADSTS50105); ``groups`` are hers through nested groups too, as the resource's
   ``groupMembershipClaims`` asks (the ID token's as the client's asks: :mod:`tenantd.tokens.group_claims`);
@@ -43,7 +44,8 @@ def respond(service: TokenService, tenant: Tenant, request: TokenRequest, user: 
     if resource is None:
         raise errors.unknown_resource(access.resource, tenant.id)
     resource_app, _ = client_of(view, tenant.id, resource.service_principal.app_id)
-    scopes = consent.granted_scopes(client.service_principal, resource, resource_app, access.scopes)
+    scopes = consent.granted_scopes(client.service_principal, resource, resource_app, access.scopes, view=view,
+                                    user_id=user.id)
     with service.store.read() as tx:
         roles = service.roles(tx, service.role_holders(tx, user), resource.service_principal)
     if roles is None and resource.service_principal.app_role_assignment_required:

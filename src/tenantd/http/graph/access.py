@@ -1,7 +1,8 @@
 """Which Graph application permissions each family of calls needs, and the directory the caller reaches.
 
 Reads accept any permission that includes reading the resource; writes need its ReadWrite permission.
-Assignment writes need AppRoleAssignment.ReadWrite.All, whichever object they hang from.
+Assignment writes need AppRoleAssignment.ReadWrite.All, whichever object they hang from; delegated permission
+grants are DelegatedPermissionGrant.ReadWrite.All's or Directory.ReadWrite.All's, as Graph documents them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ APPLICATION_READ = ("Application.Read.All", "Application.ReadWrite.All", *_DIREC
 APPLICATION_WRITE = ("Application.ReadWrite.All",)
 
 ASSIGNMENT_WRITE = ("AppRoleAssignment.ReadWrite.All",)
+
+GRANT_READ = ("DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", *_DIRECTORY_READ)
+GRANT_WRITE = ("DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All")
 
 USER_READ = ("User.Read.All", "User.ReadWrite.All", *_DIRECTORY_READ)
 USER_WRITE = ("User.ReadWrite.All", "Directory.ReadWrite.All")

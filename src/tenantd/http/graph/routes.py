@@ -18,6 +18,7 @@ from . import (
     credentials,
     directory_audits,
     domains,
+    grants,
     groups,
     memberships,
     service_principals,
@@ -76,6 +77,7 @@ def _service_principal_routes(prefix: str) -> list[BaseRoute]:
                  DELETE=service_principals.delete),
         *_assignment_routes(prefix, ASSIGNED_TO),
         *_assignment_routes(prefix, SP_ASSIGNMENTS),
+        endpoint(f"{prefix}/oauth2PermissionGrants", GET=grants.of_client),
         *membership_routes(prefix, memberships.SERVICE_PRINCIPAL),
     ]
 
@@ -110,6 +112,7 @@ routes: list[BaseRoute] = [
     endpoint("/users/{id}", GET=users.get, PATCH=users.update, DELETE=users.delete),
     endpoint("/users/{id}/revokeSignInSessions", POST=users.revoke_sign_in_sessions),
     *_assignment_routes("/users/{id}", USER_ASSIGNMENTS),
+    endpoint("/users/{id}/oauth2PermissionGrants", GET=grants.of_user),
     *membership_routes("/users/{id}", memberships.USER),
 
     endpoint("/groups", GET=groups.list_, POST=groups.create),
@@ -120,6 +123,9 @@ routes: list[BaseRoute] = [
     *_assignment_routes("/groups/{id}", GROUP_ASSIGNMENTS),
     endpoint("/groups/{id}/transitiveMembers", GET=memberships.transitive_members),
     *membership_routes("/groups/{id}", memberships.GROUP),
+
+    endpoint("/oauth2PermissionGrants", GET=grants.list_, POST=grants.create),
+    endpoint("/oauth2PermissionGrants/{grant_id}", GET=grants.get, PATCH=grants.update, DELETE=grants.delete),
 
     endpoint("/domains", GET=domains.list_, POST=domains.create),
     endpoint("/domains/{id}", GET=domains.get, DELETE=domains.delete),

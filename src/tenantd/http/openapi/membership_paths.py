@@ -4,15 +4,12 @@ transitiveMembers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...directory.memberships import MAX_CHECKED_IDS, MAX_MEMBER_GROUPS
 from ..graph import access
 from .blocks import BOOL, GUID, Schema, array, nullable, obj
-
-if TYPE_CHECKING:
-    from .document import Operation
+from .operations import Operation
 
 _ACTIONS = {
     "getMemberObjects": ("memberGroupsRequest", "Ids of every group the object is in, directly or through nested "
@@ -29,22 +26,22 @@ SUBJECTS = {"users": (access.USER_MEMBERSHIP_READ, access.USER_READ),
             "servicePrincipals": (access.APPLICATION_READ, access.APPLICATION_READ)}
 
 
-def membership_paths(operation: Callable[..., Operation], prefix: str) -> dict[str, dict[str, Operation]]:
+def membership_paths(prefix: str) -> dict[str, dict[str, Operation]]:
     """The paths under ``prefix`` (``/users/{id}``, ``/groups/{id}``, ``/servicePrincipals/{id}`` ...)."""
     collection = prefix.split("/")[1].split("(")[0]
     tag = collection
     read, check = SUBJECTS[collection]
     paths: dict[str, dict[str, Operation]] = {
-        f"{prefix}/memberOf": {"GET": operation("List the groups the object is a direct member of", tag, read,
+        f"{prefix}/memberOf": {"GET": Operation("List the groups the object is a direct member of", tag, read,
                                                 result="[directoryObject]", query="collection")},
-        f"{prefix}/transitiveMemberOf": {"GET": operation(
+        f"{prefix}/transitiveMemberOf": {"GET": Operation(
             "List the groups the object is a member of, directly or through nested groups", tag, read,
             result="[directoryObject]", query="collection")},
     }
     for action, (body, summary) in _ACTIONS.items():
-        paths[f"{prefix}/{action}"] = {"POST": operation(summary, tag, check, result="stringCollection", body=body)}
+        paths[f"{prefix}/{action}"] = {"POST": Operation(summary, tag, check, result="stringCollection", body=body)}
     if collection == "groups":
-        paths[f"{prefix}/transitiveMembers"] = {"GET": operation(
+        paths[f"{prefix}/transitiveMembers"] = {"GET": Operation(
             "List the group's members and the members of the groups nested in it", tag,
             access.GROUP_MEMBERSHIP_READ, result="[directoryObject]", query="collection")}
     return paths

@@ -9,6 +9,7 @@ from ...domain.domain_names import NAME_PATTERN
 from ..graph import audit, directory_audits, odata
 from ..graph.credentials import FEDERATED_CREDENTIAL
 from ..graph.domains import DOMAIN
+from ..graph.grants import OAUTH2_PERMISSION_GRANT
 from ..graph.serialize import APP_ROLE_ASSIGNMENT, APPLICATION, GROUP, SERVICE_PRINCIPAL, USER
 from . import registration_schemas as reg
 from .blocks import (
@@ -106,6 +107,15 @@ APP_ROLE_ASSIGNMENT_PROPERTIES: dict[str, Schema] = {
     "principalType": {"type": "string", "enum": ["User", "Group", "ServicePrincipal"]},
     "resourceDisplayName": TEXT, "resourceId": GUID,
 }
+GRANT_ID: Schema = {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$|^[A-Za-z0-9_-]{64}$",
+                    "description": "base64url of the client's, the resource's and (one user's grant) the user's ids."}
+CONSENT_TYPE: Schema = {"type": "string", "enum": ["AllPrincipals", "Principal"]}
+GRANT_SCOPE: Schema = {"type": "string", "maxLength": 3850,
+                       "description": "Scope values the resource offers, separated by spaces."}
+OAUTH2_PERMISSION_GRANT_PROPERTIES: dict[str, Schema] = {
+    "id": GRANT_ID, "clientId": GUID, "consentType": CONSENT_TYPE, "principalId": nullable(GUID), "resourceId": GUID,
+    "scope": STRING,
+}
 FEDERATED_CREDENTIAL_PROPERTIES: dict[str, Schema] = {
     "id": GUID, "audiences": STRINGS, "description": TEXT, "issuer": STRING, "name": STRING, "subject": STRING,
 }
@@ -169,6 +179,8 @@ RESOURCES = (
     Resource("group", GROUP, GROUP_PROPERTIES, "displayName eq 'Readers'"),
     Resource("appRoleAssignment", APP_ROLE_ASSIGNMENT, APP_ROLE_ASSIGNMENT_PROPERTIES,
              "principalType eq 'ServicePrincipal'"),
+    Resource("oAuth2PermissionGrant", OAUTH2_PERMISSION_GRANT, OAUTH2_PERMISSION_GRANT_PROPERTIES,
+             "consentType eq 'AllPrincipals'"),
     Resource("federatedIdentityCredential", FEDERATED_CREDENTIAL, FEDERATED_CREDENTIAL_PROPERTIES,
              "name eq 'github-main'"),
     Resource("domain", DOMAIN, DOMAIN_PROPERTIES, "isInitial eq false"),
@@ -280,6 +292,13 @@ REQUEST_BODIES: dict[str, Schema] = {
     "appRoleAssignmentCreate": obj({"@odata.type": odata_type(APP_ROLE_ASSIGNMENT.type_name), "principalId": GUID,
                                     "resourceId": GUID, "appRoleId": GUID},
                                    required=("principalId", "resourceId", "appRoleId")),
+    "oAuth2PermissionGrantCreate": obj({
+        "@odata.type": odata_type(OAUTH2_PERMISSION_GRANT.type_name), "clientId": GUID, "consentType": CONSENT_TYPE,
+        "principalId": {**nullable(GUID), "description": "The user of a Principal grant; null for AllPrincipals."},
+        "resourceId": GUID, "scope": nullable(GRANT_SCOPE),
+    }, required=("clientId", "consentType", "resourceId")),
+    "oAuth2PermissionGrantUpdate": obj({"@odata.type": odata_type(OAUTH2_PERMISSION_GRANT.type_name),
+                                        "scope": GRANT_SCOPE}),
     "domainCreate": obj({"@odata.type": odata_type(DOMAIN.type_name), "id": DOMAIN_NAME}, required=("id",),
                         description="The domain to add; tenantd verifies it at once."),
     "federatedIdentityCredentialCreate": _federated_credential_write(create=True),
