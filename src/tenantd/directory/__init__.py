@@ -17,6 +17,7 @@ from .grants import Grants
 from .hosts import Hosts
 from .impersonation import holds_directory_roles, privileged_principal
 from .listings import Listings
+from .memberships import Memberships
 from .people import People
 from .principals import Principals
 from .roles import DirectoryRoles
@@ -25,7 +26,7 @@ from .unit import SecretHasher, iso, now_iso
 
 
 class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Grants, Hosts,
-                Listings, DirectoryRoles):
+                Listings, DirectoryRoles, Memberships):
     """Every aggregate's use cases, acting for ``actor``."""
 
 
