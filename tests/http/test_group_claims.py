@@ -5,6 +5,7 @@ tokens; and app roles held through a group staying with its direct members only.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ import httpx
 import pytest
 
 from tenantd.domain.model import Group
+from tenantd.protect import TokenValidator
+from tenantd.protect.groups import GroupResolver, GroupsUnavailable, has_overage
 
 from ..support import Server
 from .graph_support import ok
@@ -215,3 +218,35 @@ def test_a_managed_identitys_cached_token_follows_its_groups(world: Groups, api_
     assert sorted(claims(first)["groups"]) == sorted(world.chain) and token() == first   # the cache answers
     assert w.server.graph("DELETE", f"/groups/{world.chain[0]}/members/{identity['id']}/$ref").status_code == 204
     assert "groups" not in claims(token())
+
+
+def test_the_protect_resolver_reads_an_overage_tokens_groups_from_graph(world: Groups, api_asks: Any) -> None:
+    """tenantd.protect's GroupResolver, as an API would use it: a validated overage token's 250 groups come
+    from Microsoft Graph's getMemberObjects at tenantd's address, with the API's own Graph token."""
+    api_asks("SecurityGroup")
+    server = world.world.server
+    validator = TokenValidator(tenant_id=server.tenant_id, audiences=[world.world.api["appId"]],
+                               authority=server.url, verify=server.ca_cert)
+    graph_calls: list[str] = []
+
+    def graph_token() -> str:
+        graph_calls.append("token")
+        return server.admin_token()
+
+    resolver = GroupResolver(graph_token, graph_url=server.url, verify=server.ca_cert)
+    for user, expected in ((world.many, world.many_ids), (world.nested, set(world.chain))):
+        checked = validator.validate(_raw_access_token(world, user))
+        assert has_overage(checked) == (user is world.many)
+        assert set(resolver.groups(checked)) == expected
+        assert set(asyncio.run(resolver.agroups(checked))) == expected
+    assert len(graph_calls) == 2, "the listed groups must be read from the token, not fetched"
+    refused = GroupResolver(lambda: "not-a-token", graph_url=server.url, verify=server.ca_cert)
+    with pytest.raises(GroupsUnavailable, match="HTTP 401"):
+        refused.groups(validator.validate(_raw_access_token(world, world.many)))
+
+
+def _raw_access_token(world: Groups, user: Obj) -> str:
+    w = world.world
+    scope = f"openid profile {w.scope('Things.Read')}"
+    code = code_for(w, w.web, WEB_REDIRECT, user, scope)
+    return str(issued(redeem(w, code, w.web, WEB_REDIRECT, client_secret=w.web_secret, scope=scope))["access_token"])
