@@ -1,6 +1,7 @@
 """People's flows against the limits measured in the same run: password sign-ins (ROPC) against raw argon2id
-verification of the same parameters on the same cores, refresh-token and authorization-code redemptions
-against client credentials, client credentials while a password spray runs, and the sign-in page's latency."""
+verification of the same parameters on the same cores, refresh-token and authorization-code redemptions and
+on-behalf-of exchanges (``obo.py``) against client credentials, client credentials while a password spray
+runs, and the sign-in page's latency."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from urllib.parse import urlencode
 
 from tenantd.domain import builtins
 
-from . import scenario, wrk
+from . import obo, scenario, wrk
 from .servers import Tenantd
 from .table import Row, Table
 
@@ -57,6 +58,7 @@ def rows(table: Table, server: Tenantd, scene: scenario.Scenario, seconds: float
     table.add(Row("authorization-code redemption (c16)", ac.rps, "req/s", "client credentials req/s", cc.rps,
                   ">= 45%", f"2 signatures, 2 writes (the code spent, the refresh token); {count:,} codes made; "
                   f"p99 {ac.p99:.0f} ms{_bad(ac)}", ac.rps / cc.rps >= 0.45 and ac.bad == 0))
+    obo.rows(table, server, scene, SCOPE_ID, (USER, PASSWORD), cc, seconds, log)
     log("client credentials during a password spray")
     spray_rows(table, token_url, scene, seconds, cc)
     log("sign-in page")

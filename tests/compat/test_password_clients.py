@@ -1,10 +1,5 @@
-"""The real msal and azure-identity sign a user in with her password (ROPC) against tenantd.
-
-msal (``Authority.user_realm_discovery``) first asks ``https://{host}/common/userrealm/{user}`` on port 443,
-whatever port the authority names, for every authority but ADFS. A client reaches tenantd's port through an
-HTTP client (msal's documented ``http_client``; azure-identity's ``transport``) whose session sends that one
-request to tenantd's port: the adapter below, mounted for ``https://localhost/common/userrealm/`` only, so it
-changes nothing against Entra ID."""
+"""The real msal and azure-identity sign a user in with her password (ROPC) against tenantd, reaching its user
+realm endpoint as ``user_realm.py`` explains."""
 
 from __future__ import annotations
 
@@ -14,38 +9,18 @@ from typing import Any
 
 import msal
 import pytest
-import requests
 from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import UsernamePasswordCredential
-from requests.adapters import HTTPAdapter
 
 from tenantd.domain import builtins, rules
 from tenantd.tokens import jwt
 
 from ..http.graph_support import ok
 from ..support import Server
+from .user_realm import session_for
 
 READ = "32028ccd-3212-4f39-3212-beabd6787d81"
 PASSWORD = "Msal-Signs-In-1"
-
-
-class UserRealmAtPort(HTTPAdapter):
-    """Sends msal's port-less user realm request to the authority's port."""
-
-    def __init__(self, port: int) -> None:
-        super().__init__()
-        self.port = port
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        request.url = str(request.url).replace("https://localhost/", f"https://localhost:{self.port}/", 1)
-        return super().send(request, *args, **kwargs)
-
-
-def session_for(server: Server) -> requests.Session:
-    session = requests.Session()
-    session.verify = server.info["ca_bundle"]
-    session.mount("https://localhost/common/userrealm/", UserRealmAtPort(int(server.url.rsplit(":", 1)[1])))
-    return session
 
 
 @pytest.fixture(autouse=True)

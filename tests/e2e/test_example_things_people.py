@@ -16,7 +16,7 @@ import pytest
 from tenantd.domain import builtins
 from tenantd.tokens import jwt
 
-from ..compat.test_password_clients import session_for
+from ..compat.user_realm import session_for
 from ..support import Server, start_server
 from .things_support import ThingsApis
 

@@ -16,7 +16,7 @@ from ..support import Server
 DOCUMENT = openapi.document("https://tenantd.example")
 DUMMY = {"id": "00000000-0000-4000-8000-00000000000a", "app_id": "00000000-0000-4000-8000-00000000000b",
          "fid": "00000000-0000-4000-8000-00000000000c", "name": "no-such-credential",
-         "member_id": "00000000-0000-4000-8000-00000000000d", "assignment_id": "A" * 43}
+         "member_id": "00000000-0000-4000-8000-00000000000d", "assignment_id": "A" * 43, "grant_id": "G" * 43}
 
 
 def documented() -> dict[str, set[str]]:

@@ -1,15 +1,24 @@
-"""The real msgraph-sdk GraphServiceClient, unmodified, manages an app role assignment on tenantd."""
+"""The real msgraph-sdk GraphServiceClient, unmodified, manages an app role assignment and a delegated permission
+grant on tenantd."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 
 import pytest
 from azure.identity import ClientSecretCredential
+from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
 from msgraph.generated.models.app_role_assignment import AppRoleAssignment
+from msgraph.generated.models.o_auth2_permission_grant import OAuth2PermissionGrant
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.oauth2_permission_grants.oauth2_permission_grants_request_builder import (
+    Oauth2PermissionGrantsRequestBuilder,
+)
+
+from tenantd.domain import builtins
 
 from ..support import Server
 from .graph_support import new_api, new_client, role
@@ -29,20 +38,22 @@ def _credential(server: Server) -> ClientSecretCredential:
                                   authority=server.url, disable_instance_discovery=True)
 
 
+async def _with_client(server: Server, credential: ClientSecretCredential,
+                       steps: Callable[[GraphServiceClient], Awaitable[None]]) -> None:
+    graph = GraphServiceClient(credential)   # no scopes: it asks for https://<base URL host>/.default
+    graph.request_adapter.base_url = server.url + "/v1.0"
+    try:
+        await steps(graph)
+    finally:
+        # msgraph-core's AsyncGraphTransport does not close the transport it wraps, so close that pool:
+        # its idle keep-alive connection would hold up the server's graceful shutdown for seconds.
+        await graph.request_adapter._http_client._transport.transport.aclose()
+
+
 def test_graph_service_client_creates_lists_and_deletes_an_assignment(server: Server) -> None:
     api_app, api_sp = new_api(server, role("Things.Read.All"))
     _, client_sp, _ = new_client(server)
     role_id = api_app["appRoles"][0]["id"]
-
-    async def scenario(credential: ClientSecretCredential) -> None:
-        graph = GraphServiceClient(credential)   # no scopes: it asks for https://<base URL host>/.default
-        graph.request_adapter.base_url = server.url + "/v1.0"
-        try:
-            await steps(graph)
-        finally:
-            # msgraph-core's AsyncGraphTransport does not close the transport it wraps, so close that pool:
-            # its idle keep-alive connection would hold up the server's graceful shutdown for seconds.
-            await graph.request_adapter._http_client._transport.transport.aclose()
 
     async def steps(graph: GraphServiceClient) -> None:
         assigned_to = graph.service_principals.by_service_principal_id(api_sp["id"]).app_role_assigned_to
@@ -76,4 +87,38 @@ def test_graph_service_client_creates_lists_and_deletes_an_assignment(server: Se
             "Things.Read.All"]
 
     with _credential(server) as credential:
-        asyncio.run(scenario(credential))
+        asyncio.run(_with_client(server, credential, steps))
+
+
+def test_graph_service_client_manages_a_delegated_permission_grant(server: Server) -> None:
+    _, client_sp, _ = new_client(server)
+    graph_sp = server.graph("GET", f"/servicePrincipals(appId='{builtins.GRAPH_APP_ID}')").json()
+
+    async def steps(graph: GraphServiceClient) -> None:
+        created = await graph.oauth2_permission_grants.post(OAuth2PermissionGrant(
+            client_id=client_sp["id"], consent_type="AllPrincipals", resource_id=graph_sp["id"],
+            scope="openid User.Read"))
+        assert created is not None and created.id and created.principal_id is None
+        assert (created.client_id, created.resource_id, created.scope) == (client_sp["id"], graph_sp["id"],
+                                                                         "openid User.Read")
+        config = RequestConfiguration(query_parameters=Oauth2PermissionGrantsRequestBuilder
+                                      .Oauth2PermissionGrantsRequestBuilderGetQueryParameters(
+                                          filter=f"clientId eq '{client_sp['id']}'"))
+        listed = await graph.oauth2_permission_grants.get(config)
+        assert listed is not None and [g.id for g in listed.value or []] == [created.id]
+        held = await graph.service_principals.by_service_principal_id(client_sp["id"]).oauth2_permission_grants.get()
+        assert held is not None and [g.consent_type for g in held.value or []] == ["AllPrincipals"]
+
+        one = graph.oauth2_permission_grants.by_o_auth2_permission_grant_id(created.id)
+        await one.patch(OAuth2PermissionGrant(scope="User.Read"))
+        changed = await one.get()
+        assert changed is not None and changed.scope == "User.Read"
+        with pytest.raises(ODataError) as duplicate:
+            await graph.oauth2_permission_grants.post(OAuth2PermissionGrant(
+                client_id=client_sp["id"], consent_type="AllPrincipals", resource_id=graph_sp["id"], scope=""))
+        assert duplicate.value.response_status_code == 409
+        await one.delete()
+        assert (await graph.oauth2_permission_grants.get(config)).value == []   # type: ignore[union-attr]
+
+    with _credential(server) as credential:
+        asyncio.run(_with_client(server, credential, steps))

@@ -16,9 +16,11 @@ PACKAGE = Path(protect.__file__).parent
 
 
 def test_the_public_names() -> None:
-    assert protect.__all__ == ["AsyncTokenValidator", "Claims", "Forbidden", "InvalidToken", "KeysUnavailable",
-                               "MissingToken", "ProtectError", "RoleRequirement", "TokenValidator",
-                               "Unauthorized", "require_roles"]
+    assert protect.__all__ == ["AsyncTokenValidator", "Claims", "Forbidden", "GroupResolver", "GroupsUnavailable",
+                               "InvalidToken", "KeysUnavailable",
+                               "MissingToken", "ProtectError", "RoleRequirement", "ScopeOrRoleRequirement",
+                               "ScopeRequirement", "TokenValidator", "Unauthorized", "require_roles",
+                               "require_scope_or_role", "require_scopes"]
     assert [e.status for e in (protect.InvalidToken("x"), protect.MissingToken(), protect.Forbidden(),
                                protect.KeysUnavailable())] == [401, 401, 403, 503]
 

@@ -3,9 +3,9 @@ included) is driven with every kind of credential: client secrets in the form an
 and federated client assertions, bearer tokens on Graph and the admin API, new secrets in Graph's answers,
 minted tokens, host session secrets and managed identity tokens, and people's: passwords, authorization codes
 and their PKCE verifiers, refresh tokens, device codes and ID tokens (also a code and an ID token the authorize
-endpoint sends back after a sign-in on its page). Its log holds none of them, nor any private
-key or the master key, in text and in JSON lines (``--log-format json``; searched as written and with their
-messages decoded, so an escaped character hides nothing)."""
+endpoint sends back after a sign-in on its page), and a middle tier's on-behalf-of assertion and what it gets.
+Its log holds none of them, nor any private key or the master key, in text and in JSON lines (``--log-format
+json``; searched as written and with their messages decoded, so an escaped character hides nothing)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 
 from tenantd.domain import rules
 
+from ..http import obo_support
 from ..http.graph_support import ok
 from ..http.pages_support import Browser, answer, authorize_query, sign_in
 from ..http.people_support import PASSWORD, WEB_REDIRECT, arrange, code_for, issued, pkce, redeem, refresh, token
@@ -135,7 +136,7 @@ def _drive_people(server: Server) -> set[str]:
     secrets |= {code, verifier, flow["device_code"], PASSWORD + "x"}
     for body in (signed_in, renewed, password):
         secrets |= {body["access_token"], body["refresh_token"], body["id_token"]}
-    return secrets | _drive_authorize(server, world.alice["userPrincipalName"])
+    return secrets | _drive_authorize(server, world.alice["userPrincipalName"]) | _drive_on_behalf_of(server)
 
 
 def _drive_authorize(server: Server, user: str) -> set[str]:
@@ -150,6 +151,18 @@ def _drive_authorize(server: Server, user: str) -> set[str]:
     found = answer(sign_in(browser, page, user, PASSWORD))
     browser.close()
     return {found["code"], found["id_token"]}
+
+
+def _drive_on_behalf_of(server: Server) -> set[str]:
+    """A user's token exchanged by a middle tier (with a refresh token and an ID token), and replayed by
+    another middle tier (refused)."""
+    obo = obo_support.arrange(server)
+    assertion = obo_support.user_token(obo, obo.alice, f"{obo.mid.uri}/access_as_user")
+    body = issued(obo_support.on_behalf_of(obo, obo.mid, assertion, f"{obo.down_scope('Things.Read')} openid "
+                                                                     "offline_access"))
+    assert obo_support.on_behalf_of(obo, obo.other, assertion, obo.down_scope("Things.Read")).status_code == 400
+    return {assertion, obo.mid.secret, obo.other.secret, body["access_token"], body["refresh_token"],
+            body["id_token"]}
 
 
 def _fragments(value: str) -> set[str]:

@@ -17,7 +17,7 @@ UA = ("/subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/rg/pro
 
 def busy_tenant(rt: Runtime, tenant_id: str) -> None:
     """Everything export has to name carefully: twins, an app without a service principal, a nameless
-    secret, a disabled role still assigned, nested groups, a built-in resource."""
+    secret, a disabled role still assigned, nested groups, a built-in resource, a twin's and a user's grants."""
     d = rt.directory
     role = AppRole(id="32028ccd-3212-4f39-3212-beabd6787d81", value="Things.Read.All", display_name="Read",
                    description="", allowed_member_types=("Application", "User"))
@@ -46,6 +46,8 @@ def busy_tenant(rt: Runtime, tenant_id: str) -> None:
     d.assign(tenant_id, bob.id, api_sp.id, old.id)
     d.assign(tenant_id, worker.id, api_sp.id, "00000000-0000-0000-0000-000000000000")
     d.update_application(tenant_id, api.id, {"appRoles": [role.to_graph(), {**old.to_graph(), "isEnabled": False}]})
+    d.create_grant(tenant_id, twin_sp.id, "AllPrincipals", None, graph.id, "User.Read")
+    d.create_grant(tenant_id, msi.id, "Principal", bob.id, graph.id, "openid User.Read")
 
 
 def test_export_applies_back_with_no_changes(rt: Runtime, tenant_id: str) -> None:

@@ -85,7 +85,7 @@ def test_yaml_syntax_errors_and_duplicate_keys_name_their_line() -> None:
 
 def test_an_empty_or_non_mapping_file_is_refused() -> None:
     assert problems("") == ["tenant.yaml: the document is empty; a tenant file is a mapping with applications, "
-                            "managedIdentities, users, groups and assignments."]
+                            "managedIdentities, users, groups, assignments and consents."]
     assert "a list, not a mapping" in problems("- a\n")[0]
 
 

@@ -19,7 +19,8 @@ from .resolve import Resolver, literal
 _DURATION = re.compile(r"(\d{1,6})([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _KINDS = {"client_credentials": "app", "managed_identity": "managed identity", "authorization_code": "code",
-          "refresh_token": "refresh", "device_code": "device code", "interactive": "sign-in page"}
+          "refresh_token": "refresh", "device_code": "device code", "interactive": "sign-in page",
+          "jwt-bearer": "on-behalf-of"}
 MAX_PAGE = 999
 
 

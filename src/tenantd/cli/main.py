@@ -14,6 +14,7 @@ from ..domain.errors import ConfigError
 from . import (
     apps,
     backup,
+    consents,
     domains,
     grants,
     groups,
@@ -22,6 +23,7 @@ from . import (
     keys,
     login,
     logs,
+    roles,
     run,
     server_cmds,
     sps,
@@ -64,8 +66,9 @@ def _options(
 
 server_cmds.register(app)
 init.register(app)
-for commands in (apps, sps, identities, users, groups, domains, grants, tokens, login, tenants, tenantfile, run,
-                 keys, logs, backup):
+for commands in (apps, sps, identities, users, groups, domains, grants, consents, roles, tokens, login, tenants,
+                 tenantfile,
+                 run, keys, logs, backup):
     commands.register(app)
 
 

@@ -26,7 +26,7 @@ from .errors import CliError
 from .output import JSON_OPTION, emit_json, esc, say
 from .progress import counting, working
 
-SECTIONS = ("applications", "managedIdentities", "users", "groups", "assignments")
+SECTIONS = ("applications", "managedIdentities", "users", "groups", "assignments", "consents")
 LONG_REQUEST = httpx.Timeout(30.0, read=900.0)   # a large apply or export may take minutes
 
 

@@ -13,16 +13,20 @@ from .applications import Applications
 from .assignments import Assignments
 from .credentials import Credentials
 from .domains import Domains
+from .grants import Grants
 from .hosts import Hosts
 from .impersonation import holds_directory_roles, privileged_principal
 from .listings import Listings
+from .memberships import Memberships
 from .people import People
 from .principals import Principals
+from .roles import DirectoryRoles
 from .tenants import Tenants
 from .unit import SecretHasher, iso, now_iso
 
 
-class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Hosts, Listings):
+class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Grants, Hosts,
+                Listings, DirectoryRoles, Memberships):
     """Every aggregate's use cases, acting for ``actor``."""
 
 

@@ -157,6 +157,8 @@ class People(UnitOfWork):
             if member.id in dict(tx.group_members(group_id)):
                 raise BadRequest("One or more added object references already exist for the following modified "
                                  "properties: 'members'.")
+            if member.type == "Group":
+                rules.acyclic_nesting(group.id, member.id, tx.transitive_group_ids(group.id))
             tx.add_group_member(group_id, member.id, _member_type(member))
             self._record(tx, tenant_id, _membership("Add member to group", "Add", group, member))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..domain import audit, builtins, rules
 from ..domain.errors import BadRequest, ConfigError, NotFound
 from ..domain.ids import new_guid
@@ -54,12 +56,20 @@ class Tenants(UnitOfWork):
             audit.Target(tenant.id, tenant.name, "Tenant"),)), audit.domain(initial, added=True))
 
     def ensure_builtins(self, tenant_id: str) -> list[str]:
-        """Add the built-in service principals a tenant made by an earlier version lacks; their names."""
+        """Add the built-in service principals a tenant made by an earlier version lacks, and give the others
+        the app roles and delegated permissions this version's table holds; the names of those added."""
         with self.store.write() as tx:
-            missing = [b for b in builtins.BUILTINS if tx.service_principal_by_app_id(tenant_id, b.app_id) is None]
-            for resource in missing:
-                added = self._add_builtin(tx, tenant_id, resource)
-                self._record(tx, tenant_id, added_sp(added))
+            missing = []
+            for resource in builtins.BUILTINS:
+                found = tx.service_principal_by_app_id(tenant_id, resource.app_id)
+                if found is None:
+                    missing.append(resource)
+                    self._record(tx, tenant_id, added_sp(self._add_builtin(tx, tenant_id, resource)))
+                elif (found.app_roles, found.oauth2_permission_scopes) != (resource.roles, resource.scopes):
+                    current = replace(found, app_roles=resource.roles, oauth2_permission_scopes=resource.scopes)
+                    tx.update_service_principal(current)
+                    self._record(tx, tenant_id, audit.Entry("Update service principal", "ApplicationManagement",
+                                                            "Update", (audit.service_principal(current, found),)))
         return [b.name for b in missing]
 
     def _add_builtin(self, tx: Tx, tenant_id: str, resource: builtins.BuiltinResource) -> ServicePrincipal:

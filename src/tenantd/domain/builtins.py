@@ -19,6 +19,8 @@ GRAPH_ROLES: dict[str, str] = {
     "Application.Read.All": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
     "Application.ReadWrite.All": "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",
     "AppRoleAssignment.ReadWrite.All": "06b708a9-e830-4db3-a914-8e69da51d44f",
+    "DelegatedPermissionGrant.Read.All": "81b4724a-58aa-41c1-8a55-84ef97466587",
+    "DelegatedPermissionGrant.ReadWrite.All": "8e8e4742-1d95-4f68-9d56-6ee75648c72a",
     "Directory.Read.All": "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
     "Directory.ReadWrite.All": "19dbc75e-c2e2-444c-a770-ec69d8559fc7",
     "User.Read.All": "df021288-bdef-4463-88db-98f22de89214",
@@ -26,9 +28,13 @@ GRAPH_ROLES: dict[str, str] = {
     "Group.Read.All": "5b567255-7703-4780-807c-7be8301ae99b",
     "Group.ReadWrite.All": "62a82d76-70ea-41e2-9197-370581804d09",
     "GroupMember.ReadWrite.All": "dbaae8cf-10b5-4b86-a4a1-f871c94c6695",
+    "GroupMember.Read.All": "98830695-27a2-44f7-8c18-0c3ebc9698f6",
     "AuditLog.Read.All": "b0afded3-3588-46d8-8b3d-9842eff778da",
     "Domain.Read.All": "dbb9058a-0e50-45d7-ae91-66909b5d4664",
     "Domain.ReadWrite.All": "7e05723c-0bb0-42da-be95-ae9f08a6e53c",
+    "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
+    "RoleManagement.Read.All": "c7fbd983-d9aa-4fa7-84b8-17382c103bc4",
+    "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
 }
 
 # Azure AD Graph (graph.windows.net), the legacy API the AzureAD PowerShell module calls, with its

@@ -55,3 +55,16 @@ def new_assignment_id(principal_id: str) -> str:
 
 def is_assignment_id(text: str) -> bool:
     return isinstance(text, str) and bool(re.fullmatch(r"[A-Za-z0-9_-]{43}", text))
+
+
+def grant_id(client_id: str, resource_id: str, principal_id: str | None = None) -> str:
+    """An oAuth2PermissionGrant id as Entra makes it: base64url, unpadded, of the client's, the resource's and,
+    for one user's grant, the user's GUID bytes (in .NET's order). So there is one id, and one grant, per
+    client, resource and user (or all users): 43 characters for an AllPrincipals grant, 64 for a Principal one."""
+    ids = (client_id, resource_id) if principal_id is None else (client_id, resource_id, principal_id)
+    raw = b"".join(uuid.UUID(i).bytes_le for i in ids)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def is_grant_id(text: str) -> bool:
+    return isinstance(text, str) and bool(re.fullmatch(r"[A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{64}", text))

@@ -8,6 +8,7 @@ from typing import Any, Literal
 PrincipalType = Literal["User", "Group", "ServicePrincipal"]
 ServicePrincipalType = Literal["Application", "ManagedIdentity"]
 MemberType = Literal["Application", "User"]
+ConsentType = Literal["AllPrincipals", "Principal"]
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,27 @@ class AppRoleAssignment:
     resource_id: str
     resource_display_name: str
     created: str
+
+
+@dataclass(frozen=True)
+class OAuth2PermissionGrant:
+    """A delegated permission grant (Graph's oAuth2PermissionGrant): the client service principal may act on
+    the resource service principal with ``scopes`` for every user (AllPrincipals, an admin's consent) or for
+    the one user ``principal_id`` (Principal, her own consent)."""
+
+    tenant_id: str
+    id: str
+    client_id: str
+    consent_type: ConsentType
+    principal_id: str | None     # the user, for a Principal grant; None for AllPrincipals
+    resource_id: str
+    scopes: tuple[str, ...]      # scope values, as the resource names them
+    created: str
+
+    @property
+    def scope(self) -> str:
+        """Graph's ``scope``: the values separated by spaces."""
+        return " ".join(self.scopes)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,10 @@ challenge (401 ``invalid_token``, 403 ``insufficient_scope``, 503 while no signi
     @app.get("/things")                                   # FastAPI
     async def things(claims: Claims = Depends(bearer.require_roles("Things.Read.All"))): ...
 
+    @app.get("/orders")                                   # users with the scope, or apps with the role
+    async def orders(claims: Claims = Depends(bearer.require_scope_or_role(scopes="Orders.Read",
+                                                                           roles="Orders.Read.All"))): ...
+
     async def things(request):                            # plain Starlette
         claims = await bearer.require_roles("Things.Read.All")(request)
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -24,9 +29,16 @@ from starlette.requests import HTTPConnection, Request
 from .claims import Claims
 from .errors import InvalidToken, MissingToken, ProtectError
 from .roles import Mode, Principal, RoleRequirement
+from .scopes import ScopeOrRoleRequirement, ScopeRequirement
 from .validator import AsyncTokenValidator, TokenValidator
 
 logger = logging.getLogger("tenantd.protect")
+
+
+class Requirement(Protocol):
+    """What a route demands of valid claims (roles, scopes, or either): ``check`` returns them or raises."""
+
+    def check(self, claims: Claims) -> Claims: ...
 
 
 def bearer_token(connection: HTTPConnection) -> str:
@@ -70,11 +82,8 @@ class BearerAuth:
         except ProtectError as error:
             raise self._refuse(error) from None
 
-    def require_roles(self, *roles: str, mode: Mode = "any",
-                      principal: Principal = "any") -> Callable[[Request], Awaitable[Claims]]:
-        """A dependency that returns the claims of a valid token holding ``roles`` (``any`` or ``all``;
-        ``principal`` "app" or "user" also demands an app-only or a delegated token); 401 or 403 otherwise."""
-        requirement = RoleRequirement(roles, mode, principal)
+    def require(self, requirement: Requirement) -> Callable[[Request], Awaitable[Claims]]:
+        """A dependency that returns the claims of a valid token meeting ``requirement``; 401 or 403 otherwise."""
 
         async def dependency(request: Request) -> Claims:
             try:
@@ -83,3 +92,18 @@ class BearerAuth:
                 raise self._refuse(error) from None
 
         return dependency
+
+    def require_roles(self, *roles: str, mode: Mode = "any",
+                      principal: Principal = "any") -> Callable[[Request], Awaitable[Claims]]:
+        """Claims of a valid token holding ``roles`` (``any`` or ``all``; ``principal`` "app" or "user" also
+        demands an app-only or a delegated token)."""
+        return self.require(RoleRequirement(roles, mode, principal))
+
+    def require_scopes(self, *scopes: str, mode: Mode = "any") -> Callable[[Request], Awaitable[Claims]]:
+        """Claims of a user's token holding ``scopes`` (``any`` or ``all``)."""
+        return self.require(ScopeRequirement(scopes, mode))
+
+    def require_scope_or_role(self, *, scopes: tuple[str, ...] | str = (),
+                              roles: tuple[str, ...] | str = ()) -> Callable[[Request], Awaitable[Claims]]:
+        """Claims of a user's token holding one of ``scopes``, or of any token holding one of ``roles``."""
+        return self.require(ScopeOrRoleRequirement.named(scopes, roles))

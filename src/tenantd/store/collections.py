@@ -12,6 +12,7 @@ from . import listing
 from . import schema as t
 from .applications import ApplicationRows
 from .assignments import AssignmentRows
+from .grants import grant_row
 from .rows import federated_row, group_row, sp_row, user_row
 
 
@@ -30,7 +31,7 @@ class CollectionRows(ApplicationRows, AssignmentRows):
             ids = [r.id for r in self.conn.execute(stmt.with_only_columns(table.c.id).limit(limit))]
             found = {a.id: a for a in self._applications(table.c.id.in_(ids))} if ids else {}
             return [found[i] for i in ids]
-        convert = {"service_principals": sp_row, "users": user_row, "groups": group_row}[kind]
+        convert = {"service_principals": sp_row, "users": user_row, "groups": group_row, "grants": grant_row}[kind]
         return [convert(r) for r in self.conn.execute(stmt.limit(limit))]
 
     def count(self, kind: listing.Kind, tenant_id: str, conditions: Sequence[listing.Condition]) -> int:

@@ -17,11 +17,11 @@ import sqlalchemy as sa
 
 from . import schema as t
 
-Kind = Literal["applications", "service_principals", "users", "groups", "assignments"]
+Kind = Literal["applications", "service_principals", "users", "groups", "assignments", "grants"]
 Order = Literal["created", "name"]
 TABLES: dict[str, sa.Table] = {
     "applications": t.applications, "service_principals": t.service_principals, "users": t.users,
-    "groups": t.groups, "assignments": t.app_role_assignments,
+    "groups": t.groups, "assignments": t.app_role_assignments, "grants": t.oauth2_permission_grants,
 }
 # Fields a condition may name, per collection; "identifier_uri" is a join to the application's URIs.
 FIELDS: dict[str, frozenset[str]] = {
@@ -30,6 +30,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "users": frozenset({"id", "name_key", "upn_key"}),
     "groups": frozenset({"id", "name_key"}),
     "assignments": frozenset({"principal_id", "resource_id", "app_role_id"}),   # ids: case-sensitive text
+    "grants": frozenset({"client_id", "resource_id", "principal_id"}),
 }
 
 

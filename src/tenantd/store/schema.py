@@ -189,6 +189,24 @@ app_role_assignments = sa.Table(
     sa.UniqueConstraint("principal_id", "resource_id", "app_role_id"),
 )
 
+# Delegated permission grants (Graph's oAuth2PermissionGrant). The id is Entra's (domain/ids.grant_id): it
+# encodes client, resource and user, so the primary key holds one grant per (client, resource, user or all
+# users). A grant goes with its client, its resource or its user. ``scope``: the values separated by spaces.
+oauth2_permission_grants = sa.Table(
+    "oauth2_permission_grants", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("tenant_id", GUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("client_id", GUID, sa.ForeignKey("service_principals.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("consent_type", sa.String(16), nullable=False),      # AllPrincipals | Principal
+    sa.Column("principal_id", GUID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True),
+    sa.Column("resource_id", GUID, sa.ForeignKey("service_principals.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("scope", sa.String(4000), nullable=False),
+    sa.Column("created", TIME, nullable=False),
+    sa.Index(None, "client_id", "resource_id", "principal_id"),   # the token path: a client's grants on a resource
+    sa.Index(None, "tenant_id", "created", "id"),   # Graph's keyset paging
+)
+
 signing_keys = sa.Table(
     "signing_keys", metadata,
     sa.Column("kid", sa.String(64), primary_key=True),

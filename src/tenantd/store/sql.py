@@ -1,6 +1,6 @@
 """The Store: SQLAlchemy engines and transactions (``Tx`` gathers the table groups, each in its own module:
-applications, principals, people, assignments, keys, logs, bulk, collections, sign_in_state). No directory
-rules here."""
+applications, principals, people, assignments, grants, keys, logs, bulk, collections, sign_in_state, roles,
+memberships). No directory rules here."""
 
 from __future__ import annotations
 
@@ -23,10 +23,13 @@ from .assignments import AssignmentRows
 from .bulk import BulkRows
 from .collections import CollectionRows
 from .grant_state import GrantState
+from .grants import GrantRows
 from .keys import SigningKeyRows
 from .logs import LogRows
+from .memberships import MembershipRows
 from .people import PeopleRows
 from .principals import PrincipalRows
+from .roles import RoleAssignmentRows
 from .rows import DuplicateKey
 from .sign_in_state import SignInStateRows
 
@@ -35,8 +38,8 @@ __all__ = ["DuplicateKey", "Store", "Tx"]
 _T = TypeVar("_T")
 
 
-class Tx(CollectionRows, ApplicationRows, AssignmentRows, PrincipalRows, PeopleRows, SigningKeyRows, LogRows,
-         BulkRows, SignInStateRows):
+class Tx(CollectionRows, ApplicationRows, AssignmentRows, GrantRows, PrincipalRows, PeopleRows, SigningKeyRows,
+         LogRows, BulkRows, SignInStateRows, RoleAssignmentRows, MembershipRows):
     """One transaction over every table group (each in its own module). Methods read and write rows; they
     never decide whether a change is allowed."""
 

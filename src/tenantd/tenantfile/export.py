@@ -20,6 +20,9 @@ from ..domain.ids import DEFAULT_ACCESS_ROLE_ID, is_guid
 from ..domain.model import Application, FederatedCredential, ServicePrincipal, Tenant
 from ..domain.sign_in_state import Domain
 from ..store import Store, Tx
+from .consents import exported as exported_consent
+from .directory_roles import exported as exported_roles
+from .directory_roles import held_by
 from .names import Named, named_app, named_group, named_identity, named_objects, named_user
 from .registration import exported as exported_settings
 from .snapshot import BUILTIN_APP_IDS, Snapshot, read_snapshot
@@ -50,6 +53,7 @@ def export_snapshot(snap: Snapshot) -> dict[str, Any]:
     resource_refs = {n.id: resources.reference(n) for n in named if n.resource is not None}
 
     admin = snap.admin_sp_id
+    roles = held_by(snap.role_assignments)
     assignments = [
         {"principal": principal_refs.get(a.principal_id, a.principal_id),
          "resource": resource_refs.get(a.resource_id, a.resource_id),
@@ -63,7 +67,8 @@ def export_snapshot(snap: Snapshot) -> dict[str, Any]:
         "managedIdentities": [_identity(sp, snap.attachments.get(sp.id, []), snap.federated.get(sp.id, []))
                               for sp in _sorted(snap.identities, "display_name")],
         "users": [{"userPrincipalName": u.user_principal_name, "displayName": u.display_name, "id": u.id,
-                   "accountEnabled": u.account_enabled} for u in _sorted(snap.users, "user_principal_name")],
+                   "accountEnabled": u.account_enabled, **exported_roles(roles.get(u.id, ()))}
+                  for u in _sorted(snap.users, "user_principal_name")],
         "groups": [
             {"displayName": g.display_name, "id": g.id,
              **({"description": g.description} if g.description is not None else {}),
@@ -73,7 +78,13 @@ def export_snapshot(snap: Snapshot) -> dict[str, Any]:
         ],
         "assignments": sorted(assignments, key=lambda a: (a["resource"].casefold(), a["principal"].casefold(),
                                                           a["role"].casefold())),
+        "consents": sorted((exported_consent(g, principal_refs, resource_refs) for g in snap.grants
+                            if admin != g.client_id), key=_consent_order),
     }
+
+
+def _consent_order(entry: dict[str, Any]) -> tuple[str, str, str]:
+    return entry["resource"].casefold(), entry["client"].casefold(), entry.get("principal", "").casefold()
 
 
 def _tenant(tenant: Tenant, domains: list[Domain]) -> dict[str, Any]:
@@ -167,7 +178,7 @@ def _role(resource: Named | None, role_id: str) -> str:
 
 
 # -- streaming: a large tenant, section by section ------------------------------------------------------------
-SECTIONS = ("applications", "managedIdentities", "users", "groups", "assignments")
+SECTIONS = ("applications", "managedIdentities", "users", "groups", "assignments", "consents")
 SMALL_TENANT = 20_000   # objects and assignments; up to this many, the export is built whole (as above)
 BATCH = 500
 
@@ -273,9 +284,11 @@ class _Streamer:
             for sp in identities:
                 yield "managedIdentities", _identity(sp, hosts.get(sp.id, []), federated.get(sp.id, []))
         for users in self.batches("users"):
+            held_roles = self.tx.role_template_ids([u.id for u in users])
             for u in users:
                 yield "users", {"userPrincipalName": u.user_principal_name, "displayName": u.display_name,
-                                "id": u.id, "accountEnabled": u.account_enabled}
+                                "id": u.id, "accountEnabled": u.account_enabled,
+                                **exported_roles(held_roles.get(u.id, ()))}
         for groups in self.batches("groups"):
             for g in groups:
                 members = [self.principal_refs.get(m, m) for m, _ in self.tx.group_members(g.id)
@@ -294,4 +307,11 @@ class _Streamer:
             entries.sort(key=lambda e: (e["principal"].casefold(), e["role"].casefold()))
             for entry in entries:
                 yield "assignments", entry
+        consents = [(self.resource_refs.get(rid, rid), rid) for rid in self.tx.granted_resource_ids(self.tenant_id)]
+        for _, resource_id in sorted(consents, key=lambda pair: pair[0].casefold()):
+            grants = [exported_consent(g, self.principal_refs, self.resource_refs)
+                      for g in self.tx.grants(self.tenant_id, resource_id=resource_id)
+                      if g.client_id != self.admin_sp_id]
+            for entry in sorted(grants, key=_consent_order):
+                yield "consents", entry
 

@@ -54,7 +54,7 @@ def validate(doc: Document) -> Document:
     if not isinstance(doc.data, dict):
         kind = "empty" if doc.data is None else f"a {type(doc.data).__name__}, not a mapping"
         raise TenantFileError([f"{doc.where(())}: the document is {kind}; a tenant file is a mapping with "
-                               "applications, managedIdentities, users, groups and assignments."])
+                               "applications, managedIdentities, users, groups, assignments and consents."])
     found = sorted(_schema_problems(doc), key=lambda item: (doc.line(item[0]) or 0, len(item[0])))
     if found:
         raise TenantFileError([doc.problem(path, message) for path, message in found])

@@ -5,7 +5,8 @@ raises :class:`TenantFileError` whole.
 Matching: an entry is the existing object its pinned id names; unpinned, the existing object of its
 name (applications and groups by displayName, identities by name, users by userPrincipalName). A field
 the file omits is left as it is; a field it declares is set exactly. Links (assignments, members,
-credentials) are only added, and objects only created or updated, unless ``prune`` is asked for.
+credentials, consents) are only added or changed, and objects only created or updated, unless ``prune`` is
+asked for.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from ..directory import Directory
 from .apps import plan_application
 from .changes import Change, call
+from .consents import plan_consents
+from .directory_roles import plan_directory_roles
 from .document import Document
 from .domains import plan_domains
 from .errors import TenantFileError
@@ -35,6 +38,7 @@ def make_plan(doc: Document, snap: Snapshot, *, prune: bool) -> list[Change]:
     for path, entry in plan.entries("users"):
         plan_user(plan, path, entry)
     groups = [(path, entry, plan_group(plan, path, entry)) for path, entry in plan.entries("groups")]
+    plan_directory_roles(plan)
     _unclaimed(plan)
     _check_uris(plan)
     plan_required_access(plan)
@@ -44,6 +48,7 @@ def make_plan(doc: Document, snap: Snapshot, *, prune: bool) -> list[Change]:
     check_role_removals(plan, declared)
     if prune:
         prune_assignments(plan, declared)
+    plan_consents(plan)
     if plan.problems:
         raise TenantFileError(plan.problems)
     return plan.ordered()

@@ -20,6 +20,7 @@ UPN_PATTERN = "^[^@\\s]+@[^@\\s]+$"
 FIC_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$"
 HTTPS_PATTERN = "^https://[^\\s]+$"
 ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
+SCOPE_PATTERN = "^[^\\s]+$"
 # What each pattern means, for error messages that do not quote a regular expression at the reader.
 PATTERN_MEANINGS = {
     GUID_PATTERN: "is not a GUID (8-4-4-4-12 hexadecimal digits)",
@@ -30,6 +31,7 @@ PATTERN_MEANINGS = {
                       "digit)",
     HTTPS_PATTERN: "is not an https URL",
     ENV_NAME_PATTERN: "is not an environment variable name (letters, digits and '_', not starting with a digit)",
+    SCOPE_PATTERN: "is not a scope value (one word, no spaces)",
     NAME_PATTERN: "is not a domain name (labels of letters, digits and inner hyphens separated by dots, the last "
                   "starting with a letter)",
 }
@@ -226,6 +228,12 @@ _USER = _object(
                      }},
             "else": {"not": {}},
         },
+        "directoryRoles": {
+            "type": "array", "items": _name("A built-in directory role's display name or template id."),
+            "description": "Directory roles the user holds tenant-wide (e.g. Global Administrator), by display name "
+                           "(any case) or template id; given when missing, and with --prune those not listed taken "
+                           "away.",
+        },
     },
     ["userPrincipalName", "displayName"],
     "A user.",
@@ -255,10 +263,39 @@ _ASSIGNMENT = _object(
     "An app role assignment.",
 )
 
+_CONSENT = _object(
+    {
+        "client": {**_REFERENCE, "description": "The client application (or service principal) that may act for "
+                                                "users, by name, appId or object id."},
+        "resource": {**_REFERENCE, "description": "The API whose delegated permissions are granted (an application "
+                                                  "of the tenant or a built-in such as Microsoft Graph), by name, "
+                                                  "appId or object id."},
+        "scopes": {"type": "array", "uniqueItems": True,
+                   "items": {"type": "string", "maxLength": 120, "pattern": SCOPE_PATTERN},
+                   "description": "Scope values the resource offers (its enabled oauth2PermissionScopes)."},
+        "consentType": {"enum": ["AllPrincipals", "Principal"],
+                        "description": "AllPrincipals (an admin's consent for every user; the default without "
+                                       "principal) or Principal (one user's own; the default with principal)."},
+        "principal": {**_REFERENCE, "description": "The user who consented for herself, by userPrincipalName or "
+                                                   "object id."},
+    },
+    ["client", "resource", "scopes"],
+    "A delegated permission grant (oAuth2PermissionGrant): the client may use the scopes on the resource for "
+    "every user, or for one user.",
+    allOf=[
+        {"if": {"properties": {"consentType": {"const": "AllPrincipals"}}, "required": ["consentType"]},
+         "then": {"description": "An AllPrincipals grant is for every user and names no principal.",
+                  "properties": {"principal": {"not": {}}}}},
+        {"if": {"properties": {"consentType": {"const": "Principal"}}, "required": ["consentType"]},
+         "then": {"description": "A Principal grant names the user it is for.", "required": ["principal"]}},
+    ],
+)
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "tenantd tenant file",
-    "description": "One tenant: applications, managed identities, users, groups and app role assignments.",
+    "description": "One tenant: applications, managed identities, users, groups, app role assignments and "
+                   "delegated permission grants (consents).",
     "type": "object",
     "additionalProperties": False,
     "properties": {
@@ -279,6 +316,9 @@ SCHEMA: dict[str, Any] = {
         "users": {"type": "array", "items": _USER},
         "groups": {"type": "array", "items": _GROUP},
         "assignments": {"type": "array", "items": _ASSIGNMENT},
+        "consents": {"type": "array", "items": _CONSENT,
+                     "description": "Delegated permission grants (oAuth2PermissionGrants), one per client, resource "
+                                    "and user (or every user)."},
     },
 }
 

@@ -6,12 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..domain import builtins
+from ..domain.directory_roles import RoleAssignment
 from ..domain.errors import NotFound
 from ..domain.model import (
     Application,
     AppRoleAssignment,
     FederatedCredential,
     Group,
+    OAuth2PermissionGrant,
     ServicePrincipal,
     Tenant,
     User,
@@ -43,6 +45,8 @@ class Snapshot:
     domains: list[Domain] = field(default_factory=list)
     # Of the domain names a file declares, those another tenant has verified (a domain has one tenant).
     foreign_domains: frozenset[str] = frozenset()
+    grants: list[OAuth2PermissionGrant] = field(default_factory=list)   # delegated permission grants
+    role_assignments: list[RoleAssignment] = field(default_factory=list)   # directory roles held
 
     def is_admin_app(self, app: Application) -> bool:
         return app.app_id == self.admin_app_id
@@ -65,7 +69,6 @@ class Snapshot:
     @property
     def builtin_sps(self) -> list[ServicePrincipal]:
         return [sp for sp in self.service_principals if sp.app_id in BUILTIN_APP_IDS]
-
 
 
 def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = (), domains: Iterable[str] = ()) -> Snapshot:
@@ -98,4 +101,6 @@ def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = (), domains: I
         domains=tx.domains(tenant.id),
         foreign_domains=frozenset(name for name in domains
                                   if (holder := tx.domain(name)) is not None and holder.tenant_id != tenant.id),
+        grants=tx.grants(tenant.id),
+        role_assignments=tx.role_assignments(tenant.id),
     )

@@ -15,9 +15,10 @@ from .snapshot import Snapshot
 
 # Changes run in this order: removals first (they free names, URIs and roles), then what they free.
 # Domains go after the users a prune deletes, and come before the users named in them.
-PHASES = ("unassign", "unmember", "uncredential", "delete", "undomain", "domain", "application", "credential",
-          "identity", "federated", "user", "group", "member", "assign")
-REMOVALS = {"unassign", "unmember", "uncredential", "delete", "undomain"}  # listed by name: they follow no file order
+# Consents go last: they name clients, resources and users, and the scopes the applications will offer.
+PHASES = ("unassign", "unconsent", "unmember", "uncredential", "delete", "undomain", "domain", "application",
+          "credential", "identity", "federated", "user", "group", "member", "assign", "consent")
+REMOVALS = {"unassign", "unconsent", "unmember", "uncredential", "delete", "undomain"}  # listed by name: no file order
 
 
 @dataclass

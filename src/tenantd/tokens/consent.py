@@ -1,12 +1,14 @@
-"""Which of a resource's delegated scopes a client holds for a user: the one place that decides, so that
-consent grants (users' and administrators') can join it.
+"""Which of a resource's delegated scopes a client holds for a user: the one place that decides.
 
 A client holds, on a resource:
 
 - the enabled scopes the resource's application pre-authorizes it for (``api.preAuthorizedApplications``);
 - as one of Microsoft's public clients (the Azure CLI, Azure PowerShell, Visual Studio), what those hold in every
   tenant without anyone consenting (Graph's delegated scopes, the Azure resources' ``user_impersonation``);
-- on Microsoft Graph, ``User.Read``, which any client may ask of a user signing in.
+- on Microsoft Graph, ``User.Read``, which any client may ask of a user signing in;
+- what its delegated permission grants (oAuth2PermissionGrant) give it: the grant for every user
+  (``AllPrincipals``, an admin's consent) and the signed-in user's own (``Principal``). They are read through
+  the directory cache, so a grant changed or deleted counts from the very next token (SECURITY item 50).
 
 ``.default`` grants everything held (possibly nothing: a token with roles only). A scope asked for by name
 must be one the resource offers (AADSTS70011) and one the client holds (AADSTS65001 consent_required).
@@ -15,19 +17,24 @@ must be one the resource offers (AADSTS70011) and one the client holds (AADSTS65
 from __future__ import annotations
 
 from ..domain import builtins
+from ..domain.grant_rules import offered_scopes
 from ..domain.model import Application, ServicePrincipal
 from . import errors
+from .directory_cache import DirectoryView
 from .resources import Resource
 
 
 def granted_scopes(client: ServicePrincipal, resource: Resource, resource_app: Application | None,
-                   requested: tuple[str, ...] | None) -> tuple[str, ...]:
-    """The ``scp`` values a token of ``client`` for ``resource`` carries; ``requested`` None is ``.default``."""
+                   requested: tuple[str, ...] | None, *, view: DirectoryView | None = None,
+                   user_id: str | None = None) -> tuple[str, ...]:
+    """The ``scp`` values a token of ``client`` for ``resource`` carries; ``requested`` None is ``.default``.
+    Grants count for the user ``user_id``, read through ``view``; without both, none counts."""
     sp = resource.service_principal
-    offered = {s.value.casefold(): s.value for s in sp.oauth2_permission_scopes if s.is_enabled}
-    for value in builtins.FIRST_PARTY_SCOPES.get(sp.app_id, ()):
-        offered.setdefault(value.casefold(), value)
+    offered = offered_scopes(sp)
     held = _held(client.app_id, sp, resource_app)
+    if view is not None and user_id is not None:
+        held |= {v.casefold() for v in view.get(grants_key(client.id, sp.id, user_id),
+                                                lambda tx: tx.granted_scopes(client.id, sp.id, user_id))}
     if requested is None:
         return tuple(value for key, value in offered.items() if key in held)
     granted = []
@@ -41,8 +48,13 @@ def granted_scopes(client: ServicePrincipal, resource: Resource, resource_app: A
     return tuple(dict.fromkeys(granted))
 
 
+def grants_key(client_id: str, resource_id: str, user_id: str) -> tuple[str, str, str, str]:
+    """The directory cache's key of the scope values a client's grants give it on a resource for a user."""
+    return ("grants", client_id, resource_id, user_id)
+
+
 def _held(client_app_id: str, resource: ServicePrincipal, resource_app: Application | None) -> set[str]:
-    """Lower-cased values of what the client holds on ``resource`` (see the module's docstring)."""
+    """Lower-cased values of what the client holds on ``resource`` without a grant (see the module's docstring)."""
     held: set[str] = set()
     if resource_app is not None:
         enabled = {s.id: s.value for s in resource_app.oauth2_permission_scopes if s.is_enabled}

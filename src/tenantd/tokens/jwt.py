@@ -73,17 +73,31 @@ def assertion_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return header, claims
 
 
-def verify_assertion(token: str, key: Any, algorithm: str) -> None:
-    """Check an assertion's signature, and only that, with an RSA public key; the caller checks its claims
-    (Entra's rules for them differ from an access token's). The algorithm is one the key allows."""
+def assertion_header(token: str) -> dict[str, Any]:
+    """The header of a compact JWS of at most ``MAX_ASSERTION``, unverified: what picks the key that then
+    verifies it (``verify_assertion``, which also gives its claims: the token is parsed twice, not three times)."""
+    if not isinstance(token, str) or len(token) > MAX_ASSERTION or token.count(".") != 2:
+        raise InvalidToken("the assertion is not a compact JWS")
+    try:
+        return pyjwt.get_unverified_header(token)
+    except (pyjwt.PyJWTError, ValueError, RecursionError) as exc:
+        raise InvalidToken("the assertion is malformed") from exc
+
+
+def verify_assertion(token: str, key: Any, algorithm: str) -> dict[str, Any]:
+    """Check an assertion's signature, and only that, with an RSA public key; its claims, which the caller
+    checks (Entra's rules for them differ from an access token's). The algorithm is one the key allows."""
     if algorithm not in ASSERTION_ALGORITHMS or not isinstance(key, rsa.RSAPublicKey):
         raise InvalidToken("unsupported signing algorithm")
     try:
-        pyjwt.decode(token, key, algorithms=[algorithm], options={
+        claims: dict[str, Any] = pyjwt.decode(token, key, algorithms=[algorithm], options={
             "verify_signature": True, "verify_exp": False, "verify_nbf": False, "verify_iat": False,
             "verify_aud": False, "verify_iss": False, "verify_sub": False, "verify_jti": False})
     except pyjwt.PyJWTError as exc:
         raise InvalidToken("the signature does not verify") from exc
+    if not isinstance(claims, dict):
+        raise InvalidToken("the assertion's claims are not an object")
+    return claims
 
 
 def jwks_keys(document: Any, limit: int = 64) -> list[tuple[str | None, Any]]:

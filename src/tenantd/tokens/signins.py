@@ -68,9 +68,10 @@ _AADSTS_PREFIX = re.compile(r"^AADSTS\d{1,9}:\s*")
 CREDENTIAL_FIELDS = ("client_secret", "client_assertion", "assertion", "refresh_token", "code", "code_verifier",
                      "password", "device_code")
 # The grants a person signs in with: their rows' principal is the user; the first three are interactive (she
-# typed her password, on a page or to the client), a refresh is not. A refusal on the sign-in page is kind
-# "interactive", its principal the person whose name was typed (when she exists).
-USER_GRANT_KINDS = ("authorization_code", "device_code", "password", "refresh_token")
+# typed her password, on a page or to the client), a refresh and a middle tier's on-behalf-of exchange
+# ("jwt-bearer") are not. A refusal on the sign-in page is kind "interactive", its principal the person whose
+# name was typed (when she exists).
+USER_GRANT_KINDS = ("authorization_code", "device_code", "password", "refresh_token", "jwt-bearer")
 INTERACTIVE_KINDS = ("authorization_code", "device_code", "password", "interactive")
 _REDACTED = "[redacted]"
 

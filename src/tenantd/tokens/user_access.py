@@ -3,9 +3,12 @@ access token for ONE resource through a client, with what comes beside it.
 
 Given who signed in through which client and what the request asks for (:mod:`tenantd.tokens.scopes`):
 
-- the resource must be in the tenant (AADSTS500011); ``scp`` is what :mod:`tenantd.tokens.consent` grants;
+- the resource must be in the tenant (AADSTS500011); ``scp`` is what :mod:`tenantd.tokens.consent` grants
+  (her own consent and every user's counting);
   ``roles`` are the user's and her direct groups' assignments, and a resource that requires an assignment
-  she lacks refuses her (AADSTS50105);
+  she lacks refuses her (AADSTS50105); ``wids`` are her directory roles (:mod:`tenantd.tokens.directory_roles`);
+  ``groups`` are hers through nested groups too, as the resource's ``groupMembershipClaims`` asks (the ID
+  token's as the client's asks: :mod:`tenantd.tokens.group_claims`);
 - v2's response carries ``scope`` (the granted scopes as full names, OpenID Connect's included), an ID token
   with ``openid``, a refresh token with ``offline_access``; v1's (``resource=``) always carries both, as
   Entra's v1 endpoint does for a user, and ``scope`` as the ``scp`` values;
@@ -23,6 +26,7 @@ from ..domain.claims import IdTokenFacts
 from ..domain.model import Tenant, User
 from . import consent, errors, refresh_tokens
 from .directory_cache import DirectoryView
+from .group_claims import groups_for
 from .keys import SigningKey
 from .people_clients import PeopleClient, client_of
 from .refresh_tokens import Lineage
@@ -47,12 +51,14 @@ def respond(service: TokenService, tenant: Tenant, request: TokenRequest, user: 
             access: AccessRequest, lineage: Lineage | None, *, id_token: bool, nonce: str | None = None) -> IssuedToken:
     """The token response for ``user`` signed in through ``client``; a refresh token continuing ``lineage``
     when there is one (None: no refresh token)."""
-    granted = decide(service, service.directory_cache.view(), tenant, user, client, access)
+    view = service.directory_cache.view()
+    granted = decide(service, view, tenant, user, client, access)
     token = None
     if lineage is not None:
         token = refresh_tokens.issue(service.store, tenant.id, client.service_principal.app_id, user.id, client.kind,
                                      lineage, int(service.clock()))
-    return answer(service, tenant, request, user, client, access, granted, token, id_token=id_token, nonce=nonce)
+    return answer(service, view, tenant, request, user, client, access, granted, token, id_token=id_token,
+                  nonce=nonce)
 
 
 def decide(service: TokenService, view: DirectoryView, tenant: Tenant, user: User, client: PeopleClient,
@@ -65,18 +71,21 @@ def decide(service: TokenService, view: DirectoryView, tenant: Tenant, user: Use
     if resource is None:
         raise errors.unknown_resource(access.resource, tenant.id)
     resource_app, _ = client_of(view, tenant.id, resource.service_principal.app_id)
-    scopes = consent.granted_scopes(client.service_principal, resource, resource_app, access.scopes)
+    scopes = consent.granted_scopes(client.service_principal, resource, resource_app, access.scopes, view=view,
+                                    user_id=user.id)
     roles = service.user_roles(view, user, resource.service_principal)
     if roles is None and resource.service_principal.app_role_assignment_required:
         raise errors.user_not_assigned(user.user_principal_name, resource.service_principal.app_id)
     return Granted(resource, scopes, roles)
 
 
-def answer(service: TokenService, tenant: Tenant, request: TokenRequest, user: User, client: PeopleClient,
-           access: AccessRequest, granted: Granted, refresh_token: str | None, *, id_token: bool,
-           nonce: str | None = None, key: SigningKey | None = None) -> IssuedToken:
+def answer(service: TokenService, view: DirectoryView, tenant: Tenant, request: TokenRequest, user: User,
+           client: PeopleClient, access: AccessRequest, granted: Granted, refresh_token: str | None, *,
+           id_token: bool, nonce: str | None = None, key: SigningKey | None = None) -> IssuedToken:
     """The response for what ``decide`` granted, with ``refresh_token`` when one was stored; signed by ``key``
-    (the tenant's active key by default)."""
+    (the tenant's active key by default). ``view`` may read, on the event loop too: once the grant is written
+    the answer is given, and what it still takes from the directory (groups, directory roles) is in memory but
+    after a change that raced the request."""
     resource, scopes = granted.resource, granted.scopes
     v2 = request.endpoint_version == 2
     response: list[tuple[str, str]] = [
@@ -85,9 +94,13 @@ def answer(service: TokenService, tenant: Tenant, request: TokenRequest, user: U
         response.append(("refresh_token", refresh_token))
     if request.form.get("client_info") == "1":
         response.append(("client_info", client_info(user.id, tenant.id)))
-    facts = IdTokenFacts(request.endpoint_version, nonce, request.client_ip) if id_token else None
+    facts = None
+    if id_token:
+        facts = IdTokenFacts(request.endpoint_version, nonce, request.client_ip,
+                             groups=groups_for(view, tenant.id, client.service_principal, user.id))
     return service.issue_user(tenant.id, user, resource, access.resource, granted.roles or (), scopes,
-                              client.service_principal.app_id, client.auth_class, tuple(response), facts, key=key)
+                              client.service_principal.app_id, client.auth_class, tuple(response), facts, view,
+                              groups=groups_for(view, tenant.id, resource.service_principal, user.id), key=key)
 
 
 def user_of(view: DirectoryView, tenant_id: str, user_id: str) -> User | None:

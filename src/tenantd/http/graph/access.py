@@ -1,7 +1,8 @@
 """Which Graph application permissions each family of calls needs, and the directory the caller reaches.
 
 Reads accept any permission that includes reading the resource; writes need its ReadWrite permission.
-Assignment writes need AppRoleAssignment.ReadWrite.All, whichever object they hang from.
+Assignment writes need AppRoleAssignment.ReadWrite.All, whichever object they hang from; delegated permission
+grants are DelegatedPermissionGrant.ReadWrite.All's or Directory.ReadWrite.All's, as Graph documents them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ APPLICATION_WRITE = ("Application.ReadWrite.All",)
 
 ASSIGNMENT_WRITE = ("AppRoleAssignment.ReadWrite.All",)
 
+GRANT_READ = ("DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", *_DIRECTORY_READ)
+GRANT_WRITE = ("DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All")
+
 USER_READ = ("User.Read.All", "User.ReadWrite.All", *_DIRECTORY_READ)
 USER_WRITE = ("User.ReadWrite.All", "Directory.ReadWrite.All")
 
@@ -22,6 +26,15 @@ GROUP_READ = ("Group.Read.All", "Group.ReadWrite.All", *_DIRECTORY_READ)
 GROUP_WRITE = ("Group.ReadWrite.All", "Directory.ReadWrite.All")
 MEMBER_READ = (*GROUP_READ, "GroupMember.ReadWrite.All")
 MEMBER_WRITE = ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
+# Memberships read from the member (memberOf, transitiveMemberOf, the membership checks): reading the member's
+# kind of object, or reading groups' members (Graph's tables for users, groups and service principals).
+_GROUP_MEMBERS_READ = ("GroupMember.Read.All", "GroupMember.ReadWrite.All")
+USER_MEMBERSHIP_READ = (*USER_READ, "Group.Read.All", "Group.ReadWrite.All", *_GROUP_MEMBERS_READ)
+GROUP_MEMBERSHIP_READ = (*GROUP_READ, *_GROUP_MEMBERS_READ)
+
+ROLE_READ = ("RoleManagement.Read.Directory", "RoleManagement.Read.All", "RoleManagement.ReadWrite.Directory",
+             *_DIRECTORY_READ)
+ROLE_WRITE = ("RoleManagement.ReadWrite.Directory",)   # as Graph: Directory.ReadWrite.All does not assign roles
 
 DOMAIN_READ = ("Domain.Read.All", "Domain.ReadWrite.All", *_DIRECTORY_READ)
 DOMAIN_WRITE = ("Domain.ReadWrite.All",)   # as Graph: Directory.ReadWrite.All does not add or remove domains

@@ -17,12 +17,17 @@ from . import (
     audit,
     credentials,
     directory_audits,
+    directory_roles,
     domains,
+    grants,
     groups,
+    memberships,
+    role_management,
     service_principals,
     users,
 )
 from .assignments import ASSIGNED_TO, GROUP_ASSIGNMENTS, SP_ASSIGNMENTS, USER_ASSIGNMENTS, Owner
+from .memberships import Subject
 
 Handler = Callable[[Request], Awaitable[Response]]
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]   # all reach dispatch
@@ -74,6 +79,20 @@ def _service_principal_routes(prefix: str) -> list[BaseRoute]:
                  DELETE=service_principals.delete),
         *_assignment_routes(prefix, ASSIGNED_TO),
         *_assignment_routes(prefix, SP_ASSIGNMENTS),
+        endpoint(f"{prefix}/oauth2PermissionGrants", GET=grants.of_client),
+        *membership_routes(prefix, memberships.SERVICE_PRINCIPAL),
+    ]
+
+
+def membership_routes(prefix: str, subject: Subject) -> list[BaseRoute]:
+    """What ``subject`` (the object at ``prefix``) is a member of, and the membership actions."""
+    return [
+        endpoint(f"{prefix}/memberOf", GET=partial(memberships.member_of, subject, False)),
+        endpoint(f"{prefix}/transitiveMemberOf", GET=partial(memberships.member_of, subject, True)),
+        endpoint(f"{prefix}/getMemberObjects", POST=partial(memberships.get_member_objects, subject)),
+        endpoint(f"{prefix}/getMemberGroups", POST=partial(memberships.get_member_groups, subject)),
+        endpoint(f"{prefix}/checkMemberGroups", POST=partial(memberships.check_member_groups, subject)),
+        endpoint(f"{prefix}/checkMemberObjects", POST=partial(memberships.check_member_objects, subject)),
     ]
 
 
@@ -95,6 +114,8 @@ routes: list[BaseRoute] = [
     endpoint("/users/{id}", GET=users.get, PATCH=users.update, DELETE=users.delete),
     endpoint("/users/{id}/revokeSignInSessions", POST=users.revoke_sign_in_sessions),
     *_assignment_routes("/users/{id}", USER_ASSIGNMENTS),
+    endpoint("/users/{id}/oauth2PermissionGrants", GET=grants.of_user),
+    *membership_routes("/users/{id}", memberships.USER),
 
     endpoint("/groups", GET=groups.list_, POST=groups.create),
     endpoint("/groups/{id}", GET=groups.get, DELETE=groups.delete),
@@ -102,9 +123,28 @@ routes: list[BaseRoute] = [
     endpoint("/groups/{id}/members/$ref", POST=groups.add_member),
     endpoint("/groups/{id}/members/{member_id}/$ref", DELETE=groups.remove_member),
     *_assignment_routes("/groups/{id}", GROUP_ASSIGNMENTS),
+    endpoint("/groups/{id}/transitiveMembers", GET=memberships.transitive_members),
+    *membership_routes("/groups/{id}", memberships.GROUP),
+
+    endpoint("/oauth2PermissionGrants", GET=grants.list_, POST=grants.create),
+    endpoint("/oauth2PermissionGrants/{grant_id}", GET=grants.get, PATCH=grants.update, DELETE=grants.delete),
 
     endpoint("/domains", GET=domains.list_, POST=domains.create),
     endpoint("/domains/{id}", GET=domains.get, DELETE=domains.delete),
+
+    endpoint("/roleManagement/directory/roleDefinitions", GET=role_management.list_definitions),
+    endpoint("/roleManagement/directory/roleDefinitions/{id}", GET=role_management.get_definition),
+    endpoint("/roleManagement/directory/roleAssignments", GET=role_management.list_assignments,
+             POST=role_management.create_assignment),
+    endpoint("/roleManagement/directory/roleAssignments/{id}", GET=role_management.get_assignment,
+             DELETE=role_management.delete_assignment),
+    endpoint("/directoryRoles", GET=directory_roles.list_roles),
+    endpoint("/directoryRoles/{id}", GET=directory_roles.get_role),
+    endpoint("/directoryRoles/{id}/members", GET=directory_roles.members),
+    endpoint("/directoryRoles/{id}/members/$ref", POST=directory_roles.add_member),
+    endpoint("/directoryRoles/{id}/members/{member_id}/$ref", DELETE=directory_roles.remove_member),
+    endpoint("/directoryRoleTemplates", GET=directory_roles.list_templates),
+    endpoint("/directoryRoleTemplates/{id}", GET=directory_roles.get_template),
 
     endpoint("/auditLogs/signIns", GET=audit.list_),
     endpoint("/auditLogs/signIns/{id}", GET=audit.get),

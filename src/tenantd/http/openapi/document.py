@@ -3,7 +3,6 @@ built over the schemas, and the route that serves it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from typing import Any
@@ -16,8 +15,16 @@ from ..bodies import MAX_BODY
 from ..graph import access, audit, odata
 from ..graph.serialize import DIRECTORY_OBJECT as DIRECTORY_OBJECT_ENTITY
 from ..limits import MAX_HEAD
+from . import role_paths
 from .blocks import BOOL, GUID, GUID_PATTERN, STRING, Schema, array, obj, ref
+from .membership_paths import MEMBERSHIP_BODIES, membership_paths
+from .operations import Operation, Paths
+from .operations import create as _create
+from .operations import get as _get
+from .operations import list_ as _list
+from .operations import no_content as _no_content
 from .registration_schemas import PERMISSION_SCOPE
+from .role_schemas import ROLE_ASSIGNMENT_ID
 from .schemas import (
     APP_ROLE,
     BY_NAME,
@@ -31,41 +38,6 @@ from .schemas import (
     Resource,
 )
 
-
-# -- operations ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Operation:
-    """One method on one path: what it does, who may call it, what it takes and what it answers."""
-
-    summary: str
-    tag: str
-    permissions: tuple[str, ...]
-    status: int = 200                 # on success
-    result: str | None = None         # the success body: a resource name, "[resource]" for a collection
-    body: str | None = None           # the request body's schema (a REQUEST_BODIES name)
-    query: str | None = None          # "collection" or "entity": the OData options it takes
-    conflicts: bool = False           # may answer 409
-    extra_statuses: tuple[int, ...] = ()
-
-
-def _get(tag: str, resource: str, permissions: tuple[str, ...], what: str) -> Operation:
-    return Operation(f"Get {what}", tag, permissions, result=resource, query="entity")
-
-
-def _list(tag: str, resource: str, permissions: tuple[str, ...], what: str) -> Operation:
-    return Operation(f"List {what}", tag, permissions, result=f"[{resource}]", query="collection")
-
-
-def _create(tag: str, resource: str, body: str, permissions: tuple[str, ...], what: str, *,
-            conflicts: bool = False) -> Operation:
-    return Operation(f"Create {what}", tag, permissions, 201, resource, body, conflicts=conflicts)
-
-
-def _no_content(summary: str, tag: str, permissions: tuple[str, ...], body: str | None = None) -> Operation:
-    return Operation(summary, tag, permissions, 204, body=body)
-
-
-Paths = dict[str, dict[str, Operation]]
 _APP_R, _APP_W = access.APPLICATION_READ, access.APPLICATION_WRITE
 
 
@@ -123,6 +95,29 @@ def _service_principal_paths(prefix: str) -> Paths:
                  "DELETE": _no_content("Delete a service principal", tag, _APP_W)},
         **_assignment_paths(prefix, "appRoleAssignedTo", sp_read, "who holds the service principal's app roles"),
         **_assignment_paths(prefix, "appRoleAssignments", sp_read, "the app roles a service principal holds"),
+        f"{prefix}/oauth2PermissionGrants": {"GET": _list(
+            _GRANTS, "oAuth2PermissionGrant", access.GRANT_READ, "the delegated permission grants the service "
+            "principal holds as a client")},
+        **membership_paths(prefix),
+    }
+
+
+_GRANTS = "oauth2PermissionGrants"
+
+
+def _grant_paths() -> Paths:
+    read, write, what = access.GRANT_READ, access.GRANT_WRITE, "a delegated permission grant"
+    return {
+        "/oauth2PermissionGrants": {
+            "GET": _list(_GRANTS, "oAuth2PermissionGrant", read, "delegated permission grants"),
+            "POST": _create(_GRANTS, "oAuth2PermissionGrant", "oAuth2PermissionGrantCreate", write,
+                            f"{what} (one per client, resource and user, or all users)", conflicts=True)},
+        "/oauth2PermissionGrants/{grant_id}": {
+            "GET": _get(_GRANTS, "oAuth2PermissionGrant", read, what),
+            "PATCH": _no_content(f"Change the scope of {what}", _GRANTS, write, "oAuth2PermissionGrantUpdate"),
+            "DELETE": _no_content(f"Delete {what}", _GRANTS, write)},
+        "/users/{id}/oauth2PermissionGrants": {"GET": _list(
+            _GRANTS, "oAuth2PermissionGrant", read, "the delegated permission grants a user consented to")},
     }
 
 
@@ -154,6 +149,7 @@ def _paths() -> Paths:
             "End a user's refresh tokens and browser sessions", users, access.USER_WRITE, result="booleanValue")},
         **_assignment_paths("/users/{id}", "appRoleAssignments", access.assignment_read(access.USER_READ),
                             "the app roles a user holds"),
+        **membership_paths("/users/{id}"),
 
         "/groups": {"GET": _list(groups, "group", access.GROUP_READ, "security groups"),
                     "POST": _create(groups, "group", "groupCreate", access.GROUP_WRITE, "a security group")},
@@ -165,6 +161,9 @@ def _paths() -> Paths:
         "/groups/{id}/members/{member_id}/$ref": {"DELETE": _no_content("Remove a member", groups, member_write)},
         **_assignment_paths("/groups/{id}", "appRoleAssignments", access.assignment_read(access.GROUP_READ),
                             "the app roles a group's members hold through it"),
+        **membership_paths("/groups/{id}"),
+
+        **_grant_paths(),
 
         "/domains": {"GET": _list("domains", "domain", access.DOMAIN_READ, "the tenant's verified domains"),
                      "POST": _create("domains", "domain", "domainCreate", access.DOMAIN_WRITE,
@@ -179,6 +178,7 @@ def _paths() -> Paths:
                                                     "directory changes, newest first")},
         "/auditLogs/directoryAudits/{id}": {"GET": _get("auditLogs", "directoryAudit", audit.AUDIT_READ,
                                                         "a directory change")},
+        **role_paths.PATHS,
     }
 
 
@@ -195,6 +195,8 @@ _PATH_PARAMETERS: dict[str, Schema] = {
     "name": {**FIC_NAME, "description": "The credential's name."},
     "assignment_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$", "description": "The assignment's id."},
     "member_id": {**GUID, "description": "The member's id."},
+    "grant_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$|^[A-Za-z0-9_-]{64}$",
+                 "description": "The grant's id."},
 }
 
 
@@ -216,6 +218,8 @@ def _path_parameters(path: str) -> list[Schema]:
             schema = _USER_KEY
         elif name == "id" and path.startswith("/domains/"):
             schema = {**DOMAIN_NAME, "description": "The domain's name."}
+        elif name == "id" and path.startswith("/roleManagement/directory/roleAssignments/"):
+            schema = ROLE_ASSIGNMENT_ID
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params
 
@@ -352,6 +356,7 @@ def _components() -> Schema:
     schemas["headTooLarge"] = obj({"error": {"const": "invalid_request"}, "error_description": STRING},
                                   required=("error",), description="The listener's refusal of an oversized head.")
     schemas.update(REQUEST_BODIES)
+    schemas.update(MEMBERSHIP_BODIES)
     bearer = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
               "description": "An access token for Microsoft Graph (scope https://graph.microsoft.com/.default) from "
                              "this server's token endpoint; its roles are the application permissions granted to "
@@ -368,8 +373,9 @@ def document(public_url: str) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "tenantd Microsoft Graph v1.0", "version": version("tenantd"),
                  "description": "The subset of Microsoft Graph v1.0 that tenantd serves: applications, service "
-                                "principals, users, security groups, app role assignments, federated identity "
-                                "credentials, verified domains and the sign-in log. Errors use Graph's envelope."},
+                                "principals, users, security groups, app role assignments, delegated permission "
+                                "grants, directory roles, federated identity credentials, verified domains and the "
+                                "sign-in log. Errors use Graph's envelope."},
         "servers": [{"url": public_url.rstrip("/") + "/v1.0"}],
         "security": [{"bearer": []}],
         "paths": {path: {method.lower(): _operation(path, method, op) for method, op in methods.items()}

@@ -9,8 +9,11 @@ from ...domain.domain_names import NAME_PATTERN
 from ..graph import audit, directory_audits, odata
 from ..graph.credentials import FEDERATED_CREDENTIAL
 from ..graph.domains import DOMAIN
+from ..graph.grants import OAUTH2_PERMISSION_GRANT
+from ..graph.role_serialize import DIRECTORY_ROLE, DIRECTORY_ROLE_TEMPLATE, ROLE_ASSIGNMENT, ROLE_DEFINITION
 from ..graph.serialize import APP_ROLE_ASSIGNMENT, APPLICATION, GROUP, SERVICE_PRINCIPAL, USER
 from . import registration_schemas as reg
+from . import role_schemas as roles
 from .blocks import (
     BOOL,
     DATE_TIME,
@@ -106,6 +109,15 @@ APP_ROLE_ASSIGNMENT_PROPERTIES: dict[str, Schema] = {
     "principalType": {"type": "string", "enum": ["User", "Group", "ServicePrincipal"]},
     "resourceDisplayName": TEXT, "resourceId": GUID,
 }
+GRANT_ID: Schema = {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$|^[A-Za-z0-9_-]{64}$",
+                    "description": "base64url of the client's, the resource's and (one user's grant) the user's ids."}
+CONSENT_TYPE: Schema = {"type": "string", "enum": ["AllPrincipals", "Principal"]}
+GRANT_SCOPE: Schema = {"type": "string", "maxLength": 3850,
+                       "description": "Scope values the resource offers, separated by spaces."}
+OAUTH2_PERMISSION_GRANT_PROPERTIES: dict[str, Schema] = {
+    "id": GRANT_ID, "clientId": GUID, "consentType": CONSENT_TYPE, "principalId": nullable(GUID), "resourceId": GUID,
+    "scope": STRING,
+}
 FEDERATED_CREDENTIAL_PROPERTIES: dict[str, Schema] = {
     "id": GUID, "audiences": STRINGS, "description": TEXT, "issuer": STRING, "name": STRING, "subject": STRING,
 }
@@ -169,6 +181,8 @@ RESOURCES = (
     Resource("group", GROUP, GROUP_PROPERTIES, "displayName eq 'Readers'"),
     Resource("appRoleAssignment", APP_ROLE_ASSIGNMENT, APP_ROLE_ASSIGNMENT_PROPERTIES,
              "principalType eq 'ServicePrincipal'"),
+    Resource("oAuth2PermissionGrant", OAUTH2_PERMISSION_GRANT, OAUTH2_PERMISSION_GRANT_PROPERTIES,
+             "consentType eq 'AllPrincipals'"),
     Resource("federatedIdentityCredential", FEDERATED_CREDENTIAL, FEDERATED_CREDENTIAL_PROPERTIES,
              "name eq 'github-main'"),
     Resource("domain", DOMAIN, DOMAIN_PROPERTIES, "isInitial eq false"),
@@ -180,6 +194,14 @@ RESOURCES = (
              _LOG_FILTER.format(time="activityDateTime", text="activityDisplayName, category, operationType, "
                                 "result, correlationId, initiatedBy/app/appId, initiatedBy/app/servicePrincipalId",
                                 more=""), countable=False),
+    Resource("unifiedRoleDefinition", ROLE_DEFINITION, roles.ROLE_DEFINITION_PROPERTIES,
+             "displayName eq 'Global Administrator'"),
+    Resource("unifiedRoleAssignment", ROLE_ASSIGNMENT, roles.ROLE_ASSIGNMENT_PROPERTIES,
+             "principalId eq '00000000-0000-0000-0000-000000000000'"),
+    Resource("directoryRole", DIRECTORY_ROLE, roles.DIRECTORY_ROLE_PROPERTIES,
+             "roleTemplateId eq '62e90394-69f5-4237-9190-012177145e10'"),
+    Resource("directoryRoleTemplate", DIRECTORY_ROLE_TEMPLATE, roles.DIRECTORY_ROLE_TEMPLATE_PROPERTIES,
+             "displayName eq 'Global Administrator'"),
 )
 BY_NAME = {r.name: r for r in RESOURCES}
 DIRECTORY_OBJECT: Schema = {"oneOf": [
@@ -280,10 +302,18 @@ REQUEST_BODIES: dict[str, Schema] = {
     "appRoleAssignmentCreate": obj({"@odata.type": odata_type(APP_ROLE_ASSIGNMENT.type_name), "principalId": GUID,
                                     "resourceId": GUID, "appRoleId": GUID},
                                    required=("principalId", "resourceId", "appRoleId")),
+    "oAuth2PermissionGrantCreate": obj({
+        "@odata.type": odata_type(OAUTH2_PERMISSION_GRANT.type_name), "clientId": GUID, "consentType": CONSENT_TYPE,
+        "principalId": {**nullable(GUID), "description": "The user of a Principal grant; null for AllPrincipals."},
+        "resourceId": GUID, "scope": nullable(GRANT_SCOPE),
+    }, required=("clientId", "consentType", "resourceId")),
+    "oAuth2PermissionGrantUpdate": obj({"@odata.type": odata_type(OAUTH2_PERMISSION_GRANT.type_name),
+                                        "scope": GRANT_SCOPE}),
     "domainCreate": obj({"@odata.type": odata_type(DOMAIN.type_name), "id": DOMAIN_NAME}, required=("id",),
                         description="The domain to add; tenantd verifies it at once."),
     "federatedIdentityCredentialCreate": _federated_credential_write(create=True),
     "federatedIdentityCredentialUpdate": _federated_credential_write(create=False),
+    **roles.REQUEST_BODIES,
 }
 
 

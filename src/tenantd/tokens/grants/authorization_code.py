@@ -61,7 +61,7 @@ def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> Issue
         raise
     if not state.redeem_authorization_code(code.code_hash, now, grant_id, decided.record):
         _refuse_reuse(service, code.code_hash)   # another redemption won the race
-    return user_access.answer(service, tenant, request, user, client, decided.access, decided.granted,
+    return user_access.answer(service, view, tenant, request, user, client, decided.access, decided.granted,
                               decided.token, id_token=decided.id_token, nonce=code.nonce)
 
 
@@ -86,7 +86,7 @@ def from_memory(service: TokenService, tenant: Tenant, request: TokenRequest) ->
         decided = _decide(service, tenant, request, memory, code, client, user, grant_id, now)
         if not state.redeem_authorization_code(code.code_hash, now, grant_id, decided.record):
             return None
-        return user_access.answer(service, tenant, request, user, client, decided.access, decided.granted,
+        return user_access.answer(service, view, tenant, request, user, client, decided.access, decided.granted,
                                   decided.token, id_token=decided.id_token, nonce=code.nonce, key=key)
     except (OAuthError, NotInMemory, Busy):
         return None

@@ -30,7 +30,8 @@ NOT_VALID = refresh_tokens.NOT_VALID
 
 
 def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> IssuedToken:
-    return _refreshed(service, tenant, request, service.directory_cache.view(), service.store.grant_state,
+    view = service.directory_cache.view()
+    return _refreshed(service, tenant, request, view, view, service.store.grant_state,
                       reuse_detection=service.refresh_reuse_detection)
 
 
@@ -45,13 +46,16 @@ def from_memory(service: TokenService, tenant: Tenant, request: TokenRequest) ->
     if state is None or view is None or key is None or service.refresh_reuse_detection or presented_methods(request):
         return None
     try:
-        return _refreshed(service, tenant, request, view.in_memory(), state, reuse_detection=False, key=key)
+        return _refreshed(service, tenant, request, view.in_memory(), view, state, reuse_detection=False, key=key)
     except (OAuthError, NotInMemory, Busy):
         return None
 
 
-def _refreshed(service: TokenService, tenant: Tenant, request: TokenRequest, view: DirectoryView, state: GrantState,
-               *, reuse_detection: bool, key: SigningKey | None = None) -> IssuedToken:
+def _refreshed(service: TokenService, tenant: Tenant, request: TokenRequest, view: DirectoryView,
+               answering: DirectoryView, state: GrantState, *, reuse_detection: bool,
+               key: SigningKey | None = None) -> IssuedToken:
+    """The refresh; ``view`` for every check (on the event loop, one that never reads), ``answering`` for the
+    answer once the successor is written (``user_access.answer``)."""
     record = refresh_tokens.redeem(service.store, _token(request), int(service.clock()),
                                    reuse_detection=reuse_detection, state=state)
     if record.tenant_id != tenant.id:
@@ -67,7 +71,7 @@ def _refreshed(service: TokenService, tenant: Tenant, request: TokenRequest, vie
     granted = user_access.decide(service, view, tenant, user, client, access)
     token = refresh_tokens.issue(service.store, tenant.id, client.service_principal.app_id, user.id, client.kind,
                                  refresh_tokens.lineage_of(record), int(service.clock()), state=state)
-    return user_access.answer(service, tenant, request, user, client, access, granted, token,
+    return user_access.answer(service, answering, tenant, request, user, client, access, granted, token,
                               id_token=user_access.wants_id_token(request, access), key=key)
 
 
