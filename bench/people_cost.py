@@ -136,9 +136,9 @@ def main() -> None:
             rounds = people.rounds(args.calls)
             for run in rounds.values():   # warm up: every path once, caches filled
                 run()
-            if rt.store.is_sqlite:
-                assert rt.tokens.token_from_memory(people.refresh) is not None, "the refresh took the full path"
-                assert rt.tokens.token_from_memory(people.codes(1)[0]) is not None, "the code took the full path"
+            answered = [name for name, request in (("refresh token", people.refresh),
+                                                   ("authorization code", people.codes(1)[0]))
+                        if rt.tokens.token_from_memory(request) is not None]
             if args.profile:
                 _profile(rounds, args.profile)
                 return
@@ -148,7 +148,8 @@ def main() -> None:
                     costs[name].append(run())
             base = statistics.median(costs["client credentials, token()"])
             print(f"TokenService.token in process, {rt.store.engine.dialect.name}, {args.rounds} interleaved rounds "
-                  f"of {args.calls} calls; median CPU time a request, and the rate it makes on one core")
+                  f"of {args.calls} calls; median CPU time a request, and the rate it makes on one core; people's "
+                  f"grants answered from memory: {', '.join(answered) or 'none'}")
             for name, values in costs.items():
                 median = statistics.median(values)
                 print(f"  {name:<32} {median * 1e6:7.0f} us  {1 / median:7.0f}/s  {base / median:6.0%} of "
