@@ -93,7 +93,7 @@ def chain(data: Path, tenant_id: str, user_id: str, count: int) -> list[str]:
 
 
 def _redeem(server: Tenantd, token_url: str, user_id: str, seconds: float) -> wrk.Load:
-    count = int(1000 * seconds)   # more than two cores redeem: a spent code would be a refusal
+    count = int(4000 * seconds)   # more than two cores redeem: a spent code would be a refusal
     codes = people._codes(server, user_id, count)
     form = urlencode({"grant_type": "authorization_code", "client_id": people.CLI, "code": "CODE",
                       "redirect_uri": people.REDIRECT, "code_verifier": people.VERIFIER,
