@@ -1,13 +1,16 @@
-"""What people's grants cost in process: ``TokenService.token`` for a refresh token and for an authorization
-code (``openid profile offline_access``, as msal asks: two signatures and a new refresh token), beside client
-credentials (through ``token`` as the people's grants go, and from memory as the server answers it), in
-interleaved rounds so a busy machine shifts them alike. The tenant is ``bench/people.py``'s: a user with a
-password holding an API's role (directly and through a group), the API pre-authorizing the Azure CLI.
+"""What people's grants cost in process: a refresh token and an authorization code (``openid profile
+offline_access``, as msal asks: two signatures and a new refresh token) answered as the token endpoint answers
+them (``token_from_memory``, on the event loop, else ``token`` in a worker thread) and through ``token`` alone,
+beside client credentials, in interleaved rounds so a busy machine shifts them alike. The tenant is
+``bench/people.py``'s: a user with a password holding an API's role (directly and through a group), the API
+pre-authorizing the Azure CLI.
 
     .venv/bin/python -m bench.people_cost [--rounds 7] [--calls 300] [--database URL] [--profile GRANT]
 
-``--profile refresh_token`` (or ``authorization_code``, ``client_credentials``) prints the cProfile of one
-round of that grant instead.
+Each row gives the median CPU time of a request of the thread that answers (steadier than the clock on a shared
+machine), the rate that makes on one core, the share of client credentials' rate, and the rate by the clock.
+``--profile refresh_token`` (or ``authorization_code``, ``client_credentials``) prints the cProfile of one round
+of that grant, as the endpoint answers it, instead.
 """
 
 from __future__ import annotations
@@ -96,16 +99,16 @@ class People:
                                "redirect_uri": REDIRECT, "code_verifier": VERIFIER, "scope": SCOPE,
                                "client_info": "1"}) for code in codes]
 
-    def rounds(self, calls: int) -> dict[str, Callable[[], float]]:
-        """Each grant's round of ``calls`` requests; each returns the CPU time of a request, in seconds, of
-        the thread that answers them (on a shared machine a steadier measure than the time that passed)."""
+    def rounds(self, calls: int) -> dict[str, Callable[[], tuple[float, float]]]:
+        """Each grant's round of ``calls`` requests; each returns the seconds a request took: CPU time of the
+        thread that answers them, and by the clock."""
         tokens = self.rt.tokens
 
-        def timed(requests: list[TokenRequest], answer: Callable[[TokenRequest], object]) -> float:
-            started = time.thread_time()
+        def timed(requests: list[TokenRequest], answer: Callable[[TokenRequest], object]) -> tuple[float, float]:
+            cpu, clock = time.thread_time(), time.perf_counter()
             for request in requests:
                 answer(request)
-            return (time.thread_time() - started) / len(requests)
+            return (time.thread_time() - cpu) / len(requests), (time.perf_counter() - clock) / len(requests)
 
         def memory(request: TokenRequest) -> object:
             return tokens.token_from_memory(request) or tokens.token(request)
@@ -142,31 +145,29 @@ def main() -> None:
             if args.profile:
                 _profile(rounds, args.profile)
                 return
-            costs: dict[str, list[float]] = {name: [] for name in rounds}
+            costs: dict[str, list[tuple[float, float]]] = {name: [] for name in rounds}
             for _ in range(args.rounds):
                 for name, run in rounds.items():
                     costs[name].append(run())
-            base = statistics.median(costs["client credentials, token()"])
+            base = statistics.median(cpu for cpu, _ in costs["client credentials, token()"])
             print(f"TokenService.token in process, {rt.store.engine.dialect.name}, {args.rounds} interleaved rounds "
-                  f"of {args.calls} calls; median CPU time a request, and the rate it makes on one core; people's "
-                  f"grants answered from memory: {', '.join(answered) or 'none'}")
+                  f"of {args.calls} calls; people's grants answered from memory: {', '.join(answered) or 'none'}")
+            print(f"  {'':<32} {'CPU':>8}  {'on 1 core':>9}  {'of cc':>6}  {'by clock':>9}")
             for name, values in costs.items():
-                median = statistics.median(values)
-                print(f"  {name:<32} {median * 1e6:7.0f} us  {1 / median:7.0f}/s  {base / median:6.0%} of "
-                      f"client credentials' rate  (min {min(values) * 1e6:.0f}, max {max(values) * 1e6:.0f} us)")
+                cpu, clock = (statistics.median(v[i] for v in values) for i in (0, 1))
+                print(f"  {name:<32} {cpu * 1e6:5.0f} us  {1 / cpu:7.0f}/s  {base / cpu:6.0%}  {1 / clock:7.0f}/s")
         finally:
             rt.sign_ins.stop()
             rt.store.dispose()
 
 
-def _profile(rounds: dict[str, Callable[[], float]], grant: str) -> None:
-    name = {"refresh_token": "refresh token", "authorization_code": "authorization code",
-            "client_credentials": "client credentials, token()"}[grant]
+def _profile(rounds: dict[str, Callable[[], tuple[float, float]]], grant: str) -> None:
+    name = f"{grant.replace('_', ' ')}, from memory"
     profiler = cProfile.Profile()
     profiler.enable()
-    cost = rounds[name]()
+    cpu, _ = rounds[name]()
     profiler.disable()
-    print(f"{name}: {cost * 1e6:.0f} us a request under the profiler")
+    print(f"{name}: {cpu * 1e6:.0f} us of CPU a request under the profiler")
     pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(45)
 
 
