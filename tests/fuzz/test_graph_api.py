@@ -5,9 +5,9 @@ the document declares, and must refuse a missing or bogus token.
 
 Generated ids rarely name an object, so half of the valid path parameters are swapped for the ids of a
 small world of objects (an API application with roles, its service principal, a user in a group,
-assignments, delegated permission grants, a federated credential, a secret, a managed identity, a domain; made
-again after each DELETE operation): the fuzzer then reaches the handlers' bodies, not only their 404s.
-``TENANTD_FUZZ_SCALE`` multiplies the examples (`make fuzz`).
+assignments, delegated permission grants, a directory role held by the user, a federated credential, a
+secret, a managed identity, a domain; made again after each DELETE operation): the fuzzer then reaches the
+handlers' bodies, not only their 404s. ``TENANTD_FUZZ_SCALE`` multiplies the examples (`make fuzz`).
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ class World:
         owner = path.split("/")[1].split("(")[0]
         if owner == "auditLogs":
             owner = "/".join(path.split("/")[1:3])
+        elif owner == "roleManagement":
+            owner = "/".join(path.split("/")[1:4])
         known: dict[str, list[str]] = {
             "id": ids.get(owner, []), "app_id": ids.get("appId", []), "fid": ids.get("fid", []),
             "name": ids.get("name", []), "member_id": ids.get("users", [])[:1],
@@ -87,6 +89,7 @@ class World:
 
 
 WORLD = World()
+GROUPS_ADMIN = "fdd7a751-b60b-444a-984c-02652fe8fa1c"   # a directory role the world's user holds
 TOKEN_STAND_IN = "graph-admin-token"
 
 
@@ -186,6 +189,9 @@ def _make_world(server: Server) -> dict[str, list[str]]:
     grants = [ok(server.graph("POST", "/oauth2PermissionGrants", json={
         "clientId": sp["id"], "resourceId": graph["id"], "scope": "User.Read", **consent}))["id"]
         for consent in ({"consentType": "AllPrincipals"}, {"consentType": "Principal", "principalId": user["id"]})]
+    role = ok(server.graph("POST", "/roleManagement/directory/roleAssignments", json={
+        "principalId": user["id"], "roleDefinitionId": GROUPS_ADMIN, "directoryScopeId": "/"}))
+    directory_role = ok(server.graph("GET", f"/directoryRoles/{GROUPS_ADMIN}"), 200)
     sign_ins = ok(server.graph("GET", "/auditLogs/signIns?$top=2"), 200)["value"]
     audits = ok(server.graph("GET", "/auditLogs/directoryAudits?$top=2"), 200)["value"]
     return {
@@ -196,6 +202,9 @@ def _make_world(server: Server) -> dict[str, list[str]]:
         "servicePrincipals/appRoleAssignedTo": [to_sp, to_user, to_group],
         "servicePrincipals/appRoleAssignments": [to_sp], "users/appRoleAssignments": [to_user],
         "groups/appRoleAssignments": [to_group], "oauth2PermissionGrants": grants,
+        "roleManagement/directory/roleDefinitions": [GROUPS_ADMIN],
+        "roleManagement/directory/roleAssignments": [role["id"]],
+        "directoryRoles": [directory_role["id"], GROUPS_ADMIN], "directoryRoleTemplates": [GROUPS_ADMIN],
     }
 
 

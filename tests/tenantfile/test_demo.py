@@ -19,6 +19,8 @@ from ..support import start_server
 from .conftest import snapshot
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "things" / "tenant.yaml"
+GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
+MEMBER_ROLE = "b79fbf4d-3ef9-4689-8143-76b194e85509"
 
 
 def test_the_demo_is_the_storys_tenant() -> None:
@@ -28,7 +30,7 @@ def test_the_demo_is_the_storys_tenant() -> None:
 
 def test_the_demo_loads_once_and_again_changes_nothing(rt: Runtime, tenant_id: str, tmp_path: Path) -> None:
     first = load_demo(rt, tenant_id, tmp_path)
-    assert len(first.changes) == 20 and len(first.secrets) == 1
+    assert len(first.changes) == 22 and len(first.secrets) == 1
     assert first.changes[0] == "add domain 'contoso.test'"
     path = tmp_path / SECRETS_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -71,7 +73,7 @@ def test_the_demo_grants_the_api_to_the_identity_and_a_group_and_its_dev_copy_to
 def test_each_demo_user_gets_a_generated_password_once(rt: Runtime, tenant_id: str, tmp_path: Path) -> None:
     load_demo(rt, tenant_id, tmp_path)
     users = json.loads((tmp_path / SECRETS_FILE).read_text())["users"]
-    assert list(users) == ["alice@contoso.test", "megan@contoso.test"]
+    assert list(users) == ["alice@contoso.test", "megan@contoso.test", "admin@contoso.test"]
     alice = users["alice@contoso.test"]
     assert alice["tenant_id"] == tenant_id and alice["username"] == "alice@contoso.test"
     stored = rt.directory.password_of(tenant_id, "alice@contoso.test")[1]
@@ -80,6 +82,18 @@ def test_each_demo_user_gets_a_generated_password_once(rt: Runtime, tenant_id: s
     load_demo(rt, tenant_id, tmp_path)
     assert rt.directory.password_of(tenant_id, "alice@contoso.test")[1] == stored
     assert json.loads((tmp_path / SECRETS_FILE).read_text())["users"] == users
+
+
+def test_the_demos_administrator_holds_global_administrator(rt: Runtime, tenant_id: str, tmp_path: Path) -> None:
+    load_demo(rt, tenant_id, tmp_path)
+    admin = json.loads((tmp_path / SECRETS_FILE).read_text())["users"]["admin@contoso.test"]
+    [held] = snapshot(rt, tenant_id).role_assignments
+    assert (held.principal_display_name, held.role_definition_id) == ("Tenant admin", GLOBAL_ADMIN)
+    token = rt.tokens.token(TokenRequest(tenant=tenant_id, endpoint_version=2, form={
+        "grant_type": "password", "client_id": builtins.AZURE_CLI_APP_ID, "username": admin["username"],
+        "password": admin["password"], "scope": "https://graph.microsoft.com/.default"}))
+    claims = jwt.decode(token["access_token"], options={"verify_signature": False})
+    assert claims["upn"] == "admin@contoso.test" and claims["wids"] == [GLOBAL_ADMIN, MEMBER_ROLE]
 
 
 def test_up_demo_serves_the_demo_and_survives_a_restart(tmp_path: Path) -> None:

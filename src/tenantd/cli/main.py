@@ -23,6 +23,7 @@ from . import (
     keys,
     login,
     logs,
+    roles,
     run,
     server_cmds,
     sps,
@@ -65,7 +66,8 @@ def _options(
 
 server_cmds.register(app)
 init.register(app)
-for commands in (apps, sps, identities, users, groups, domains, grants, consents, tokens, login, tenants, tenantfile,
+for commands in (apps, sps, identities, users, groups, domains, grants, consents, roles, tokens, login, tenants,
+                 tenantfile,
                  run, keys, logs, backup):
     commands.register(app)
 

@@ -185,6 +185,31 @@ class Resolver:
             raise CliError(f"No application, managed identity, group or user named '{key}'.")
         return one
 
+    # -- holders of directory roles ------------------------------------------------------------------------
+    def role_holder(self, key: str) -> Principal:
+        """What a directory role is given to: a user (UPN, display name or object id) or a service principal or
+        managed identity (name, appId or object id; an application's name or object id reaches its own)."""
+        if "@" in key and not is_guid(key):
+            return _user(self.user(key))
+        if is_guid(key):
+            guid = key.lower()
+            sp = self._sp_by_guid(guid)
+            if sp is not None:
+                return _sp(sp)
+            user = self._get(f"/users/{guid}")
+            if user is not None:
+                return _user(user)
+            raise CliError(f"No user, service principal or managed identity has the id '{key}'.")
+        found = [_sp(sp) for sp in self._filter("servicePrincipals", f"displayName eq {literal(key)}")]
+        found += [_user(u) for u in self._filter("users", f"displayName eq {literal(key)}")]
+        one = _only(key, _distinct(found))
+        if one is None:
+            apps = self._filter("applications", f"displayName eq {literal(key)}")
+            if len(apps) == 1:
+                return _sp(self._app_sp(apps[0]))
+            raise CliError(f"No user, application or managed identity named '{key}'.")
+        return one
+
 
 def managed_identity(client: Client, key: str) -> Obj:
     """A managed identity by name, object (principal) id, client id or resource id."""

@@ -20,12 +20,13 @@ from .impersonation import holds_directory_roles, privileged_principal
 from .listings import Listings
 from .people import People
 from .principals import Principals
+from .roles import DirectoryRoles
 from .tenants import Tenants
 from .unit import SecretHasher, iso, now_iso
 
 
 class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Grants, Hosts,
-                Listings, Consents):
+                Listings, DirectoryRoles, Consents):
     """Every aggregate's use cases, acting for ``actor``."""
 
 

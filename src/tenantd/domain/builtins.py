@@ -31,6 +31,9 @@ GRAPH_ROLES: dict[str, str] = {
     "AuditLog.Read.All": "b0afded3-3588-46d8-8b3d-9842eff778da",
     "Domain.Read.All": "dbb9058a-0e50-45d7-ae91-66909b5d4664",
     "Domain.ReadWrite.All": "7e05723c-0bb0-42da-be95-ae9f08a6e53c",
+    "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
+    "RoleManagement.Read.All": "c7fbd983-d9aa-4fa7-84b8-17382c103bc4",
+    "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
 }
 
 # Azure AD Graph (graph.windows.net), the legacy API the AzureAD PowerShell module calls, with its

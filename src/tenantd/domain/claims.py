@@ -87,18 +87,21 @@ class UserTokenRequest:
     roles: tuple[str, ...]
     scopes: tuple[str, ...]          # ``scp``; none: no ``scp`` claim (only roles, or nothing, were granted)
     client_auth_class: str = "0"    # "0" public client, "1" secret, "2" certificate
+    wids: tuple[str, ...] = ()       # template ids of the user's directory roles (domain/directory_roles.py)
 
 
 @dataclass(frozen=True)
 class IdTokenFacts:
     """What an ID token says beyond the user and the client: its format (the endpoint's version), the
-    ``nonce`` the client sent to the authorize endpoint, the address the user signed in from (v1), and the
-    ``c_hash`` of the code it comes with (the authorization endpoint's ``code id_token`` only)."""
+    ``nonce`` the client sent to the authorize endpoint, the address the user signed in from (v1), the
+    ``c_hash`` of the code it comes with (the authorization endpoint's ``code id_token`` only), and ``wids``
+    when the client's ``groupMembershipClaims`` asks for directory roles."""
 
     version: int = 2
     nonce: str | None = None
     client_ip: str | None = None
     code_hash: str | None = None
+    directory_roles: bool = False    # the client asks for them (groupMembershipClaims): ``wids`` from the request
 
 
 def code_hash(code: str) -> str:
@@ -148,6 +151,8 @@ def user_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int
         claims.update(unique_name=req.user_principal_name, upn=req.user_principal_name)
     claims["uti"] = _opaque(16)
     claims["ver"] = "2.0" if v2 else "1.0"
+    if req.wids:
+        claims["wids"] = list(req.wids)
     return claims
 
 
@@ -182,4 +187,6 @@ def id_token_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime:
         claims.update(unique_name=req.user_principal_name, upn=req.user_principal_name)
     claims["uti"] = _opaque(16)
     claims["ver"] = "2.0" if v2 else "1.0"
+    if facts.directory_roles and req.wids:
+        claims["wids"] = list(req.wids)
     return claims

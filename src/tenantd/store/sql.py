@@ -1,6 +1,6 @@
 """The Store: SQLAlchemy engines and transactions (``Tx`` gathers the table groups, each in its own module:
-applications, principals, people, assignments, grants, keys, logs, bulk, collections, sign_in_state). No
-directory rules here."""
+applications, principals, people, assignments, grants, keys, logs, bulk, collections, sign_in_state, roles).
+No directory rules here."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from .keys import SigningKeyRows
 from .logs import LogRows
 from .people import PeopleRows
 from .principals import PrincipalRows
+from .roles import RoleAssignmentRows
 from .rows import DuplicateKey
 from .sign_in_state import SignInStateRows
 
@@ -36,7 +37,7 @@ _T = TypeVar("_T")
 
 
 class Tx(CollectionRows, ApplicationRows, AssignmentRows, GrantRows, PrincipalRows, PeopleRows, SigningKeyRows,
-         LogRows, BulkRows, SignInStateRows):
+         LogRows, BulkRows, SignInStateRows, RoleAssignmentRows):
     """One transaction over every table group (each in its own module). Methods read and write rows; they
     never decide whether a change is allowed."""
 

@@ -21,6 +21,8 @@ from ..domain.model import Application, FederatedCredential, ServicePrincipal, T
 from ..domain.sign_in_state import Domain
 from ..store import Store, Tx
 from .consents import exported as exported_consent
+from .directory_roles import exported as exported_roles
+from .directory_roles import held_by
 from .names import Named, named_app, named_group, named_identity, named_objects, named_user
 from .registration import exported as exported_settings
 from .snapshot import BUILTIN_APP_IDS, Snapshot, read_snapshot
@@ -51,6 +53,7 @@ def export_snapshot(snap: Snapshot) -> dict[str, Any]:
     resource_refs = {n.id: resources.reference(n) for n in named if n.resource is not None}
 
     admin = snap.admin_sp_id
+    roles = held_by(snap.role_assignments)
     assignments = [
         {"principal": principal_refs.get(a.principal_id, a.principal_id),
          "resource": resource_refs.get(a.resource_id, a.resource_id),
@@ -64,7 +67,8 @@ def export_snapshot(snap: Snapshot) -> dict[str, Any]:
         "managedIdentities": [_identity(sp, snap.attachments.get(sp.id, []), snap.federated.get(sp.id, []))
                               for sp in _sorted(snap.identities, "display_name")],
         "users": [{"userPrincipalName": u.user_principal_name, "displayName": u.display_name, "id": u.id,
-                   "accountEnabled": u.account_enabled} for u in _sorted(snap.users, "user_principal_name")],
+                   "accountEnabled": u.account_enabled, **exported_roles(roles.get(u.id, ()))}
+                  for u in _sorted(snap.users, "user_principal_name")],
         "groups": [
             {"displayName": g.display_name, "id": g.id,
              **({"description": g.description} if g.description is not None else {}),
@@ -280,9 +284,11 @@ class _Streamer:
             for sp in identities:
                 yield "managedIdentities", _identity(sp, hosts.get(sp.id, []), federated.get(sp.id, []))
         for users in self.batches("users"):
+            held_roles = self.tx.role_template_ids([u.id for u in users])
             for u in users:
                 yield "users", {"userPrincipalName": u.user_principal_name, "displayName": u.display_name,
-                                "id": u.id, "accountEnabled": u.account_enabled}
+                                "id": u.id, "accountEnabled": u.account_enabled,
+                                **exported_roles(held_roles.get(u.id, ()))}
         for groups in self.batches("groups"):
             for g in groups:
                 members = [self.principal_refs.get(m, m) for m, _ in self.tx.group_members(g.id)

@@ -15,6 +15,7 @@ from ..directory import Directory
 from .apps import plan_application
 from .changes import Change, call
 from .consents import plan_consents
+from .directory_roles import plan_directory_roles
 from .document import Document
 from .domains import plan_domains
 from .errors import TenantFileError
@@ -37,6 +38,7 @@ def make_plan(doc: Document, snap: Snapshot, *, prune: bool) -> list[Change]:
     for path, entry in plan.entries("users"):
         plan_user(plan, path, entry)
     groups = [(path, entry, plan_group(plan, path, entry)) for path, entry in plan.entries("groups")]
+    plan_directory_roles(plan)
     _unclaimed(plan)
     _check_uris(plan)
     plan_required_access(plan)

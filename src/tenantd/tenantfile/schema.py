@@ -228,6 +228,12 @@ _USER = _object(
                      }},
             "else": {"not": {}},
         },
+        "directoryRoles": {
+            "type": "array", "items": _name("A built-in directory role's display name or template id."),
+            "description": "Directory roles the user holds tenant-wide (e.g. Global Administrator), by display name "
+                           "(any case) or template id; given when missing, and with --prune those not listed taken "
+                           "away.",
+        },
     },
     ["userPrincipalName", "displayName"],
     "A user.",

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..domain import builtins
+from ..domain.directory_roles import RoleAssignment
 from ..domain.errors import NotFound
 from ..domain.model import (
     Application,
@@ -45,6 +46,7 @@ class Snapshot:
     # Of the domain names a file declares, those another tenant has verified (a domain has one tenant).
     foreign_domains: frozenset[str] = frozenset()
     grants: list[OAuth2PermissionGrant] = field(default_factory=list)   # delegated permission grants
+    role_assignments: list[RoleAssignment] = field(default_factory=list)   # directory roles held
 
     def is_admin_app(self, app: Application) -> bool:
         return app.app_id == self.admin_app_id
@@ -100,4 +102,5 @@ def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = (), domains: I
         foreign_domains=frozenset(name for name in domains
                                   if (holder := tx.domain(name)) is not None and holder.tenant_id != tenant.id),
         grants=tx.grants(tenant.id),
+        role_assignments=tx.role_assignments(tenant.id),
     )

@@ -1,9 +1,10 @@
 """Impersonation: a token minted as another principal of the caller's tenant, without its credential.
 
 ``Tenantd.Impersonate`` lets a caller act as the tenant's workloads and users, to run and test them. A
-principal that holds a role on an API that manages the directory (Microsoft Graph, Azure AD Graph, tenantd's
-admin API), itself or through a group, is out of its reach: acting as it would hand the caller power over the
-whole tenant. Only a caller that also holds ``Tenantd.Admin``, which has that power already, may act as it.
+principal that holds a directory role (Global Administrator ...) or a role on an API that manages the
+directory (Microsoft Graph, Azure AD Graph, tenantd's admin API), itself or through a group, is out of its
+reach: acting as it would hand the caller power over the whole tenant. Only a caller that also holds
+``Tenantd.Admin``, which has that power already, may act as it.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ..domain import builtins
@@ -21,7 +22,7 @@ from ..domain.errors import OAuthError, Unavailable
 from ..domain.ids import is_guid
 from ..domain.model import Application, ServicePrincipal, Tenant, User
 from ..store import Store, Tx
-from . import discovery, errors, jwt, sign_in_errors, signins
+from . import directory_roles, discovery, errors, jwt, sign_in_errors, signins
 from .directory_cache import DirectoryCache, DirectoryView
 from .federation import Federation, VerificationKey, own_tenant_id
 from .keys import Keyring, SigningKey
@@ -264,22 +265,26 @@ class TokenService:
     def issue_user(self, tenant_id: str, user: User, resource: Resource, audience: str,
                    roles: tuple[str, ...], scopes: tuple[str, ...] = builtins.USER_TOKEN_SCOPES,
                    client_app_id: str = builtins.AZURE_CLI_APP_ID, client_auth_class: str = "0",
-                   response: tuple[tuple[str, str], ...] = (), id_token: IdTokenFacts | None = None) -> IssuedToken:
-        """A user's access token through a client app (by default the Azure CLI), with ``roles`` and ``scp``;
+                   response: tuple[tuple[str, str], ...] = (), id_token: IdTokenFacts | None = None,
+                   view: DirectoryView | None = None) -> IssuedToken:
+        """A user's access token through a client app (by default the Azure CLI), with ``roles``, ``scp`` and
+        her directory roles (``wids``, read through ``view``, the request's look at the directory cache);
         ``response`` is added to the token response, and with ``id_token`` an ID token for the client."""
         now = int(self.clock())
         life = random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
+        view = view or self.directory_cache.view()
         request = UserTokenRequest(
             tenant_id=tenant_id, user_object_id=user.id, user_principal_name=user.user_principal_name,
             display_name=user.display_name, client_app_id=client_app_id, client_auth_class=client_auth_class,
             resource_app_id=resource.service_principal.app_id, audience_as_requested=audience,
-            version=resource.token_version, roles=roles, scopes=scopes,
+            version=resource.token_version, roles=roles, scopes=scopes, wids=directory_roles.wids(view, user.id),
         )
         issuers = self.issuers(tenant_id)
         key = self.keyring.active(tenant_id)
         token = jwt.sign(user_claims(request, issuers, now, life), key, with_x5t=resource.token_version == 1)
         if id_token is not None:
-            signed = jwt.sign(id_token_claims(request, issuers, now, ID_TOKEN_LIFETIME, id_token), key,
+            facts = replace(id_token, directory_roles=directory_roles.in_id_tokens(view, tenant_id, client_app_id))
+            signed = jwt.sign(id_token_claims(request, issuers, now, ID_TOKEN_LIFETIME, facts), key,
                               with_x5t=False)
             response = (*response, ("id_token", signed))
         return IssuedToken(token, life, now + life, now, audience, app_id=client_app_id,
@@ -289,10 +294,13 @@ class TokenService:
     def issue_id_token(self, tenant_id: str, user: User, client_app_id: str, facts: IdTokenFacts) -> str:
         """An ID token alone, for the client ``user`` signed in to (the authorization endpoint's answer): the
         client is its audience, as the resource of nothing."""
+        view = self.directory_cache.view()
         request = UserTokenRequest(
             tenant_id=tenant_id, user_object_id=user.id, user_principal_name=user.user_principal_name,
             display_name=user.display_name, client_app_id=client_app_id, resource_app_id=client_app_id,
-            audience_as_requested=client_app_id, version=facts.version, roles=(), scopes=())
+            audience_as_requested=client_app_id, version=facts.version, roles=(), scopes=(),
+            wids=directory_roles.wids(view, user.id))
+        facts = replace(facts, directory_roles=directory_roles.in_id_tokens(view, tenant_id, client_app_id))
         claims = id_token_claims(request, self.issuers(tenant_id), int(self.clock()), ID_TOKEN_LIFETIME, facts)
         return jwt.sign(claims, self.keyring.active(tenant_id), with_x5t=False)
 

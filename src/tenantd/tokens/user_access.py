@@ -6,7 +6,7 @@ Given who signed in through which client and what the request asks for (:mod:`te
 - the resource must be in the tenant (AADSTS500011); ``scp`` is what :mod:`tenantd.tokens.consent` grants
   (her own consent and every user's counting);
   ``roles`` are the user's and her direct groups' assignments, and a resource that requires an assignment
-  she lacks refuses her (AADSTS50105);
+  she lacks refuses her (AADSTS50105); ``wids`` are her directory roles (:mod:`tenantd.tokens.directory_roles`);
 - v2's response carries ``scope`` (the granted scopes as full names, OpenID Connect's included), an ID token
   with ``openid``, a refresh token with ``offline_access``; v1's (``resource=``) always carries both, as
   Entra's v1 endpoint does for a user, and ``scope`` as the ``scp`` values;
@@ -59,7 +59,7 @@ def respond(service: TokenService, tenant: Tenant, request: TokenRequest, user: 
         response.append(("client_info", client_info(user.id, tenant.id)))
     facts = IdTokenFacts(request.endpoint_version, nonce, request.client_ip) if id_token else None
     return service.issue_user(tenant.id, user, resource, access.resource, roles or (), scopes,
-                              client.service_principal.app_id, client.auth_class, tuple(response), facts)
+                              client.service_principal.app_id, client.auth_class, tuple(response), facts, view)
 
 
 def wants_refresh_token(request: TokenRequest, granted: AccessRequest) -> bool:

@@ -27,6 +27,10 @@ GROUP_WRITE = ("Group.ReadWrite.All", "Directory.ReadWrite.All")
 MEMBER_READ = (*GROUP_READ, "GroupMember.ReadWrite.All")
 MEMBER_WRITE = ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
 
+ROLE_READ = ("RoleManagement.Read.Directory", "RoleManagement.Read.All", "RoleManagement.ReadWrite.Directory",
+             *_DIRECTORY_READ)
+ROLE_WRITE = ("RoleManagement.ReadWrite.Directory",)   # as Graph: Directory.ReadWrite.All does not assign roles
+
 DOMAIN_READ = ("Domain.Read.All", "Domain.ReadWrite.All", *_DIRECTORY_READ)
 DOMAIN_WRITE = ("Domain.ReadWrite.All",)   # as Graph: Directory.ReadWrite.All does not add or remove domains
 

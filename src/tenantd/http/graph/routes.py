@@ -17,9 +17,11 @@ from . import (
     audit,
     credentials,
     directory_audits,
+    directory_roles,
     domains,
     grants,
     groups,
+    role_management,
     service_principals,
     users,
 )
@@ -111,6 +113,20 @@ routes: list[BaseRoute] = [
 
     endpoint("/domains", GET=domains.list_, POST=domains.create),
     endpoint("/domains/{id}", GET=domains.get, DELETE=domains.delete),
+
+    endpoint("/roleManagement/directory/roleDefinitions", GET=role_management.list_definitions),
+    endpoint("/roleManagement/directory/roleDefinitions/{id}", GET=role_management.get_definition),
+    endpoint("/roleManagement/directory/roleAssignments", GET=role_management.list_assignments,
+             POST=role_management.create_assignment),
+    endpoint("/roleManagement/directory/roleAssignments/{id}", GET=role_management.get_assignment,
+             DELETE=role_management.delete_assignment),
+    endpoint("/directoryRoles", GET=directory_roles.list_roles),
+    endpoint("/directoryRoles/{id}", GET=directory_roles.get_role),
+    endpoint("/directoryRoles/{id}/members", GET=directory_roles.members),
+    endpoint("/directoryRoles/{id}/members/$ref", POST=directory_roles.add_member),
+    endpoint("/directoryRoles/{id}/members/{member_id}/$ref", DELETE=directory_roles.remove_member),
+    endpoint("/directoryRoleTemplates", GET=directory_roles.list_templates),
+    endpoint("/directoryRoleTemplates/{id}", GET=directory_roles.get_template),
 
     endpoint("/auditLogs/signIns", GET=audit.list_),
     endpoint("/auditLogs/signIns/{id}", GET=audit.get),

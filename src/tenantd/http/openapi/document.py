@@ -15,13 +15,15 @@ from ..bodies import MAX_BODY
 from ..graph import access, audit, odata
 from ..graph.serialize import DIRECTORY_OBJECT as DIRECTORY_OBJECT_ENTITY
 from ..limits import MAX_HEAD
+from . import role_paths
 from .blocks import BOOL, GUID, GUID_PATTERN, STRING, Schema, array, obj, ref
-from .operations import Operation
+from .operations import Operation, Paths
 from .operations import create as _create
 from .operations import get as _get
 from .operations import list_ as _list
 from .operations import no_content as _no_content
 from .registration_schemas import PERMISSION_SCOPE
+from .role_schemas import ROLE_ASSIGNMENT_ID
 from .schemas import (
     APP_ROLE,
     BY_NAME,
@@ -35,7 +37,6 @@ from .schemas import (
     Resource,
 )
 
-Paths = dict[str, dict[str, Operation]]
 _APP_R, _APP_W = access.APPLICATION_READ, access.APPLICATION_WRITE
 
 
@@ -173,6 +174,7 @@ def _paths() -> Paths:
                                                     "directory changes, newest first")},
         "/auditLogs/directoryAudits/{id}": {"GET": _get("auditLogs", "directoryAudit", audit.AUDIT_READ,
                                                         "a directory change")},
+        **role_paths.PATHS,
     }
 
 
@@ -212,6 +214,8 @@ def _path_parameters(path: str) -> list[Schema]:
             schema = _USER_KEY
         elif name == "id" and path.startswith("/domains/"):
             schema = {**DOMAIN_NAME, "description": "The domain's name."}
+        elif name == "id" and path.startswith("/roleManagement/directory/roleAssignments/"):
+            schema = ROLE_ASSIGNMENT_ID
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params
 
@@ -365,8 +369,8 @@ def document(public_url: str) -> dict[str, Any]:
         "info": {"title": "tenantd Microsoft Graph v1.0", "version": version("tenantd"),
                  "description": "The subset of Microsoft Graph v1.0 that tenantd serves: applications, service "
                                 "principals, users, security groups, app role assignments, delegated permission "
-                                "grants, federated identity credentials, verified domains and the sign-in log. "
-                                "Errors use Graph's envelope."},
+                                "grants, directory roles, federated identity credentials, verified domains and the "
+                                "sign-in log. Errors use Graph's envelope."},
         "servers": [{"url": public_url.rstrip("/") + "/v1.0"}],
         "security": [{"bearer": []}],
         "paths": {path: {method.lower(): _operation(path, method, op) for method, op in methods.items()}

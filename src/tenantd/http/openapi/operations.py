@@ -1,4 +1,5 @@
-"""The operations of the OpenAPI document: one method on one path, and the usual shapes of one."""
+"""The operations of the OpenAPI document: what one method on one path does, who may call it, what it takes
+and what it answers; and the shapes most operations share."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ class Operation:
     query: str | None = None          # "collection" or "entity": the OData options it takes
     conflicts: bool = False           # may answer 409
     extra_statuses: tuple[int, ...] = ()
+
+
+Paths = dict[str, dict[str, Operation]]
 
 
 def get(tag: str, resource: str, permissions: tuple[str, ...], what: str) -> Operation:

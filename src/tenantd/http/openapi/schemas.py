@@ -10,8 +10,10 @@ from ..graph import audit, directory_audits, odata
 from ..graph.credentials import FEDERATED_CREDENTIAL
 from ..graph.domains import DOMAIN
 from ..graph.grants import OAUTH2_PERMISSION_GRANT
+from ..graph.role_serialize import DIRECTORY_ROLE, DIRECTORY_ROLE_TEMPLATE, ROLE_ASSIGNMENT, ROLE_DEFINITION
 from ..graph.serialize import APP_ROLE_ASSIGNMENT, APPLICATION, GROUP, SERVICE_PRINCIPAL, USER
 from . import registration_schemas as reg
+from . import role_schemas as roles
 from .blocks import (
     BOOL,
     DATE_TIME,
@@ -194,6 +196,14 @@ RESOURCES = (
              _LOG_FILTER.format(time="activityDateTime", text="activityDisplayName, category, operationType, "
                                 "result, correlationId, initiatedBy/app/appId, initiatedBy/app/servicePrincipalId",
                                 more=""), countable=False),
+    Resource("unifiedRoleDefinition", ROLE_DEFINITION, roles.ROLE_DEFINITION_PROPERTIES,
+             "displayName eq 'Global Administrator'"),
+    Resource("unifiedRoleAssignment", ROLE_ASSIGNMENT, roles.ROLE_ASSIGNMENT_PROPERTIES,
+             "principalId eq '00000000-0000-0000-0000-000000000000'"),
+    Resource("directoryRole", DIRECTORY_ROLE, roles.DIRECTORY_ROLE_PROPERTIES,
+             "roleTemplateId eq '62e90394-69f5-4237-9190-012177145e10'"),
+    Resource("directoryRoleTemplate", DIRECTORY_ROLE_TEMPLATE, roles.DIRECTORY_ROLE_TEMPLATE_PROPERTIES,
+             "displayName eq 'Global Administrator'"),
 )
 BY_NAME = {r.name: r for r in RESOURCES}
 DIRECTORY_OBJECT: Schema = {"oneOf": [
@@ -305,6 +315,7 @@ REQUEST_BODIES: dict[str, Schema] = {
                         description="The domain to add; tenantd verifies it at once."),
     "federatedIdentityCredentialCreate": _federated_credential_write(create=True),
     "federatedIdentityCredentialUpdate": _federated_credential_write(create=False),
+    **roles.REQUEST_BODIES,
 }
 
 
