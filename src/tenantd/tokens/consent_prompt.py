@@ -14,7 +14,7 @@ The admin consent endpoint asks an administrator for the scopes named or, with `
 names none), for everything ``requiredResourceAccess`` lists, application permissions too; her acceptance
 holds for every user of her tenant.
 
-Whether a person is an administrator is read in one place, :func:`directory_roles`.
+Whether a person is an administrator is read in one place, :func:`directory_roles`: her directory roles.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..directory import Directory, holds_directory_roles
+from ..directory import Directory
 from ..domain import audit, builtins, consent_rules
 from ..domain.consent_rules import Permission
 from ..domain.errors import OAuthError
@@ -63,14 +63,9 @@ class ConsentRefused(Exception):
 
 
 def directory_roles(service: TokenService, user: User) -> frozenset[str]:
-    """The template ids of the directory roles ``user`` holds: the one place consent reads them.
-
-    Until tenantd stores directory roles, a user who (directly or through a group) holds an enabled app role
-    on an API that manages the directory (Microsoft Graph, Azure AD Graph, tenantd's admin API: what
-    ``holds_directory_roles`` checks for impersonation) counts as a Global Administrator."""
+    """The template ids of the directory roles ``user`` holds (her own: groups hold none here)."""
     with service.store.read() as tx:
-        admin = holds_directory_roles(tx, user.tenant_id, service.role_holders(tx, user))
-    return frozenset({consent_rules.GLOBAL_ADMINISTRATOR}) if admin else frozenset()
+        return frozenset(tx.role_template_ids([user.id]).get(user.id, ()))
 
 
 def needed(service: TokenService, request: AuthorizeRequest, user: User) -> ConsentAsk | None:
