@@ -52,11 +52,6 @@ class ConsentAsk:
     for_organization: bool = False      # the admin consent endpoint: for every user, by an administrator
     resource: str = ""                  # the resource the request names (for consent_required)
 
-    @property
-    def admin_only(self) -> bool:
-        """Whether only an administrator may grant it."""
-        return self.for_organization or any(p.admin_only for p in self.permissions)
-
 
 class ConsentRefused(Exception):
     """The person may not grant what she accepted (she is not an administrator): nothing was recorded."""
@@ -90,6 +85,8 @@ def needed(service: TokenService, request: AuthorizeRequest, user: User) -> Cons
                 permissions = _required(tx, tenant_id, client, roles=False)
             else:
                 permissions = ()
+            if permissions:
+                _consentable(tx, tenant_id, client)
     except OAuthError as exc:
         raise AuthorizeRefusal(exc, request.reply) from None
     if not permissions:
@@ -109,6 +106,7 @@ def for_organization(service: TokenService, request: AuthorizeRequest, tenant_id
                 permissions = _required(tx, tenant_id, request.client, roles=True)
             else:
                 permissions = _named(service, tx, tenant_id, [(a.resource, a.scopes or ()) for a in asked])
+            _consentable(tx, tenant_id, request.client)
     except OAuthError as exc:
         raise AuthorizeRefusal(exc, request.reply) from None
     return ConsentAsk(tenant_id, request.client, permissions, oidc, for_organization=True)
@@ -131,6 +129,14 @@ def accept(directory: Directory, service: TokenService, ask: ConsentAsk, user: U
     directory.as_actor(audit.person(user)).consent(
         ask.tenant_id, ask.client.app_id, None if everyone else user.id, scopes, app_roles,
         admin=consent_rules.is_administrator(roles))
+
+
+def _consentable(tx: Tx, tenant_id: str, client: Client) -> None:
+    """A grant needs the client's service principal in the tenant: it has one, or its application is the
+    tenant's (consent makes it one, as in Entra). An application of another organization without one
+    cannot be granted anything here (tenantd makes no service principal of another tenant's application)."""
+    if client.home_tenant_id != tenant_id and tx.service_principal_by_app_id(tenant_id, client.app_id) is None:
+        raise page_errors.unknown_tenant_application(client.app_id, tenant_id)
 
 
 def _required(tx: Tx, tenant_id: str, client: Client, *, roles: bool) -> tuple[Permission, ...]:
