@@ -16,7 +16,7 @@ import pytest
 from ..support import Server
 from .consent_support import ConsentWorld, Person, arrange
 from .graph_support import ok
-from .pages_support import VERIFIER, Browser, answer, authorize_query, forms, sign_in, text
+from .pages_support import PAGE_CSP, VERIFIER, Browser, answer, authorize_query, forms, sign_in, text
 from .people_support import claims, issued, token
 
 WEB = "https://notes.example/signin-oidc"
@@ -75,6 +75,8 @@ def test_a_member_consents_for_herself_and_the_next_sign_in_asks_nothing(world: 
     assert "You: Notes.Read" in shown and "Lets the app Notes.Read as you" in shown and "Sign you in" in shown
     assert lines(asked) == ["openid", "offline_access", "Notes.Read"]
     assert buttons(asked) == {"idSIButton9": "Accept", "idBtn_Back": "Cancel"}
+    assert asked.headers["content-security-policy"] == PAGE_CSP.format(f" {DESKTOP}")   # item 44's headers
+    assert asked.headers["x-frame-options"] == "DENY" and asked.headers["cache-control"] == "no-store"
     assert "Consent on behalf of your organization" not in shown   # she is no administrator
     assert world.grants(world.desktop) == []   # nothing before she answers
 
@@ -233,3 +235,26 @@ def test_the_admin_consent_endpoint_refuses_and_is_cancelled_as_entra_answers(wo
                         client_id="00000000-0000-0000-0000-00000000abcd", scope=world.scope(".default"))
     assert unknown.status_code == 400 and "AADSTS700016" in unknown.text   # shown, never redirected
     admin.close()
+
+
+def test_the_consent_pages_escape_what_the_directory_names(world: ConsentWorld, browser: Browser) -> None:
+    hostile = '"><script>alert(1)</script>'
+    server = world.server
+    ok(server.graph("PATCH", f"/applications/{world.desktop['id']}", json={"displayName": f"Notes {hostile}"}), 204)
+    texts = {"adminConsentDisplayName": hostile, "adminConsentDescription": hostile,
+             "userConsentDisplayName": hostile, "userConsentDescription": hostile}
+    api = ok(server.graph("POST", "/applications", json={
+        "displayName": f"API {hostile}", "identifierUris": [f"api://hostile-{world.api['appId'][:8]}"],
+        "api": {"oauth2PermissionScopes": [
+            {"id": "0e3f9a5c-0000-4000-8000-000000000001", "value": "Do.It", "type": "User", "isEnabled": True,
+             **texts},
+            {"id": "0e3f9a5c-0000-4000-8000-000000000002", "value": "Do.All", "type": "Admin", "isEnabled": True,
+             **texts}]}}), 201)
+    ok(server.graph("POST", "/servicePrincipals", json={"appId": api["appId"]}), 201)
+    _, page = authorize(world, browser, world.desktop, f"{api['identifierUris'][0]}/Do.It")
+    asked = signed_in(browser, page, world.alice)
+    _, blocked = authorize(world, browser, world.desktop, f"{api['identifierUris'][0]}/Do.All")
+    for shown in (asked, blocked):
+        assert shown.status_code == 200 and "<script>alert(1)</script>" not in shown.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown.text
+    assert "Permissions requested" in asked.text and "Need admin approval" in blocked.text
