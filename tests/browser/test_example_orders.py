@@ -111,6 +111,10 @@ def test_megan_reads_her_orders_and_the_things_in_them_through_each_hop(server: 
     expect(page.locator("#orders")).to_contain_text("teapot")
     expect(page.locator("#orders")).to_contain_text("mug")
     expect(page.get_by_text(f"Signed in as {MEGAN}")).to_be_visible()
+    # Her session is a random key in an HttpOnly, SameSite=Lax cookie; the sign-in cookie is gone.
+    cookies = {c["name"]: c for c in browser_context.cookies(chain.web) if c["name"].startswith("orders_")}
+    assert list(cookies) == ["orders_session"] and len(cookies["orders_session"]["value"]) >= 43
+    assert cookies["orders_session"]["httpOnly"] and cookies["orders_session"]["sameSite"] == "Lax"
 
     # Orders web -> Orders API: her v2 token for the Orders API, with the scope Orders web was granted.
     assert chain.orders_tap.last.status == 200
