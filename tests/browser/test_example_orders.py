@@ -142,6 +142,7 @@ def test_out_of_her_group_the_things_api_refuses_her_and_the_orders_api_relays_i
         server: Server, chain: Chain, browser_context: BrowserContext) -> None:
     page = signed_in(browser_context, chain)
     expect(page.locator("#orders")).to_contain_text("teapot")
+    hers = chain.orders_tap.last.token
     server.cli("group", "remove-member", GROUP, MEGAN, check=True)
     try:
         # The same token for the Orders API (Orders web's cached one), exchanged anew: no role any more.
@@ -150,6 +151,7 @@ def test_out_of_her_group_the_things_api_refuses_her_and_the_orders_api_relays_i
         expect(page.locator("#error")).to_contain_text("The Orders API answered 403")
         expect(page.locator("#error")).to_contain_text('error="insufficient_scope"')
         assert (chain.orders_tap.last.status, chain.things_tap.last.status) == (403, 403)
+        assert chain.orders_tap.last.token == hers
         downstream = verified(server, chain.things_tap.last.token, "api://things", version=1)
         assert downstream["oid"] == chain.megan_id and downstream["scp"] == "Things.Read" and "roles" not in downstream
     finally:
