@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .applications import Applications
 from .assignments import Assignments
+from .consents import Consents
 from .credentials import Credentials
 from .domains import Domains
 from .grants import Grants
@@ -26,7 +27,7 @@ from .unit import SecretHasher, iso, now_iso
 
 
 class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Grants, Hosts,
-                Listings, DirectoryRoles, Memberships):
+                Listings, DirectoryRoles, Memberships, Consents):
     """Every aggregate's use cases, acting for ``actor``."""
 
 

@@ -64,10 +64,11 @@ class People(UnitOfWork):
     def revoke_sign_in_sessions(self, tenant_id: str, key: str) -> User:
         """End everything a user's sign-ins left (Graph's ``revokeSignInSessions``): every refresh token, her
         accounts in every browser session and her pending codes. Access tokens already issued live on until
-        they expire, as in Entra."""
+        they expire, as in Entra, but none issued before now can be exchanged on her behalf."""
         with self.store.write() as tx:
             user = must_exist(tx.user(tenant_id, key), key)
             tx.end_sign_ins(user.id)
+            tx.revoke_user_tokens(user.id, now_iso())
             self._record(tx, tenant_id, audit.Entry("Invalidate all refresh tokens for user", "UserManagement",
                                                     "Update", (audit.user(user),)))
         return user

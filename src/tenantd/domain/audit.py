@@ -35,16 +35,22 @@ CREDENTIALS_ACTIVITY = "Update application \u2013 Certificates and secrets manag
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes a change: the calling app (its appId and service principal, in its tenant), or tenantd."""
+    """Who makes a change: the calling app (its appId and service principal, in its tenant), tenantd, or a
+    person on tenantd's pages (no app: her object id, and her user principal name as the name)."""
 
     app_id: str | None
-    service_principal_id: str | None
+    service_principal_id: str | None   # for a person, her user object id
     tenant_id: str | None = None
     display_name: str | None = None    # looked up when an entry is written, if not known
 
 
 SYSTEM = Actor(None, None, None, "tenantd")
 """Changes tenantd makes itself: bootstrap, built-ins, the demo tenant."""
+
+
+def person(found: User) -> Actor:
+    """A person acting for herself on tenantd's pages (her consent); Graph shows her as ``initiatedBy.user``."""
+    return Actor(None, found.id, found.tenant_id, found.user_principal_name)
 
 
 @dataclass(frozen=True)

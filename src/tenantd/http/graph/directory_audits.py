@@ -1,9 +1,9 @@
 """``/auditLogs/directoryAudits``: the directory audit log in Graph's directoryAudit shape, newest first.
 
 Every directory change is here (written in the change's own transaction), with who made it
-(``initiatedBy.app``: the calling app, or "tenantd" for what it does itself), the objects it changed and
-their changed properties' old and new values. Tokens minted as another principal and host sessions are
-here too, under the category ``Impersonation``.
+(``initiatedBy.app``: the calling app, or "tenantd" for what it does itself; ``initiatedBy.user``: a person
+who consented on tenantd's pages), the objects it changed and their changed properties' old and new values.
+Tokens minted as another principal and host sessions are here too, under the category ``Impersonation``.
 
 ``$filter`` is a conjunction (``and``, parentheses) of
 
@@ -42,6 +42,16 @@ _PROPERTIES = {
 }
 
 
+def initiated_by(row: dict[str, Any]) -> dict[str, Any]:
+    """An app (tenantd itself too), or a person who acted on tenantd's pages: no app, her object id and user
+    principal name (``audit.person``)."""
+    if row["initiator_app_id"] is None and row["initiator_id"] is not None:
+        return {"app": None, "user": {"id": row["initiator_id"], "displayName": None, "ipAddress": None,
+                                      "userPrincipalName": row["initiator_name"]}}
+    return {"app": {"appId": row["initiator_app_id"], "displayName": row["initiator_name"],
+                    "servicePrincipalId": row["initiator_id"], "servicePrincipalName": None}, "user": None}
+
+
 def directory_audit(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -53,9 +63,7 @@ def directory_audit(row: dict[str, Any]) -> dict[str, Any]:
         "activityDateTime": row["created"],
         "loggedByService": "Core Directory",
         "operationType": row["operation_type"],
-        "initiatedBy": {"app": {"appId": row["initiator_app_id"], "displayName": row["initiator_name"],
-                                "servicePrincipalId": row["initiator_id"], "servicePrincipalName": None},
-                        "user": None},
+        "initiatedBy": initiated_by(row),
         "targetResources": row["targets"],
         "additionalDetails": [],
     }

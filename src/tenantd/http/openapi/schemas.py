@@ -138,7 +138,9 @@ DIRECTORY_AUDIT_PROPERTIES: dict[str, Schema] = {
     "activityDisplayName": STRING, "activityDateTime": DATE_TIME, "loggedByService": STRING,
     "operationType": STRING,
     "initiatedBy": obj({"app": nullable(obj({"appId": TEXT, "displayName": TEXT, "servicePrincipalId": TEXT,
-                                             "servicePrincipalName": TEXT})), "user": NULL}),
+                                             "servicePrincipalName": TEXT})),
+                           "user": nullable(obj({"id": STRING, "displayName": TEXT, "ipAddress": TEXT,
+                                                 "userPrincipalName": TEXT}))}),
     "targetResources": array(_AUDIT_TARGET), "additionalDetails": EMPTY_LIST,
 }
 SIGN_IN_PROPERTIES: dict[str, Schema] = {
