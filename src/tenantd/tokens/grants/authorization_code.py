@@ -86,10 +86,11 @@ def from_memory(service: TokenService, tenant: Tenant, request: TokenRequest) ->
         decided = _decide(service, tenant, request, memory, code, client, user, grant_id, now)
         if not state.redeem_authorization_code(code.code_hash, now, grant_id, decided.record):
             return None
-        return user_access.answer(service, view, tenant, request, user, client, decided.access, decided.granted,
-                                  decided.token, id_token=decided.id_token, nonce=code.nonce, key=key)
     except (OAuthError, NotInMemory, Busy):
         return None
+    # the code is spent: from here on the answer is given (``view`` reads what memory may lack)
+    return user_access.answer(service, view, tenant, request, user, client, decided.access, decided.granted,
+                              decided.token, id_token=decided.id_token, nonce=code.nonce, key=key)
 
 
 def tenant_of(service: TokenService, request: TokenRequest) -> Tenant:
