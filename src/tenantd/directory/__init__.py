@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from .applications import Applications
 from .assignments import Assignments
+from .authorization import Authorization
 from .credentials import Credentials
 from .domains import Domains
 from .grants import Grants
 from .hosts import Hosts
 from .impersonation import holds_directory_roles, privileged_principal
 from .listings import Listings
+from .owners import Owners
 from .people import People
 from .principals import Principals
 from .roles import DirectoryRoles
@@ -25,7 +27,7 @@ from .unit import SecretHasher, iso, now_iso
 
 
 class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Grants, Hosts,
-                Listings, DirectoryRoles):
+                Listings, DirectoryRoles, Owners, Authorization):
     """Every aggregate's use cases, acting for ``actor``."""
 
 

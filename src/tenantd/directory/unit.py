@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self, TypeVar
 
-from ..domain import audit
+from ..domain import audit, ownership
 from ..domain.errors import BadRequest, NotFound
 from ..domain.model import Principal
 from ..store import Store, Tx
@@ -40,13 +41,26 @@ class UnitOfWork:
         """Write ``entries`` in the change's transaction ``tx``: they commit or roll back with it."""
         actor = self.actor
         name = actor.display_name
-        if name is None:
+        if actor.user_id is not None and name is None:
+            user = tx.user(actor.tenant_id or tenant_id, actor.user_id)
+            name = user.display_name if user else actor.user_id
+            actor = replace(actor, user_principal_name=user.user_principal_name if user else None)
+        elif name is None:
             found = tx.service_principal(actor.tenant_id or tenant_id, actor.service_principal_id or "")
             name = found.display_name if found else actor.app_id or "unknown"
         now, correlation = datetime.now(UTC), str(uuid.uuid4())
         tx.insert_directory_audits([   # one microsecond apart, so they list in the order they happened
             e.row(tenant_id, str(uuid.uuid4()), correlation, now + timedelta(microseconds=i), actor, name)
             for i, e in enumerate(entries)])
+
+    def _creator_owns(self, tx: Tx, tenant_id: str, owned: ownership.Owned) -> list[audit.Entry]:
+        """A user who creates an object through a delegated call becomes its owner, as in Entra (but see
+        :func:`ownership.creator_owns`), in the change's transaction; the entry that records it."""
+        user = tx.user(tenant_id, self.actor.user_id) if self.actor.user_id else None
+        if user is None or not ownership.creator_owns(owned.type, tx.role_template_ids([user.id]).get(user.id, [])):
+            return []
+        tx.insert_owner(tenant_id, owned.id, owned.type, user.id, "User", now_iso())
+        return [ownership.entry(True, owned, Principal(user.id, "User", user.display_name))]
 
     def record(self, tenant_id: str, entry: audit.Entry) -> None:
         """Record an action that changes no directory object (a token minted as another principal)."""

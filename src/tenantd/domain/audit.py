@@ -35,12 +35,15 @@ CREDENTIALS_ACTIVITY = "Update application \u2013 Certificates and secrets manag
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes a change: the calling app (its appId and service principal, in its tenant), or tenantd."""
+    """Who makes a change: the calling app (its appId and service principal, in its tenant), a user signed in to
+    an app (``user_id``: Graph shows her as ``initiatedBy.user``), or tenantd."""
 
     app_id: str | None
     service_principal_id: str | None
     tenant_id: str | None = None
     display_name: str | None = None    # looked up when an entry is written, if not known
+    user_id: str | None = None
+    user_principal_name: str | None = None   # looked up with the user's name
 
 
 SYSTEM = Actor(None, None, None, "tenantd")
@@ -90,7 +93,8 @@ class Entry:
             "activity": self.activity, "category": self.category, "operation_type": self.operation_type,
             "result": self.result, "result_reason": (self.reason or "")[:512] or None,
             "initiator_app_id": actor.app_id, "initiator_id": actor.service_principal_id,
-            "initiator_name": actor_name[:256], "targets": [t.to_graph() for t in self.targets],
+            "initiator_name": actor_name[:256], "initiator_user_id": actor.user_id,
+            "initiator_user_principal_name": actor.user_principal_name, "targets": [t.to_graph() for t in self.targets],
         }
 
 

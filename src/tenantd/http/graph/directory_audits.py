@@ -1,7 +1,8 @@
 """``/auditLogs/directoryAudits``: the directory audit log in Graph's directoryAudit shape, newest first.
 
 Every directory change is here (written in the change's own transaction), with who made it
-(``initiatedBy.app``: the calling app, or "tenantd" for what it does itself), the objects it changed and
+(``initiatedBy.app``: the calling app, or "tenantd" for what it does itself; ``initiatedBy.user``: the person
+signed in to the app, for a delegated call), the objects it changed and
 their changed properties' old and new values. Tokens minted as another principal and host sessions are
 here too, under the category ``Impersonation``.
 
@@ -10,6 +11,7 @@ here too, under the category ``Impersonation``.
     activityDateTime ge|gt|le|lt 2024-05-01T00:00:00Z
     activityDisplayName | category | operationType | result | correlationId eq|ne '...'
     initiatedBy/app/appId | initiatedBy/app/servicePrincipalId eq|ne '...'
+    initiatedBy/user/id | initiatedBy/user/userPrincipalName eq|ne '...'
 
 ``$top`` (1..999), ``$skiptoken`` and ``$select`` work as on every collection.
 """
@@ -22,10 +24,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...domain import user_permissions as can
 from ...domain.errors import NotFound
 from ..auth import graph_caller
 from . import odata, payload, responses
 from .access import directory
+from .acts import Act
 from .audit import AUDIT_READ, FilterProperty, parse_filter, split_filter
 
 PATH = "auditLogs/directoryAudits"
@@ -39,6 +43,8 @@ _PROPERTIES = {
     "correlationid": FilterProperty("correlation_id", _TEXT, "text"),
     "initiatedby/app/appid": FilterProperty("initiator_app_id", _TEXT, "text"),
     "initiatedby/app/serviceprincipalid": FilterProperty("initiator_id", _TEXT, "text"),
+    "initiatedby/user/id": FilterProperty("initiator_user_id", _TEXT, "text"),
+    "initiatedby/user/userprincipalname": FilterProperty("initiator_user_principal_name", _TEXT, "text"),
 }
 
 
@@ -53,12 +59,20 @@ def directory_audit(row: dict[str, Any]) -> dict[str, Any]:
         "activityDateTime": row["created"],
         "loggedByService": "Core Directory",
         "operationType": row["operation_type"],
-        "initiatedBy": {"app": {"appId": row["initiator_app_id"], "displayName": row["initiator_name"],
-                                "servicePrincipalId": row["initiator_id"], "servicePrincipalName": None},
-                        "user": None},
+        "initiatedBy": _initiator(row),
         "targetResources": row["targets"],
         "additionalDetails": [],
     }
+
+
+def _initiator(row: dict[str, Any]) -> dict[str, Any]:
+    """The app that made the change, or the user signed in to it (as Entra shows a delegated change)."""
+    if row.get("initiator_user_id"):
+        return {"app": None, "user": {"id": row["initiator_user_id"], "displayName": row["initiator_name"],
+                                      "userPrincipalName": row.get("initiator_user_principal_name"),
+                                      "ipAddress": None}}
+    return {"app": {"appId": row["initiator_app_id"], "displayName": row["initiator_name"],
+                    "servicePrincipalId": row["initiator_id"], "servicePrincipalName": None}, "user": None}
 
 
 DIRECTORY_AUDIT = odata.Entity("microsoft.graph.directoryAudit", frozenset(directory_audit({
@@ -69,7 +83,7 @@ DIRECTORY_AUDIT = odata.Entity("microsoft.graph.directoryAudit", frozenset(direc
 
 
 async def list_(request: Request) -> Response:
-    caller = await graph_caller(request, *AUDIT_READ)
+    caller = await graph_caller(request, *AUDIT_READ, action=Act(can.AUDIT_READ))
     filter_text, rest = split_filter(request.url.query)
     options = odata.parse_options(rest, DIRECTORY_AUDIT, collection=True)
     if options.count:
@@ -83,7 +97,7 @@ async def list_(request: Request) -> Response:
 
 
 async def get(request: Request) -> Response:
-    caller = await graph_caller(request, *AUDIT_READ)
+    caller = await graph_caller(request, *AUDIT_READ, action=Act(can.AUDIT_READ))
     options = odata.parse_options(request.url.query, DIRECTORY_AUDIT, collection=False)
     audit_id = payload.object_id(request.path_params["id"])
     rows = await run_in_threadpool(directory(request).audits, caller.tenant_id, [("id", "eq", audit_id)])

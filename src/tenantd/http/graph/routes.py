@@ -21,6 +21,9 @@ from . import (
     domains,
     grants,
     groups,
+    me,
+    owners,
+    policies,
     role_management,
     service_principals,
     users,
@@ -71,6 +74,20 @@ def _federated_credential_routes(prefix: str) -> list[BaseRoute]:
     ]
 
 
+def _owner_routes(prefix: str, owned: owners.Owned) -> list[BaseRoute]:
+    return [
+        endpoint(f"{prefix}/owners", GET=partial(owners.list_, owned)),
+        endpoint(f"{prefix}/owners/$ref", POST=partial(owners.add, owned)),
+        endpoint(prefix + "/owners/{owner_id}/$ref", DELETE=partial(owners.remove, owned)),
+    ]
+
+
+def _me_routes(found: list[BaseRoute]) -> list[BaseRoute]:
+    """Every ``/users/{id}`` path again as ``/me``, for the signed-in user (http/graph/me.py)."""
+    return [endpoint(alias, **{method: partial(me.alias, handler) for method, handler in route.handlers.items()})
+            for route in found if isinstance(route, Endpoint) and (alias := me.path(route.path)) is not None]
+
+
 def _service_principal_routes(prefix: str) -> list[BaseRoute]:
     return [
         endpoint(prefix, GET=service_principals.get, PATCH=service_principals.update,
@@ -78,6 +95,7 @@ def _service_principal_routes(prefix: str) -> list[BaseRoute]:
         *_assignment_routes(prefix, ASSIGNED_TO),
         *_assignment_routes(prefix, SP_ASSIGNMENTS),
         endpoint(f"{prefix}/oauth2PermissionGrants", GET=grants.of_client),
+        *_owner_routes(prefix, owners.Owned("servicePrincipals")),
     ]
 
 
@@ -90,6 +108,8 @@ routes: list[BaseRoute] = [
     endpoint("/applications/{id}/removePassword", POST=applications.remove_password),
     *_federated_credential_routes("/applications/{id}"),
     *_federated_credential_routes("/applications(appId='{app_id}')"),
+    *_owner_routes("/applications/{id}", owners.Owned("applications")),
+    *_owner_routes("/applications(appId='{app_id}')", owners.Owned("applications")),
 
     endpoint("/servicePrincipals", GET=service_principals.list_, POST=service_principals.create),
     *_service_principal_routes("/servicePrincipals/{id}"),
@@ -100,6 +120,7 @@ routes: list[BaseRoute] = [
     endpoint("/users/{id}/revokeSignInSessions", POST=users.revoke_sign_in_sessions),
     *_assignment_routes("/users/{id}", USER_ASSIGNMENTS),
     endpoint("/users/{id}/oauth2PermissionGrants", GET=grants.of_user),
+    endpoint("/users/{id}/ownedObjects", GET=owners.owned_objects),
 
     endpoint("/groups", GET=groups.list_, POST=groups.create),
     endpoint("/groups/{id}", GET=groups.get, DELETE=groups.delete),
@@ -107,6 +128,7 @@ routes: list[BaseRoute] = [
     endpoint("/groups/{id}/members/$ref", POST=groups.add_member),
     endpoint("/groups/{id}/members/{member_id}/$ref", DELETE=groups.remove_member),
     *_assignment_routes("/groups/{id}", GROUP_ASSIGNMENTS),
+    *_owner_routes("/groups/{id}", owners.Owned("groups")),
 
     endpoint("/oauth2PermissionGrants", GET=grants.list_, POST=grants.create),
     endpoint("/oauth2PermissionGrants/{grant_id}", GET=grants.get, PATCH=grants.update, DELETE=grants.delete),
@@ -132,4 +154,7 @@ routes: list[BaseRoute] = [
     endpoint("/auditLogs/signIns/{id}", GET=audit.get),
     endpoint("/auditLogs/directoryAudits", GET=directory_audits.list_),
     endpoint("/auditLogs/directoryAudits/{id}", GET=directory_audits.get),
+
+    endpoint("/policies/authorizationPolicy", GET=policies.get, PATCH=policies.update),
 ]
+routes += _me_routes(routes)
