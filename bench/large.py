@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import scenario, wrk
+from . import groups, scenario, wrk
 from .bigfile import tenant_file
 from .populate import Sizes, app_name, guid, identity_name, populate
 from .servers import PYTHON, Tenantd, rss_mb, worker_pids
@@ -45,6 +45,7 @@ def rows(table: Table, work: Path, seconds: float, scale: float, args: tuple[str
         cc = _token_rate(server, scene.form(), seconds)
         log("Graph list and filter pages, large directory")
         graph_pages(table, server)
+        groups.transitive_row(table, server, log)
         memory = max(rss_mb(pid) for pid in worker_pids(server.pid))
         log("export of the whole tenant")
         export_row(table, server, work)

@@ -1,6 +1,7 @@
 """`make bench`: tenantd against the machine's own limits, every pair measured in the same run.
 
     python -m bench.run [--seconds 8] [--scale 1.0] [--no-large] [--workers N] [--keep DIR]
+        [--people-only | --groups-only]
 
 Prints the table of ratios at the end (and, with ``--markdown FILE``, writes it there too). Loads are
 bounded (``--seconds`` per wrk run) and go to loopback only.
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from . import large, limits, people, scenario, wrk
+from . import groups, large, limits, people, scenario, wrk
 from .peer import Peer, PeerUnavailable
 from .servers import ROOT, Baseline, Tenantd, rss_mb, warm_startup, worker_pids
 from .table import Row, Table
@@ -72,6 +73,7 @@ def small_directory(table: Table, work: Path, seconds: float, workers: int) -> t
         log("Graph latency")
         graph_rows(table, server, scene)
         people.rows(table, server, scene, seconds, log)
+        groups.rows(table, server, scene, seconds, log)
     finally:
         server.stop()
     log("bare signing endpoint over HTTPS (the stack's client credentials ceiling)")
@@ -114,9 +116,25 @@ def small_directory(table: Table, work: Path, seconds: float, workers: int) -> t
 def people_only(table: Table, work: Path, seconds: float, workers: int) -> None:
     server = Tenantd(work / "people", server_args(workers)).start()
     try:
-        people.rows(table, server, scenario.create(server), seconds, log)
+        scene = scenario.create(server)
+        people.rows(table, server, scene, seconds, log)
+        groups.rows(table, server, scene, seconds, log)
     finally:
         server.stop()
+
+
+def groups_only(table: Table, work: Path, seconds: float, scale: float, workers: int) -> None:
+    """The groups rows alone: redemptions on a small directory, transitiveMemberOf on the large one."""
+    server = Tenantd(work / "groups", server_args(workers)).start()
+    try:
+        groups.rows(table, server, scenario.create(server), seconds, log)
+    finally:
+        server.stop()
+    large_server = groups.large_directory(work, scale, server_args(workers), log)
+    try:
+        groups.transitive_row(table, large_server, log)
+    finally:
+        large_server.stop()
 
 
 def graph_rows(table: Table, server: Tenantd, scene: scenario.Scenario, count: int = 100) -> None:
@@ -192,6 +210,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="Size of the large directory (1.0: full).")
     parser.add_argument("--no-large", action="store_true", help="Skip the large directory.")
     parser.add_argument("--people-only", action="store_true", help="Only the rows of people's sign-ins.")
+    parser.add_argument("--groups-only", action="store_true", help="Only the rows of group memberships.")
     parser.add_argument("--workers", type=int, default=0, help="Workers per server (default: 2 when supported).")
     parser.add_argument("--keep", type=Path, help="Work in this directory and keep it (default: a temp dir).")
     parser.add_argument("--markdown", type=Path, help="Also write the table to this file.")
@@ -205,6 +224,9 @@ def main() -> None:
     try:
         if args.people_only:
             people_only(table, work, args.seconds, workers)
+            args.no_large = True
+        elif args.groups_only:
+            groups_only(table, work, args.seconds, args.scale, workers)
             args.no_large = True
         else:
             small = small_directory(table, work, args.seconds, workers)

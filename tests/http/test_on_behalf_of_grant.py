@@ -112,6 +112,19 @@ def test_a_disabled_or_deleted_user_gets_nothing(obo: Obo) -> None:
         (400, "invalid_grant", [50034])
 
 
+def test_an_assertion_issued_before_her_sessions_were_revoked_is_refused(obo: Obo) -> None:
+    dana = new_user(obo.server, "dana")
+    scope = f"{obo.mid.uri}/access_as_user"
+    assertion = user_token(obo, dana, scope)
+    issued(on_behalf_of(obo, obo.mid, assertion, obo.down_scope("Things.Read")))
+    time.sleep(1.1)   # the revocation's time is to the second, as Graph's signInSessionsValidFromDateTime
+    ok(obo.server.graph("POST", f"/users/{dana['id']}/revokeSignInSessions"), 200)
+    answer = on_behalf_of(obo, obo.mid, assertion, obo.down_scope("Things.Read"))
+    assert refusal(answer) == (400, "invalid_grant", [50173])
+    assert "TokensValidFrom" in answer.json()["error_description"]
+    issued(on_behalf_of(obo, obo.mid, user_token(obo, dana, scope), obo.down_scope("Things.Read")))   # signs in again
+
+
 def test_the_downstream_api_that_requires_assignment_refuses_bob(obo: Obo) -> None:
     path = f"/servicePrincipals/{obo.down_sp['id']}"
     ok(obo.server.graph("PATCH", path, json={"appRoleAssignmentRequired": True}), 204)

@@ -16,7 +16,8 @@ PACKAGE = Path(protect.__file__).parent
 
 
 def test_the_public_names() -> None:
-    assert protect.__all__ == ["AsyncTokenValidator", "Claims", "Forbidden", "InvalidToken", "KeysUnavailable",
+    assert protect.__all__ == ["AsyncTokenValidator", "Claims", "Forbidden", "GroupResolver", "GroupsUnavailable",
+                               "InvalidToken", "KeysUnavailable",
                                "MissingToken", "ProtectError", "RoleRequirement", "ScopeOrRoleRequirement",
                                "ScopeRequirement", "TokenValidator", "Unauthorized", "require_roles",
                                "require_scope_or_role", "require_scopes"]

@@ -18,6 +18,7 @@ from .grants import Grants
 from .hosts import Hosts
 from .impersonation import holds_directory_roles, privileged_principal
 from .listings import Listings
+from .memberships import Memberships
 from .owners import Owners
 from .people import People
 from .principals import Principals
@@ -27,7 +28,7 @@ from .unit import SecretHasher, iso, now_iso
 
 
 class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Grants, Hosts,
-                Listings, DirectoryRoles, Owners, Authorization):
+                Listings, DirectoryRoles, Memberships, Owners, Authorization):
     """Every aggregate's use cases, acting for ``actor``."""
 
 

@@ -64,10 +64,11 @@ class People(UnitOfWork):
     def revoke_sign_in_sessions(self, tenant_id: str, key: str) -> User:
         """End everything a user's sign-ins left (Graph's ``revokeSignInSessions``): every refresh token, her
         accounts in every browser session and her pending codes. Access tokens already issued live on until
-        they expire, as in Entra."""
+        they expire, as in Entra, but none issued before now can be exchanged on her behalf."""
         with self.store.write() as tx:
             user = must_exist(tx.user(tenant_id, key), key)
             tx.end_sign_ins(user.id)
+            tx.revoke_user_tokens(user.id, now_iso())
             self._record(tx, tenant_id, audit.Entry("Invalidate all refresh tokens for user", "UserManagement",
                                                     "Update", (audit.user(user),)))
         return user
@@ -158,6 +159,8 @@ class People(UnitOfWork):
             if member.id in dict(tx.group_members(group_id)):
                 raise BadRequest("One or more added object references already exist for the following modified "
                                  "properties: 'members'.")
+            if member.type == "Group":
+                rules.acyclic_nesting(group.id, member.id, tx.transitive_group_ids(group.id))
             tx.add_group_member(group_id, member.id, _member_type(member))
             self._record(tx, tenant_id, _membership("Add member to group", "Add", group, member))
 

@@ -28,6 +28,7 @@ GRAPH_ROLES: dict[str, str] = {
     "Group.Read.All": "5b567255-7703-4780-807c-7be8301ae99b",
     "Group.ReadWrite.All": "62a82d76-70ea-41e2-9197-370581804d09",
     "GroupMember.ReadWrite.All": "dbaae8cf-10b5-4b86-a4a1-f871c94c6695",
+    "GroupMember.Read.All": "98830695-27a2-44f7-8c18-0c3ebc9698f6",
     "AuditLog.Read.All": "b0afded3-3588-46d8-8b3d-9842eff778da",
     "Domain.Read.All": "dbb9058a-0e50-45d7-ae91-66909b5d4664",
     "Domain.ReadWrite.All": "7e05723c-0bb0-42da-be95-ae9f08a6e53c",

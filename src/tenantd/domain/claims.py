@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from .group_claims import group_claims, with_claims
+
 
 @dataclass(frozen=True)
 class Issuers:
@@ -35,6 +37,7 @@ class AppTokenRequest:
     version: int                     # 1 or 2, chosen by the resource
     roles: tuple[str, ...]
     extra: tuple[tuple[str, str], ...] = ()   # e.g. xms_mirid for managed identities
+    groups: tuple[str, ...] | None = None    # the client's groups the resource asks for (None: it asks for none)
 
 
 def _opaque(n: int) -> str:
@@ -69,7 +72,8 @@ def app_only_claims(req: AppTokenRequest, issuers: Issuers, now: int, lifetime: 
     claims["uti"] = _opaque(16)
     claims["ver"] = "2.0" if v2 else "1.0"
     claims.update(dict(req.extra))
-    return claims
+    return with_claims(claims, group_claims(req.groups, req.tenant_id, req.client_object_id,
+                                            collection="servicePrincipals"))
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class UserTokenRequest:
     scopes: tuple[str, ...]          # ``scp``; none: no ``scp`` claim (only roles, or nothing, were granted)
     client_auth_class: str = "0"    # "0" public client, "1" secret, "2" certificate
     wids: tuple[str, ...] = ()       # template ids of the user's directory roles (domain/directory_roles.py)
+    groups: tuple[str, ...] | None = None   # the user's groups the resource asks for (None: it asks for none)
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,8 @@ class IdTokenFacts:
     client_ip: str | None = None
     code_hash: str | None = None
     directory_roles: bool = False    # the client asks for them (groupMembershipClaims): ``wids`` from the request
+    groups: tuple[str, ...] | None = None   # the user's groups the client asks for (None: it asks for none)
+    implicit: bool = False                   # sent through the browser: more than five groups become hasgroups
 
 
 def code_hash(code: str) -> str:
@@ -153,7 +160,7 @@ def user_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int
     claims["ver"] = "2.0" if v2 else "1.0"
     if req.wids:
         claims["wids"] = list(req.wids)
-    return claims
+    return with_claims(claims, group_claims(req.groups, req.tenant_id, req.user_object_id))
 
 
 def id_token_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime: int,
@@ -189,4 +196,5 @@ def id_token_claims(req: UserTokenRequest, issuers: Issuers, now: int, lifetime:
     claims["ver"] = "2.0" if v2 else "1.0"
     if facts.directory_roles and req.wids:
         claims["wids"] = list(req.wids)
-    return claims
+    return with_claims(claims, group_claims(facts.groups, req.tenant_id, req.user_object_id,
+                                            implicit=facts.implicit))

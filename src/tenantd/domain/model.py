@@ -271,6 +271,7 @@ class User:
     account_enabled: bool
     created: str
     mail: str | None = None
+    sign_in_sessions_valid_from: str | None = None   # tokens issued before were revoked (revokeSignInSessions)
 
 
 @dataclass(frozen=True, repr=False)

@@ -170,3 +170,14 @@ def host_resource_id(value: object) -> str:
         raise BadRequest(f"Invalid resource id {value!r}: expected /subscriptions/<id>/resourceGroups/<rg>/"
                          "providers/<namespace>/<type>/<name>.")
     return value
+
+
+def acyclic_nesting(group_id: str, member_group_id: str, groups_of_group: Iterable[str]) -> None:
+    """A group may hold another group only when that makes no cycle: not itself, and not a group it is already
+    in, directly or through nested groups (``groups_of_group``: every group ``group_id`` belongs to)."""
+    if member_group_id == group_id:
+        raise BadRequest("A group cannot be a member of itself.")
+    if member_group_id in set(groups_of_group):
+        raise BadRequest(f"Adding group '{member_group_id}' to group '{group_id}' would create a circular "
+                         f"membership: '{group_id}' is already a member of '{member_group_id}', directly or through "
+                         "nested groups.")

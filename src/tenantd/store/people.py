@@ -40,6 +40,11 @@ class PeopleRows(BaseTx):
             account_enabled=user.account_enabled, mail=user.mail,
         ))
 
+    def revoke_user_tokens(self, object_id: str, valid_from: str) -> None:
+        """Tokens issued before ``valid_from`` no longer speak for the user (Graph's
+        ``signInSessionsValidFromDateTime``)."""
+        self._exec(t.users.update().where(t.users.c.id == object_id).values(sign_in_sessions_valid_from=valid_from))
+
     def delete_user(self, object_id: str) -> None:
         self.delete_principal_links(object_id)
         self.conn.execute(t.user_passwords.delete().where(t.user_passwords.c.user_id == object_id))

@@ -61,7 +61,7 @@ def sp_row(row: Row[Any]) -> ServicePrincipal:
 def user_row(row: Row[Any]) -> User:
     return User(tenant_id=row.tenant_id, id=row.id, user_principal_name=row.user_principal_name,
                 display_name=row.display_name, account_enabled=bool(row.account_enabled), created=row.created,
-                mail=row.mail)
+                mail=row.mail, sign_in_sessions_valid_from=row.sign_in_sessions_valid_from)
 
 
 def group_row(row: Row[Any]) -> Group:

@@ -135,6 +135,7 @@ users = sa.Table(
     sa.Column("mail", sa.String(256), nullable=True),
     sa.Column("created", TIME, nullable=False),
     sa.Column("name_key", NAME_KEY, nullable=False),
+    sa.Column("sign_in_sessions_valid_from", TIME, nullable=True),   # set by revokeSignInSessions
     sa.UniqueConstraint("tenant_id", "upn_key"),
     sa.Index(None, "tenant_id", "name_key", "id"),   # Graph's name filters, in name order
     sa.Index(None, "tenant_id", "created", "id"),

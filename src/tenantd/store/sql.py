@@ -1,7 +1,6 @@
 """The Store: SQLAlchemy engines and transactions (``Tx`` gathers the table groups, each in its own module:
 applications, principals, people, assignments, grants, keys, logs, bulk, collections, sign_in_state, roles,
-owners).
-No directory rules here."""
+memberships, owners). No directory rules here."""
 
 from __future__ import annotations
 
@@ -26,6 +25,7 @@ from .collections import CollectionRows
 from .grants import GrantRows
 from .keys import SigningKeyRows
 from .logs import LogRows
+from .memberships import MembershipRows
 from .owners import OwnerRows
 from .people import PeopleRows
 from .principals import PrincipalRows
@@ -39,7 +39,7 @@ _T = TypeVar("_T")
 
 
 class Tx(CollectionRows, ApplicationRows, AssignmentRows, GrantRows, PrincipalRows, PeopleRows, SigningKeyRows,
-         LogRows, BulkRows, SignInStateRows, RoleAssignmentRows, OwnerRows):
+         LogRows, BulkRows, SignInStateRows, RoleAssignmentRows, MembershipRows, OwnerRows):
     """One transaction over every table group (each in its own module). Methods read and write rows; they
     never decide whether a change is allowed."""
 

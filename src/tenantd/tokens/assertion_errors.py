@@ -29,6 +29,14 @@ def not_in_time(now: str, starts: str | None, expires: str) -> OAuthError:
                       f"{window}.")
 
 
+def revoked(issued: str, valid_from: str) -> OAuthError:
+    """The assertion was issued before the user's sessions were revoked (``revokeSignInSessions``)."""
+    return OAuthError(400, "invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh "
+                      "auth token is needed. The user might have changed or reset their password. The grant was "
+                      f"issued on '{issued}' and the TokensValidFrom date (before which tokens are not valid) for "
+                      f"this user is '{valid_from}'.")
+
+
 def id_token() -> OAuthError:
     return OAuthError(400, "invalid_grant", 240002, "Input id_token cannot be used as "
                       "'urn:ietf:params:oauth:grant-type:jwt-bearer' grant.")

@@ -1,7 +1,9 @@
 """The authorize endpoint's answer once a person is signed in: she is admitted to the application, what the
 client asks for is checked in her tenant, and the answer goes back with ``state`` and ``session_state``: a
 code bound to the client, the redirect URI, the PKCE challenge and the nonce (``codes.issue_code``), an ID
-token carrying the nonce (``id_token``; with the code's ``c_hash`` for ``code id_token``), or both.
+token carrying the nonce (``id_token``; with the code's ``c_hash`` for ``code id_token``), or both. The ID token
+carries the groups the client's ``groupMembershipClaims`` asks for, and ``hasgroups`` instead of more than five
+(it travels in a URL).
 
 An application of one organization (AzureADMyOrg) reached through ``common`` or ``organizations`` is refused
 once the person is known, and the refusal goes back to the client (AADSTS50194, as Entra sends it): such an
@@ -17,7 +19,9 @@ from . import errors
 from . import sign_in_errors as page_errors
 from .authorize import AuthorizeRefusal, AuthorizeRequest
 from .codes import CodeRequest, issue_code
+from .group_claims import groups_for
 from .interactive import SignedIn, admit
+from .people_clients import client_of
 from .resources import resolve
 from .service import TokenService
 from .sessions import Session
@@ -42,7 +46,8 @@ def respond(service: TokenService, request: AuthorizeRequest, person: SignedIn, 
     if code is not None:
         answer.append(("code", code))
     if "id_token" in request.response_types and _openid(request):
-        facts = IdTokenFacts(request.endpoint_version, request.nonce, client_ip, code_hash(code) if code else None)
+        facts = IdTokenFacts(request.endpoint_version, request.nonce, client_ip, code_hash(code) if code else None,
+                             groups=_client_groups(service, user, client.app_id), implicit=True)
         answer.append(("id_token", service.issue_id_token(user.tenant_id, user, client.app_id, facts)))
     if request.client_info:
         answer.append(("client_info", client_info(user.id, user.tenant_id)))
@@ -51,6 +56,13 @@ def respond(service: TokenService, request: AuthorizeRequest, person: SignedIn, 
     if session is not None:
         answer.append(("session_state", session.state))
     return answer
+
+
+def _client_groups(service: TokenService, user: User, client_app_id: str) -> tuple[str, ...] | None:
+    """The user's groups the client's ``groupMembershipClaims`` asks for (its service principal in her tenant)."""
+    view = service.directory_cache.view()
+    _, sp = client_of(view, user.tenant_id, client_app_id)
+    return groups_for(view, user.tenant_id, sp, user.id) if sp is not None else None
 
 
 def admit_to(service: TokenService, request: AuthorizeRequest, user: User) -> None:

@@ -14,6 +14,7 @@ from ..domain.errors import GraphError, OAuthError
 from ..domain.model import ServicePrincipal, User
 from ..store import Tx
 from . import errors, signins
+from .group_claims import groups_for
 from .request import IssuedToken
 from .resources import resolve
 from .service import TokenService
@@ -22,7 +23,8 @@ from .service import TokenService
 def issue_as(service: TokenService, tenant_id: str, principal_id: str, resource_name: str, *,
              caller_is_admin: bool = False) -> IssuedToken:
     """A token for a service principal, managed identity or user of ``tenant_id``, with exactly its assigned
-    roles (managed identities get their platform claims, ``appidacr`` 2 and ``xms_mirid``). A principal with
+    roles and the groups the resource asks for (managed identities get their platform claims, ``appidacr`` 2
+    and ``xms_mirid``). A principal with
     directory roles needs ``caller_is_admin``. Minted or refused, it is in the sign-in log."""
     try:
         issued = _mint_as(service, tenant_id, principal_id, resource_name, caller_is_admin)
@@ -70,7 +72,9 @@ def _mint_as(service: TokenService, tenant_id: str, principal_id: str, resource_
     extra: tuple[tuple[str, str], ...] = ()
     if managed and client.managed_identity_resource_id:
         extra = (("xms_mirid", client.managed_identity_resource_id),)
-    return service.issue(tenant_id, client, resource, resource_name, "2" if managed else "1", roles or (), extra)
+    groups = groups_for(service.directory_cache.view(), tenant_id, resource.service_principal, client.id)
+    return service.issue(tenant_id, client, resource, resource_name, "2" if managed else "1", roles or (), extra,
+                         groups=groups)
 
 
 def _mint_user(service: TokenService, tx: Tx, user: User, resource_name: str) -> IssuedToken:
@@ -83,4 +87,5 @@ def _mint_user(service: TokenService, tx: Tx, user: User, resource_name: str) ->
     roles = service.roles(tx, service.role_holders(tx, user), resource.service_principal)
     if roles is None and resource.service_principal.app_role_assignment_required:
         raise errors.user_not_assigned(user.user_principal_name, resource.service_principal.app_id)
-    return service.issue_user(user.tenant_id, user, resource, resource_name, roles or ())
+    groups = groups_for(service.directory_cache.view(), user.tenant_id, resource.service_principal, user.id)
+    return service.issue_user(user.tenant_id, user, resource, resource_name, roles or (), groups=groups)

@@ -1,7 +1,8 @@
 """Managed identity token requests, whatever platform protocol carried them (IMDS, App Service, MSI 2017,
 Cloud Shell): find the host by its secret, pick the identity, and answer from a cache as IMDS does.
 
-The cache is checked against the identity's current roles on every hit (read through the directory cache,
+The cache is checked against the identity's current roles (and the groups the resource asks for) on every hit
+(read through the directory cache,
 which reads the directory again after any change), so a role assigned or revoked shows in the very next
 token on every worker and replica. ``stale_cache`` keeps serving cached tokens regardless, as Azure does for
 up to 24 h, for users who want to rehearse that. ``from_memory`` answers a hit without a thread or a wait
@@ -20,7 +21,8 @@ from ..domain.model import Host, ServicePrincipal
 from ..metrics import instruments
 from ..store import Tx
 from . import errors, jwt, signins
-from .directory_cache import DirectoryView
+from .directory_cache import DirectoryView, NotInMemory
+from .group_claims import groups_for
 from .request import IssuedToken
 from .resources import Resource
 from .service import TokenService, resource_key, roles_key
@@ -53,6 +55,7 @@ class IdentityToken:
     issued: IssuedToken
     client_id: str
     roles: tuple[str, ...]
+    groups: tuple[str, ...] | None = None
 
     @cached_property
     def kid(self) -> str:
@@ -116,13 +119,15 @@ class ManagedIdentityTokens:
         if resource is None:
             raise IdentityError(400, "invalid_resource", str(errors.unknown_resource(resource_name, host.tenant_id)))
         roles = self.service.assigned_roles(view, identity.id, resource.service_principal) or ()
+        groups = groups_for(view, host.tenant_id, resource.service_principal, identity.id)
         key = (host.tenant_id, host.resource_id, identity.id, resource_name)  # xms_az_rid names the host
-        cached = self._fresh(key, roles)
+        cached = self._fresh(key, roles, groups)
         if cached and self.service.keyring.is_published(host.tenant_id, cached.kid):
             instruments().identity_cache_outcome(hit=True)
             return cached
         instruments().identity_cache_outcome(hit=False)
-        fresh = IdentityToken(self._issue(host, identity, resource, resource_name, roles), identity.app_id, roles)
+        fresh = IdentityToken(self._issue(host, identity, resource, resource_name, roles, groups), identity.app_id,
+                              roles, groups)
         self.service.record(signins.issued(host.tenant_id, "managed_identity", fresh.issued, self.service.clock(),
                                            client_ip))
         with self._lock:
@@ -151,28 +156,33 @@ class ManagedIdentityTokens:
         roles = resource and view.cached(roles_key(identity.id, resource.service_principal.id))
         if not identity.account_enabled or not roles:
             return None
-        cached = self._fresh((host.tenant_id, host.resource_id, identity.id, resource_name), roles[0] or ())
+        try:
+            groups = groups_for(view.in_memory(), host.tenant_id, resource.service_principal, identity.id)
+        except NotInMemory:
+            return None
+        cached = self._fresh((host.tenant_id, host.resource_id, identity.id, resource_name), roles[0] or (), groups)
         if cached is None or not self.service.keyring.known_published(host.tenant_id, cached.kid):
             return None
         instruments().identity_cache_outcome(hit=True)
         return host, cached
 
-    def _fresh(self, key: tuple[str, str, str, str], roles: tuple[str, ...]) -> IdentityToken | None:
-        """The cached token for ``key`` while it is not near its end and holds ``roles`` (any roles when the
-        cache is stale by choice)."""
+    def _fresh(self, key: tuple[str, str, str, str], roles: tuple[str, ...],
+               groups: tuple[str, ...] | None) -> IdentityToken | None:
+        """The cached token for ``key`` while it is not near its end and holds ``roles`` and ``groups`` (any
+        when the cache is stale by choice)."""
         cached = self._cache.get(key)
         if (cached and cached.issued.expires_on - REFRESH_MARGIN > int(self.service.clock())
-                and (self.stale_cache or cached.roles == roles)):
+                and (self.stale_cache or (cached.roles, cached.groups) == (roles, groups))):
             return cached
         return None
 
     def _issue(self, host: Host, identity: ServicePrincipal, resource: Resource, audience: str,
-               roles: tuple[str, ...]) -> IssuedToken:
+               roles: tuple[str, ...], groups: tuple[str, ...] | None) -> IssuedToken:
         extra = [("xms_mirid", identity.managed_identity_resource_id or host.resource_id)]
         if identity.managed_identity_kind == "UserAssigned":
             extra.append(("xms_az_rid", host.resource_id))
         return self.service.issue(host.tenant_id, identity, resource, audience, "2", roles, tuple(extra),
-                                  lifetime=self.lifetime)
+                                  lifetime=self.lifetime, groups=groups)
 
 
 def _host_key(digest: bytes) -> tuple[str, bytes]:

@@ -246,14 +246,16 @@ class TokenService:
 
     def issue(self, tenant_id: str, client: ServicePrincipal, resource: Resource, audience: str,
               auth_class: str, roles: tuple[str, ...], extra: tuple[tuple[str, str], ...] = (),
-              lifetime: int | None = None, key: SigningKey | None = None) -> IssuedToken:
-        """A token signed by ``key``, by default the tenant's active key."""
+              lifetime: int | None = None, key: SigningKey | None = None,
+              groups: tuple[str, ...] | None = None) -> IssuedToken:
+        """A token signed by ``key``, by default the tenant's active key; ``groups``: the client's groups the
+        resource asks for (``tokens/group_claims.py``)."""
         now = int(self.clock())
         life = lifetime or random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
         request = AppTokenRequest(
             tenant_id=tenant_id, client_app_id=client.app_id, client_object_id=client.id,
             client_auth_class=auth_class, resource_app_id=resource.service_principal.app_id,
-            audience_as_requested=audience, version=resource.token_version, roles=roles, extra=extra,
+            audience_as_requested=audience, version=resource.token_version, roles=roles, extra=extra, groups=groups,
         )
         claims = app_only_claims(request, self.issuers(tenant_id), now, life)
         token = jwt.sign(claims, key or self.keyring.active(tenant_id), with_x5t=resource.token_version == 1)
@@ -266,10 +268,11 @@ class TokenService:
                    roles: tuple[str, ...], scopes: tuple[str, ...] = builtins.USER_TOKEN_SCOPES,
                    client_app_id: str = builtins.AZURE_CLI_APP_ID, client_auth_class: str = "0",
                    response: tuple[tuple[str, str], ...] = (), id_token: IdTokenFacts | None = None,
-                   view: DirectoryView | None = None) -> IssuedToken:
-        """A user's access token through a client app (by default the Azure CLI), with ``roles``, ``scp`` and
-        her directory roles (``wids``, read through ``view``, the request's look at the directory cache);
-        ``response`` is added to the token response, and with ``id_token`` an ID token for the client."""
+                   view: DirectoryView | None = None, groups: tuple[str, ...] | None = None) -> IssuedToken:
+        """A user's access token through a client app (by default the Azure CLI), with ``roles``, ``scp``, her
+        directory roles (``wids``, read through ``view``, the request's look at the directory cache) and the
+        ``groups`` the resource asks for; ``response`` is added to the token response, and with ``id_token`` an
+        ID token for the client."""
         now = int(self.clock())
         life = random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
         view = view or self.directory_cache.view()
@@ -278,6 +281,7 @@ class TokenService:
             display_name=user.display_name, client_app_id=client_app_id, client_auth_class=client_auth_class,
             resource_app_id=resource.service_principal.app_id, audience_as_requested=audience,
             version=resource.token_version, roles=roles, scopes=scopes, wids=directory_roles.wids(view, user.id),
+            groups=groups,
         )
         issuers = self.issuers(tenant_id)
         key = self.keyring.active(tenant_id)

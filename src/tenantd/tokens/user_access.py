@@ -7,6 +7,8 @@ Given who signed in through which client and what the request asks for (:mod:`te
   (her own consent and every user's counting);
   ``roles`` are the user's and her direct groups' assignments, and a resource that requires an assignment
   she lacks refuses her (AADSTS50105); ``wids`` are her directory roles (:mod:`tenantd.tokens.directory_roles`);
+  ``groups`` are hers through nested groups too, as the resource's ``groupMembershipClaims`` asks (the ID
+  token's as the client's asks: :mod:`tenantd.tokens.group_claims`);
 - v2's response carries ``scope`` (the granted scopes as full names, OpenID Connect's included), an ID token
   with ``openid``, a refresh token with ``offline_access``; v1's (``resource=``) always carries both, as
   Entra's v1 endpoint does for a user, and ``scope`` as the ``scp`` values;
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 from ..domain.claims import IdTokenFacts
 from ..domain.model import Tenant, User
 from . import consent, errors, refresh_tokens
+from .group_claims import groups_for
 from .people_clients import PeopleClient, client_of
 from .refresh_tokens import Lineage
 from .request import IssuedToken, TokenRequest
@@ -57,9 +60,13 @@ def respond(service: TokenService, tenant: Tenant, request: TokenRequest, user: 
         response.append(("refresh_token", token))
     if request.form.get("client_info") == "1":
         response.append(("client_info", client_info(user.id, tenant.id)))
-    facts = IdTokenFacts(request.endpoint_version, nonce, request.client_ip) if id_token else None
+    facts = None
+    if id_token:
+        facts = IdTokenFacts(request.endpoint_version, nonce, request.client_ip,
+                             groups=groups_for(view, tenant.id, client.service_principal, user.id))
     return service.issue_user(tenant.id, user, resource, access.resource, roles or (), scopes,
-                              client.service_principal.app_id, client.auth_class, tuple(response), facts, view)
+                              client.service_principal.app_id, client.auth_class, tuple(response), facts, view,
+                              groups=groups_for(view, tenant.id, resource.service_principal, user.id))
 
 
 def wants_refresh_token(request: TokenRequest, granted: AccessRequest) -> bool:

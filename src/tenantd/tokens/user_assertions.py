@@ -75,6 +75,15 @@ def verify(service: TokenService, tenant: Tenant, token: str, client_app_id: str
     return UserAssertion(user_id.lower(), audience, int(_numeric(claims, "iat") or 0))
 
 
+def not_revoked(assertion: UserAssertion, valid_from: str | None) -> None:
+    """AADSTS50173 for an assertion issued before the user's sessions were revoked (``valid_from``, ISO 8601)."""
+    if valid_from is None:
+        return
+    revoked_at = datetime.strptime(valid_from, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+    if assertion.issued_at < revoked_at:
+        raise assertion_errors.revoked(_iso(assertion.issued_at), valid_from)
+
+
 def _signed_claims(service: TokenService, tenant: Tenant, token: str, header: dict[str, Any]) -> dict[str, Any]:
     """The claims of an assertion whose signature one of the tenant's published keys verifies."""
     kid = header.get("kid")

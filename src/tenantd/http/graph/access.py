@@ -27,6 +27,11 @@ GROUP_READ = ("Group.Read.All", "Group.ReadWrite.All", *_DIRECTORY_READ)
 GROUP_WRITE = ("Group.ReadWrite.All", "Directory.ReadWrite.All")
 MEMBER_READ = (*GROUP_READ, "GroupMember.ReadWrite.All")
 MEMBER_WRITE = ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
+# Memberships read from the member (memberOf, transitiveMemberOf, the membership checks): reading the member's
+# kind of object, or reading groups' members (Graph's tables for users, groups and service principals).
+_GROUP_MEMBERS_READ = ("GroupMember.Read.All", "GroupMember.ReadWrite.All")
+USER_MEMBERSHIP_READ = (*USER_READ, "Group.Read.All", "Group.ReadWrite.All", *_GROUP_MEMBERS_READ)
+GROUP_MEMBERSHIP_READ = (*GROUP_READ, *_GROUP_MEMBERS_READ)
 
 ROLE_READ = ("RoleManagement.Read.Directory", "RoleManagement.Read.All", "RoleManagement.ReadWrite.Directory",
              *_DIRECTORY_READ)

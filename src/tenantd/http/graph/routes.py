@@ -22,6 +22,7 @@ from . import (
     grants,
     groups,
     me,
+    memberships,
     owners,
     policies,
     role_management,
@@ -29,6 +30,7 @@ from . import (
     users,
 )
 from .assignments import ASSIGNED_TO, GROUP_ASSIGNMENTS, SP_ASSIGNMENTS, USER_ASSIGNMENTS, Owner
+from .memberships import Subject
 
 Handler = Callable[[Request], Awaitable[Response]]
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]   # all reach dispatch
@@ -96,6 +98,19 @@ def _service_principal_routes(prefix: str) -> list[BaseRoute]:
         *_assignment_routes(prefix, SP_ASSIGNMENTS),
         endpoint(f"{prefix}/oauth2PermissionGrants", GET=grants.of_client),
         *_owner_routes(prefix, owners.Owned("servicePrincipals")),
+        *membership_routes(prefix, memberships.SERVICE_PRINCIPAL),
+    ]
+
+
+def membership_routes(prefix: str, subject: Subject) -> list[BaseRoute]:
+    """What ``subject`` (the object at ``prefix``) is a member of, and the membership actions."""
+    return [
+        endpoint(f"{prefix}/memberOf", GET=partial(memberships.member_of, subject, False)),
+        endpoint(f"{prefix}/transitiveMemberOf", GET=partial(memberships.member_of, subject, True)),
+        endpoint(f"{prefix}/getMemberObjects", POST=partial(memberships.get_member_objects, subject)),
+        endpoint(f"{prefix}/getMemberGroups", POST=partial(memberships.get_member_groups, subject)),
+        endpoint(f"{prefix}/checkMemberGroups", POST=partial(memberships.check_member_groups, subject)),
+        endpoint(f"{prefix}/checkMemberObjects", POST=partial(memberships.check_member_objects, subject)),
     ]
 
 
@@ -121,6 +136,7 @@ routes: list[BaseRoute] = [
     *_assignment_routes("/users/{id}", USER_ASSIGNMENTS),
     endpoint("/users/{id}/oauth2PermissionGrants", GET=grants.of_user),
     endpoint("/users/{id}/ownedObjects", GET=owners.owned_objects),
+    *membership_routes("/users/{id}", memberships.USER),
 
     endpoint("/groups", GET=groups.list_, POST=groups.create),
     endpoint("/groups/{id}", GET=groups.get, DELETE=groups.delete),
@@ -129,6 +145,8 @@ routes: list[BaseRoute] = [
     endpoint("/groups/{id}/members/{member_id}/$ref", DELETE=groups.remove_member),
     *_assignment_routes("/groups/{id}", GROUP_ASSIGNMENTS),
     *_owner_routes("/groups/{id}", owners.Owned("groups")),
+    endpoint("/groups/{id}/transitiveMembers", GET=memberships.transitive_members),
+    *membership_routes("/groups/{id}", memberships.GROUP),
 
     endpoint("/oauth2PermissionGrants", GET=grants.list_, POST=grants.create),
     endpoint("/oauth2PermissionGrants/{grant_id}", GET=grants.get, PATCH=grants.update, DELETE=grants.delete),

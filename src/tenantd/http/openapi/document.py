@@ -17,6 +17,7 @@ from ..graph.serialize import DIRECTORY_OBJECT as DIRECTORY_OBJECT_ENTITY
 from ..limits import MAX_HEAD
 from . import delegated, owner_paths, role_paths
 from .blocks import BOOL, GUID, GUID_PATTERN, STRING, Schema, array, obj, ref
+from .membership_paths import MEMBERSHIP_BODIES, membership_paths
 from .operations import Operation, Paths
 from .operations import create as _create
 from .operations import get as _get
@@ -97,6 +98,7 @@ def _service_principal_paths(prefix: str) -> Paths:
         f"{prefix}/oauth2PermissionGrants": {"GET": _list(
             _GRANTS, "oAuth2PermissionGrant", access.GRANT_READ, "the delegated permission grants the service "
             "principal holds as a client")},
+        **membership_paths(prefix),
     }
 
 
@@ -147,6 +149,7 @@ def _paths() -> Paths:
             "End a user's refresh tokens and browser sessions", users, access.USER_WRITE, result="booleanValue")},
         **_assignment_paths("/users/{id}", "appRoleAssignments", access.assignment_read(access.USER_READ),
                             "the app roles a user holds"),
+        **membership_paths("/users/{id}"),
 
         "/groups": {"GET": _list(groups, "group", access.GROUP_READ, "security groups"),
                     "POST": _create(groups, "group", "groupCreate", access.GROUP_WRITE, "a security group")},
@@ -158,6 +161,7 @@ def _paths() -> Paths:
         "/groups/{id}/members/{member_id}/$ref": {"DELETE": _no_content("Remove a member", groups, member_write)},
         **_assignment_paths("/groups/{id}", "appRoleAssignments", access.assignment_read(access.GROUP_READ),
                             "the app roles a group's members hold through it"),
+        **membership_paths("/groups/{id}"),
 
         **_grant_paths(),
 
@@ -355,6 +359,7 @@ def _components() -> Schema:
     schemas["headTooLarge"] = obj({"error": {"const": "invalid_request"}, "error_description": STRING},
                                   required=("error",), description="The listener's refusal of an oversized head.")
     schemas.update(REQUEST_BODIES)
+    schemas.update(MEMBERSHIP_BODIES)
     bearer = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
               "description": "An access token for Microsoft Graph (scope https://graph.microsoft.com/.default) from "
                              "this server's token endpoint; its roles are the application permissions granted to "

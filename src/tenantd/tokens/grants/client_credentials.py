@@ -1,6 +1,8 @@
 """client_credentials: an app-only token for one resource, for a client that authenticated with a secret,
 a certificate or a federated credential (:mod:`tenantd.tokens.client_auth`). A user-assigned managed
-identity signing in with a federated credential (workload identity) gets a managed identity's token."""
+identity signing in with a federated credential (workload identity) gets a managed identity's token. The
+token carries the client's groups when the resource's ``groupMembershipClaims`` asks for them, as Entra's
+app-only tokens do (``tokens/group_claims.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from ...domain.model import Tenant
 from .. import errors
 from ..client_auth import AuthenticatedClient, authenticate
 from ..directory_cache import DirectoryView, NotInMemory
+from ..group_claims import groups_for
 from ..keys import SigningKey
 from ..request import IssuedToken, TokenRequest, client_id_of, requested_resource
 
@@ -63,5 +66,6 @@ def _token(service: TokenService, tenant: Tenant, resource_name: str, view: Dire
     extra: tuple[tuple[str, str], ...] = ()
     if client.service_principal_type == "ManagedIdentity" and client.managed_identity_resource_id:
         extra = (("xms_mirid", client.managed_identity_resource_id),)
+    groups = groups_for(view, tenant.id, resource.service_principal, client.id)
     return service.issue(tenant.id, client, resource, resource_name, authenticated.auth_class, roles or (), extra,
-                         key=key)
+                         key=key, groups=groups)

@@ -11,7 +11,8 @@ As Entra does it (SECURITY.md item 49):
   its ``aud`` is the middle tier itself: its appId (a v2 token, or a v1 token asked for by appId) or one of its
   identifierUris (a v1 token asked for by URI). Any other audience is AADSTS500131, which is also what a
   client presenting an assertion another middle tier received gets;
-- the user still exists (AADSTS50034) and is enabled (AADSTS50057);
+- the user still exists (AADSTS50034) and is enabled (AADSTS50057), and the assertion was issued after her
+  sessions were last revoked (``revokeSignInSessions``; AADSTS50173 otherwise);
 - the answer is :mod:`tenantd.tokens.user_access`'s for the middle tier as the client: ``scp`` only what the
   middle tier holds on the downstream resource (:mod:`tenantd.tokens.consent`), never the assertion's own
   scopes, and AADSTS65001 for a scope it does not hold; ``roles`` the user's on the downstream resource, and
@@ -20,10 +21,6 @@ As Entra does it (SECURITY.md item 49):
   middle tier and beginning its own lineage; an ID token with ``openid`` (v1: always), for the middle tier;
 - through ``common`` or ``organizations``, the tenant is the assertion's (its ``tid``, verified with that
   tenant's keys).
-
-Unlike Entra, tenantd keeps no time before which a user's tokens are void: an assertion issued before her
-sessions were revoked (``revokeSignInSessions``) is still exchanged until it expires; a disabled account is
-refused at once.
 """
 
 from __future__ import annotations
@@ -57,6 +54,7 @@ def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> Issue
     user = view.get(("user", tenant.id, assertion.user_id), lambda tx: tx.user(tenant.id, assertion.user_id))
     if user is None:
         raise assertion_errors.unknown_user(assertion.user_id, tenant.id)
+    user_assertions.not_revoked(assertion, user.sign_in_sessions_valid_from)
     lineage = None
     if user_access.wants_refresh_token(request, access):
         resource = request.form.get("resource") if request.endpoint_version == 1 else None

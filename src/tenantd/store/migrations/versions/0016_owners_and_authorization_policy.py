@@ -1,7 +1,7 @@
 """owners and authorization policy
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-10 10:00:00.000000
 
 Owners of applications, service principals and groups; each tenant's authorization policy (the default user
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
