@@ -186,7 +186,8 @@ def test_the_global_reader_reads_everything_and_changes_nothing(world: World) ->
         ("POST", "/users", {"userPrincipalName": "nope@contoso.test", "displayName": "Nope"}),
         ("PATCH", f"/users/{bob['id']}", {"displayName": "No"}), ("DELETE", f"/users/{bob['id']}", None),
         ("POST", f"/users/{bob['id']}/revokeSignInSessions", None),
-        ("POST", f"/groups/{group['id']}/members/$ref", reference(bob["id"])), ("DELETE", f"/groups/{group['id']}", None),
+        ("POST", f"/groups/{group['id']}/members/$ref", reference(bob["id"])),
+        ("DELETE", f"/groups/{group['id']}", None),
         ("POST", "/roleManagement/directory/roleAssignments", {
             "principalId": bob["id"], "roleDefinitionId": GLOBAL_ADMIN, "directoryScopeId": "/"}),
         ("POST", "/oauth2PermissionGrants", {"clientId": world.api_sp["id"], "consentType": "AllPrincipals",
