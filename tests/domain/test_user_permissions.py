@@ -120,7 +120,8 @@ def test_the_authorization_policy_takes_its_three_settings_and_refuses_the_rest(
     assert changed == AuthorizationPolicy(allowed_to_create_apps=False)
     assert changed.to_graph()["defaultUserRolePermissions"]["allowedToCreateApps"] is False
     for body in ({"blockMsolPowerShell": True}, {"defaultUserRolePermissions": {"allowedToCreateTenants": False}},
-                 {"defaultUserRolePermissions": {"allowedToCreateApps": "no"}}, {"defaultUserRolePermissions": []}):
+                 {"defaultUserRolePermissions": {"allowedToCreateApps": "no"}}, {"defaultUserRolePermissions": []},
+                 {"defaultUserRolePermissions": {"@odata.type": "#microsoft.graph.user"}}, {"@odata.type": 1}):
         with pytest.raises(BadRequest):
             authorization_policy.changed(DEFAULTS, body)
     entry = authorization_policy.entry(DEFAULTS, changed)

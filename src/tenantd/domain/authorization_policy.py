@@ -47,10 +47,12 @@ def changed(policy: AuthorizationPolicy, body: dict[str, Any]) -> AuthorizationP
     for key in body:
         if key not in ("defaultUserRolePermissions", _ODATA_TYPE):
             raise _unsupported(key)
+    _typed(body, "microsoft.graph.authorizationPolicy")
     permissions = body.get("defaultUserRolePermissions", {})
     if not isinstance(permissions, dict):
         raise BadRequest("Invalid value specified for property 'defaultUserRolePermissions' of resource "
                          "'AuthorizationPolicy'.")
+    _typed(permissions, "microsoft.graph.defaultUserRolePermissions")
     changes: dict[str, bool] = {}
     for key, value in permissions.items():
         if key == _ODATA_TYPE:
@@ -62,6 +64,13 @@ def changed(policy: AuthorizationPolicy, body: dict[str, Any]) -> AuthorizationP
                              "'DefaultUserRolePermissions'.")
         changes[_SETTINGS[key]] = value
     return replace(policy, **changes)
+
+
+def _typed(body: dict[str, Any], type_name: str) -> None:
+    """An ``@odata.type``, when sent, must name the object's type (with or without ``#``, in any case)."""
+    value = body.get(_ODATA_TYPE, type_name)
+    if not isinstance(value, str) or value.lstrip("#").lower() != type_name.lower():
+        raise BadRequest(f"Invalid @odata.type: expected '#{type_name}'.")
 
 
 def _unsupported(name: str) -> BadRequest:
