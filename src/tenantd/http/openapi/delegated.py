@@ -17,9 +17,9 @@ def me_paths(paths: Paths) -> Paths:
 
 def permissions(op: Operation) -> str:
     """The operation's description: who may call it."""
-    delegated = sorted(access.delegated(op.permissions) | (set(access.OWN) if op.delegated_only else set()))
-    text = ("Only with a signed-in user's token (an app-only token gets 400). " if op.delegated_only else
+    text = ("Only with a signed-in user's token (an app-only token gets 400); her own profile, memberships and "
+            "owned objects also take User.Read. " if op.delegated_only else
             "Application permissions (any one of): " + ", ".join(op.permissions) + ". ")
-    return (text + "Delegated permissions (any one of): " + ", ".join(delegated) + "; a signed-in user's call "
-            "also needs what she may do in the directory (her directory roles, what she owns, the tenant's "
-            "authorization policy).")
+    return (text + "Delegated permissions (any one of): " + ", ".join(sorted(access.delegated(op.permissions)))
+            + "; a signed-in user's call also needs what she may do in the directory (her directory roles, what "
+            "she owns, the tenant's authorization policy).")
