@@ -3,19 +3,22 @@ user may do it (Entra's default member permissions, what she owns, her directory
 authorization policy). A broad ``scp`` — the Azure CLI's token holds Directory.ReadWrite.All and
 Application.ReadWrite.All — does not let a member without a role change another's application, assign roles on
 an API she does not own, or make herself an admin; an application administrator does not grant Graph's own app
-roles; a role is no use without the scope. Each refusal leaves the directory unchanged. SQLite and PostgreSQL."""
+roles; a role is no use without the scope, nor in another tenant of the same server. Each refusal leaves the
+directory unchanged. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
+from tenantd.directory.people import PasswordProfile
 from tenantd.domain import builtins
 from tenantd.tokens import jwt
 
-from ..http.delegated_support import APP_ADMIN, GLOBAL_ADMIN, Obj, as_user, person, reference, user_token
+from ..http.delegated_support import APP_ADMIN, GLOBAL_ADMIN, PASSWORD, Obj, as_user, person, reference, user_token
 from ..http.graph_support import GRAPH_SP, error, new_api, new_app, new_sp, ok, role
 from ..support import Server
 
@@ -121,3 +124,33 @@ def test_51_a_directory_role_is_no_use_without_the_scope(setting: Setting) -> No
     assert ok(server.graph("GET", path))["displayName"] == setting.victim["displayName"]
     ok(server.graph("PATCH", path, token=user_token(server, boss), json={"displayName": "renamed by the boss"}), 204)
     ok(server.graph("PATCH", path, json={"displayName": setting.victim["displayName"]}), 204)
+
+
+def test_51_a_signed_in_user_reaches_her_own_tenant_only(setting: Setting) -> None:
+    """A Global Administrator of another tenant of the same server, her token for the same Graph: the first
+    tenant's objects are not there for her (404, as for an id no tenant holds), and she makes nothing of them."""
+    server = setting.server
+    rt = server.runtime()
+    try:
+        other = rt.directory.create_tenant(f"other{uuid.uuid4().hex[:6]}")
+        olga = rt.directory.create_user(other.id, f"olga@{other.name}.test", "Olga")
+        rt.directory.set_password(other.id, olga.id, PasswordProfile(PASSWORD))
+        rt.directory.assign_directory_role(other.id, olga.id, GLOBAL_ADMIN)
+    finally:
+        rt.store.dispose()
+    with server.http() as client:
+        answer = client.post(f"/{other.id}/oauth2/v2.0/token", data={
+            "grant_type": "password", "client_id": builtins.AZURE_CLI_APP_ID, "username": olga.user_principal_name,
+            "password": PASSWORD, "scope": "https://graph.microsoft.com/.default"})
+    token = answer.json()["access_token"]
+    victim = f"/applications/{setting.victim['id']}"
+    for method, path, body in (("GET", victim, None), ("PATCH", victim, {"displayName": "pwned"}),
+                               ("POST", f"{victim}/addPassword", {}), ("GET", f"/users/{setting.mallory['id']}", None),
+                               ("POST", f"/servicePrincipals/{setting.api_sp['id']}/appRoleAssignedTo", {
+                                   "principalId": olga.id, "resourceId": setting.api_sp["id"],
+                                   "appRoleId": setting.api["appRoles"][0]["id"]})):
+        error(server.graph(method, path, token=token, json=body), 404)
+    mine = ok(server.graph("POST", "/applications", token=token, json={"displayName": "olga's"}), 201)
+    error(server.graph("POST", f"/applications/{mine['id']}/owners/$ref", token=token,
+                       json=reference(setting.mallory["id"])), 404)
+    assert ok(server.graph("GET", victim))["displayName"] == setting.victim["displayName"]
