@@ -28,7 +28,7 @@ _TYPE = {"applications": "Application", "servicePrincipals": "ServicePrincipal",
 
 
 @dataclass(frozen=True)
-class Owned:
+class OwnedCollection:
     """The kind of object whose owners a URL names."""
 
     collection: str                 # applications | servicePrincipals | groups
@@ -46,7 +46,7 @@ class Owned:
         return (await groups.find(request, tenant_id)).id
 
 
-async def list_(owned: Owned, request: Request) -> Response:
+async def list_(owned: OwnedCollection, request: Request) -> Response:
     caller = await graph_caller(request, *OWNER_READ_OF[owned.collection], action=Act(_READ[owned.collection]))
     options = odata.parse_options(request.url.query, DIRECTORY_OBJECT, collection=True)
     object_id = await owned.find(request, caller.tenant_id)
@@ -55,7 +55,7 @@ async def list_(owned: Owned, request: Request) -> Response:
     return responses.collection(request, "directoryObjects", rows, DIRECTORY_OBJECT, options)
 
 
-async def add(owned: Owned, request: Request) -> Response:
+async def add(owned: OwnedCollection, request: Request) -> Response:
     caller = await graph_caller(request, *OWNER_WRITE_OF[owned.collection],
                                 action=Act(_WRITE[owned.collection], acts.owner_facts(owned.collection)))
     object_id = await owned.find(request, caller.tenant_id)
@@ -64,7 +64,7 @@ async def add(owned: Owned, request: Request) -> Response:
     return responses.no_content()
 
 
-async def remove(owned: Owned, request: Request) -> Response:
+async def remove(owned: OwnedCollection, request: Request) -> Response:
     caller = await graph_caller(request, *OWNER_WRITE_OF[owned.collection],
                                 action=Act(_WRITE[owned.collection], acts.owner_facts(owned.collection)))
     object_id = await owned.find(request, caller.tenant_id)

@@ -76,7 +76,7 @@ def _federated_credential_routes(prefix: str) -> list[BaseRoute]:
     ]
 
 
-def _owner_routes(prefix: str, owned: owners.Owned) -> list[BaseRoute]:
+def _owner_routes(prefix: str, owned: owners.OwnedCollection) -> list[BaseRoute]:
     return [
         endpoint(f"{prefix}/owners", GET=partial(owners.list_, owned)),
         endpoint(f"{prefix}/owners/$ref", POST=partial(owners.add, owned)),
@@ -97,7 +97,7 @@ def _service_principal_routes(prefix: str) -> list[BaseRoute]:
         *_assignment_routes(prefix, ASSIGNED_TO),
         *_assignment_routes(prefix, SP_ASSIGNMENTS),
         endpoint(f"{prefix}/oauth2PermissionGrants", GET=grants.of_client),
-        *_owner_routes(prefix, owners.Owned("servicePrincipals")),
+        *_owner_routes(prefix, owners.OwnedCollection("servicePrincipals")),
         *membership_routes(prefix, memberships.SERVICE_PRINCIPAL),
     ]
 
@@ -123,8 +123,8 @@ routes: list[BaseRoute] = [
     endpoint("/applications/{id}/removePassword", POST=applications.remove_password),
     *_federated_credential_routes("/applications/{id}"),
     *_federated_credential_routes("/applications(appId='{app_id}')"),
-    *_owner_routes("/applications/{id}", owners.Owned("applications")),
-    *_owner_routes("/applications(appId='{app_id}')", owners.Owned("applications")),
+    *_owner_routes("/applications/{id}", owners.OwnedCollection("applications")),
+    *_owner_routes("/applications(appId='{app_id}')", owners.OwnedCollection("applications")),
 
     endpoint("/servicePrincipals", GET=service_principals.list_, POST=service_principals.create),
     *_service_principal_routes("/servicePrincipals/{id}"),
@@ -144,7 +144,7 @@ routes: list[BaseRoute] = [
     endpoint("/groups/{id}/members/$ref", POST=groups.add_member),
     endpoint("/groups/{id}/members/{member_id}/$ref", DELETE=groups.remove_member),
     *_assignment_routes("/groups/{id}", GROUP_ASSIGNMENTS),
-    *_owner_routes("/groups/{id}", owners.Owned("groups")),
+    *_owner_routes("/groups/{id}", owners.OwnedCollection("groups")),
     endpoint("/groups/{id}/transitiveMembers", GET=memberships.transitive_members),
     *membership_routes("/groups/{id}", memberships.GROUP),
 
