@@ -3,9 +3,9 @@
 msal's `acquire_token_interactive` and azure-identity's `InteractiveBrowserCredential` listen on a loopback
 port and call `webbrowser.open(auth_uri)`; webbrowser runs the $BROWSER command with the URL in place of `%s`.
 This script opens the URL in headless Chromium, signs in as the user the environment names
-(entra_page.USER_VARIABLE, PASSWORD_VARIABLE; STAY_VARIABLE "no" answers No to "Stay signed in?") and waits
-until the browser has delivered the response to the URL's `redirect_uri`. Run as a file: its folder is on
-sys.path, hence the top-level import."""
+(entra_page.USER_VARIABLE, PASSWORD_VARIABLE; STAY_VARIABLE "no" answers No to "Stay signed in?";
+CONSENT_VARIABLE "accept" or "cancel" answers the consent page) and waits until the browser has delivered the
+response to the URL's `redirect_uri`. Run as a file: its folder is on sys.path, hence the top-level import."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ import os
 import sys
 from urllib.parse import parse_qs, urlsplit
 
-from entra_page import PASSWORD_VARIABLE, STAY_VARIABLE, USER_VARIABLE, launch, new_context, sign_in
+from entra_page import (
+    CONSENT_VARIABLE,
+    PASSWORD_VARIABLE,
+    STAY_VARIABLE,
+    USER_VARIABLE,
+    launch,
+    new_context,
+    sign_in,
+)
 from playwright.sync_api import sync_playwright
 
 
@@ -24,9 +32,11 @@ def main(url: str) -> int:
         page = new_context(browser).new_page()
         page.set_default_timeout(30_000)
         try:
+            consent = os.environ.get(CONSENT_VARIABLE) or None
             sign_in(page, url, os.environ[USER_VARIABLE], os.environ[PASSWORD_VARIABLE],
                     until=lambda address: address.startswith(redirect_uri),
-                    stay_signed_in=os.environ.get(STAY_VARIABLE, "yes") == "yes")
+                    stay_signed_in=os.environ.get(STAY_VARIABLE, "yes") == "yes",
+                    consent=None if consent is None else consent == "accept")
         except Exception as error:
             where = urlsplit(page.url)._replace(query="", fragment="").geturl()   # no code or state printed
             print(f"complete_sign_in: {error}\nat {where}:\n{page.inner_text('body', timeout=1000)}",

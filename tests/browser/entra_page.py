@@ -30,6 +30,9 @@ PRIMARY = "#idSIButton9"
 SECONDARY = "#idBtn_Back"
 STAY_SIGNED_IN = "Stay signed in?"
 PICK_AN_ACCOUNT = "Pick an account"
+PERMISSIONS_REQUESTED = "Permissions requested"
+ON_BEHALF_OF_ORGANIZATION = "Consent on behalf of your organization"
+NEED_ADMIN_APPROVAL = "Need admin approval"
 
 
 def launch(playwright: Playwright) -> Browser:
@@ -60,13 +63,25 @@ def answer_stay_signed_in(page: Page, stay: bool) -> None:
     page.click(PRIMARY if stay else SECONDARY)
 
 
+def answer_consent(page: Page, accept: bool, *, for_organization: bool = False) -> None:
+    """"Permissions requested": Accept (#idSIButton9) or Cancel (#idBtn_Back); an administrator may first
+    check "Consent on behalf of your organization" (found by its label, as a person finds it)."""
+    page.get_by_text(PERMISSIONS_REQUESTED).wait_for()
+    if for_organization:
+        page.get_by_label(ON_BEHALF_OF_ORGANIZATION).check()
+    page.click(PRIMARY if accept else SECONDARY)
+
+
 def sign_in(page: Page, url: str, user_name: str, password: str, *, until: Callable[[str], bool],
-            stay_signed_in: bool = True) -> None:
-    """Open an authorize URL, sign in with a password, answer "Stay signed in?", and wait until the browser
-    is at an address ``until`` accepts (the app's redirect URI)."""
+            stay_signed_in: bool = True, consent: bool | None = None) -> None:
+    """Open an authorize URL, sign in with a password, answer "Stay signed in?" (and, when ``consent`` is
+    not None, the consent page: True accepts), and wait until the browser is at an address ``until``
+    accepts (the app's redirect URI)."""
     page.goto(url)
     enter_credentials(page, user_name, password)
     answer_stay_signed_in(page, stay_signed_in)
+    if consent is not None:
+        answer_consent(page, consent)
     page.wait_for_url(until)
 
 
@@ -155,6 +170,7 @@ class RedirectListener:
 USER_VARIABLE = "TENANTD_SIGN_IN_USER"
 PASSWORD_VARIABLE = "TENANTD_SIGN_IN_PASSWORD"
 STAY_VARIABLE = "TENANTD_SIGN_IN_STAY"
+CONSENT_VARIABLE = "TENANTD_SIGN_IN_CONSENT"   # "accept" or "cancel" the consent page; unset: none expected
 
 
 def browser_command() -> str:
@@ -165,11 +181,14 @@ def browser_command() -> str:
 
 
 @contextmanager
-def webbrowser_signs_in(user_name: str, password: str, *, stay_signed_in: bool = True) -> Iterator[None]:
+def webbrowser_signs_in(user_name: str, password: str, *, stay_signed_in: bool = True,
+                        consent: bool | None = None) -> Iterator[None]:
     """Within the block, `webbrowser.open(url)` in this process (and any child's) completes the sign-in at
-    ``url`` as this user. webbrowser reads $BROWSER once per process, so it is told to read it again."""
+    ``url`` as this user (answering the consent page when ``consent`` is not None; without it, a consent
+    page fails the sign-in). webbrowser reads $BROWSER once per process, so it is told to read it again."""
     settings = {"BROWSER": browser_command(), USER_VARIABLE: user_name, PASSWORD_VARIABLE: password,
-                STAY_VARIABLE: "yes" if stay_signed_in else "no"}
+                STAY_VARIABLE: "yes" if stay_signed_in else "no",
+                CONSENT_VARIABLE: "" if consent is None else "accept" if consent else "cancel"}
     saved = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     webbrowser.register_standard_browsers()

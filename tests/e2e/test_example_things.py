@@ -37,7 +37,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def start_api(server: Server) -> Iterator[StartApi]:
     """Starts examples/things/api.py under uvicorn, configured by environment only; returns its URL."""
     apis = ThingsApis(server)
-    yield apis.start
+    yield apis.start_api
     apis.stop()
 
 
@@ -115,7 +115,8 @@ def test_the_same_api_for_another_tenant_refuses_this_tenants_tokens(server: Ser
 def test_the_dev_path_a_dev_app_secret_opens_the_dev_api_only(server: Server, api: str,
                                                               start_api: StartApi) -> None:
     dev_api = start_api(audience="api://things-dev")
-    [secret] = json.loads((server.data / "secrets.json").read_text())
+    [secret] = [s for s in json.loads((server.data / "secrets.json").read_text())
+                if s["application"] == "Things web (dev)"]
     credential = ClientSecretCredential(server.tenant_id, secret["appId"], secret["secretText"],
                                         authority=server.url, disable_instance_discovery=True,
                                         connection_verify=server.ca_cert)

@@ -34,7 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def api(server: Server) -> Iterator[str]:
     apis = ThingsApis(server)
-    yield apis.start()
+    yield apis.start_api()
     apis.stop()
 
 

@@ -60,6 +60,8 @@ class _Forms(HTMLParser):
             return
         elif tag == "input" and a.get("type") == "submit":
             self._open.buttons.append(a)
+        elif tag == "input" and a.get("type") in ("checkbox", "radio") and "checked" not in a:
+            return   # sent only when checked, as a browser sends it
         elif tag == "input" and a.get("name"):
             self._open.fields[a["name"]] = a.get("value", "")
         elif tag == "button":

@@ -102,8 +102,7 @@ def test_a_member_registers_her_own_app_and_owns_it(world: World) -> None:
             "Add owner to service principal"} <= set(activities)
     added = next(a for a in audits["value"] if a["activityDisplayName"] == "Add owner to application")
     assert added["initiatedBy"] == {"app": None, "user": {
-        "id": alice["id"], "displayName": alice["displayName"], "userPrincipalName": alice["userPrincipalName"],
-        "ipAddress": None}}
+        "id": alice["id"], "displayName": None, "userPrincipalName": alice["userPrincipalName"], "ipAddress": None}}
     assert [t["id"] for t in added["targetResources"]] == [alice["id"], app["id"]]
     ok(call("DELETE", f"/applications/{app['id']}"), 204)
     assert ok(call("GET", "/me/ownedObjects"))["value"] == []

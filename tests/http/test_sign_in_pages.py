@@ -139,9 +139,10 @@ def test_single_sign_on_prompt_none_prompt_login_and_max_age(world: World, brows
     assert second["state"] == query["state"] and second["session_state"] == first["session_state"]
     assert stored_code(world.runtime, second["code"]).user_id == world.alice
     assert "code" in answer(world.authorize(browser, world.web, WEB, prompt="none")[1])
-    for prompt in ("login", "consent"):   # consent is not asked for yet: she signs in again instead
-        _, again = world.authorize(browser, world.web, WEB, prompt=prompt)
-        assert again.status_code == 200 and "loginfmt" in forms(again.text)[0].fields
+    _, again = world.authorize(browser, world.web, WEB, prompt="login")
+    assert again.status_code == 200 and "loginfmt" in forms(again.text)[0].fields
+    _, again = world.authorize(browser, world.web, WEB, prompt="consent")   # signed in: the consent page
+    assert again.status_code == 200 and "Permissions requested" in again.text
     time.sleep(2)
     _, stale = world.authorize(browser, world.web, WEB, max_age="1")
     assert stale.status_code == 200 and forms(stale.text)[0].fields.get("login") == "alice@contoso.test"

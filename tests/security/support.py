@@ -25,6 +25,7 @@ PUBLIC = {"/_tenantd/openapi.json", "/_tenantd/health", "/_tenantd/health/live",
           "/{tenant}/discovery/keys", "/{tenant}/discovery/v2.0/keys", "/{tenant}/oauth2/token",
           "/{tenant}/oauth2/v2.0/token", "/{tenant}/oauth2/authorize", "/{tenant}/oauth2/v2.0/authorize",
           "/{tenant}/login", "/{tenant}/oauth2/logout", "/{tenant}/oauth2/v2.0/logout", "/devicelogin",
+          "/{tenant}/v2.0/adminconsent", "/{tenant}/adminconsent",
           "/_tenantd/static/{name}", "/{tenant}/oauth2/devicecode", "/{tenant}/oauth2/v2.0/devicecode",
           "/oidc/userinfo"}
 

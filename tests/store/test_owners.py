@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 
 from tenantd import bootstrap
-from tenantd.domain import builtins
+from tenantd.domain import audit, builtins
 from tenantd.domain.audit import Actor
 from tenantd.domain.authorization_policy import AuthorizationPolicy
 from tenantd.domain.errors import BadRequest, NotFound
@@ -58,8 +58,9 @@ def test_whoever_creates_through_a_delegated_call_owns_it_but_an_application_adm
     d, tid = rt.directory, rt.directory.create_tenant("contoso").id
     ada, eve = d.create_user(tid, "ada@contoso.test", "Ada"), d.create_user(tid, "eve@contoso.test", "Eve")
     d.assign_directory_role(tid, eve.id, APP_ADMIN)
-    as_ada = d.as_actor(Actor(builtins.AZURE_CLI_APP_ID, None, tid, user_id=ada.id))
-    as_eve = d.as_actor(Actor(builtins.AZURE_CLI_APP_ID, None, tid, user_id=eve.id))
+    as_ada = d.as_actor(Actor(None, ada.id, tid, through_app=builtins.AZURE_CLI_APP_ID))
+    as_eve = d.as_actor(Actor(None, eve.id, tid, through_app=builtins.AZURE_CLI_APP_ID))
+    as_page = d.as_actor(audit.person(ada))   # on tenantd's own pages she creates nothing she then owns
     hers = as_ada.create_application(tid, "Ada's")
     sp = as_ada.create_service_principal(tid, hers.app_id)
     group = as_eve.create_group(tid, "Eve's")
@@ -67,10 +68,12 @@ def test_whoever_creates_through_a_delegated_call_owns_it_but_an_application_adm
     assert {o.id for o in d.owned_objects(tid, ada.id)} == {hers.id, sp.id}
     assert {o.id for o in d.owned_objects(tid, eve.id)} == {group.id}
     assert d.owners(tid, "Application", admins.id) == []
-    entries = [r for r in d.audits(tid) if r["initiator_user_id"] == ada.id]
+    consented = as_page.create_application(tid, "Made on a page")
+    assert d.owners(tid, "Application", consented.id) == []
+    entries = [r for r in d.audits(tid) if r["initiator_id"] == ada.id]
     assert {r["activity"] for r in entries} == {"Add application", "Add owner to application", "Add service principal",
                                                 "Add owner to service principal"}
-    assert {r["initiator_user_principal_name"] for r in entries} == {"ada@contoso.test"}
+    assert {(r["initiator_app_id"], r["initiator_name"]) for r in entries} == {(None, "ada@contoso.test")}
 
 
 def test_concurrent_identical_owners_leave_one(rt: Runtime) -> None:
@@ -126,7 +129,7 @@ def test_a_database_at_the_previous_revision_upgrades_with_its_rows(database_url
         assert migrate(store) == ("0015", HEAD)
         with store.read() as tx:
             [row] = tx.directory_audits("11111111-1111-1111-1111-111111111111")
-            assert row["initiator_user_id"] is None and row["activity"] == "Add application"
+            assert row["activity"] == "Add application"
             assert tx.authorization_policy("11111111-1111-1111-1111-111111111111") == AuthorizationPolicy()
     finally:
         store.dispose()

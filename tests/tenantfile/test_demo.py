@@ -21,6 +21,8 @@ from .conftest import snapshot
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "things" / "tenant.yaml"
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 MEMBER_ROLE = "b79fbf4d-3ef9-4689-8143-76b194e85509"
+ORDERS_API = "6f409032-2609-4a53-b729-0c20fa50b8f5"   # pinned in the file
+ORDERS_WEB = "5b299d17-79a3-4427-a389-7fcb06de8b1c"
 
 
 def test_the_demo_is_the_storys_tenant() -> None:
@@ -30,7 +32,8 @@ def test_the_demo_is_the_storys_tenant() -> None:
 
 def test_the_demo_loads_once_and_again_changes_nothing(rt: Runtime, tenant_id: str, tmp_path: Path) -> None:
     first = load_demo(rt, tenant_id, tmp_path)
-    assert len(first.changes) == 22 and len(first.secrets) == 1
+    assert len(first.changes) == 32
+    assert [s.application for s in first.secrets] == ["Things web (dev)", "Orders API", "Orders web"]
     assert first.changes[0] == "add domain 'contoso.test'"
     path = tmp_path / SECRETS_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -68,6 +71,33 @@ def test_the_demo_grants_the_api_to_the_identity_and_a_group_and_its_dev_copy_to
     assert snap.members[groups["Things readers"]] == [(users["alice@contoso.test"], "user")]
     assert snap.members[groups["Things API readers"]] == [(users["megan@contoso.test"], "user")]
     assert [d.name for d in snap.domains if not d.is_initial] == ["contoso.test"]
+
+
+def test_the_demos_middle_tier_reads_the_things_on_megans_behalf(rt: Runtime, tenant_id: str,
+                                                                 tmp_path: Path) -> None:
+    """Orders web holds Orders.Read on the Orders API, the Orders API holds Things.Read on the Things API (the
+    file's consents), so megan's token for the Orders API becomes one for the Things API with her group's role."""
+    load_demo(rt, tenant_id, tmp_path)
+    saved = json.loads((tmp_path / SECRETS_FILE).read_text())
+    web, api, megan = saved["applications"]["Orders web"], saved["applications"]["Orders API"], \
+        saved["users"]["megan@contoso.test"]
+    assert (web["client_id"], api["client_id"]) == (ORDERS_WEB, ORDERS_API)
+
+    def issued(client: dict[str, str], **form: str) -> str:
+        token = rt.tokens.token(TokenRequest(tenant=tenant_id, endpoint_version=2, form={
+            "client_id": client["client_id"], "client_secret": client["client_secret"], **form}))
+        return str(token["access_token"])
+
+    hers = issued(web, grant_type="password", username=megan["username"], password=megan["password"],
+                  scope="api://orders/Orders.Read")
+    claims = jwt.decode(hers, options={"verify_signature": False})
+    assert (claims["aud"], claims["azp"], claims["scp"], claims["ver"]) == (ORDERS_API, ORDERS_WEB, "Orders.Read",
+                                                                            "2.0")
+    downstream = jwt.decode(issued(api, grant_type="urn:ietf:params:oauth:grant-type:jwt-bearer",
+                                   requested_token_use="on_behalf_of", assertion=hers,
+                                   scope="api://things/Things.Read"), options={"verify_signature": False})
+    assert (downstream["aud"], downstream["appid"], downstream["oid"]) == ("api://things", ORDERS_API, claims["oid"])
+    assert downstream["scp"] == "Things.Read" and downstream["roles"] == ["Things.Read.All"]
 
 
 def test_each_demo_user_gets_a_generated_password_once(rt: Runtime, tenant_id: str, tmp_path: Path) -> None:
@@ -119,8 +149,10 @@ def test_up_demo_serves_the_demo_and_survives_a_restart(tmp_path: Path) -> None:
             assert claims["roles"] == ["Things.Read.All"]
             exported = server.admin("GET", "/export").json()
             assert [a["displayName"] for a in exported["applications"]] == [
-                "Things API", "Things API (dev)", "Things web (dev)"]
+                "Orders API", "Orders web", "Things API", "Things API (dev)", "Things web (dev)"]
             assert len(exported["assignments"]) == 5 and exported["tenant"]["domains"] == ["contoso.test"]
+            assert [(c["client"], c["resource"], c["scopes"]) for c in exported["consents"]] == [
+                ("Orders web", "Orders API", ["Orders.Read"]), ("Orders API", "Things API", ["Things.Read"])]
             assert "password" not in json.dumps(exported["users"])
         finally:
             assert server.stop() == 0

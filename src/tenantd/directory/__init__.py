@@ -12,6 +12,7 @@ from __future__ import annotations
 from .applications import Applications
 from .assignments import Assignments
 from .authorization import Authorization
+from .consents import Consents
 from .credentials import Credentials
 from .domains import Domains
 from .grants import Grants
@@ -28,7 +29,7 @@ from .unit import SecretHasher, iso, now_iso
 
 
 class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Grants, Hosts,
-                Listings, DirectoryRoles, Memberships, Owners, Authorization):
+                Listings, DirectoryRoles, Memberships, Consents, Owners, Authorization):
     """Every aggregate's use cases, acting for ``actor``."""
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self, TypeVar
 
@@ -41,10 +40,9 @@ class UnitOfWork:
         """Write ``entries`` in the change's transaction ``tx``: they commit or roll back with it."""
         actor = self.actor
         name = actor.display_name
-        if actor.user_id is not None and name is None:
-            user = tx.user(actor.tenant_id or tenant_id, actor.user_id)
-            name = user.display_name if user else actor.user_id
-            actor = replace(actor, user_principal_name=user.user_principal_name if user else None)
+        if name is None and actor.signed_in_user is not None:   # a person: named by her user principal name
+            user = tx.user(actor.tenant_id or tenant_id, actor.signed_in_user)
+            name = user.user_principal_name if user else actor.signed_in_user
         elif name is None:
             found = tx.service_principal(actor.tenant_id or tenant_id, actor.service_principal_id or "")
             name = found.display_name if found else actor.app_id or "unknown"
@@ -56,7 +54,8 @@ class UnitOfWork:
     def _creator_owns(self, tx: Tx, tenant_id: str, owned: ownership.Owned) -> list[audit.Entry]:
         """A user who creates an object through a delegated call becomes its owner, as in Entra (but see
         :func:`ownership.creator_owns`), in the change's transaction; the entry that records it."""
-        user = tx.user(tenant_id, self.actor.user_id) if self.actor.user_id else None
+        signed_in = self.actor.signed_in_user
+        user = tx.user(tenant_id, signed_in) if signed_in else None
         if user is None or not ownership.creator_owns(owned.type, tx.role_template_ids([user.id]).get(user.id, [])):
             return []
         tx.insert_owner(tenant_id, owned.id, owned.type, user.id, "User", now_iso())

@@ -35,19 +35,29 @@ CREDENTIALS_ACTIVITY = "Update application \u2013 Certificates and secrets manag
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes a change: the calling app (its appId and service principal, in its tenant), a user signed in to
-    an app (``user_id``: Graph shows her as ``initiatedBy.user``), or tenantd."""
+    """Who makes a change: the calling app (its appId and service principal, in its tenant), tenantd, or a
+    person (no app: her object id, and her user principal name as the name): on tenantd's pages, or signed in
+    to an app that calls Microsoft Graph for her (``through_app``: that app's appId)."""
 
     app_id: str | None
-    service_principal_id: str | None
+    service_principal_id: str | None   # for a person, her user object id
     tenant_id: str | None = None
     display_name: str | None = None    # looked up when an entry is written, if not known
-    user_id: str | None = None
-    user_principal_name: str | None = None   # looked up with the user's name
+    through_app: str | None = None     # a signed-in person's: the app she called Graph through
+
+    @property
+    def signed_in_user(self) -> str | None:
+        """The person signed in to an app that calls Graph for her (a delegated call), if that is who acts."""
+        return self.service_principal_id if self.through_app is not None else None
 
 
 SYSTEM = Actor(None, None, None, "tenantd")
 """Changes tenantd makes itself: bootstrap, built-ins, the demo tenant."""
+
+
+def person(found: User) -> Actor:
+    """A person acting for herself on tenantd's pages (her consent); Graph shows her as ``initiatedBy.user``."""
+    return Actor(None, found.id, found.tenant_id, found.user_principal_name)
 
 
 @dataclass(frozen=True)
@@ -93,8 +103,7 @@ class Entry:
             "activity": self.activity, "category": self.category, "operation_type": self.operation_type,
             "result": self.result, "result_reason": (self.reason or "")[:512] or None,
             "initiator_app_id": actor.app_id, "initiator_id": actor.service_principal_id,
-            "initiator_name": actor_name[:256], "initiator_user_id": actor.user_id,
-            "initiator_user_principal_name": actor.user_principal_name, "targets": [t.to_graph() for t in self.targets],
+            "initiator_name": actor_name[:256], "targets": [t.to_graph() for t in self.targets],
         }
 
 

@@ -30,8 +30,8 @@ class Caller:
 
     @property
     def actor(self) -> Actor:
-        if self.user_id is not None:
-            return Actor(self.app_id, None, self.tenant_id, user_id=self.user_id)
+        if self.user_id is not None:   # a person, as the audit log shows her (the app she called through aside)
+            return Actor(None, self.user_id, self.tenant_id, through_app=self.app_id)
         return Actor(self.app_id, self.object_id or None, self.tenant_id)
 
 

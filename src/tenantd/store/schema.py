@@ -316,8 +316,6 @@ directory_audits = sa.Table(
     sa.Column("initiator_app_id", sa.String(64), nullable=True),
     sa.Column("initiator_id", GUID, nullable=True),              # the caller's service principal object id
     sa.Column("initiator_name", sa.String(256), nullable=False),
-    sa.Column("initiator_user_id", GUID, nullable=True),         # a signed-in user acting through an app
-    sa.Column("initiator_user_principal_name", sa.String(256), nullable=True),
     sa.Column("targets", sa.JSON, nullable=False),
     sa.Index(None, "tenant_id", "created"),
 )

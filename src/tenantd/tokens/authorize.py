@@ -52,6 +52,7 @@ class Reply:
     redirect_uri: str
     response_mode: str
     state: str | None
+    extra: tuple[tuple[str, str], ...] = ()   # sent before ``state`` with every error (admin_consent=True)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class AuthorizeRequest:
     code_challenge: str | None
     code_challenge_method: str | None
     client_info: bool                # the client asked for ``client_info`` in the answer (msal does)
+    admin_consent: bool = False      # the admin consent endpoint's request: no code, consent for everyone
 
 
 class AuthorizeRefusal(Exception):
@@ -98,14 +100,7 @@ def parameters(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 def validate(service: TokenService, tenant_key: str, endpoint_version: int,
              params: Mapping[str, str]) -> AuthorizeRequest:
-    tenant = _tenant(service, tenant_key)
-    client_id = params.get("client_id", "")
-    if not client_id:
-        raise AuthorizeRefusal(page_errors.missing("client_id"), None)
-    client = find_client(service, tenant, client_id[:LIMITS["client_id"]])
-    if client is None:
-        raise AuthorizeRefusal(page_errors.unknown_tenant_application(client_id, tenant_key), None)
-    redirect_uri, platform = _redirect(client, params.get("redirect_uri"))
+    tenant, client, redirect_uri, platform = _client_and_redirect(service, tenant_key, params)
     state = params.get("state")
     default = default_response_mode(params.get("response_type", ""))
     mode = params.get("response_mode") or default
@@ -116,6 +111,46 @@ def validate(service: TokenService, tenant_key: str, endpoint_version: int,
         return _validated(tenant, endpoint_version, client, reply, platform, params)
     except OAuthError as exc:
         raise AuthorizeRefusal(exc, reply) from None
+
+
+def validate_admin_consent(service: TokenService, tenant_key: str, endpoint_version: int,
+                           params: Mapping[str, str]) -> AuthorizeRequest:
+    """A request to the admin consent endpoint (``/{tenant}/v2.0/adminconsent``, v1's ``/{tenant}/adminconsent``):
+    the client and its redirect URI found as for an authorize request (an error until both are known is
+    shown), then v2's ``scope`` (v1 asks for what the client's ``requiredResourceAccess`` lists). Every answer
+    goes back in the query with ``admin_consent=True``; nothing else of an authorize request applies."""
+    tenant, client, redirect_uri, platform = _client_and_redirect(service, tenant_key, params)
+    state = params.get("state")
+    reply = Reply(redirect_uri, "query", state if state is None or len(state) <= LIMITS["state"] else None,
+                  (("admin_consent", "True"),))
+    scope = " ".join(params.get("scope", "").split())
+    try:
+        for name in ("scope", "state"):
+            if len(params.get(name, "")) > LIMITS[name]:
+                raise page_errors.invalid_parameter(name, f"longer than {LIMITS[name]} characters")
+        if endpoint_version == 2 and not scope:
+            raise page_errors.missing_scope()
+    except OAuthError as exc:
+        raise AuthorizeRefusal(exc, reply) from None
+    return AuthorizeRequest(
+        tenant=tenant, endpoint_version=endpoint_version, client=client, reply=reply, platform=platform,
+        response_types=frozenset(), scope=scope, resource=None, nonce=None, prompt=None, login_hint=None,
+        domain_hint=None, max_age=None, code_challenge=None, code_challenge_method=None, client_info=False,
+        admin_consent=True)
+
+
+def _client_and_redirect(service: TokenService, tenant_key: str,
+                         params: Mapping[str, str]) -> tuple[Tenant | None, Client, str, str]:
+    """The tenant, the client and where its answer goes (with the redirect URI's platform), or the error shown."""
+    tenant = _tenant(service, tenant_key)
+    client_id = params.get("client_id", "")
+    if not client_id:
+        raise AuthorizeRefusal(page_errors.missing("client_id"), None)
+    client = find_client(service, tenant, client_id[:LIMITS["client_id"]])
+    if client is None:
+        raise AuthorizeRefusal(page_errors.unknown_tenant_application(client_id, tenant_key), None)
+    redirect_uri, platform = _redirect(client, params.get("redirect_uri"))
+    return tenant, client, redirect_uri, platform
 
 
 def _tenant(service: TokenService, key: str) -> Tenant | None:

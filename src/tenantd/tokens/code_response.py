@@ -95,8 +95,8 @@ def _openid(request: AuthorizeRequest) -> bool:
 
 def check_scope(service: TokenService, tenant_id: str, request: AuthorizeRequest) -> None:
     """What the client asks for, in the tenant of the person signing in: each resource its scopes name (v2)
-    or its ``resource`` (v1) must be there (AADSTS500011). The scopes' own checks and consent belong here
-    too, beside this one, as the token endpoint makes them."""
+    or its ``resource`` (v1) must be there (AADSTS500011). Whether the client holds the scopes is asked before
+    the answer (the consent page, ``consent_prompt.py``), and the token endpoint checks them again."""
     names = [request.resource] if request.resource else requested_resources(request.scope)
     with service.store.read() as tx:
         for name in names:

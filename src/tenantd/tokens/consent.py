@@ -16,6 +16,8 @@ must be one the resource offers (AADSTS70011) and one the client holds (AADSTS65
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..domain import builtins
 from ..domain.grant_rules import offered_scopes
 from ..domain.model import Application, ServicePrincipal
@@ -46,6 +48,14 @@ def granted_scopes(client: ServicePrincipal, resource: Resource, resource_app: A
             raise errors.consent_required(client.app_id, client.display_name, sp.display_name)
         granted.append(offered[key])
     return tuple(dict.fromkeys(granted))
+
+
+def held_scopes(client_app_id: str, resource: ServicePrincipal, resource_app: Application | None,
+                granted: Iterable[str] = ()) -> set[str]:
+    """Lower-cased values of what the client holds on ``resource`` for a user: without a grant (see the
+    module's docstring) and the values ``granted`` (what its grants that count for her give it). What the
+    consent page needs not ask."""
+    return _held(client_app_id, resource, resource_app) | {v.casefold() for v in granted}
 
 
 def grants_key(client_id: str, resource_id: str, user_id: str) -> tuple[str, str, str, str]:

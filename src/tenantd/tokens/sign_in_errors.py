@@ -153,3 +153,33 @@ def too_many_codes(retry_after: int) -> OAuthError:
     return OAuthError(429, "temporarily_unavailable", 90055,
                       f"Too many wrong codes were entered from this address. Retry after {retry_after} seconds.",
                       headers={"Retry-After": str(retry_after)})
+
+
+def consent_required_silently(client_app_id: str, client_name: str, resource: str) -> OAuthError:
+    """``prompt=none`` where the consent page would be needed: sent back to the client, which must ask again
+    with a page (OpenID Connect's ``consent_required``)."""
+    return OAuthError(400, "consent_required", 65001,
+                      f"The user or administrator has not consented to use the application with ID "
+                      f"'{client_app_id}' named '{client_name[:SHOWN]}' for the resource '{resource[:SHOWN]}'. "
+                      "Send an interactive authorization request for this user and resource.")
+
+
+def consent_declined() -> OAuthError:
+    """Cancel on the consent page (or "Return to the application without granting consent")."""
+    return OAuthError(400, "access_denied", 65004, "User declined to consent to access the app.")
+
+
+def admin_approval_required(client_name: str) -> OAuthError:
+    """"Need admin approval": the person may not grant what the application asks (an Admin scope, or consent
+    for the whole organization, by someone who is not an administrator)."""
+    return OAuthError(403, "access_denied", 90094,
+                      f"{client_name[:SHOWN]} needs permission to access resources in your organization that only "
+                      "an admin can grant. Request an admin to grant permission to this app before you can use it.")
+
+
+def service_not_enabled(resource: str, tenant: str) -> OAuthError:
+    """The application requires permissions of a resource (``requiredResourceAccess``) the tenant lacks."""
+    return OAuthError(400, "invalid_client", 650052,
+                      f"The app needs access to a service ('{resource[:SHOWN]}') that your organization '{tenant}' "
+                      "has not subscribed to or enabled. Contact your IT Admin to review the configuration of your "
+                      "service subscriptions.")

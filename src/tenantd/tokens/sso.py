@@ -1,7 +1,7 @@
 """Single sign-on: what an authorize request needs of the person, given the accounts her browser session holds.
 
-- ``prompt=login`` asks for her name and password whatever the session holds; so does ``prompt=consent``,
-  until consent is asked for (the person at least confirms who she is before the client gets a code).
+- ``prompt=login`` asks for her name and password whatever the session holds. ``prompt=consent`` signs in
+  as a request without ``prompt`` does; it is the consent page that it forces (``consent_prompt.py``).
 - ``prompt=none`` never shows a page: the one account (or the one ``login_hint`` names) signs in silently;
   no account, or one signed in longer ago than ``max_age``, is ``login_required`` (AADSTS50058); several
   without a hint also ``login_required`` ("too many or no users found", AADSTS16000).
@@ -53,7 +53,7 @@ def choose(request: AuthorizeRequest, people: list[SignedIn], now: int) -> Choic
     accounts = eligible(request.tenant, request.client, people)
     hint = request.login_hint
     hinted = next((p for p in accounts if hint and p.user.user_principal_name.lower() == hint.lower()), None)
-    if request.prompt in ("login", "consent"):
+    if request.prompt == "login":
         return Choice("name", login_hint=hint)
     if request.prompt == "none":
         return _silent_only(request, accounts, hinted, now)

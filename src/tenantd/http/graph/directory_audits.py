@@ -1,17 +1,16 @@
 """``/auditLogs/directoryAudits``: the directory audit log in Graph's directoryAudit shape, newest first.
 
 Every directory change is here (written in the change's own transaction), with who made it
-(``initiatedBy.app``: the calling app, or "tenantd" for what it does itself; ``initiatedBy.user``: the person
-signed in to the app, for a delegated call), the objects it changed and
-their changed properties' old and new values. Tokens minted as another principal and host sessions are
-here too, under the category ``Impersonation``.
+(``initiatedBy.app``: the calling app, or "tenantd" for what it does itself; ``initiatedBy.user``: a person
+who consented on tenantd's pages, or who was signed in to the app that called), the objects it changed and their
+changed properties' old and new values. Tokens minted as another principal and host sessions are here too,
+under the category ``Impersonation``.
 
 ``$filter`` is a conjunction (``and``, parentheses) of
 
     activityDateTime ge|gt|le|lt 2024-05-01T00:00:00Z
     activityDisplayName | category | operationType | result | correlationId eq|ne '...'
-    initiatedBy/app/appId | initiatedBy/app/servicePrincipalId eq|ne '...'
-    initiatedBy/user/id | initiatedBy/user/userPrincipalName eq|ne '...'
+    initiatedBy/app/appId | initiatedBy/app/servicePrincipalId | initiatedBy/user/id eq|ne '...'
 
 ``$top`` (1..999), ``$skiptoken`` and ``$select`` work as on every collection.
 """
@@ -43,9 +42,18 @@ _PROPERTIES = {
     "correlationid": FilterProperty("correlation_id", _TEXT, "text"),
     "initiatedby/app/appid": FilterProperty("initiator_app_id", _TEXT, "text"),
     "initiatedby/app/serviceprincipalid": FilterProperty("initiator_id", _TEXT, "text"),
-    "initiatedby/user/id": FilterProperty("initiator_user_id", _TEXT, "text"),
-    "initiatedby/user/userprincipalname": FilterProperty("initiator_user_principal_name", _TEXT, "text"),
+    "initiatedby/user/id": FilterProperty("initiator_id", _TEXT, "text"),   # object ids are unique: hers alone
 }
+
+
+def initiated_by(row: dict[str, Any]) -> dict[str, Any]:
+    """An app (tenantd itself too), or a person who acted on tenantd's pages: no app, her object id and user
+    principal name (``audit.person``)."""
+    if row["initiator_app_id"] is None and row["initiator_id"] is not None:
+        return {"app": None, "user": {"id": row["initiator_id"], "displayName": None, "ipAddress": None,
+                                      "userPrincipalName": row["initiator_name"]}}
+    return {"app": {"appId": row["initiator_app_id"], "displayName": row["initiator_name"],
+                    "servicePrincipalId": row["initiator_id"], "servicePrincipalName": None}, "user": None}
 
 
 def directory_audit(row: dict[str, Any]) -> dict[str, Any]:
@@ -59,20 +67,10 @@ def directory_audit(row: dict[str, Any]) -> dict[str, Any]:
         "activityDateTime": row["created"],
         "loggedByService": "Core Directory",
         "operationType": row["operation_type"],
-        "initiatedBy": _initiator(row),
+        "initiatedBy": initiated_by(row),
         "targetResources": row["targets"],
         "additionalDetails": [],
     }
-
-
-def _initiator(row: dict[str, Any]) -> dict[str, Any]:
-    """The app that made the change, or the user signed in to it (as Entra shows a delegated change)."""
-    if row.get("initiator_user_id"):
-        return {"app": None, "user": {"id": row["initiator_user_id"], "displayName": row["initiator_name"],
-                                      "userPrincipalName": row.get("initiator_user_principal_name"),
-                                      "ipAddress": None}}
-    return {"app": {"appId": row["initiator_app_id"], "displayName": row["initiator_name"],
-                    "servicePrincipalId": row["initiator_id"], "servicePrincipalName": None}, "user": None}
 
 
 DIRECTORY_AUDIT = odata.Entity("microsoft.graph.directoryAudit", frozenset(directory_audit({

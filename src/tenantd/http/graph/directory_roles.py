@@ -67,8 +67,9 @@ async def members(request: Request) -> Response:
 
 async def add_member(request: Request) -> Response:
     caller = await graph_caller(request, *ROLE_WRITE, action=WRITE)
+    body = await payload.json_object(request)   # first: an oversized body is 413 whatever the path names
     role = find(caller.tenant_id, request.path_params["id"])
-    member_id = referenced_id(await payload.json_object(request))
+    member_id = referenced_id(body)
     await run_in_threadpool(directory(request).add_directory_role_member, caller.tenant_id, role.template_id,
                             member_id)
     return responses.no_content()

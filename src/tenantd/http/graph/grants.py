@@ -103,8 +103,8 @@ async def get(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     caller = await graph_caller(request, *GRANT_WRITE, action=WRITE)
+    body = await payload.json_object(request)   # first: an oversized body is 413 whatever the path names
     key = grant_key(request.path_params["grant_id"])
-    body = await payload.json_object(request)
     for name in _FIXED:
         if name in body:
             raise BadRequest(f"Property cannot be updated: {name}")

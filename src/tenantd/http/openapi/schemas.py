@@ -141,8 +141,8 @@ DIRECTORY_AUDIT_PROPERTIES: dict[str, Schema] = {
     "operationType": STRING,
     "initiatedBy": obj({"app": nullable(obj({"appId": TEXT, "displayName": TEXT, "servicePrincipalId": TEXT,
                                              "servicePrincipalName": TEXT})),
-                        "user": nullable(obj({"id": GUID, "displayName": TEXT, "userPrincipalName": TEXT,
-                                              "ipAddress": TEXT}))}),
+                           "user": nullable(obj({"id": STRING, "displayName": TEXT, "ipAddress": TEXT,
+                                                 "userPrincipalName": TEXT}))}),
     "targetResources": array(_AUDIT_TARGET), "additionalDetails": EMPTY_LIST,
 }
 SIGN_IN_PROPERTIES: dict[str, Schema] = {
@@ -197,7 +197,7 @@ RESOURCES = (
              "category eq 'ApplicationManagement' and activityDateTime ge 2024-05-01T00:00:00Z",
              _LOG_FILTER.format(time="activityDateTime", text="activityDisplayName, category, operationType, "
                                 "result, correlationId, initiatedBy/app/appId, initiatedBy/app/servicePrincipalId, "
-                                "initiatedBy/user/id, initiatedBy/user/userPrincipalName",
+                                "initiatedBy/user/id",
                                 more=""), countable=False),
     Resource("unifiedRoleDefinition", ROLE_DEFINITION, roles.ROLE_DEFINITION_PROPERTIES,
              "displayName eq 'Global Administrator'"),

@@ -1,10 +1,12 @@
-"""The authorize endpoints (``GET|POST /{tenant}/oauth2/v2.0/authorize``, v1's ``/{tenant}/oauth2/authorize``)
-and the steps of their sign-in page (``POST /{tenant}/login``).
+"""The authorize endpoints (``GET|POST /{tenant}/oauth2/v2.0/authorize``, v1's ``/{tenant}/oauth2/authorize``),
+the admin consent endpoints (``GET /{tenant}/v2.0/adminconsent``, v1's ``/{tenant}/adminconsent``) and the
+steps of their sign-in page (``POST /{tenant}/login``).
 
 The request is validated (``tokens/authorize.py``); the browser's session decides what is asked
-(``tokens/sso.py``): nothing (a code goes back at once), the account picker, or the sign-in steps. After a
-password, "Stay signed in?" (``#idSIButton9`` Yes: a persistent session; ``#idBtn_Back`` No: one that ends
-with the browser) starts the session, and the code, the ID token or both go back (``tokens/code_response.py``)."""
+(``tokens/sso.py``): nothing, the account picker, or the sign-in steps. After a password, "Stay signed in?"
+(``#idSIButton9`` Yes: a persistent session; ``#idBtn_Back`` No: one that ends with the browser) starts the
+session. Then the consent page, when the client lacks what it asks for or at the admin consent endpoint
+(``consent.py``), and the code, the ID token or both go back (``tokens/code_response.py``)."""
 
 from __future__ import annotations
 
@@ -18,20 +20,22 @@ from starlette.responses import Response
 
 from ...domain.errors import OAuthError
 from ...tokens import interactive, sessions
-from ...tokens.authorize import AuthorizeRefusal, AuthorizeRequest, parameters, validate
-from ...tokens.code_response import admit_to, respond
+from ...tokens.authorize import AuthorizeRefusal, AuthorizeRequest, parameters, validate, validate_admin_consent
+from ...tokens.code_response import admit_to
 from ...tokens.interactive import SignedIn
 from ...tokens.sso import choose
-from . import signin
+from . import consent, signin
 from .context import BadForm, Visit, read_form, refused_post
 from .flow import PROOF_LIFETIME
 from .render import page
-from .replies import error_page, refusal, to_client
+from .replies import error_page, refusal
 
 MAX_QUERY = 16 * 1024
+AUTHORIZE, ADMIN_CONSENT = "a", "c"   # the kinds of flow (the sealed state's "k")
 
 
-def endpoint(version: int) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(version: int, kind: str = AUTHORIZE) -> Callable[[Request], Awaitable[Response]]:
+    """The authorize endpoint of one version (``kind`` ADMIN_CONSENT: the admin consent endpoint)."""
     async def authorize(request: Request) -> Response:
         tenant = request.path_params["tenant"]
         if request.method == "POST":
@@ -44,29 +48,34 @@ def endpoint(version: int) -> Callable[[Request], Awaitable[Response]]:
             return error_page(OAuthError(400, "invalid_request", 90015, "The query string is too long."))
         else:
             pairs = parse_qsl(request.url.query, keep_blank_values=True)
-        return await run_in_threadpool(_authorize, request, tenant, version, pairs)
+        return await run_in_threadpool(_authorize, request, tenant, version, pairs, kind)
     return authorize
 
 
-def _authorize(request: Request, tenant_key: str, version: int, pairs: list[tuple[str, str]]) -> Response:
+def _authorize(request: Request, tenant_key: str, version: int, pairs: list[tuple[str, str]],
+               kind: str) -> Response:
     visit = Visit.of(request)
     try:
         params = parameters(pairs)
-        authorize = validate(visit.tokens, tenant_key, version, params)
+        authorize = _validate(visit, kind, tenant_key, version, params)
         session = sessions.find(visit.tokens.store, visit.session_cookie, visit.now())
         people = interactive.session_people(visit.tokens, session.accounts) if session else []
         choice = choose(authorize, people, visit.now())
-        if choice.need == "silent" and choice.person is not None:
-            answer = respond(visit.tokens, authorize, choice.person, session, visit.client_ip)
-            return visit.finish(to_client(authorize.reply, answer))
     except AuthorizeRefusal as exc:
         return visit.finish(refusal(exc))
-    journey = _journey({"k": "a", "t": tenant_key, "v": version, "p": params}, authorize)
+    journey = _journey({"k": kind, "t": tenant_key, "v": version, "p": params}, authorize)
+    if choice.need == "silent" and choice.person is not None:
+        return consent.after_sign_in(visit, journey, authorize, choice.person, session)
     if choice.need == "pick":
         return signin.picker_page(visit, journey, choice.accounts)
     if choice.need == "password" and choice.login_hint:
         return signin.password_page(visit, journey, choice.login_hint)
     return signin.name_page(visit, journey, choice.login_hint)
+
+
+def _validate(visit: Visit, kind: str, tenant_key: str, version: int, params: dict[str, str]) -> AuthorizeRequest:
+    check = validate_admin_consent if kind == ADMIN_CONSENT else validate
+    return check(visit.tokens, tenant_key, version, params)
 
 
 def _journey(state: dict[str, Any], authorize: AuthorizeRequest) -> signin.Journey:
@@ -86,21 +95,23 @@ async def login_step(request: Request) -> Response:
 def _step(request: Request, form: dict[str, str]) -> Response:
     visit = Visit.of(request)
     state = visit.flow(form) if visit.genuine(form) else None
-    if state is None or state.get("k") != "a":
+    if state is None or state.get("k") not in (AUTHORIZE, ADMIN_CONSENT):
         return refused_post()
     try:
-        authorize = validate(visit.tokens, state["t"], state["v"], state["p"])
+        authorize = _validate(visit, state["k"], state["t"], state["v"], state["p"])
     except AuthorizeRefusal as exc:
         return visit.finish(refusal(exc))
-    journey = _journey({k: v for k, v in state.items() if k != "u"}, authorize)
+    journey = _journey({k: v for k, v in state.items() if k not in ("u", "cu")}, authorize)
     if form.get("step") == "kmsi":
-        return _stay_signed_in(visit, authorize, state, form.get("kmsi") == "Yes")
+        return _stay_signed_in(visit, journey, authorize, state, form.get("kmsi") == "Yes")
+    if form.get("step") in consent.STEPS:
+        return consent.step(visit, journey, authorize, state, form)
     outcome = signin.step(visit, journey, form)
     if isinstance(outcome, Response):
         return outcome
     if not outcome.by_password:
-        return _answer(visit, authorize, outcome.person,
-                       sessions.find(visit.tokens.store, visit.session_cookie, visit.now()))
+        return consent.after_sign_in(visit, journey, authorize, outcome.person,
+                                     sessions.find(visit.tokens.store, visit.session_cookie, visit.now()))
     try:
         admit_to(visit.tokens, authorize, outcome.person.user)
     except AuthorizeRefusal as exc:
@@ -122,20 +133,12 @@ def proven(visit: Visit, state: dict[str, Any]) -> SignedIn | None:
     return interactive.signed_in(visit.tokens, str(proof.get("t")), str(proof.get("id")), proof["at"])
 
 
-def _stay_signed_in(visit: Visit, authorize: AuthorizeRequest, state: dict[str, Any], persistent: bool) -> Response:
+def _stay_signed_in(visit: Visit, journey: signin.Journey, authorize: AuthorizeRequest, state: dict[str, Any],
+                    persistent: bool) -> Response:
     person = proven(visit, state)
     if person is None:
         return refused_post()
     started = sessions.sign_in(visit.tokens.store, visit.session_cookie, person.user.tenant_id, person.user.id,
                                person.auth_time, persistent, visit.now())
     visit.set_cookies.append((sessions.SESSION_COOKIE, started.cookie, started.max_age))
-    return _answer(visit, authorize, person, started.session)
-
-
-def _answer(visit: Visit, authorize: AuthorizeRequest, person: SignedIn,
-            session: sessions.Session | None) -> Response:
-    try:
-        answer = respond(visit.tokens, authorize, person, session, visit.client_ip)
-        return visit.finish(to_client(authorize.reply, answer))
-    except AuthorizeRefusal as exc:
-        return visit.finish(refusal(exc))
+    return consent.after_sign_in(visit, journey, authorize, person, started.session)

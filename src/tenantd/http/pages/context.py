@@ -1,5 +1,6 @@
 """What every page request has: the token service, the seal of page state, the device login use cases (made
-once per application, on the first page request), and the browser's cookies and address."""
+once per application, on the first page request), the directory (what consent writes), and the browser's
+cookies and address."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...directory import Directory
 from ...runtime import Runtime
 from ...tokens.device_login import DeviceLogin
 from ...tokens.service import TokenService
@@ -30,6 +32,7 @@ class Pages:
     tokens: TokenService
     seal: FlowSeal
     device_login: DeviceLogin
+    directory: Directory   # what a person's consent writes
 
 
 def pages_of(request: Request) -> Pages:
@@ -41,7 +44,7 @@ def pages_of(request: Request) -> Pages:
             runtime: Runtime = state.runtime
             key = runtime.vault.shared_secret(runtime.store, SECRET_NAME)
             pages = Pages(runtime.tokens, FlowSeal(key, runtime.tokens.clock),
-                          DeviceLogin(runtime.store, runtime.tokens.clock))
+                          DeviceLogin(runtime.store, runtime.tokens.clock), runtime.directory)
             state.pages = pages
     return pages
 

@@ -31,7 +31,7 @@ def error_to_client(reply: Reply, error: OAuthError) -> Response:
     answer = [("error", error.error),
               ("error_description", f"AADSTS{error.aadsts}: {error.description}\r\nTrace ID: {trace}\r\n"
                                     f"Correlation ID: {correlation}\r\nTimestamp: {timestamp}"),
-              ("error_uri", f"https://login.microsoftonline.com/error?code={error.aadsts}")]
+              ("error_uri", f"https://login.microsoftonline.com/error?code={error.aadsts}"), *reply.extra]
     if reply.state is not None:
         answer.append(("state", reply.state))
     return to_client(reply, answer)

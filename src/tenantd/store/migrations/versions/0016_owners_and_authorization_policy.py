@@ -5,7 +5,7 @@ Revises: 0015
 Create Date: 2026-12-10 10:00:00.000000
 
 Owners of applications, service principals and groups; each tenant's authorization policy (the default user
-role's permissions; no row: Entra's defaults); the signed-in user who made a directory change through an app.
+role's permissions; no row: Entra's defaults).
 """
 
 from alembic import op
@@ -44,15 +44,9 @@ def upgrade() -> None:
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_authorization_policies')),
     )
-    with op.batch_alter_table('directory_audits', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('initiator_user_id', GUID, nullable=True))
-        batch_op.add_column(sa.Column('initiator_user_principal_name', sa.String(length=256), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('directory_audits', schema=None) as batch_op:
-        batch_op.drop_column('initiator_user_principal_name')
-        batch_op.drop_column('initiator_user_id')
     op.drop_table('authorization_policies')
     with op.batch_alter_table('owners', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_owners_owner_id'))
