@@ -5,9 +5,11 @@ the document declares, and must refuse a missing or bogus token.
 
 Generated ids rarely name an object, so half of the valid path parameters are swapped for the ids of a
 small world of objects (an API application with roles, its service principal, a user in a group,
-assignments, delegated permission grants, a directory role held by the user, a federated credential, a
-secret, a managed identity, a domain; made again after each DELETE operation): the fuzzer then reaches the
-handlers' bodies, not only their 404s. ``TENANTD_FUZZ_SCALE`` multiplies the examples (`make fuzz`).
+assignments, delegated permission grants, a directory role held by the user, who owns the application, its
+service principal and the group, a federated credential, a secret, a managed identity, a domain; made again after
+each DELETE operation): the fuzzer then reaches the handlers' bodies, not only their 404s. The ``/me`` operations
+are called with a signed-in Global Administrator's token (the others with the admin app's).
+``TENANTD_FUZZ_SCALE`` multiplies the examples (`make fuzz`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from tenantd.domain import builtins
 from tenantd.http import openapi
 
 from ..http.conftest import tenantd
+from ..http.delegated_support import GLOBAL_ADMIN, person, user_token
 from ..support import Server
 from .hostile import HOSTILE
 from .support import fuzz_settings
@@ -65,6 +68,7 @@ class World:
     """The objects an operation's path parameters may name, and the token to call with."""
 
     token: str = ""
+    user_token: str = ""                    # a signed-in Global Administrator's, for /me
     ids: dict[str, list[str]] | None = None
     server: Server | None = None
     spoiled: bool = False                   # the last operation may have deleted some of the objects
@@ -80,6 +84,7 @@ class World:
         known: dict[str, list[str]] = {
             "id": ids.get(owner, []), "app_id": ids.get("appId", []), "fid": ids.get("fid", []),
             "name": ids.get("name", []), "member_id": ids.get("users", [])[:1],
+            "owner_id": ids.get("users", [])[:1],
         }
         if "{grant_id}" in path:
             known["grant_id"] = ids.get("oauth2PermissionGrants", [])
@@ -156,7 +161,7 @@ class GraphToken:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
-def _make_world(server: Server) -> dict[str, list[str]]:
+def _make_world(server: Server) -> tuple[dict[str, list[str]], str]:
     def ok(response: Any, status: int = 201) -> Any:
         assert response.status_code == status, response.text
         return response.json() if response.content else None
@@ -172,6 +177,10 @@ def _make_world(server: Server) -> dict[str, list[str]]:
     group = ok(server.graph("POST", "/groups", json={"displayName": f"fuzz {tag}"}))
     ok(server.graph("POST", f"/groups/{group['id']}/members/$ref",
                     json={"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{user['id']}"}), 204)
+    for owned in (f"/applications/{app['id']}", f"/servicePrincipals/{sp['id']}", f"/groups/{group['id']}"):
+        ok(server.graph("POST", f"{owned}/owners/$ref",
+                        json={"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{user['id']}"}), 204)
+    me = person(server, f"fuzz{tag}", GLOBAL_ADMIN)
 
     def assign(owner: str, principal: str, role: str) -> str:
         body = {"principalId": principal, "resourceId": sp["id"], "appRoleId": role}
@@ -180,6 +189,7 @@ def _make_world(server: Server) -> dict[str, list[str]]:
     to_sp = assign("servicePrincipals", sp["id"], roles[0]["id"])
     to_user = assign("users", user["id"], roles[1]["id"])
     to_group = assign("groups", group["id"], roles[1]["id"])
+    to_me = assign("users", me["id"], roles[1]["id"])
     fic = ok(server.graph("POST", f"/applications/{app['id']}/federatedIdentityCredentials", json={
         "name": f"fuzz-{tag}", "issuer": "https://issuer.example.com", "subject": f"repo:fuzz/{tag}"}))
     ok(server.graph("POST", f"/applications/{app['id']}/addPassword", json={}), 200)
@@ -205,14 +215,15 @@ def _make_world(server: Server) -> dict[str, list[str]]:
         "roleManagement/directory/roleDefinitions": [GROUPS_ADMIN],
         "roleManagement/directory/roleAssignments": [role["id"]],
         "directoryRoles": [directory_role["id"], GROUPS_ADMIN], "directoryRoleTemplates": [GROUPS_ADMIN],
-    }
+        "me/appRoleAssignments": [to_me],
+    }, user_token(server, me)
 
 
 @pytest.fixture
 def world(tenantd: Server, request: pytest.FixtureRequest) -> World:
     """The world, made again for a new server or after an operation that may have deleted from it."""
     if WORLD.server is not tenantd or WORLD.spoiled:
-        WORLD.token, WORLD.ids, WORLD.server = tenantd.admin_token(), _make_world(tenantd), tenantd
+        (WORLD.ids, WORLD.user_token), WORLD.token, WORLD.server = _make_world(tenantd), tenantd.admin_token(), tenantd
     WORLD.spoiled = "[DELETE " in request.node.name
     return WORLD
 
@@ -231,6 +242,7 @@ def test_graph_api_conforms_to_its_document(case: schemathesis.Case, tenantd: Se
     parameter at its edges and past them, undocumented methods) and 30 generated cases (times
     TENANTD_FUZZ_SCALE), some with hostile text in their bodies."""
     if case.headers and case.headers.get("Authorization") == f"Bearer {TOKEN_STAND_IN}":
-        case.headers["Authorization"] = f"Bearer {world.token}"
+        signed_in = case.operation.path == "/me" or case.operation.path.startswith("/me/")
+        case.headers["Authorization"] = f"Bearer {world.user_token if signed_in else world.token}"
     case.call_and_validate(base_url=tenantd.url + "/v1.0", session=session, checks=CHECKS,
                            verify=tenantd.ca_cert, timeout=30)

@@ -16,7 +16,8 @@ from ..support import Server
 DOCUMENT = openapi.document("https://tenantd.example")
 DUMMY = {"id": "00000000-0000-4000-8000-00000000000a", "app_id": "00000000-0000-4000-8000-00000000000b",
          "fid": "00000000-0000-4000-8000-00000000000c", "name": "no-such-credential",
-         "member_id": "00000000-0000-4000-8000-00000000000d", "assignment_id": "A" * 43, "grant_id": "G" * 43}
+         "member_id": "00000000-0000-4000-8000-00000000000d", "assignment_id": "A" * 43, "grant_id": "G" * 43,
+         "owner_id": "00000000-0000-4000-8000-00000000000e"}
 
 
 def documented() -> dict[str, set[str]]:
@@ -91,7 +92,8 @@ def tokens(server: Server) -> dict[str, str]:
 def test_each_operation_accepts_exactly_the_permissions_it_documents(server: Server,
                                                                      tokens: dict[str, str]) -> None:
     """A token with one documented permission gets past authorization (any answer but 403); a token with
-    any other permission gets 403. No call carries a body, so none changes anything."""
+    any other permission gets 403; an operation only a signed-in user may call (``/me``) answers every app-only
+    token 400. No call carries a body, so none changes anything."""
     wrong: list[str] = []
     with server.http() as client:
         for path, methods in DOCUMENT["paths"].items():
@@ -100,7 +102,10 @@ def test_each_operation_accepts_exactly_the_permissions_it_documents(server: Ser
                 for permission, token in tokens.items():
                     response = client.request(method.upper(), "/v1.0" + _url(path),
                                               headers={"Authorization": f"Bearer {token}"})
-                    if (response.status_code == 403) == (permission in allowed):
+                    if operation.get("x-delegated-only"):
+                        if response.status_code != 400:
+                            wrong.append(f"{method.upper()} {path} with {permission}: {response.status_code}")
+                    elif (response.status_code == 403) == (permission in allowed):
                         wrong.append(f"{method.upper()} {path} with {permission}: {response.status_code}")
     assert wrong == []
 

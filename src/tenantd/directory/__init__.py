@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .applications import Applications
 from .assignments import Assignments
+from .authorization import Authorization
 from .consents import Consents
 from .credentials import Credentials
 from .domains import Domains
@@ -19,6 +20,7 @@ from .hosts import Hosts
 from .impersonation import holds_directory_roles, privileged_principal
 from .listings import Listings
 from .memberships import Memberships
+from .owners import Owners
 from .people import People
 from .principals import Principals
 from .roles import DirectoryRoles
@@ -27,7 +29,7 @@ from .unit import SecretHasher, iso, now_iso
 
 
 class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Grants, Hosts,
-                Listings, DirectoryRoles, Memberships, Consents):
+                Listings, DirectoryRoles, Memberships, Consents, Owners, Authorization):
     """Every aggregate's use cases, acting for ``actor``."""
 
 

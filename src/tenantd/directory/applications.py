@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..domain import audit, credentials, registration, rules
+from ..domain import audit, credentials, ownership, registration, rules
 from ..domain.errors import BadRequest
 from ..domain.ids import new_guid
 from ..domain.model import Application, AppRole
@@ -49,7 +49,8 @@ class Applications(UnitOfWork):
             except DuplicateKey:
                 raise _uri_conflict(app.identifier_uris) from None
             write_keys(tx, app.id, (), app.key_credentials)
-            entries = [audit.Entry("Add application", "ApplicationManagement", "Add", (audit.application(app),))]
+            entries = [audit.Entry("Add application", "ApplicationManagement", "Add", (audit.application(app),)),
+                       *self._creator_owns(tx, tenant_id, ownership.owned(app))]
             if with_service_principal:
                 entries.append(added_sp(insert_app_sp(tx, app, service_principal_id)))
             self._record(tx, tenant_id, *entries)

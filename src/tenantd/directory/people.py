@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..domain import audit, passwords, rules
+from ..domain import audit, ownership, passwords, rules
 from ..domain.errors import BadRequest, NotFound
 from ..domain.ids import new_guid
 from ..domain.model import Group, Principal, ServicePrincipal, StoredPassword, User
@@ -119,7 +119,8 @@ class People(UnitOfWork):
         with self.store.write() as tx:
             unique_ids(tx, object_ids=[group.id])
             tx.insert_group(group)
-            self._record(tx, tenant_id, audit.Entry("Add group", "GroupManagement", "Add", (audit.group(group),)))
+            self._record(tx, tenant_id, audit.Entry("Add group", "GroupManagement", "Add", (audit.group(group),)),
+                         *self._creator_owns(tx, tenant_id, ownership.owned(group)))
         return group
 
     def update_group(self, tenant_id: str, updated: Group) -> Group:

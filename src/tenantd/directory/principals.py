@@ -7,7 +7,7 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
-from ..domain import audit, registration, rules
+from ..domain import audit, ownership, registration, rules
 from ..domain.errors import BadRequest
 from ..domain.ids import new_guid
 from ..domain.model import Application, ServicePrincipal
@@ -30,7 +30,7 @@ class Principals(UnitOfWork):
                 raise BadRequest("The service principal for this application already exists.",
                                  code="Request_MultipleObjectsWithSameKeyValue")
             sp = insert_app_sp(tx, app, object_id, **fields)
-            self._record(tx, tenant_id, added_sp(sp))
+            self._record(tx, tenant_id, added_sp(sp), *self._creator_owns(tx, tenant_id, ownership.owned(sp)))
             return sp
 
     def create_managed_identity(self, tenant_id: str, name: str, kind: str, resource_id: str,

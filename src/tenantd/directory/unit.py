@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self, TypeVar
 
-from ..domain import audit
+from ..domain import audit, ownership
 from ..domain.errors import BadRequest, NotFound
 from ..domain.model import Principal
 from ..store import Store, Tx
@@ -40,13 +40,26 @@ class UnitOfWork:
         """Write ``entries`` in the change's transaction ``tx``: they commit or roll back with it."""
         actor = self.actor
         name = actor.display_name
-        if name is None:
+        if name is None and actor.signed_in_user is not None:   # a person: named by her user principal name
+            user = tx.user(actor.tenant_id or tenant_id, actor.signed_in_user)
+            name = user.user_principal_name if user else actor.signed_in_user
+        elif name is None:
             found = tx.service_principal(actor.tenant_id or tenant_id, actor.service_principal_id or "")
             name = found.display_name if found else actor.app_id or "unknown"
         now, correlation = datetime.now(UTC), str(uuid.uuid4())
         tx.insert_directory_audits([   # one microsecond apart, so they list in the order they happened
             e.row(tenant_id, str(uuid.uuid4()), correlation, now + timedelta(microseconds=i), actor, name)
             for i, e in enumerate(entries)])
+
+    def _creator_owns(self, tx: Tx, tenant_id: str, owned: ownership.Owned) -> list[audit.Entry]:
+        """A user who creates an object through a delegated call becomes its owner, as in Entra (but see
+        :func:`ownership.creator_owns`), in the change's transaction; the entry that records it."""
+        signed_in = self.actor.signed_in_user
+        user = tx.user(tenant_id, signed_in) if signed_in else None
+        if user is None or not ownership.creator_owns(owned.type, tx.role_template_ids([user.id]).get(user.id, [])):
+            return []
+        tx.insert_owner(tenant_id, owned.id, owned.type, user.id, "User", now_iso())
+        return [ownership.entry(True, owned, Principal(user.id, "User", user.display_name))]
 
     def record(self, tenant_id: str, entry: audit.Entry) -> None:
         """Record an action that changes no directory object (a token minted as another principal)."""

@@ -36,12 +36,19 @@ CREDENTIALS_ACTIVITY = "Update application \u2013 Certificates and secrets manag
 @dataclass(frozen=True)
 class Actor:
     """Who makes a change: the calling app (its appId and service principal, in its tenant), tenantd, or a
-    person on tenantd's pages (no app: her object id, and her user principal name as the name)."""
+    person (no app: her object id, and her user principal name as the name): on tenantd's pages, or signed in
+    to an app that calls Microsoft Graph for her (``through_app``: that app's appId)."""
 
     app_id: str | None
     service_principal_id: str | None   # for a person, her user object id
     tenant_id: str | None = None
     display_name: str | None = None    # looked up when an entry is written, if not known
+    through_app: str | None = None     # a signed-in person's: the app she called Graph through
+
+    @property
+    def signed_in_user(self) -> str | None:
+        """The person signed in to an app that calls Graph for her (a delegated call), if that is who acts."""
+        return self.service_principal_id if self.through_app is not None else None
 
 
 SYSTEM = Actor(None, None, None, "tenantd")

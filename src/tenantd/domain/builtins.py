@@ -35,6 +35,8 @@ GRAPH_ROLES: dict[str, str] = {
     "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
     "RoleManagement.Read.All": "c7fbd983-d9aa-4fa7-84b8-17382c103bc4",
     "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
+    "Policy.Read.All": "246dd0d5-5bd0-4def-940b-0421030a5b68",
+    "Policy.ReadWrite.Authorization": "fb221be6-99f2-473f-bd32-01c6a0e9ca3b",
 }
 
 # Azure AD Graph (graph.windows.net), the legacy API the AzureAD PowerShell module calls, with its
@@ -82,6 +84,32 @@ GRAPH_SCOPES: dict[str, str] = {
     "profile": "14dad69e-099b-42c9-810b-d002981feec1",
     "email": "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0",
     "offline_access": "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
+    "User.ReadBasic.All": "b340eb25-3456-403f-be2f-af7a0d370277",
+}
+# Graph's delegated permissions over the directory, which only an admin consents to. A user's token with one of
+# them does only what she herself may do (domain/user_permissions.py).
+GRAPH_DIRECTORY_SCOPES: dict[str, str] = {
+    "Application.Read.All": "c79f8feb-a9db-4090-85f9-90d820caa0eb",
+    "Application.ReadWrite.All": "bdfbf15f-ee85-4955-8675-146e8e5296b5",
+    "AppRoleAssignment.ReadWrite.All": "84bccea3-f856-4a8a-967b-dbe0a3d53a64",
+    "AuditLog.Read.All": "e4c9e354-4dc5-45b8-9e7c-e1393b0b1a20",
+    "DelegatedPermissionGrant.ReadWrite.All": "41ce6ca6-6826-4807-84f1-1c82854f7ee5",
+    "Directory.AccessAsUser.All": "0e263e50-5827-48a4-b97c-d940288653c7",
+    "Directory.Read.All": "06da0dbc-49e2-44d2-8312-53f166ab848a",
+    "Directory.ReadWrite.All": "c5366453-9fb0-48a5-a156-24f0c49a4b84",
+    "Domain.Read.All": "2f9ee017-59c1-4f1d-9472-bd5529a7b311",
+    "Domain.ReadWrite.All": "0b5d694c-a244-4bde-86e6-eb5cd07730fe",
+    "Group.Read.All": "5f8c59db-677d-491f-a6b8-5f174b11ec1d",
+    "Group.ReadWrite.All": "4e46008b-f24c-477d-8fff-7bb4ec7aafe0",
+    "GroupMember.Read.All": "bc024368-1153-4739-b217-4326f2e966d0",
+    "GroupMember.ReadWrite.All": "f81125ac-d3b7-4573-a3b2-7099cc39df9e",
+    "Policy.Read.All": "572fea84-0151-49b2-9301-11cb16974376",
+    "Policy.ReadWrite.Authorization": "edd3c878-b384-41fd-95ad-e7407dd775be",
+    "RoleManagement.Read.All": "48fec646-b2ba-4019-8681-8eb31435aded",
+    "RoleManagement.Read.Directory": "741c54c3-0c1e-44a1-818b-3f97ab4e8c83",
+    "RoleManagement.ReadWrite.Directory": "d01b97e9-cbc0-49fe-810a-750afd5527a3",
+    "User.Read.All": "a154be20-db9c-4678-8ab7-66f6cc099a59",
+    "User.ReadWrite.All": "204e0828-b5ca-4ad8-b9f3-f32a958e7cc4",
 }
 # OpenID Connect's scopes: they ask for an ID token, a refresh token and claims about the user, not for access
 # to a resource.
@@ -94,9 +122,11 @@ ARM_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
 KEY_VAULT_APP_ID = "cfa8b339-82a2-471a-a3c9-0fc0be7a4093"
 STORAGE_APP_ID = "e406a681-f3d4-42a8-90b6-c2b029497af1"
 # The delegated permissions Microsoft's public clients (Azure CLI, Azure PowerShell, Visual Studio) hold in every
-# tenant without anyone consenting: Graph's and the Azure resources' ``user_impersonation``.
+# tenant without anyone consenting: Graph's (its directory permissions among them, as the Azure CLI holds them
+# in Entra: what a signed-in user's token lets it do is what she may do) and the Azure resources'
+# ``user_impersonation``.
 FIRST_PARTY_SCOPES: dict[str, tuple[str, ...]] = {
-    GRAPH_APP_ID: tuple(v for v in GRAPH_SCOPES if v not in OIDC_SCOPES),
+    GRAPH_APP_ID: (*(v for v in GRAPH_SCOPES if v not in OIDC_SCOPES), *GRAPH_DIRECTORY_SCOPES),
     ARM_APP_ID: ("user_impersonation",),
     KEY_VAULT_APP_ID: ("user_impersonation",),
     STORAGE_APP_ID: ("user_impersonation",),
@@ -113,10 +143,11 @@ def _roles(table: dict[str, str], describe: str) -> tuple[AppRole, ...]:
 
 GRAPH_APP_ROLES = _roles(GRAPH_ROLES, "Microsoft Graph application permission")
 GRAPH_PERMISSION_SCOPES = tuple(
-    PermissionScope(id=scope_id, value=value, type="User", admin_consent_display_name=value,
+    PermissionScope(id=scope_id, value=value, type=kind, admin_consent_display_name=value,
                     admin_consent_description=f"Microsoft Graph delegated permission: {value}",
                     user_consent_display_name=value, user_consent_description=f"Microsoft Graph: {value}")
-    for value, scope_id in GRAPH_SCOPES.items()
+    for table, kind in ((GRAPH_SCOPES, "User"), (GRAPH_DIRECTORY_SCOPES, "Admin"))
+    for value, scope_id in table.items()
 )
 AAD_GRAPH_APP_ROLES = _roles(AAD_GRAPH_ROLES, "Azure AD Graph application permission")
 TENANTD_APP_ROLES = _roles(TENANTD_ROLES, "tenantd administration")

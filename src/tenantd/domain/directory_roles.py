@@ -4,8 +4,9 @@ tenantd knows, the rules of assigning them, and what a user's tokens say of them
 Each definition carries Entra's template id (the same in every tenant, and the definition's id) and, as
 ``rolePermissions``, a subset of the ``allowedResourceActions`` Entra's permissions reference lists for it:
 the ``microsoft.directory/...`` actions on the objects tenantd models (applications, service principals,
-users, groups, domains, consent grants, role assignments and definitions, the audit and sign-in logs). The
-actions of other services (Exchange, Intune, the Microsoft 365 admin center ...) are left out.
+users, groups, domains, consent grants, role assignments and definitions, the authorization policy, the audit
+and sign-in logs). The actions of other services (Exchange, Intune, the Microsoft 365 admin center ...) are
+left out.
 
 An assignment holds one role for one principal (a user or a service principal) over the whole tenant: the
 directory scope ``/``. Groups cannot hold roles here: Entra gives roles only to role-assignable groups,
@@ -80,8 +81,10 @@ _APP_ADMIN_ACTIONS = (
     "microsoft.directory/oAuth2PermissionGrants/allProperties/allTasks",
     f"{_SPS}/appRoleAssignedTo/update", f"{_SPS}/basic/update", f"{_SPS}/create", f"{_SPS}/credentials/update",
     f"{_SPS}/delete", f"{_SPS}/disable", f"{_SPS}/enable",
-    f"{_SPS}/managePermissionGrantsForAll.microsoft-application-admin", f"{_SPS}/permissions/update", _LOGS[1],
+    f"{_SPS}/managePermissionGrantsForAll.microsoft-application-admin", f"{_SPS}/owners/update",
+    f"{_SPS}/permissions/update", _LOGS[1],
 )
+_AUTHORIZATION_POLICY = "microsoft.directory/authorizationPolicy/allProperties/allTasks"
 _GROUP_ADMIN_ACTIONS = tuple(f"microsoft.directory/groups/{action}" for action in (
     "basic/update", "create", "delete", "members/update", "owners/update", "restore"))
 
@@ -89,7 +92,8 @@ BUILT_IN: tuple[RoleDefinition, ...] = (
     RoleDefinition(
         "62e90394-69f5-4237-9190-012177145e10", "Global Administrator",
         "Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.",
-        (f"{_APPS}/allProperties/allTasks", _LOGS[0], "microsoft.directory/directoryRoles/allProperties/allTasks",
+        (f"{_APPS}/allProperties/allTasks", _LOGS[0], _AUTHORIZATION_POLICY,
+         "microsoft.directory/directoryRoles/allProperties/allTasks",
          "microsoft.directory/domains/allProperties/allTasks", "microsoft.directory/groups/allProperties/allTasks",
          "microsoft.directory/oAuth2PermissionGrants/allProperties/allTasks",
          "microsoft.directory/roleAssignments/allProperties/allTasks",
@@ -107,7 +111,7 @@ BUILT_IN: tuple[RoleDefinition, ...] = (
     RoleDefinition(
         "e8611ab8-c189-46e8-94e1-60213ab1f814", "Privileged Role Administrator",
         "Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity Management.",
-        ("microsoft.directory/directoryRoles/allProperties/allTasks",
+        (_AUTHORIZATION_POLICY, "microsoft.directory/directoryRoles/allProperties/allTasks",
          "microsoft.directory/oAuth2PermissionGrants/allProperties/allTasks",
          "microsoft.directory/roleAssignments/allProperties/allTasks",
          "microsoft.directory/roleDefinitions/allProperties/allTasks", f"{_SPS}/appRoleAssignedTo/update",
@@ -127,7 +131,8 @@ BUILT_IN: tuple[RoleDefinition, ...] = (
     RoleDefinition(
         "f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Global Reader",
         "Can read everything that a Global Administrator can, but not update anything.",
-        (f"{_APPS}/allProperties/read", _LOGS[0], "microsoft.directory/directoryRoles/allProperties/read",
+        (f"{_APPS}/allProperties/read", _LOGS[0], "microsoft.directory/authorizationPolicy/standard/read",
+         "microsoft.directory/directoryRoles/allProperties/read",
          "microsoft.directory/domains/allProperties/read", "microsoft.directory/groups/allProperties/read",
          "microsoft.directory/oAuth2PermissionGrants/allProperties/read",
          "microsoft.directory/roleAssignments/allProperties/read",

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Row
 from ..domain.model import Application, FederatedCredential, KeyCredential, PasswordCredential
 from . import schema as t
 from . import statements as q
+from .owner_tables import owners
 from .rows import (
     federated_row,
     key_row,
@@ -136,6 +137,7 @@ class ApplicationRows(BaseTx):
         return (row.application_id, row.service_principal_id) if row else None
 
     def delete_application(self, object_id: str) -> None:
+        self.conn.execute(owners.delete().where(owners.c.object_id == object_id))
         self.conn.execute(t.applications.delete().where(t.applications.c.id == object_id))
 
     def insert_password_credential(self, application_id: str, cred: PasswordCredential) -> None:

@@ -1,6 +1,6 @@
 """The Store: SQLAlchemy engines and transactions (``Tx`` gathers the table groups, each in its own module:
 applications, principals, people, assignments, grants, keys, logs, bulk, collections, sign_in_state, roles,
-memberships). No directory rules here."""
+memberships, owners). No directory rules here."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from .grants import GrantRows
 from .keys import SigningKeyRows
 from .logs import LogRows
 from .memberships import MembershipRows
+from .owners import OwnerRows
 from .people import PeopleRows
 from .principals import PrincipalRows
 from .roles import RoleAssignmentRows
@@ -39,7 +40,7 @@ _T = TypeVar("_T")
 
 
 class Tx(CollectionRows, ApplicationRows, AssignmentRows, GrantRows, PrincipalRows, PeopleRows, SigningKeyRows,
-         LogRows, BulkRows, SignInStateRows, RoleAssignmentRows, MembershipRows):
+         LogRows, BulkRows, SignInStateRows, RoleAssignmentRows, MembershipRows, OwnerRows):
     """One transaction over every table group (each in its own module). Methods read and write rows; they
     never decide whether a change is allowed."""
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from ..domain.model import Tenant
 from . import schema as t
 from . import statements as q
+from .owner_tables import owners
 from .role_tables import directory_role_assignments
 from .rows import DuplicateKey
 
@@ -62,9 +63,11 @@ class BaseTx:
         self._exec(t.tenants.insert().values(id=tenant.id, name=tenant.name, created=tenant.created))
 
     def delete_principal_links(self, principal_id: str) -> None:
-        """Remove a principal's assignments (app roles and directory roles) and memberships, before the principal
-        itself goes."""
+        """Remove a principal's assignments (app roles and directory roles), memberships and ownerships (what it
+        owns, and its owners), before the principal itself goes."""
         self.conn.execute(t.app_role_assignments.delete().where(t.app_role_assignments.c.principal_id == principal_id))
         self.conn.execute(directory_role_assignments.delete().where(
             directory_role_assignments.c.principal_id == principal_id))
         self.conn.execute(t.group_members.delete().where(t.group_members.c.member_id == principal_id))
+        self.conn.execute(owners.delete().where(sa.or_(owners.c.owner_id == principal_id,
+                                                       owners.c.object_id == principal_id)))

@@ -1,4 +1,5 @@
-"""Which Graph application permissions each family of calls needs, and the directory the caller reaches.
+"""Which Graph application permissions each family of calls needs (and, through :func:`delegated`, which
+delegated permissions a signed-in user's token needs), and the directory the caller reaches.
 
 Reads accept any permission that includes reading the resource; writes need its ReadWrite permission.
 Assignment writes need AppRoleAssignment.ReadWrite.All, whichever object they hang from; delegated permission
@@ -43,3 +44,28 @@ DOMAIN_WRITE = ("Domain.ReadWrite.All",)   # as Graph: Directory.ReadWrite.All d
 def assignment_read(owner_read: tuple[str, ...]) -> tuple[str, ...]:
     """Reading an object's assignments: reading the object, or managing assignments."""
     return (*owner_read, *ASSIGNMENT_WRITE)
+
+OWNER_READ_OF = {"applications": APPLICATION_READ, "servicePrincipals": APPLICATION_READ, "groups": GROUP_READ}
+# Adding and removing owners: Graph's tables list Directory.ReadWrite.All beside the object's ReadWrite.
+OWNER_WRITE_OF = {"applications": (*APPLICATION_WRITE, "Directory.ReadWrite.All"),
+                  "servicePrincipals": (*APPLICATION_WRITE, "Directory.ReadWrite.All"), "groups": GROUP_WRITE}
+
+POLICY_READ = ("Policy.Read.All", "Policy.ReadWrite.Authorization")
+POLICY_WRITE = ("Policy.ReadWrite.Authorization",)
+
+# What a user's own objects need of her token, beside what the call takes for anyone's: /me and what hangs from
+# it (Graph's "least privileged" for the signed-in user's own profile, memberships and owned objects).
+OWN = ("User.Read",)
+
+
+def delegated(permissions: tuple[str, ...]) -> frozenset[str]:
+    """The delegated permissions a signed-in user's token may hold for a call that takes ``permissions`` as
+    application permissions: the same names (Graph's delegated permissions of these calls have them), with
+    User.ReadBasic.All wherever reading all users serves, and Directory.AccessAsUser.All ("access the directory
+    as the signed-in user") wherever a Directory permission does, as Graph's permission tables list them."""
+    found = set(permissions)
+    if "User.Read.All" in found:
+        found.add("User.ReadBasic.All")
+    if found & {"Directory.Read.All", "Directory.ReadWrite.All"}:
+        found.add("Directory.AccessAsUser.All")
+    return frozenset(found)

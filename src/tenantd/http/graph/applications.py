@@ -11,18 +11,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ...domain import registration, rules
+from ...domain import user_permissions as can
 from ...domain.errors import BadRequest
 from ...domain.model import Application
 from ..auth import graph_caller
-from . import application_body, odata, payload, responses, serialize
+from . import acts, application_body, odata, payload, responses, serialize
 from .access import APPLICATION_READ, APPLICATION_WRITE, directory
+from .acts import Act
 from .serialize import APPLICATION
 
+READ, CREDENTIALS = Act(can.APPS_READ), Act(can.APPS_CREDENTIALS, acts.application)
 _PASSWORD_FIELDS = {"displayName", "endDateTime", "startDateTime"}
 _YEARS = (1900, 9000)
 
 
-async def _find(request: Request, tenant_id: str) -> Application:
+async def find(request: Request, tenant_id: str) -> Application:
     d = directory(request)
     if "app_id" in request.path_params:
         app_id = payload.object_id(request.path_params["app_id"])
@@ -31,14 +34,14 @@ async def _find(request: Request, tenant_id: str) -> Application:
 
 
 async def list_(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_READ)
+    caller = await graph_caller(request, *APPLICATION_READ, action=READ)
     options = odata.parse_options(request.url.query, APPLICATION, collection=True)
     return await responses.listed(request, "applications", APPLICATION, options, "applications", caller.tenant_id,
                                   serialize.application)
 
 
 async def create(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_WRITE)
+    caller = await graph_caller(request, *APPLICATION_WRITE, action=Act(can.APPS_CREATE))
     changes = application_body.changes(await payload.json_object(request))
     if "displayName" not in changes:
         raise BadRequest("Property 'displayName' is required.")
@@ -56,23 +59,23 @@ async def create(request: Request) -> Response:
 
 
 async def get(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_READ)
+    caller = await graph_caller(request, *APPLICATION_READ, action=READ)
     options = odata.parse_options(request.url.query, APPLICATION, collection=False)
-    app = await _find(request, caller.tenant_id)
+    app = await find(request, caller.tenant_id)
     return responses.entity(request, "applications", serialize.application(app), APPLICATION, options)
 
 
 async def update(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_WRITE)
-    app = await _find(request, caller.tenant_id)
+    caller = await graph_caller(request, *APPLICATION_WRITE, action=Act(can.APPS_UPDATE, acts.application))
+    app = await find(request, caller.tenant_id)
     changes = application_body.changes(await payload.json_object(request))
     await run_in_threadpool(directory(request).update_application, caller.tenant_id, app.id, changes)
     return responses.no_content()
 
 
 async def delete(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_WRITE)
-    app = await _find(request, caller.tenant_id)
+    caller = await graph_caller(request, *APPLICATION_WRITE, action=Act(can.APPS_DELETE, acts.application))
+    app = await find(request, caller.tenant_id)
     await run_in_threadpool(directory(request).delete_application, caller.tenant_id, app.id)
     return responses.no_content()
 
@@ -94,8 +97,8 @@ def _moment(value: Any, key: str) -> datetime | None:
 
 async def add_password(request: Request) -> Response:
     """A new client secret; its text is in this answer and nowhere else, ever."""
-    caller = await graph_caller(request, *APPLICATION_WRITE)
-    app = await _find(request, caller.tenant_id)
+    caller = await graph_caller(request, *APPLICATION_WRITE, action=CREDENTIALS)
+    app = await find(request, caller.tenant_id)
     body = await payload.json_object(request)
     payload.only(body, {"passwordCredential"}, "microsoft.graph.addPasswordPostRequestBody")
     spec = body.get("passwordCredential") or {}
@@ -113,8 +116,8 @@ async def add_password(request: Request) -> Response:
 
 
 async def remove_password(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_WRITE)
-    app = await _find(request, caller.tenant_id)
+    caller = await graph_caller(request, *APPLICATION_WRITE, action=CREDENTIALS)
+    app = await find(request, caller.tenant_id)
     body = await payload.json_object(request)
     payload.only(body, {"keyId"}, "microsoft.graph.removePasswordPostRequestBody")
     key_id = payload.guid(payload.required(body, "keyId"), "keyId")

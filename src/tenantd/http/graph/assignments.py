@@ -2,7 +2,8 @@
 
 ``servicePrincipals/{id}/appRoleAssignedTo`` lists who holds the resource's roles; ``appRoleAssignments``
 under a service principal, user or group lists what that principal holds. A POST's body must name the
-URL's object in the matching field (``resourceId`` or ``principalId``).
+URL's object in the matching field (``resourceId`` or ``principalId``). A signed-in user's change is decided on
+the resource's facts, whichever object the URL names (SECURITY item 51).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...domain import user_permissions as can
 from ...domain.errors import BadRequest, NotFound
 from ...domain.model import AppRoleAssignment
 from ...store.listing import Condition
 from ..auth import graph_caller
-from . import groups, odata, payload, responses, serialize, service_principals, users
+from . import acts, groups, odata, payload, responses, serialize, service_principals, users
 from .access import (
     APPLICATION_READ,
     ASSIGNMENT_WRITE,
@@ -28,6 +30,7 @@ from .access import (
     assignment_read,
     directory,
 )
+from .acts import Act
 from .serialize import APP_ROLE_ASSIGNMENT
 
 _FIELDS = ("appRoleId", "principalId", "resourceId")
@@ -42,6 +45,8 @@ class Owner:
     field: str                                          # resourceId | principalId
     read: tuple[str, ...]                               # permissions that may list it
     find: Callable[[Request, str], Awaitable[str]]      # the URL's object id; 404 if unknown
+    read_act: Act                                       # a signed-in user's read of it
+    write_act: Act                                      # her change of it: the resource's facts decide
 
     def path(self, object_id: str) -> str:
         return f"{self.collection}('{object_id}')/{self.navigation}"
@@ -59,11 +64,15 @@ async def _group_id(request: Request, tenant_id: str) -> str:
     return (await groups.find(request, tenant_id)).id
 
 
-ASSIGNED_TO = Owner("servicePrincipals", "appRoleAssignedTo", "resourceId", assignment_read(APPLICATION_READ), _sp_id)
+_BY_PRINCIPAL = Act(can.SPS_ASSIGN, acts.resource_of_assignment)
+ASSIGNED_TO = Owner("servicePrincipals", "appRoleAssignedTo", "resourceId", assignment_read(APPLICATION_READ), _sp_id,
+                    Act(can.SPS_READ), Act(can.SPS_ASSIGN, acts.service_principal))
 SP_ASSIGNMENTS = Owner("servicePrincipals", "appRoleAssignments", "principalId", assignment_read(APPLICATION_READ),
-                       _sp_id)
-USER_ASSIGNMENTS = Owner("users", "appRoleAssignments", "principalId", assignment_read(USER_READ), _user_id)
-GROUP_ASSIGNMENTS = Owner("groups", "appRoleAssignments", "principalId", assignment_read(GROUP_READ), _group_id)
+                       _sp_id, Act(can.SPS_READ), _BY_PRINCIPAL)
+USER_ASSIGNMENTS = Owner("users", "appRoleAssignments", "principalId", assignment_read(USER_READ), _user_id,
+                         Act(can.USERS_READ, acts.user), _BY_PRINCIPAL)
+GROUP_ASSIGNMENTS = Owner("groups", "appRoleAssignments", "principalId", assignment_read(GROUP_READ), _group_id,
+                          Act(can.GROUPS_READ), _BY_PRINCIPAL)
 
 
 def _belongs(owner: Owner, assignment: AppRoleAssignment, object_id: str) -> bool:
@@ -72,7 +81,7 @@ def _belongs(owner: Owner, assignment: AppRoleAssignment, object_id: str) -> boo
 
 
 async def list_(owner: Owner, request: Request) -> Response:
-    caller = await graph_caller(request, *owner.read)
+    caller = await graph_caller(request, *owner.read, action=owner.read_act)
     options = odata.parse_options(request.url.query, APP_ROLE_ASSIGNMENT, collection=True)
     object_id = await owner.find(request, caller.tenant_id)
     scope = Condition("resource_id" if owner.field == "resourceId" else "principal_id", "eq", object_id)
@@ -81,7 +90,7 @@ async def list_(owner: Owner, request: Request) -> Response:
 
 
 async def create(owner: Owner, request: Request) -> Response:
-    caller = await graph_caller(request, *ASSIGNMENT_WRITE)
+    caller = await graph_caller(request, *ASSIGNMENT_WRITE, action=owner.write_act)
     object_id = await owner.find(request, caller.tenant_id)
     body = await payload.json_object(request)
     payload.only(body, _FIELDS, APP_ROLE_ASSIGNMENT.type_name)
@@ -96,7 +105,7 @@ async def create(owner: Owner, request: Request) -> Response:
 
 
 async def get(owner: Owner, request: Request) -> Response:
-    caller = await graph_caller(request, *owner.read)
+    caller = await graph_caller(request, *owner.read, action=owner.read_act)
     options = odata.parse_options(request.url.query, APP_ROLE_ASSIGNMENT, collection=False)
     object_id = await owner.find(request, caller.tenant_id)
     assignment_id = payload.assignment_id(request.path_params["assignment_id"])
@@ -109,7 +118,7 @@ async def get(owner: Owner, request: Request) -> Response:
 
 
 async def delete(owner: Owner, request: Request) -> Response:
-    caller = await graph_caller(request, *ASSIGNMENT_WRITE)
+    caller = await graph_caller(request, *ASSIGNMENT_WRITE, action=owner.write_act)
     object_id = await owner.find(request, caller.tenant_id)
     assignment_id = payload.assignment_id(request.path_params["assignment_id"])
     scope = {"resource_id" if owner.field == "resourceId" else "principal_id": object_id}

@@ -31,11 +31,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...domain import user_permissions as can
 from ...domain.errors import BadRequest, NotFound
 from ...domain.ids import is_guid
 from ...tokens.signins import INTERACTIVE_KINDS, USER_GRANT_KINDS, SignInLog
 from ..auth import graph_caller
 from . import odata, payload, responses
+from .acts import Act
 
 AUDIT_READ = ("AuditLog.Read.All", "Directory.Read.All", "Directory.ReadWrite.All")
 PATH = "auditLogs/signIns"
@@ -215,7 +217,7 @@ def split_filter(query: str) -> tuple[str | None, str]:
 
 
 async def list_(request: Request) -> Response:
-    caller = await graph_caller(request, *AUDIT_READ)
+    caller = await graph_caller(request, *AUDIT_READ, action=Act(can.SIGN_INS_READ))
     filter_text, rest = split_filter(request.url.query)
     options = odata.parse_options(rest, SIGN_IN, collection=True)
     if options.count:
@@ -228,7 +230,7 @@ async def list_(request: Request) -> Response:
 
 
 async def get(request: Request) -> Response:
-    caller = await graph_caller(request, *AUDIT_READ)
+    caller = await graph_caller(request, *AUDIT_READ, action=Act(can.SIGN_INS_READ))
     options = odata.parse_options(request.url.query, SIGN_IN, collection=False)
     sign_in_id = payload.object_id(request.path_params["id"])
     rows = await run_in_threadpool(_log(request).query, caller.tenant_id, [("id", "eq", sign_in_id)])

@@ -11,13 +11,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...domain import user_permissions as can
 from ...domain.errors import BadRequest, NotFound
 from ...domain.model import Application, FederatedCredential
 from ..auth import graph_caller
-from . import odata, payload, responses
+from . import acts, odata, payload, responses
 from .access import APPLICATION_READ, APPLICATION_WRITE, directory
+from .acts import Act
 
 OWNER = "application"
+READ, WRITE = Act(can.APPS_READ), Act(can.APPS_CREDENTIALS, acts.application)
 _FIELDS = {"name", "issuer", "subject", "audiences", "description"}
 _SAMPLE = FederatedCredential("", "", "", OWNER, "", "", "", (), None, "")
 FEDERATED_CREDENTIAL = odata.Entity("microsoft.graph.federatedIdentityCredential", frozenset(_SAMPLE.to_graph()), {
@@ -50,7 +53,7 @@ def _body(body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_READ)
+    caller = await graph_caller(request, *APPLICATION_READ, action=READ)
     options = odata.parse_options(request.url.query, FEDERATED_CREDENTIAL, collection=True)
     app = await _application(request, caller.tenant_id)
     found = await run_in_threadpool(directory(request).federated_credentials, caller.tenant_id, app.id, OWNER)
@@ -59,7 +62,7 @@ async def list_(request: Request) -> Response:
 
 
 async def create(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_WRITE)
+    caller = await graph_caller(request, *APPLICATION_WRITE, action=WRITE)
     app = await _application(request, caller.tenant_id)
     body = _body(await payload.json_object(request))
     created = await _add(request, caller.tenant_id, app, body)
@@ -76,7 +79,7 @@ async def _add(request: Request, tenant_id: str, app: Application, body: dict[st
 
 
 async def get(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_READ)
+    caller = await graph_caller(request, *APPLICATION_READ, action=READ)
     options = odata.parse_options(request.url.query, FEDERATED_CREDENTIAL, collection=False)
     app = await _application(request, caller.tenant_id)
     found = await run_in_threadpool(directory(request).federated_credential, caller.tenant_id, app.id, OWNER,
@@ -86,7 +89,7 @@ async def get(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     """Change a credential; addressed by name, a credential that does not exist yet is created."""
-    caller = await graph_caller(request, *APPLICATION_WRITE)
+    caller = await graph_caller(request, *APPLICATION_WRITE, action=WRITE)
     app = await _application(request, caller.tenant_id)
     body = _body(await payload.json_object(request))
     d, key = directory(request), _key(request)
@@ -104,7 +107,7 @@ async def update(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_WRITE)
+    caller = await graph_caller(request, *APPLICATION_WRITE, action=WRITE)
     app = await _application(request, caller.tenant_id)
     await run_in_threadpool(directory(request).remove_federated_credential, caller.tenant_id, app.id, OWNER,
                             _key(request))

@@ -2,14 +2,15 @@
 
 Every directory change is here (written in the change's own transaction), with who made it
 (``initiatedBy.app``: the calling app, or "tenantd" for what it does itself; ``initiatedBy.user``: a person
-who consented on tenantd's pages), the objects it changed and their changed properties' old and new values.
-Tokens minted as another principal and host sessions are here too, under the category ``Impersonation``.
+who consented on tenantd's pages, or who was signed in to the app that called), the objects it changed and their
+changed properties' old and new values. Tokens minted as another principal and host sessions are here too,
+under the category ``Impersonation``.
 
 ``$filter`` is a conjunction (``and``, parentheses) of
 
     activityDateTime ge|gt|le|lt 2024-05-01T00:00:00Z
     activityDisplayName | category | operationType | result | correlationId eq|ne '...'
-    initiatedBy/app/appId | initiatedBy/app/servicePrincipalId eq|ne '...'
+    initiatedBy/app/appId | initiatedBy/app/servicePrincipalId | initiatedBy/user/id eq|ne '...'
 
 ``$top`` (1..999), ``$skiptoken`` and ``$select`` work as on every collection.
 """
@@ -22,10 +23,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...domain import user_permissions as can
 from ...domain.errors import NotFound
 from ..auth import graph_caller
 from . import odata, payload, responses
 from .access import directory
+from .acts import Act
 from .audit import AUDIT_READ, FilterProperty, parse_filter, split_filter
 
 PATH = "auditLogs/directoryAudits"
@@ -39,6 +42,7 @@ _PROPERTIES = {
     "correlationid": FilterProperty("correlation_id", _TEXT, "text"),
     "initiatedby/app/appid": FilterProperty("initiator_app_id", _TEXT, "text"),
     "initiatedby/app/serviceprincipalid": FilterProperty("initiator_id", _TEXT, "text"),
+    "initiatedby/user/id": FilterProperty("initiator_id", _TEXT, "text"),   # object ids are unique: hers alone
 }
 
 
@@ -77,7 +81,7 @@ DIRECTORY_AUDIT = odata.Entity("microsoft.graph.directoryAudit", frozenset(direc
 
 
 async def list_(request: Request) -> Response:
-    caller = await graph_caller(request, *AUDIT_READ)
+    caller = await graph_caller(request, *AUDIT_READ, action=Act(can.AUDIT_READ))
     filter_text, rest = split_filter(request.url.query)
     options = odata.parse_options(rest, DIRECTORY_AUDIT, collection=True)
     if options.count:
@@ -91,7 +95,7 @@ async def list_(request: Request) -> Response:
 
 
 async def get(request: Request) -> Response:
-    caller = await graph_caller(request, *AUDIT_READ)
+    caller = await graph_caller(request, *AUDIT_READ, action=Act(can.AUDIT_READ))
     options = odata.parse_options(request.url.query, DIRECTORY_AUDIT, collection=False)
     audit_id = payload.object_id(request.path_params["id"])
     rows = await run_in_threadpool(directory(request).audits, caller.tenant_id, [("id", "eq", audit_id)])

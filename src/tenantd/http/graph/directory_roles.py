@@ -11,14 +11,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...domain import user_permissions as can
 from ...domain.directory_roles import BUILT_IN, BY_TEMPLATE_ID, RoleDefinition, directory_role_id
 from ...domain.errors import NotFound
 from ..auth import graph_caller
 from . import odata, payload, responses, serialize
 from .access import ROLE_READ, ROLE_WRITE, directory
+from .acts import Act
 from .groups import _referenced_id as referenced_id
 from .role_serialize import DIRECTORY_ROLE, DIRECTORY_ROLE_TEMPLATE, directory_role, directory_role_template
 from .serialize import DIRECTORY_OBJECT
+
+READ, WRITE = Act(can.ROLES_READ), Act(can.ROLES_WRITE)
 
 
 def find(tenant_id: str, key: str) -> RoleDefinition:
@@ -33,7 +37,7 @@ def find(tenant_id: str, key: str) -> RoleDefinition:
 
 
 async def list_roles(request: Request) -> Response:
-    caller = await graph_caller(request, *ROLE_READ)
+    caller = await graph_caller(request, *ROLE_READ, action=READ)
     options = odata.parse_options(request.url.query, DIRECTORY_ROLE, collection=True)
     rows = [((role.display_name.casefold(), role.template_id), directory_role(caller.tenant_id, role))
             for role in BUILT_IN]
@@ -41,7 +45,7 @@ async def list_roles(request: Request) -> Response:
 
 
 async def get_role(request: Request) -> Response:
-    caller = await graph_caller(request, *ROLE_READ)
+    caller = await graph_caller(request, *ROLE_READ, action=READ)
     options = odata.parse_options(request.url.query, DIRECTORY_ROLE, collection=False)
     role = find(caller.tenant_id, request.path_params["id"])
     return responses.entity(request, "directoryRoles", directory_role(caller.tenant_id, role), DIRECTORY_ROLE,
@@ -49,7 +53,7 @@ async def get_role(request: Request) -> Response:
 
 
 async def members(request: Request) -> Response:
-    caller = await graph_caller(request, *ROLE_READ)
+    caller = await graph_caller(request, *ROLE_READ, action=READ)
     options = odata.parse_options(request.url.query, DIRECTORY_OBJECT, collection=True)
     role = find(caller.tenant_id, request.path_params["id"])
     d = directory(request)
@@ -62,7 +66,7 @@ async def members(request: Request) -> Response:
 
 
 async def add_member(request: Request) -> Response:
-    caller = await graph_caller(request, *ROLE_WRITE)
+    caller = await graph_caller(request, *ROLE_WRITE, action=WRITE)
     body = await payload.json_object(request)   # first: an oversized body is 413 whatever the path names
     role = find(caller.tenant_id, request.path_params["id"])
     member_id = referenced_id(body)
@@ -72,7 +76,7 @@ async def add_member(request: Request) -> Response:
 
 
 async def remove_member(request: Request) -> Response:
-    caller = await graph_caller(request, *ROLE_WRITE)
+    caller = await graph_caller(request, *ROLE_WRITE, action=WRITE)
     role = find(caller.tenant_id, request.path_params["id"])
     member_id = payload.object_id(request.path_params["member_id"])
     await run_in_threadpool(directory(request).remove_directory_role_member, caller.tenant_id, role.template_id,
@@ -81,14 +85,14 @@ async def remove_member(request: Request) -> Response:
 
 
 async def list_templates(request: Request) -> Response:
-    await graph_caller(request, *ROLE_READ)
+    await graph_caller(request, *ROLE_READ, action=READ)
     options = odata.parse_options(request.url.query, DIRECTORY_ROLE_TEMPLATE, collection=True)
     rows = [((role.display_name.casefold(), role.template_id), directory_role_template(role)) for role in BUILT_IN]
     return responses.collection(request, "directoryRoleTemplates", rows, DIRECTORY_ROLE_TEMPLATE, options)
 
 
 async def get_template(request: Request) -> Response:
-    await graph_caller(request, *ROLE_READ)
+    await graph_caller(request, *ROLE_READ, action=READ)
     options = odata.parse_options(request.url.query, DIRECTORY_ROLE_TEMPLATE, collection=False)
     role_id = payload.object_id(request.path_params["id"])
     role = BY_TEMPLATE_ID.get(role_id)

@@ -12,11 +12,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...domain import user_permissions as can
 from ...domain.domain_names import is_root
 from ...domain.sign_in_state import Domain
 from ..auth import graph_caller
 from . import odata, payload, responses
 from .access import DOMAIN_READ, DOMAIN_WRITE, directory
+from .acts import Act
 
 # Entra's defaults for a cloud-only tenant: passwords that never expire, and what an initial domain serves.
 NEVER_EXPIRES = 2147483647
@@ -45,7 +47,7 @@ async def _all(request: Request, tenant_id: str) -> list[Domain]:
 
 
 async def list_(request: Request) -> Response:
-    caller = await graph_caller(request, *DOMAIN_READ)
+    caller = await graph_caller(request, *DOMAIN_READ, action=Act(can.DOMAINS_READ))
     options = odata.parse_options(request.url.query, DOMAIN, collection=True)
     found = await _all(request, caller.tenant_id)
     names = [d.name for d in found]
@@ -54,7 +56,7 @@ async def list_(request: Request) -> Response:
 
 
 async def get(request: Request) -> Response:
-    caller = await graph_caller(request, *DOMAIN_READ)
+    caller = await graph_caller(request, *DOMAIN_READ, action=Act(can.DOMAINS_READ))
     options = odata.parse_options(request.url.query, DOMAIN, collection=False)
     domain = await run_in_threadpool(directory(request).domain, caller.tenant_id, request.path_params["id"])
     names = [d.name for d in await _all(request, caller.tenant_id)]
@@ -62,7 +64,7 @@ async def get(request: Request) -> Response:
 
 
 async def create(request: Request) -> Response:
-    caller = await graph_caller(request, *DOMAIN_WRITE)
+    caller = await graph_caller(request, *DOMAIN_WRITE, action=Act(can.DOMAINS_WRITE))
     body = await payload.json_object(request)
     payload.only(body, {"id"}, DOMAIN.type_name)
     name = payload.string(payload.required(body, "id"), "id")
@@ -72,6 +74,6 @@ async def create(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    caller = await graph_caller(request, *DOMAIN_WRITE)
+    caller = await graph_caller(request, *DOMAIN_WRITE, action=Act(can.DOMAINS_WRITE))
     await run_in_threadpool(directory(request).remove_domain, caller.tenant_id, request.path_params["id"])
     return responses.no_content()

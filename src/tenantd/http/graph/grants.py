@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...domain import user_permissions as can
 from ...domain.errors import BadRequest
 from ...domain.ids import is_grant_id
 from ...domain.model import OAuth2PermissionGrant
@@ -22,10 +23,12 @@ from ...store.listing import Condition
 from ..auth import graph_caller
 from . import odata, payload, responses, service_principals, users
 from .access import GRANT_READ, GRANT_WRITE, directory
+from .acts import Act
 
 _CREATE = ("clientId", "consentType", "principalId", "resourceId", "scope")
 _FIXED = ("id", "clientId", "consentType", "principalId", "resourceId")   # what a PATCH cannot change
 COLLECTION = "oauth2PermissionGrants"
+READ, WRITE = Act(can.GRANTS_READ), Act(can.GRANTS_WRITE)
 
 
 def to_graph(grant: OAuth2PermissionGrant) -> dict[str, Any]:
@@ -49,7 +52,7 @@ def grant_key(text: str) -> str:
 
 
 async def list_(request: Request) -> Response:
-    caller = await graph_caller(request, *GRANT_READ)
+    caller = await graph_caller(request, *GRANT_READ, action=READ)
     options = odata.parse_options(request.url.query, OAUTH2_PERMISSION_GRANT, collection=True)
     return await responses.listed(request, COLLECTION, OAUTH2_PERMISSION_GRANT, options, "grants",
                                   caller.tenant_id, to_graph)
@@ -57,7 +60,7 @@ async def list_(request: Request) -> Response:
 
 async def of_client(request: Request) -> Response:
     """``servicePrincipals/{id}/oauth2PermissionGrants``: the grants the service principal holds as a client."""
-    caller = await graph_caller(request, *GRANT_READ)
+    caller = await graph_caller(request, *GRANT_READ, action=READ)
     options = odata.parse_options(request.url.query, OAUTH2_PERMISSION_GRANT, collection=True)
     sp = await service_principals.find(request, caller.tenant_id)
     return await responses.listed(request, f"servicePrincipals('{sp.id}')/{COLLECTION}", OAUTH2_PERMISSION_GRANT,
@@ -67,7 +70,7 @@ async def of_client(request: Request) -> Response:
 
 async def of_user(request: Request) -> Response:
     """``users/{id}/oauth2PermissionGrants``: the grants the user consented to for herself."""
-    caller = await graph_caller(request, *GRANT_READ)
+    caller = await graph_caller(request, *GRANT_READ, action=READ)
     options = odata.parse_options(request.url.query, OAUTH2_PERMISSION_GRANT, collection=True)
     user = await users.find(request, caller.tenant_id)
     return await responses.listed(request, f"users('{user.id}')/{COLLECTION}", OAUTH2_PERMISSION_GRANT, options,
@@ -75,7 +78,7 @@ async def of_user(request: Request) -> Response:
 
 
 async def create(request: Request) -> Response:
-    caller = await graph_caller(request, *GRANT_WRITE)
+    caller = await graph_caller(request, *GRANT_WRITE, action=WRITE)
     body = await payload.json_object(request)
     payload.only(body, _CREATE, OAUTH2_PERMISSION_GRANT.type_name)
     client_id = payload.guid(payload.required(body, "clientId"), "clientId")
@@ -91,7 +94,7 @@ async def create(request: Request) -> Response:
 
 
 async def get(request: Request) -> Response:
-    caller = await graph_caller(request, *GRANT_READ)
+    caller = await graph_caller(request, *GRANT_READ, action=READ)
     options = odata.parse_options(request.url.query, OAUTH2_PERMISSION_GRANT, collection=False)
     key = grant_key(request.path_params["grant_id"])
     found = await run_in_threadpool(directory(request).grant, caller.tenant_id, key)
@@ -99,7 +102,7 @@ async def get(request: Request) -> Response:
 
 
 async def update(request: Request) -> Response:
-    caller = await graph_caller(request, *GRANT_WRITE)
+    caller = await graph_caller(request, *GRANT_WRITE, action=WRITE)
     body = await payload.json_object(request)   # first: an oversized body is 413 whatever the path names
     key = grant_key(request.path_params["grant_id"])
     for name in _FIXED:
@@ -115,7 +118,7 @@ async def update(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    caller = await graph_caller(request, *GRANT_WRITE)
+    caller = await graph_caller(request, *GRANT_WRITE, action=WRITE)
     key = grant_key(request.path_params["grant_id"])
     await run_in_threadpool(directory(request).delete_grant, caller.tenant_id, key)
     return responses.no_content()

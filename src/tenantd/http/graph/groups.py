@@ -11,13 +11,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...domain import user_permissions as can
 from ...domain.errors import BadRequest
 from ...domain.model import Group
 from ..auth import graph_caller
-from . import odata, payload, responses, serialize
+from . import acts, odata, payload, responses, serialize
 from .access import GROUP_READ, GROUP_WRITE, MEMBER_READ, MEMBER_WRITE, directory
+from .acts import Act
 from .serialize import DIRECTORY_OBJECT, GROUP
 
+READ, MEMBERS = Act(can.GROUPS_READ), Act(can.GROUPS_MEMBERS, acts.group)
 _CREATE = {"displayName", "description", "mailNickname", "securityEnabled", "mailEnabled", "groupTypes"}
 # Only security groups exist here: these properties must say so when they are sent at all.
 _FIXED: dict[str, Any] = {"securityEnabled": True, "mailEnabled": False, "groupTypes": []}
@@ -30,13 +33,13 @@ async def find(request: Request, tenant_id: str) -> Group:
 
 
 async def list_(request: Request) -> Response:
-    caller = await graph_caller(request, *GROUP_READ)
+    caller = await graph_caller(request, *GROUP_READ, action=READ)
     options = odata.parse_options(request.url.query, GROUP, collection=True)
     return await responses.listed(request, "groups", GROUP, options, "groups", caller.tenant_id, serialize.group)
 
 
 async def create(request: Request) -> Response:
-    caller = await graph_caller(request, *GROUP_WRITE)
+    caller = await graph_caller(request, *GROUP_WRITE, action=Act(can.GROUPS_CREATE))
     body = await payload.json_object(request)
     payload.only(body, _CREATE, GROUP.type_name)
     for key, value in _FIXED.items():
@@ -54,21 +57,21 @@ async def create(request: Request) -> Response:
 
 
 async def get(request: Request) -> Response:
-    caller = await graph_caller(request, *GROUP_READ)
+    caller = await graph_caller(request, *GROUP_READ, action=READ)
     options = odata.parse_options(request.url.query, GROUP, collection=False)
     group = await find(request, caller.tenant_id)
     return responses.entity(request, "groups", serialize.group(group), GROUP, options)
 
 
 async def delete(request: Request) -> Response:
-    caller = await graph_caller(request, *GROUP_WRITE)
+    caller = await graph_caller(request, *GROUP_WRITE, action=Act(can.GROUPS_DELETE, acts.group))
     group = await find(request, caller.tenant_id)
     await run_in_threadpool(directory(request).delete_group, caller.tenant_id, group.id)
     return responses.no_content()
 
 
 async def members(request: Request) -> Response:
-    caller = await graph_caller(request, *MEMBER_READ)
+    caller = await graph_caller(request, *MEMBER_READ, action=READ)
     options = odata.parse_options(request.url.query, DIRECTORY_OBJECT, collection=True)
     group_id = payload.object_id(request.path_params["id"])
     found = await run_in_threadpool(directory(request).members, caller.tenant_id, group_id)
@@ -86,7 +89,7 @@ def _referenced_id(body: dict[str, Any]) -> str:
 
 
 async def add_member(request: Request) -> Response:
-    caller = await graph_caller(request, *MEMBER_WRITE)
+    caller = await graph_caller(request, *MEMBER_WRITE, action=MEMBERS)
     group_id = payload.object_id(request.path_params["id"])
     member_id = _referenced_id(await payload.json_object(request))
     if member_id == group_id:
@@ -96,7 +99,7 @@ async def add_member(request: Request) -> Response:
 
 
 async def remove_member(request: Request) -> Response:
-    caller = await graph_caller(request, *MEMBER_WRITE)
+    caller = await graph_caller(request, *MEMBER_WRITE, action=MEMBERS)
     group_id = payload.object_id(request.path_params["id"])
     member_id = payload.object_id(request.path_params["member_id"])
     await run_in_threadpool(directory(request).remove_member, caller.tenant_id, group_id, member_id)

@@ -21,9 +21,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ...directory.memberships import MAX_MEMBER_GROUPS
+from ...domain import user_permissions as can
 from ...domain.errors import BadRequest
 from ..auth import Caller, graph_caller
-from . import groups, odata, payload, responses, serialize, service_principals, users
+from . import acts, groups, odata, payload, responses, serialize, service_principals, users
 from .access import (
     APPLICATION_READ,
     GROUP_MEMBERSHIP_READ,
@@ -31,6 +32,7 @@ from .access import (
     USER_READ,
     directory,
 )
+from .acts import Act
 from .serialize import DIRECTORY_OBJECT
 
 Authorize = Callable[..., Awaitable[Caller]]
@@ -59,9 +61,13 @@ async def _sp_id(request: Request, tenant_id: str) -> str:
     return (await service_principals.find(request, tenant_id)).id
 
 
-USER = Subject("users", USER_MEMBERSHIP_READ, USER_READ, _user_id)
-GROUP = Subject("groups", GROUP_MEMBERSHIP_READ, GROUP_MEMBERSHIP_READ, _group_id)
-SERVICE_PRINCIPAL = Subject("servicePrincipals", APPLICATION_READ, APPLICATION_READ, _sp_id)
+# A signed-in user reads memberships as she reads their objects; her own (``/me/memberOf``) with User.Read.
+USER = Subject("users", USER_MEMBERSHIP_READ, USER_READ, _user_id,
+               partial(graph_caller, action=Act(can.USERS_READ, acts.user, own=True)))
+GROUP = Subject("groups", GROUP_MEMBERSHIP_READ, GROUP_MEMBERSHIP_READ, _group_id,
+                partial(graph_caller, action=Act(can.GROUPS_READ)))
+SERVICE_PRINCIPAL = Subject("servicePrincipals", APPLICATION_READ, APPLICATION_READ, _sp_id,
+                            partial(graph_caller, action=Act(can.SPS_READ)))
 
 
 async def _subject(subject: Subject, request: Request, permissions: tuple[str, ...]) -> tuple[Caller, str]:

@@ -33,7 +33,14 @@ def _no_constants(name: str) -> Any:
 
 async def json_object(request: Request) -> dict[str, Any]:
     """The request's JSON object (at most 64 KB, no duplicate keys, no NaN, no text the store cannot hold);
-    Graph's 400 otherwise."""
+    Graph's 400 otherwise. Read once: a signed-in user's call may have read it to decide (http/graph/acts.py)."""
+    read: dict[str, Any] | None = getattr(request.state, "json_body", None)
+    if read is None:
+        read = request.state.json_body = await _json_object(request)
+    return read
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != "application/json":
         raise BadRequest(_UNREADABLE, code="BadRequest")
@@ -95,6 +102,15 @@ def object_id(text: str) -> str:
     if not is_guid(text):
         raise BadRequest(f"Invalid object identifier '{shown(text)}'.")
     return text.lower()
+
+
+def user_key(text: str) -> str:
+    """A user as the URL names it: an object id or a userPrincipalName."""
+    if is_guid(text):
+        return text.lower()
+    if "@" in text:
+        return text
+    raise BadRequest(f"Invalid object identifier '{shown(text)}'.")
 
 
 def assignment_id(text: str) -> str:

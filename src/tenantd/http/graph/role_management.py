@@ -13,27 +13,31 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...domain import user_permissions as can
 from ...domain.directory_roles import BUILT_IN, BY_TEMPLATE_ID, RoleAssignment, is_role_assignment_id
 from ...domain.errors import BadRequest, NotFound
 from ..auth import graph_caller
 from . import odata, payload, responses, serialize
 from .access import ROLE_READ, ROLE_WRITE, directory
+from .acts import Act
 from .role_serialize import EXPANDABLE, ROLE_ASSIGNMENT, ROLE_DEFINITION
 
 DEFINITIONS = "roleManagement/directory/roleDefinitions"
 ASSIGNMENTS = "roleManagement/directory/roleAssignments"
 _CREATE = {"principalId", "roleDefinitionId", "directoryScopeId"}
 
+READ, WRITE = Act(can.ROLES_READ), Act(can.ROLES_WRITE)
+
 
 async def list_definitions(request: Request) -> Response:
-    await graph_caller(request, *ROLE_READ)
+    await graph_caller(request, *ROLE_READ, action=READ)
     options = odata.parse_options(request.url.query, ROLE_DEFINITION, collection=True)
     rows = [((role.display_name.casefold(), role.template_id), role.to_graph()) for role in BUILT_IN]
     return responses.collection(request, DEFINITIONS, rows, ROLE_DEFINITION, options)
 
 
 async def get_definition(request: Request) -> Response:
-    await graph_caller(request, *ROLE_READ)
+    await graph_caller(request, *ROLE_READ, action=READ)
     options = odata.parse_options(request.url.query, ROLE_DEFINITION, collection=False)
     role_id = payload.object_id(request.path_params["id"])
     role = BY_TEMPLATE_ID.get(role_id)
@@ -43,7 +47,7 @@ async def get_definition(request: Request) -> Response:
 
 
 async def list_assignments(request: Request) -> Response:
-    caller = await graph_caller(request, *ROLE_READ)
+    caller = await graph_caller(request, *ROLE_READ, action=READ)
     options, expand = _options(request, collection=True)
     found = await run_in_threadpool(directory(request).directory_role_assignments, caller.tenant_id)
     shown = await _shown(request, caller.tenant_id, found, expand)
@@ -52,7 +56,7 @@ async def list_assignments(request: Request) -> Response:
 
 
 async def create_assignment(request: Request) -> Response:
-    caller = await graph_caller(request, *ROLE_WRITE)
+    caller = await graph_caller(request, *ROLE_WRITE, action=WRITE)
     body = await payload.json_object(request)
     payload.only(body, _CREATE, ROLE_ASSIGNMENT.type_name)
     principal_id = payload.guid(payload.required(body, "principalId"), "principalId")
@@ -64,7 +68,7 @@ async def create_assignment(request: Request) -> Response:
 
 
 async def get_assignment(request: Request) -> Response:
-    caller = await graph_caller(request, *ROLE_READ)
+    caller = await graph_caller(request, *ROLE_READ, action=READ)
     options, expand = _options(request, collection=False)
     found = await run_in_threadpool(directory(request).directory_role_assignment, caller.tenant_id,
                                     _assignment_id(request))
@@ -73,7 +77,7 @@ async def get_assignment(request: Request) -> Response:
 
 
 async def delete_assignment(request: Request) -> Response:
-    caller = await graph_caller(request, *ROLE_WRITE)
+    caller = await graph_caller(request, *ROLE_WRITE, action=WRITE)
     await run_in_threadpool(directory(request).unassign_directory_role, caller.tenant_id, _assignment_id(request))
     return responses.no_content()
 

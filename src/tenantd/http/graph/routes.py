@@ -21,7 +21,10 @@ from . import (
     domains,
     grants,
     groups,
+    me,
     memberships,
+    owners,
+    policies,
     role_management,
     service_principals,
     users,
@@ -73,6 +76,20 @@ def _federated_credential_routes(prefix: str) -> list[BaseRoute]:
     ]
 
 
+def _owner_routes(prefix: str, owned: owners.OwnedCollection) -> list[BaseRoute]:
+    return [
+        endpoint(f"{prefix}/owners", GET=partial(owners.list_, owned)),
+        endpoint(f"{prefix}/owners/$ref", POST=partial(owners.add, owned)),
+        endpoint(prefix + "/owners/{owner_id}/$ref", DELETE=partial(owners.remove, owned)),
+    ]
+
+
+def _me_routes(found: list[BaseRoute]) -> list[BaseRoute]:
+    """Every ``/users/{id}`` path again as ``/me``, for the signed-in user (http/graph/me.py)."""
+    return [endpoint(alias, **{method: partial(me.alias, handler) for method, handler in route.handlers.items()})
+            for route in found if isinstance(route, Endpoint) and (alias := me.path(route.path)) is not None]
+
+
 def _service_principal_routes(prefix: str) -> list[BaseRoute]:
     return [
         endpoint(prefix, GET=service_principals.get, PATCH=service_principals.update,
@@ -80,6 +97,7 @@ def _service_principal_routes(prefix: str) -> list[BaseRoute]:
         *_assignment_routes(prefix, ASSIGNED_TO),
         *_assignment_routes(prefix, SP_ASSIGNMENTS),
         endpoint(f"{prefix}/oauth2PermissionGrants", GET=grants.of_client),
+        *_owner_routes(prefix, owners.OwnedCollection("servicePrincipals")),
         *membership_routes(prefix, memberships.SERVICE_PRINCIPAL),
     ]
 
@@ -105,6 +123,8 @@ routes: list[BaseRoute] = [
     endpoint("/applications/{id}/removePassword", POST=applications.remove_password),
     *_federated_credential_routes("/applications/{id}"),
     *_federated_credential_routes("/applications(appId='{app_id}')"),
+    *_owner_routes("/applications/{id}", owners.OwnedCollection("applications")),
+    *_owner_routes("/applications(appId='{app_id}')", owners.OwnedCollection("applications")),
 
     endpoint("/servicePrincipals", GET=service_principals.list_, POST=service_principals.create),
     *_service_principal_routes("/servicePrincipals/{id}"),
@@ -115,6 +135,7 @@ routes: list[BaseRoute] = [
     endpoint("/users/{id}/revokeSignInSessions", POST=users.revoke_sign_in_sessions),
     *_assignment_routes("/users/{id}", USER_ASSIGNMENTS),
     endpoint("/users/{id}/oauth2PermissionGrants", GET=grants.of_user),
+    endpoint("/users/{id}/ownedObjects", GET=owners.owned_objects),
     *membership_routes("/users/{id}", memberships.USER),
 
     endpoint("/groups", GET=groups.list_, POST=groups.create),
@@ -123,6 +144,7 @@ routes: list[BaseRoute] = [
     endpoint("/groups/{id}/members/$ref", POST=groups.add_member),
     endpoint("/groups/{id}/members/{member_id}/$ref", DELETE=groups.remove_member),
     *_assignment_routes("/groups/{id}", GROUP_ASSIGNMENTS),
+    *_owner_routes("/groups/{id}", owners.OwnedCollection("groups")),
     endpoint("/groups/{id}/transitiveMembers", GET=memberships.transitive_members),
     *membership_routes("/groups/{id}", memberships.GROUP),
 
@@ -150,4 +172,7 @@ routes: list[BaseRoute] = [
     endpoint("/auditLogs/signIns/{id}", GET=audit.get),
     endpoint("/auditLogs/directoryAudits", GET=directory_audits.list_),
     endpoint("/auditLogs/directoryAudits/{id}", GET=directory_audits.get),
+
+    endpoint("/policies/authorizationPolicy", GET=policies.get, PATCH=policies.update),
 ]
+routes += _me_routes(routes)

@@ -189,12 +189,15 @@ def assignment(a: AppRoleAssignment) -> dict[str, Any]:
     }
 
 
-def directory_object(obj: User | Group | ServicePrincipal) -> dict[str, Any]:
-    """A member of a group, typed with ``@odata.type`` as Graph types directoryObject collections."""
+def directory_object(obj: User | Group | ServicePrincipal | Application) -> dict[str, Any]:
+    """A member of a group (or an owner, an owned object), typed with ``@odata.type`` as Graph types
+    directoryObject collections."""
     if isinstance(obj, User):
         return {"@odata.type": "#microsoft.graph.user", **project(user(obj), None, USER)}
     if isinstance(obj, Group):
         return {"@odata.type": "#microsoft.graph.group", **group(obj)}
+    if isinstance(obj, Application):
+        return {"@odata.type": "#microsoft.graph.application", **application(obj)}
     return {"@odata.type": "#microsoft.graph.servicePrincipal", **service_principal(obj)}
 
 
@@ -239,6 +242,6 @@ APP_ROLE_ASSIGNMENT = Entity("microsoft.graph.appRoleAssignment", _ASSIGNMENT_KE
     "id": "string", "principalId": "guid", "resourceId": "guid", "appRoleId": "guid", "principalType": "string",
     "principalDisplayName": "string", "resourceDisplayName": "string",
 }, fields={"principalId": "principal_id", "resourceId": "resource_id", "appRoleId": "app_role_id"})
-DIRECTORY_OBJECT = Entity("microsoft.graph.directoryObject", _USER_KEYS | _GROUP_KEYS | _SP_KEYS, {
+DIRECTORY_OBJECT = Entity("microsoft.graph.directoryObject", _USER_KEYS | _GROUP_KEYS | _SP_KEYS | _APP_KEYS, {
     "id": "guid", "displayName": "string",
 })

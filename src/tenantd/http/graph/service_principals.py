@@ -9,12 +9,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...domain import user_permissions as can
 from ...domain.model import ServicePrincipal
 from ..auth import graph_caller
-from . import odata, payload, responses, serialize
+from . import acts, odata, payload, responses, serialize
 from .access import APPLICATION_READ, APPLICATION_WRITE, directory
+from .acts import Act
 from .serialize import SERVICE_PRINCIPAL
 
+READ = Act(can.SPS_READ)
 _FLAGS = ("appRoleAssignmentRequired", "accountEnabled")
 
 
@@ -28,14 +31,14 @@ async def find(request: Request, tenant_id: str) -> ServicePrincipal:
 
 
 async def list_(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_READ)
+    caller = await graph_caller(request, *APPLICATION_READ, action=READ)
     options = odata.parse_options(request.url.query, SERVICE_PRINCIPAL, collection=True)
     return await responses.listed(request, "servicePrincipals", SERVICE_PRINCIPAL, options, "service_principals",
                                   caller.tenant_id, serialize.service_principal)
 
 
 async def create(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_WRITE)
+    caller = await graph_caller(request, *APPLICATION_WRITE, action=Act(can.SPS_CREATE, acts.application_in_body))
     body = await payload.json_object(request)
     payload.only(body, {"appId", *_FLAGS}, SERVICE_PRINCIPAL.type_name)
     app_id = payload.guid(payload.required(body, "appId"), "appId")
@@ -47,7 +50,7 @@ async def create(request: Request) -> Response:
 
 
 async def get(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_READ)
+    caller = await graph_caller(request, *APPLICATION_READ, action=READ)
     options = odata.parse_options(request.url.query, SERVICE_PRINCIPAL, collection=False)
     sp = await find(request, caller.tenant_id)
     return responses.entity(request, "servicePrincipals", serialize.service_principal(sp), SERVICE_PRINCIPAL,
@@ -55,7 +58,7 @@ async def get(request: Request) -> Response:
 
 
 async def update(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_WRITE)
+    caller = await graph_caller(request, *APPLICATION_WRITE, action=Act(can.SPS_UPDATE, acts.service_principal))
     sp = await find(request, caller.tenant_id)
     body = await payload.json_object(request)
     payload.only(body, _FLAGS, SERVICE_PRINCIPAL.type_name)
@@ -65,7 +68,7 @@ async def update(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    caller = await graph_caller(request, *APPLICATION_WRITE)
+    caller = await graph_caller(request, *APPLICATION_WRITE, action=Act(can.SPS_DELETE, acts.service_principal))
     sp = await find(request, caller.tenant_id)
     await run_in_threadpool(directory(request).delete_service_principal, caller.tenant_id, sp.id)
     return responses.no_content()

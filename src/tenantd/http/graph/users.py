@@ -16,12 +16,13 @@ from starlette.responses import JSONResponse, Response
 
 from ...directory.people import PasswordProfile
 from ...domain import passwords
+from ...domain import user_permissions as can
 from ...domain.errors import BadRequest
-from ...domain.ids import is_guid
 from ...domain.model import User
 from ..auth import graph_caller
-from . import odata, payload, responses, serialize
+from . import acts, odata, payload, responses, serialize
 from .access import USER_READ, USER_WRITE, directory
+from .acts import Act
 from .serialize import USER
 
 _CREATE = {"userPrincipalName", "displayName", "accountEnabled", "mail", "mailNickname", "passwordProfile"}
@@ -42,28 +43,19 @@ def password_profile(value: object) -> PasswordProfile:
     return PasswordProfile(passwords.check_complexity(password), any(force))
 
 
-def user_key(text: str) -> str:
-    """A user as the URL names it: an object id or a userPrincipalName."""
-    if is_guid(text):
-        return text.lower()
-    if "@" in text:
-        return text
-    raise BadRequest(f"Invalid object identifier '{odata.shown(text)}'.")
-
-
 async def find(request: Request, tenant_id: str) -> User:
-    key = user_key(request.path_params["id"])
+    key = payload.user_key(request.path_params["id"])
     return await run_in_threadpool(directory(request).user, tenant_id, key)
 
 
 async def list_(request: Request) -> Response:
-    caller = await graph_caller(request, *USER_READ)
+    caller = await graph_caller(request, *USER_READ, action=Act(can.USERS_READ))
     options = odata.parse_options(request.url.query, USER, collection=True)
     return await responses.listed(request, "users", USER, options, "users", caller.tenant_id, serialize.user)
 
 
 async def create(request: Request) -> Response:
-    caller = await graph_caller(request, *USER_WRITE)
+    caller = await graph_caller(request, *USER_WRITE, action=Act(can.USERS_CREATE))
     body = await payload.json_object(request)
     payload.only(body, _CREATE, USER.type_name)
     profile = body.get("passwordProfile")
@@ -81,14 +73,14 @@ async def create(request: Request) -> Response:
 
 
 async def get(request: Request) -> Response:
-    caller = await graph_caller(request, *USER_READ)
+    caller = await graph_caller(request, *USER_READ, action=Act(can.USERS_READ, acts.user, own=True))
     options = odata.parse_options(request.url.query, USER, collection=False)
     user = await find(request, caller.tenant_id)
     return responses.entity(request, "users", serialize.user(user), USER, options)
 
 
 async def update(request: Request) -> Response:
-    caller = await graph_caller(request, *USER_WRITE)
+    caller = await graph_caller(request, *USER_WRITE, action=Act(can.USERS_UPDATE, acts.user))
     user = await find(request, caller.tenant_id)
     body = await payload.json_object(request)
     payload.only(body, _UPDATE, USER.type_name)
@@ -100,7 +92,7 @@ async def update(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    caller = await graph_caller(request, *USER_WRITE)
+    caller = await graph_caller(request, *USER_WRITE, action=Act(can.USERS_DELETE, acts.user))
     user = await find(request, caller.tenant_id)
     await run_in_threadpool(directory(request).delete_user, caller.tenant_id, user.id)
     return responses.no_content()
@@ -108,7 +100,7 @@ async def delete(request: Request) -> Response:
 
 async def revoke_sign_in_sessions(request: Request) -> Response:
     """``POST /users/{id}/revokeSignInSessions``: end the user's refresh tokens and browser sessions."""
-    caller = await graph_caller(request, *USER_WRITE)
+    caller = await graph_caller(request, *USER_WRITE, action=Act(can.USERS_REVOKE, acts.user))
     user = await find(request, caller.tenant_id)
     await run_in_threadpool(directory(request).revoke_sign_in_sessions, caller.tenant_id, user.id)
     return JSONResponse({"@odata.context": responses.context(request, "Edm.Boolean"), "value": True})

@@ -15,7 +15,7 @@ from ..bodies import MAX_BODY
 from ..graph import access, audit, odata
 from ..graph.serialize import DIRECTORY_OBJECT as DIRECTORY_OBJECT_ENTITY
 from ..limits import MAX_HEAD
-from . import role_paths
+from . import delegated, owner_paths, role_paths
 from .blocks import BOOL, GUID, GUID_PATTERN, STRING, Schema, array, obj, ref
 from .membership_paths import MEMBERSHIP_BODIES, membership_paths
 from .operations import Operation, Paths
@@ -179,10 +179,11 @@ def _paths() -> Paths:
         "/auditLogs/directoryAudits/{id}": {"GET": _get("auditLogs", "directoryAudit", audit.AUDIT_READ,
                                                         "a directory change")},
         **role_paths.PATHS,
+        **owner_paths.PATHS,
     }
 
 
-PATHS: Paths = _paths()
+PATHS: Paths = {**_paths(), **delegated.me_paths(_paths())}
 
 
 # -- parameters ------------------------------------------------------------------------------------------
@@ -195,6 +196,7 @@ _PATH_PARAMETERS: dict[str, Schema] = {
     "name": {**FIC_NAME, "description": "The credential's name."},
     "assignment_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$", "description": "The assignment's id."},
     "member_id": {**GUID, "description": "The member's id."},
+    "owner_id": {**GUID, "description": "The owner's id."},
     "grant_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$|^[A-Za-z0-9_-]{64}$",
                  "description": "The grant's id."},
 }
@@ -325,12 +327,13 @@ def _operation(path: str, method: str, op: Operation) -> Schema:
     responses.update({str(s): {"$ref": f"#/components/responses/error{s}"} for s in statuses})
     operation: Schema = {
         "operationId": f"{method.lower()} {path}",
-        "summary": op.summary, "tags": [op.tag],
-        "description": "Application permissions (any one of): " + ", ".join(op.permissions) + ".",
+        "summary": op.summary, "tags": [op.tag], "description": delegated.permissions(op),
         "parameters": _path_parameters(path) + _query_parameters(op),
         "responses": responses,
-        "x-permissions": list(op.permissions),
+        "x-permissions": [] if op.delegated_only else list(op.permissions),
     }
+    if op.delegated_only:
+        operation["x-delegated-only"] = True
     if op.body is not None:
         operation["requestBody"] = {"required": True,
                                     "content": {"application/json": {"schema": ref(op.body)}}}

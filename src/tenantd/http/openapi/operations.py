@@ -19,6 +19,7 @@ class Operation:
     query: str | None = None          # "collection" or "entity": the OData options it takes
     conflicts: bool = False           # may answer 409
     extra_statuses: tuple[int, ...] = ()
+    delegated_only: bool = False      # a signed-in user's call (``/me``): an app-only token gets 400
 
 
 Paths = dict[str, dict[str, Operation]]

@@ -10,8 +10,10 @@ from ..graph import audit, directory_audits, odata
 from ..graph.credentials import FEDERATED_CREDENTIAL
 from ..graph.domains import DOMAIN
 from ..graph.grants import OAUTH2_PERMISSION_GRANT
+from ..graph.policies import AUTHORIZATION_POLICY
 from ..graph.role_serialize import DIRECTORY_ROLE, DIRECTORY_ROLE_TEMPLATE, ROLE_ASSIGNMENT, ROLE_DEFINITION
 from ..graph.serialize import APP_ROLE_ASSIGNMENT, APPLICATION, GROUP, SERVICE_PRINCIPAL, USER
+from . import policy_schemas
 from . import registration_schemas as reg
 from . import role_schemas as roles
 from .blocks import (
@@ -194,7 +196,8 @@ RESOURCES = (
     Resource("directoryAudit", directory_audits.DIRECTORY_AUDIT, DIRECTORY_AUDIT_PROPERTIES,
              "category eq 'ApplicationManagement' and activityDateTime ge 2024-05-01T00:00:00Z",
              _LOG_FILTER.format(time="activityDateTime", text="activityDisplayName, category, operationType, "
-                                "result, correlationId, initiatedBy/app/appId, initiatedBy/app/servicePrincipalId",
+                                "result, correlationId, initiatedBy/app/appId, initiatedBy/app/servicePrincipalId, "
+                                "initiatedBy/user/id",
                                 more=""), countable=False),
     Resource("unifiedRoleDefinition", ROLE_DEFINITION, roles.ROLE_DEFINITION_PROPERTIES,
              "displayName eq 'Global Administrator'"),
@@ -204,12 +207,13 @@ RESOURCES = (
              "roleTemplateId eq '62e90394-69f5-4237-9190-012177145e10'"),
     Resource("directoryRoleTemplate", DIRECTORY_ROLE_TEMPLATE, roles.DIRECTORY_ROLE_TEMPLATE_PROPERTIES,
              "displayName eq 'Global Administrator'"),
+    Resource("authorizationPolicy", AUTHORIZATION_POLICY, policy_schemas.AUTHORIZATION_POLICY_PROPERTIES),
 )
 BY_NAME = {r.name: r for r in RESOURCES}
 DIRECTORY_OBJECT: Schema = {"oneOf": [
     {"allOf": [ref(name), {"type": "object", "required": ["@odata.type"],
                            "properties": {"@odata.type": {"const": f"#microsoft.graph.{name}"}}}]}
-    for name in ("user", "group", "servicePrincipal")
+    for name in ("user", "group", "servicePrincipal", "application")
 ]}
 
 
@@ -316,6 +320,7 @@ REQUEST_BODIES: dict[str, Schema] = {
     "federatedIdentityCredentialCreate": _federated_credential_write(create=True),
     "federatedIdentityCredentialUpdate": _federated_credential_write(create=False),
     **roles.REQUEST_BODIES,
+    **policy_schemas.REQUEST_BODIES,
 }
 
 
