@@ -18,13 +18,15 @@ from tenantd.http.admin_tenantfile import MAX_DOCUMENT
 from tenantd.http.bodies import MAX_BODY
 from tenantd.http.limits import MAX_HEAD
 
+from ..http.delegated_support import GLOBAL_ADMIN, person, user_token
 from ..http.graph_support import new_app, new_sp, ok
 from ..support import Server, start_server
 from .support import ADMIN, GRAPH
 
 TOO_BIG = b'{"displayName":"' + b"x" * (MAX_BODY + 1) + b'"}'
 # These take no body: an oversized one is never read.
-NO_BODY = {("POST", "/_tenantd/keys/{kid}/revoke"), ("POST", "/v1.0/users/{id}/revokeSignInSessions")}
+NO_BODY = {("POST", "/_tenantd/keys/{kid}/revoke"), ("POST", "/v1.0/users/{id}/revokeSignInSessions"),
+           ("POST", "/v1.0/me/revokeSignInSessions")}
 LARGER = {("POST", "/_tenantd/apply"): MAX_DOCUMENT}   # a tenant file may be larger than an API call
 
 
@@ -45,7 +47,8 @@ def ids(server: Server) -> dict[str, str]:
     identity = ok(server.admin("POST", "/identities", json={"name": "bounded-ua", "type": "UserAssigned"}), 201)
     return {"application": app["id"], "appId": app["appId"], "fid": fic["id"], "name": fic["name"],
             "servicePrincipal": ok(server.graph("GET", f"/servicePrincipals(appId='{app['appId']}')"))["id"],
-            "user": user["id"], "group": group["id"], "identity": identity["id"]}
+            "user": user["id"], "group": group["id"], "identity": identity["id"],
+            "me_token": user_token(server, person(server, "bounded", GLOBAL_ADMIN))}   # /me takes a person's token
 
 
 def _concrete(path: str, ids: dict[str, str]) -> str:
@@ -67,7 +70,8 @@ def _chunks(body: bytes) -> Iterator[bytes]:
 @pytest.mark.parametrize(("method", "path"), WRITES, ids=[f"{m} {p}" for m, p in WRITES])
 def test_bodies_beyond_the_limit_get_413_on_every_route(server: Server, ids: dict[str, str], method: str,
                                                         path: str) -> None:
-    token = server.admin_token() if path.startswith("/v1.0") else server.admin_token("api://tenantd")
+    token = (ids["me_token"] if path.startswith("/v1.0/me") else server.admin_token() if path.startswith("/v1.0")
+             else server.admin_token("api://tenantd"))
     limit = LARGER.get((method, path), MAX_BODY)
     body = b'{"document":"' + b"x" * (limit + 1) + b'"}'
     with server.http() as client:
