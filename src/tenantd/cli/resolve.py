@@ -158,9 +158,22 @@ class Resolver:
             raise CliError(f"No group named '{key}'.")
         return one.obj
 
-    # -- principals of assignments -----------------------------------------------------------------------
+    # -- principals of assignments and holders of directory roles --------------------------------------------
     def principal(self, key: str) -> Principal:
         """What ``grant`` assigns to: a service principal, managed identity, group or user."""
+        return self._principal(key, "groups", "service principal, managed identity, group or user",
+                               "application, managed identity, group or user")
+
+    def role_holder(self, key: str) -> Principal:
+        """What a directory role is given to: a user (UPN, display name or object id) or a service principal or
+        managed identity (name, appId or object id; an application's name or object id reaches its own)."""
+        return self._principal(key, "users", "user, service principal or managed identity",
+                               "user, application or managed identity")
+
+    def _principal(self, key: str, also_named: str, by_id: str, by_name: str) -> Principal:
+        """A user by UPN; else by object id a service principal, a group (when ``also_named`` is "groups") or a
+        user; else by display name a service principal or one of ``also_named``, or an application's own
+        service principal. ``by_id`` and ``by_name`` say what was looked for, in the errors."""
         if "@" in key and not is_guid(key):
             return _user(self.user(key))
         if is_guid(key):
@@ -168,46 +181,22 @@ class Resolver:
             sp = self._sp_by_guid(guid)
             if sp is not None:
                 return _sp(sp)
-            group = self._get(f"/groups/{guid}")
+            group = self._get(f"/groups/{guid}") if also_named == "groups" else None
             if group is not None:
                 return _group(group)
             user = self._get(f"/users/{guid}")
             if user is not None:
                 return _user(user)
-            raise CliError(f"No service principal, managed identity, group or user has the id '{key}'.")
+            raise CliError(f"No {by_id} has the id '{key}'.")
+        make = _group if also_named == "groups" else _user
         found = [_sp(sp) for sp in self._filter("servicePrincipals", f"displayName eq {literal(key)}")]
-        found += [_group(g) for g in self._filter("groups", f"displayName eq {literal(key)}")]
+        found += [make(obj) for obj in self._filter(also_named, f"displayName eq {literal(key)}")]
         one = _only(key, _distinct(found))
         if one is None:
             apps = self._filter("applications", f"displayName eq {literal(key)}")
             if len(apps) == 1:
                 return _sp(self._app_sp(apps[0]))
-            raise CliError(f"No application, managed identity, group or user named '{key}'.")
-        return one
-
-    # -- holders of directory roles ------------------------------------------------------------------------
-    def role_holder(self, key: str) -> Principal:
-        """What a directory role is given to: a user (UPN, display name or object id) or a service principal or
-        managed identity (name, appId or object id; an application's name or object id reaches its own)."""
-        if "@" in key and not is_guid(key):
-            return _user(self.user(key))
-        if is_guid(key):
-            guid = key.lower()
-            sp = self._sp_by_guid(guid)
-            if sp is not None:
-                return _sp(sp)
-            user = self._get(f"/users/{guid}")
-            if user is not None:
-                return _user(user)
-            raise CliError(f"No user, service principal or managed identity has the id '{key}'.")
-        found = [_sp(sp) for sp in self._filter("servicePrincipals", f"displayName eq {literal(key)}")]
-        found += [_user(u) for u in self._filter("users", f"displayName eq {literal(key)}")]
-        one = _only(key, _distinct(found))
-        if one is None:
-            apps = self._filter("applications", f"displayName eq {literal(key)}")
-            if len(apps) == 1:
-                return _sp(self._app_sp(apps[0]))
-            raise CliError(f"No user, application or managed identity named '{key}'.")
+            raise CliError(f"No {by_name} named '{key}'.")
         return one
 
 
