@@ -9,7 +9,7 @@ from ..domain.model import Application, Group, ServicePrincipal, User
 from ..domain.ownership import Owned
 from ..store import Tx
 from ..store.sql import DuplicateKey
-from .unit import UnitOfWork, now_iso, principal_of
+from .unit import UnitOfWork, must_exist, now_iso, principal_of
 
 Ownable = Application | ServicePrincipal | Group
 
@@ -21,9 +21,7 @@ class Owners(UnitOfWork):
         """Make ``owner_id`` (a user or a service principal) an owner; a second time is Graph's 400."""
         with self.store.write() as tx:
             owned = _owned(tx, tenant_id, owned_type, object_id)
-            owner = principal_of(tx, tenant_id, owner_id)
-            if owner is None:
-                raise _missing(owner_id)
+            owner = must_exist(principal_of(tx, tenant_id, owner_id), owner_id)
             ownership.can_own(owner)
             try:
                 tx.insert_owner(tenant_id, owned.id, owned.type, owner.id, owner.type, now_iso())
@@ -36,8 +34,7 @@ class Owners(UnitOfWork):
         with self.store.write() as tx:
             owned = _owned(tx, tenant_id, owned_type, object_id)
             owners = dict(tx.owners_of(owned.id))
-            if owner_id not in owners:
-                raise _missing(owner_id)
+            must_exist(owners.get(owner_id), owner_id)
             ownership.removable(owned, len(owners) - 1)
             owner = principal_of(tx, tenant_id, owner_id)
             tx.delete_owner(owned.id, owner_id)
@@ -78,10 +75,6 @@ def _find(tx: Tx, tenant_id: str, owned_type: str, object_id: str) -> Ownable | 
 def _owned(tx: Tx, tenant_id: str, owned_type: str, object_id: str) -> Owned:
     obj = _find(tx, tenant_id, owned_type, object_id)
     if obj is None:
-        raise _missing(object_id)
+        raise NotFound(f"Resource '{object_id}' does not exist or one of its queried reference-property objects "
+                       "are not present.")
     return ownership.owned(obj)
-
-
-def _missing(key: str) -> NotFound:
-    return NotFound(f"Resource '{key}' does not exist or one of its queried reference-property objects are not "
-                    "present.")

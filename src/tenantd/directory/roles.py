@@ -14,7 +14,7 @@ from ..domain.errors import BadRequest, NotFound
 from ..domain.model import Principal, ServicePrincipal, User
 from ..store import Tx
 from ..store.sql import DuplicateKey
-from .unit import UnitOfWork, now_iso, principal_of
+from .unit import UnitOfWork, must_exist, now_iso, principal_of
 
 
 class DirectoryRoles(UnitOfWork):
@@ -25,11 +25,9 @@ class DirectoryRoles(UnitOfWork):
         """Give ``principal_id`` a built-in role (by template id); a second assignment of the same role to the
         same principal is refused, as Entra refuses it."""
         scope = directory_roles.directory_scope(directory_scope_id)
-        role = _role(role_definition_id)
+        role = role_definition(role_definition_id)
         with self.store.write() as tx:
-            principal = principal_of(tx, tenant_id, principal_id)
-            if principal is None:
-                raise _missing(principal_id)
+            principal = must_exist(principal_of(tx, tenant_id, principal_id), principal_id)
             directory_roles.assignable(role, principal)
             assignment = RoleAssignment(tenant_id, directory_roles.assignment_id(role.template_id, principal.id),
                                         role.template_id, principal.id, principal.type, principal.display_name,
@@ -54,15 +52,13 @@ class DirectoryRoles(UnitOfWork):
     def unassign_directory_role(self, tenant_id: str, assignment_id: str) -> RoleAssignment:
         """Take a role assignment away, by its id."""
         with self.store.write() as tx:
-            found = tx.role_assignment(tenant_id, assignment_id)
-            if found is None:
-                raise _missing(assignment_id)
+            found = must_exist(tx.role_assignment(tenant_id, assignment_id), assignment_id)
             self._remove_role_assignment(tx, found)
         return found
 
     def remove_directory_role_member(self, tenant_id: str, role_definition_id: str, principal_id: str) -> None:
         """Take ``role_definition_id`` (a template id) from ``principal_id``: the directoryRole's member removed."""
-        role = _role(role_definition_id)
+        role = role_definition(role_definition_id)
         with self.store.write() as tx:
             held = tx.role_assignments(tenant_id, principal_id=principal_id.lower(),
                                        role_definition_id=role.template_id)
@@ -75,15 +71,12 @@ class DirectoryRoles(UnitOfWork):
         tx.delete_role_assignment(found.id)
         principal = Principal(found.principal_id, "User" if found.principal_type == "User" else "ServicePrincipal",
                               found.principal_display_name)
-        self._record(tx, found.tenant_id, _membership(False, found.tenant_id, _role(found.role_definition_id),
-                                                      principal))
+        role = role_definition(found.role_definition_id)
+        self._record(tx, found.tenant_id, _membership(False, found.tenant_id, role, principal))
 
     def directory_role_assignment(self, tenant_id: str, assignment_id: str) -> RoleAssignment:
         with self.store.read() as tx:
-            found = tx.role_assignment(tenant_id, assignment_id)
-        if found is None:
-            raise _missing(assignment_id)
-        return found
+            return must_exist(tx.role_assignment(tenant_id, assignment_id), assignment_id)
 
     def directory_role_principals(self, tenant_id: str, principal_ids: Iterable[str]
                                   ) -> dict[str, User | ServicePrincipal]:
@@ -109,16 +102,9 @@ class DuplicateRoleAssignment(BadRequest):
     """The principal holds the role already."""
 
 
-def _role(role_definition_id: str) -> RoleDefinition:
-    role = directory_roles.BY_TEMPLATE_ID.get(role_definition_id.lower())
-    if role is None:
-        raise _missing(role_definition_id)
-    return role
-
-
-def _missing(key: str) -> NotFound:
-    return NotFound(f"Resource '{key}' does not exist or one of its queried reference-property objects are not "
-                    "present.")
+def role_definition(role_definition_id: str) -> RoleDefinition:
+    """The built-in role whose template id is ``role_definition_id``; Graph's 404 for any other."""
+    return must_exist(directory_roles.BY_TEMPLATE_ID.get(role_definition_id.lower()), role_definition_id)
 
 
 def _membership(added: bool, tenant_id: str, role: RoleDefinition, principal: Principal) -> audit.Entry:

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...directory.roles import role_definition
 from ...domain import user_permissions as can
 from ...domain.directory_roles import BUILT_IN, BY_TEMPLATE_ID, RoleDefinition, directory_role_id
 from ...domain.errors import NotFound
@@ -18,7 +19,7 @@ from ..auth import graph_caller
 from . import odata, payload, responses, serialize
 from .access import ROLE_READ, ROLE_WRITE, directory
 from .acts import Act
-from .groups import _referenced_id as referenced_id
+from .groups import referenced_id
 from .role_serialize import DIRECTORY_ROLE, DIRECTORY_ROLE_TEMPLATE, directory_role, directory_role_template
 from .serialize import DIRECTORY_OBJECT
 
@@ -94,10 +95,6 @@ async def list_templates(request: Request) -> Response:
 async def get_template(request: Request) -> Response:
     await graph_caller(request, *ROLE_READ, action=READ)
     options = odata.parse_options(request.url.query, DIRECTORY_ROLE_TEMPLATE, collection=False)
-    role_id = payload.object_id(request.path_params["id"])
-    role = BY_TEMPLATE_ID.get(role_id)
-    if role is None:
-        raise NotFound(f"Resource '{role_id}' does not exist or one of its queried reference-property objects are "
-                       "not present.")
+    role = role_definition(payload.object_id(request.path_params["id"]))
     return responses.entity(request, "directoryRoleTemplates", directory_role_template(role),
                             DIRECTORY_ROLE_TEMPLATE, options)

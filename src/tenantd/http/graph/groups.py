@@ -79,7 +79,7 @@ async def members(request: Request) -> Response:
     return responses.collection(request, "directoryObjects", rows, DIRECTORY_OBJECT, options)
 
 
-def _referenced_id(body: dict[str, Any]) -> str:
+def referenced_id(body: dict[str, Any]) -> str:
     payload.only(body, {"@odata.id"}, "microsoft.graph.referenceCreate")
     reference = payload.string(payload.required(body, "@odata.id"), "@odata.id")
     match = _REFERENCE.search(urlsplit(reference).path)
@@ -91,7 +91,7 @@ def _referenced_id(body: dict[str, Any]) -> str:
 async def add_member(request: Request) -> Response:
     caller = await graph_caller(request, *MEMBER_WRITE, action=MEMBERS)
     group_id = payload.object_id(request.path_params["id"])
-    member_id = _referenced_id(await payload.json_object(request))
+    member_id = referenced_id(await payload.json_object(request))
     if member_id == group_id:
         raise BadRequest("A group cannot be a member of itself.")
     await run_in_threadpool(directory(request).add_member, caller.tenant_id, group_id, member_id)

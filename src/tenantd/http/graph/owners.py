@@ -19,7 +19,7 @@ from ..auth import graph_caller
 from . import acts, applications, groups, odata, payload, responses, serialize, service_principals, users
 from .access import OWNER_READ_OF, OWNER_WRITE_OF, USER_READ, directory
 from .acts import Act
-from .groups import _referenced_id as referenced_id
+from .groups import referenced_id
 from .serialize import DIRECTORY_OBJECT
 
 _READ = {"applications": can.APPS_READ, "servicePrincipals": can.SPS_READ, "groups": can.GROUPS_READ}

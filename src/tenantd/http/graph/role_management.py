@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...directory.roles import role_definition
 from ...domain import user_permissions as can
 from ...domain.directory_roles import BUILT_IN, BY_TEMPLATE_ID, RoleAssignment, is_role_assignment_id
 from ...domain.errors import BadRequest, NotFound
@@ -39,10 +40,7 @@ async def list_definitions(request: Request) -> Response:
 async def get_definition(request: Request) -> Response:
     await graph_caller(request, *ROLE_READ, action=READ)
     options = odata.parse_options(request.url.query, ROLE_DEFINITION, collection=False)
-    role_id = payload.object_id(request.path_params["id"])
-    role = BY_TEMPLATE_ID.get(role_id)
-    if role is None:
-        raise _missing(role_id)
+    role = role_definition(payload.object_id(request.path_params["id"]))
     return responses.entity(request, DEFINITIONS, role.to_graph(), ROLE_DEFINITION, options)
 
 
