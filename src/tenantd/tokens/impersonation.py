@@ -14,6 +14,7 @@ from ..domain.errors import GraphError, OAuthError
 from ..domain.model import ServicePrincipal, User
 from ..store import Tx
 from . import errors, signins
+from .app_access import app_request
 from .group_claims import groups_for
 from .request import IssuedToken
 from .resources import resolve
@@ -60,21 +61,9 @@ def _mint_as(service: TokenService, tenant_id: str, principal_id: str, resource_
             _within_reach(service, tx, user, caller_is_admin)
             return _mint_user(service, tx, user, resource_name)
         _within_reach(service, tx, client, caller_is_admin)
-        resource = resolve(tx, tenant_id, resource_name, service.public_url)
-        if resource is None:
-            raise errors.unknown_resource(resource_name, tenant_id)
-        roles = service.roles(tx, [client.id], resource.service_principal)
-    if not client.account_enabled:
-        raise errors.disabled_client(client.app_id)
-    if roles is None and resource.service_principal.app_role_assignment_required:
-        raise errors.assignment_required(client.app_id, resource.service_principal.app_id)
-    managed = client.service_principal_type == "ManagedIdentity"
-    extra: tuple[tuple[str, str], ...] = ()
-    if managed and client.managed_identity_resource_id:
-        extra = (("xms_mirid", client.managed_identity_resource_id),)
-    groups = groups_for(service.directory_cache.view(), tenant_id, resource.service_principal, client.id)
-    return service.issue(tenant_id, client, resource, resource_name, "2" if managed else "1", roles or (), extra,
-                         groups=groups)
+    request = app_request(service, service.directory_cache.view(), tenant_id, client, resource_name,
+                          "2" if client.service_principal_type == "ManagedIdentity" else "1")
+    return service.sign_app(request, client.display_name)
 
 
 def _mint_user(service: TokenService, tx: Tx, user: User, resource_name: str) -> IssuedToken:
@@ -88,4 +77,4 @@ def _mint_user(service: TokenService, tx: Tx, user: User, resource_name: str) ->
     if roles is None and resource.service_principal.app_role_assignment_required:
         raise errors.user_not_assigned(user.user_principal_name, resource.service_principal.app_id)
     groups = groups_for(service.directory_cache.view(), user.tenant_id, resource.service_principal, user.id)
-    return service.issue_user(user.tenant_id, user, resource, resource_name, roles or (), groups=groups)
+    return service.sign_user(service.user_token_request(user, resource, resource_name, roles or (), groups=groups))
