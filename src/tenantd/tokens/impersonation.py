@@ -10,12 +10,14 @@ reach: acting as it would hand the caller power over the whole tenant. Only a ca
 from __future__ import annotations
 
 from ..directory import holds_directory_roles, privileged_principal
+from ..domain.claims import UserTokenRequest
 from ..domain.errors import GraphError, OAuthError
 from ..domain.model import ServicePrincipal, User
 from ..store import Tx
 from . import errors, signins
 from .app_access import app_request
 from .group_claims import groups_for
+from .preview import MANAGED_IDENTITY_LIFETIME, Preview
 from .request import IssuedToken
 from .resources import resolve
 from .service import TokenService
@@ -37,6 +39,29 @@ def issue_as(service: TokenService, tenant_id: str, principal_id: str, resource_
         service.record(signins.refused(tenant_id, "impersonation", service.clock(), exc.message,
                                        resource=resource_name))
         raise
+    service.record(signins.issued(tenant_id, "impersonation", issued, service.clock()))
+    return issued
+
+
+def mint_previewed(service: TokenService, tenant_id: str, previewed: Preview, *,
+                   caller_is_admin: bool = False) -> IssuedToken:
+    """The token a preview showed, signed: the same claims but the minting time and the opaque values. It is
+    impersonation, with its limits (a principal with directory roles needs ``caller_is_admin``) and its
+    sign-in log entry."""
+    request = previewed.request
+    if request is None:
+        raise ValueError("A refused preview has no token to mint.")
+    subject = request.user_object_id if isinstance(request, UserTokenRequest) else request.client_object_id
+    with service.store.read() as tx:
+        principal = tx.service_principal(tenant_id, subject) or tx.user(tenant_id, subject)
+        assert principal is not None   # the preview read it
+        _within_reach(service, tx, principal, caller_is_admin)
+    if isinstance(request, UserTokenRequest):
+        issued = service.sign_user(request)
+    else:
+        managed = previewed.shape == "managed"
+        issued = service.sign_app(request, previewed.principal_name, lifetime=MANAGED_IDENTITY_LIFETIME if managed
+                                  else None)
     service.record(signins.issued(tenant_id, "impersonation", issued, service.clock()))
     return issued
 
