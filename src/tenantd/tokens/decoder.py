@@ -22,7 +22,7 @@ from . import jwt
 from .keys import Keyring
 from .rotation import stamp
 
-MAX_TOKEN = 64 * 1024
+MAX_TOKEN = 32 * 1024   # Entra's largest (200 groups) are near 10 KB
 ALGORITHM = "RS256"
 
 
