@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import jwt as pyjwt
@@ -16,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from tenantd.domain import builtins
 from tenantd.tokens import jwt
 
-from ..support import Server
+from ..support import Server, start_server
 from .graph_support import new_client, ok
 
 Obj = dict[str, Any]
@@ -130,12 +131,22 @@ def test_a_key_rotated_out_and_revoked_names_why(fresh_server: Server) -> None:
     assert revoked["key"] == {"kid": old_kid, "status": "revoked", "published": False}
 
 
-def test_the_token_is_never_logged(server: Server) -> None:
-    token = signed(server, exp=int(time.time()) - 10)
-    decode(server, token)
-    server.admin("POST", "/token/decode", json={"token": token + "x" * 40000})   # refused as too long
+def test_the_token_is_never_logged(tmp_path: Path) -> None:
+    """On a server that logs everything (debug), a decoded token, a refused one and a preview minted as
+    another principal leave no token in the log."""
+    server = start_server(tmp_path / "tenantd", "--log-level", "debug")
+    try:
+        token = signed(server, exp=int(time.time()) - 10)
+        decode(server, token)
+        server.admin("POST", "/token/decode", json={"token": token + "x" * 40000})   # refused as too long
+        minted = ok(server.admin("POST", "/token/preview", json={
+            "principal": server.info["admin_client_id"], "resource": "https://graph.microsoft.com", "mint": True}))
+    finally:
+        server.stop()
     log = (server.data / "server.log").read_text(errors="replace")
-    assert token.split(".")[2] not in log and token.split(".")[1] not in log
+    assert "minted a previewed token" in log   # tenantd.audit logs at info, and said no token
+    for text in (token, minted["access_token"]):
+        assert text.split(".")[2] not in log and text.split(".")[1] not in log
 
 
 def test_bad_bodies_get_graph_errors(server: Server) -> None:
