@@ -245,3 +245,10 @@ def test_minting_signs_exactly_the_previewed_token(world: World) -> None:
     assert_same(answer, answer["access_token"])
     checked = ok(server.admin("POST", "/token/decode", json={"token": answer["access_token"]}))
     assert checked["valid"] and checked["reasons"] == []
+
+
+def test_an_unknown_principal_or_client_is_named(world: World) -> None:
+    nobody = preview(world.server, principal=str(uuid.uuid4()), resource=world.api2["uri"])
+    assert nobody["refusal"]["aadsts"] == 700016 and "No service principal" in nobody["refusal"]["description"]
+    stranger = preview(world.server, principal=world.alice["id"], client=str(uuid.uuid4()), resource=world.api2["uri"])
+    assert stranger["refusal"]["aadsts"] == 700016 and stranger["shape"] == "user"

@@ -80,6 +80,12 @@ def preview(service: TokenService, tenant_id: str, principal: str, resource: str
     ``client_app_id`` (by default the Azure CLI, a public client)."""
     if _service_principal(service, tenant_id, principal) is not None:
         return preview_app(service, tenant_id, principal, resource)
+    with service.store.read() as tx:
+        user = tx.user(tenant_id, principal) if len(principal) <= 256 else None
+    if user is None:
+        return Preview("app", None, refusal=refusal_of(OAuthError(
+            400, "invalid_request", 700016, f"No service principal, managed identity or user "
+            f"'{principal[:64]}' in this tenant.")))
     return preview_user(service, tenant_id, principal, client_app_id or builtins.AZURE_CLI_APP_ID, resource, scopes)
 
 
@@ -112,8 +118,7 @@ def preview_app(service: TokenService, tenant_id: str, principal: str, resource:
 def preview_user(service: TokenService, tenant_id: str, user_key: str, client_app_id: str, resource: str,
                  scopes: tuple[str, ...] | None = None) -> Preview:
     """The access token ``user_key`` (object id or userPrincipalName) would get through the client
-    ``client_app_id`` for ``resource`` with ``scopes`` (scope values; None: ``.default``). A ``resource``
-    that ends in ``/.default`` or holds a scope (``api://things/Things.Read``) is read as v2's ``scope``."""
+    ``client_app_id`` for ``resource`` with ``scopes`` (scope values; None: ``.default``, everything held)."""
     view = service.directory_cache.view()
     with service.store.read() as tx:
         user = tx.user(tenant_id, user_key) if len(user_key) <= 256 else None
