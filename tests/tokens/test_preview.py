@@ -252,3 +252,18 @@ def test_an_unknown_principal_or_client_is_named(world: World) -> None:
     assert nobody["refusal"]["aadsts"] == 700016 and "No service principal" in nobody["refusal"]["description"]
     stranger = preview(world.server, principal=world.alice["id"], client=str(uuid.uuid4()), resource=world.api2["uri"])
     assert stranger["refusal"]["aadsts"] == 700016 and stranger["shape"] == "user"
+
+
+def test_an_admins_consent_is_named_in_scp(world: World) -> None:
+    server = world.server
+    native_sp = ok(server.graph("GET", f"/servicePrincipals(appId='{world.native['appId']}')"))
+    grant = ok(server.graph("POST", "/oauth2PermissionGrants", json={
+        "clientId": native_sp["id"], "consentType": "AllPrincipals", "resourceId": world.api1["sp"]["id"],
+        "scope": "Things.Write"}), 201)
+    real = _minted(_password(world, world.alice, scope=f"{world.api1['uri']}/Things.Write"))
+    answer = preview(server, principal=world.alice["id"], client=world.native["appId"], resource=world.api1["uri"],
+                     scopes=["Things.Write"])
+    assert_same(answer, real)
+    said = explained(answer)["scp"]
+    admin = ok(server.graph("GET", f"/servicePrincipals(appId='{server.info['admin_client_id']}')"))["displayName"]
+    assert f"consented for all users by {admin} (grant id {grant['id']}" in said, said

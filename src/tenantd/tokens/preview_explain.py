@@ -5,12 +5,13 @@ assignments, the delegated permission grants, the registration's settings) to na
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from ..domain import builtins, directory_roles
 from ..domain.claims import AppTokenRequest, UserTokenRequest
 from ..domain.group_claims import JWT_GROUP_LIMIT
-from ..domain.model import ServicePrincipal, User
+from ..domain.model import OAuth2PermissionGrant, ServicePrincipal, User
 from .directory_cache import DirectoryView
 from .group_claims import membership_claims
 from .people_clients import PeopleClient, client_of
@@ -128,7 +129,7 @@ class Explainer:
         parts = []
         for scope in scopes:
             key, why = scope.casefold(), []
-            why += [f"consented for all users (an admin's consent, grant id {g.id}, {g.created})"
+            why += [f"consented for all users by {self._consenter(g)} (grant id {g.id}, {g.created})"
                     for g in grants if g.principal_id is None and key in {s.casefold() for s in g.scopes}]
             why += [f"consented by the user herself (grant id {g.id}, {g.created})"
                     for g in grants if g.principal_id == user.id and key in {s.casefold() for s in g.scopes}]
@@ -141,6 +142,17 @@ class Explainer:
                 why.append("any client may ask a signing-in user for it")
             parts.append(f"{scope}: {'; '.join(why) or 'held'}")
         return "Delegated permissions: " + ". ".join(parts) + "."
+
+    def _consenter(self, grant: OAuth2PermissionGrant) -> str:
+        """Who created ``grant``, from the audit log's entry of that second that names it; "an admin" when
+        the entry is gone (the log is trimmed) or the grant came otherwise (a tenant file)."""
+        second = grant.created[:19]
+        with self.service.store.read() as tx:
+            rows = tx.directory_audits(self.tenant_id, [("created", "ge", second), ("created", "lt", second + "~")])
+        for row in reversed(rows):   # oldest first: the creation
+            if grant.id in json.dumps(row["targets"]):
+                return str(row["initiator_name"])
+        return "an admin"
 
     def _wids(self, wids: tuple[str, ...]) -> str:
         names = [f"{directory_roles.BY_TEMPLATE_ID[w].display_name} ({w})" if w in directory_roles.BY_TEMPLATE_ID
