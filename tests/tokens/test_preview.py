@@ -267,3 +267,22 @@ def test_an_admins_consent_is_named_in_scp(world: World) -> None:
     said = explained(answer)["scp"]
     admin = ok(server.graph("GET", f"/servicePrincipals(appId='{server.info['admin_client_id']}')"))["displayName"]
     assert f"consented for all users by {admin} (grant id {grant['id']}" in said, said
+
+
+def test_a_user_assigned_identity_on_a_host_is_its_imds_token(world: World) -> None:
+    server = world.server
+    resource_id = SITE.replace("Microsoft.Web/sites/preview", "Microsoft.ManagedIdentity/userAssignedIdentities/ua")
+    rt = server.runtime()
+    identity = rt.directory.create_managed_identity(server.tenant_id, "preview-ua", "UserAssigned", resource_id)
+    rt.store.dispose()
+    assert server.admin("POST", f"/identities/{identity.id}/hosts", json={"host": SITE}).status_code == 204
+    _assign(server, world.api2, identity.id)
+    with httpx.Client() as client:
+        response = client.get(f"{world.imds}/metadata/identity/oauth2/token", headers={"Metadata": "true"},
+                              params={"api-version": "2018-02-01", "resource": world.api2["uri"],
+                                      "client_id": identity.app_id})
+    answer = preview(server, principal=identity.app_id, resource=world.api2["uri"], host=SITE)
+    assert_same(answer, _minted(response))
+    mine = previewed_claims(answer)
+    assert mine["xms_mirid"] == resource_id and mine["xms_az_rid"] == SITE
+    assert "xms_az_rid" not in previewed_claims(preview(server, principal=identity.id, resource=world.api2["uri"]))

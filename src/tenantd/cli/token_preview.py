@@ -26,6 +26,8 @@ def preview(
                                    "appId; default the Azure CLI)."),
     scopes: list[str] = typer.Option(None, "--scope", help="For a user: a scope value to ask for (repeatable; "
                                      "default .default, everything held)."),
+    host: str = typer.Option(None, "--host", help="For a managed identity: the resource id of the host asking "
+                             "(a user-assigned identity's token then names it in xms_az_rid)."),
     mint: bool = typer.Option(False, "--mint", help="Also mint the token (impersonation: needs Tenantd.Impersonate)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -41,6 +43,10 @@ def preview(
             if who.kind != "user":
                 raise CliError("--client is for a user's token; an application's token has no other client.")
             body["client"] = client_app if is_guid(client_app) else resolver.service_principal(client_app)["appId"]
+        if host is not None:
+            if who.kind != "managed identity":
+                raise CliError("--host is for a managed identity's token.")
+            body["host"] = host
         if scopes:
             if who.kind != "user":
                 raise CliError("--scope is for a user's token; an application's token carries roles, not scopes.")

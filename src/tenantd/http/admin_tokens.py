@@ -48,12 +48,13 @@ def _scopes(body: dict[str, Any]) -> tuple[str, ...] | None:
 
 
 async def token_preview(request: Request) -> Response:
-    """``{"principal", "resource", "client"?, "scopes"?, "mint"?}`` -> the preview (shape, version, claims
+    """``{"principal", "resource", "client"?, "scopes"?, "host"?, "mint"?}`` -> the preview (shape, version, claims
     with explanations, or the refusal); with ``mint`` also ``access_token``."""
     caller = await admin_caller(request, ADMIN, IMPERSONATE)
     body = await json_body(request)
     principal, resource = _text(body, "principal"), _text(body, "resource")
     client, scopes, mint = _text(body, "client", required=False), _scopes(body), body.get("mint", False)
+    host = _text(body, "host", required=False)
     if not isinstance(mint, bool):
         raise BadRequest("'mint' must be true or false.")
     if mint and IMPERSONATE not in caller.roles:
@@ -61,7 +62,7 @@ async def token_preview(request: Request) -> Response:
                         f"{IMPERSONATE}.")
     assert principal is not None and resource is not None
     rt: Runtime = request.app.state.runtime
-    found = await run_in_threadpool(preview, rt.tokens, caller.tenant_id, principal, resource, client, scopes)
+    found = await run_in_threadpool(preview, rt.tokens, caller.tenant_id, principal, resource, client, scopes, host)
     answer = found.to_json()
     if mint and found.refusal is None:
         issued = await run_in_threadpool(partial(mint_previewed, rt.tokens, caller.tenant_id, found,

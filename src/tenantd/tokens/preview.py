@@ -74,12 +74,13 @@ def refusal_of(exc: OAuthError) -> Refusal:
 
 
 def preview(service: TokenService, tenant_id: str, principal: str, resource: str, client_app_id: str | None = None,
-            scopes: tuple[str, ...] | None = None) -> Preview:
+            scopes: tuple[str, ...] | None = None, host: str | None = None) -> Preview:
     """The token ``principal`` would get for ``resource``: a service principal or managed identity (object
-    id or appId) gets the app-only shape, a user (object id or userPrincipalName) the delegated one through
-    ``client_app_id`` (by default the Azure CLI, a public client)."""
+    id or appId) gets the app-only shape (a managed identity as asked from ``host``, a resource id, when
+    given), a user (object id or userPrincipalName) the delegated one through ``client_app_id`` (by default
+    the Azure CLI, a public client)."""
     if _service_principal(service, tenant_id, principal) is not None:
-        return preview_app(service, tenant_id, principal, resource)
+        return preview_app(service, tenant_id, principal, resource, host)
     with service.store.read() as tx:
         user = tx.user(tenant_id, principal) if len(principal) <= 256 else None
     if user is None:
@@ -89,9 +90,11 @@ def preview(service: TokenService, tenant_id: str, principal: str, resource: str
     return preview_user(service, tenant_id, principal, client_app_id or builtins.AZURE_CLI_APP_ID, resource, scopes)
 
 
-def preview_app(service: TokenService, tenant_id: str, principal: str, resource: str) -> Preview:
+def preview_app(service: TokenService, tenant_id: str, principal: str, resource: str,
+                host: str | None = None) -> Preview:
     """The app-only token the service principal or managed identity ``principal`` (object id or appId) would
-    get for ``resource`` (an App ID URI, appId or Graph's URL; ``/.default`` allowed)."""
+    get for ``resource`` (an App ID URI, appId or Graph's URL; ``/.default`` allowed); a managed identity's
+    as its endpoint on ``host`` (a resource id) answers: a user-assigned one then carries ``xms_az_rid``."""
     resource = resource.removesuffix("/.default")
     view = service.directory_cache.view()
     client = _service_principal(service, tenant_id, principal)
@@ -105,7 +108,7 @@ def preview_app(service: TokenService, tenant_id: str, principal: str, resource:
                                                     "400 'Identity not found', as Azure's does."))
     try:
         request = app_request(service, view, tenant_id, client, resource, "2" if managed else "1",
-                              require_assignment=not managed)
+                              require_assignment=not managed, host_resource_id=host if managed else None)
     except OAuthError as exc:
         return Preview(shape, None, refusal=refusal_of(exc))
     lifetime = MANAGED_IDENTITY_LIFETIME if managed else service.app_token_lifetime[0]
