@@ -330,3 +330,8 @@ def test_the_portal_without_a_tenant_signs_in_through_organizations_and_lands_on
     assert f'url=/portal/{server.tenant_id}"' in landed.text
     assert portal.http.get("/portal").headers["location"] == f"/portal/{server.tenant_id}"
     portal.close()
+
+
+def test_tenantd_up_prints_the_portals_address(server: Server) -> None:
+    assert server.info["portal"] == f"{server.url}/portal/{server.tenant_id}"
+    assert f"portal       {server.info['portal']}" in (server.data / "server.log").read_text()
