@@ -84,6 +84,6 @@ def test_tenants_that_lack_the_public_clients_get_them_at_start(rt: Runtime, ten
     for app_id in builtins.PUBLIC_CLIENT_APP_IDS:
         rt.directory.delete_service_principal(tenant_id, rt.directory.service_principal_by_app_id(tenant_id, app_id).id)
     added = rt.directory.ensure_builtins(tenant_id)
-    assert sorted(added) == ["Microsoft Azure CLI", "Microsoft Azure PowerShell", "Visual Studio"]
-    for app_id in builtins.PUBLIC_CLIENT_APP_IDS:
+    assert sorted(added) == ["Microsoft Azure CLI", "Microsoft Azure PowerShell", "Visual Studio", "tenantd portal"]
+    for app_id in builtins.PUBLIC_CLIENT_APP_IDS - {builtins.PORTAL_APP_ID}:   # the portal's is on the public URL
         assert rt.directory.service_principal_by_app_id(tenant_id, app_id).reply_urls == ("http://localhost",)

@@ -141,6 +141,7 @@ def up(
         "ca_bundle": str(bundle.resolve()), "admin_client_id": creds.client_id,
         "admin_client_secret": creds.client_secret, "pid": os.getpid(), "workers": workers,
         "discovery": f"{base}/{tenant.id}/v2.0/.well-known/openid-configuration",
+        "portal": f"{base}/portal/{tenant.id}",
         "listen": f"{scheme}://{_url_host(host)}:{bound_port}",
         "identity_url": f"http://{_url_host(identity_host)}:{identity_sock.getsockname()[1]}",
     }
@@ -154,6 +155,7 @@ def up(
                   f"  tenant       {tenant.name} ({tenant.id})\n"
                   f"  {scheme.upper():<12} {base}\n"
                   f"  discovery    {info['discovery']}\n"
+                  f"  portal       {info['portal']} (sign in as a user of the tenant)\n"
                   f"  admin app    {creds.client_id}\n"
                   f"  credentials  {(data_dir / bootstrap.CREDENTIALS_FILE).resolve()} (mode 0600; the directory "
                   f"stores only a hash)\n"

@@ -66,6 +66,12 @@ ADMIN_APP_NAME = "tenantd admin"
 AZURE_CLI_APP_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 AZURE_POWERSHELL_APP_ID = "1950a258-227b-4e31-a9cf-717495945fc2"
 VISUAL_STUDIO_APP_ID = "872cd9fa-d31f-45e0-9eab-6e460a02d1f1"
+# tenantd's own browser portal (/portal): a first-party public client every tenant holds, signing people in with
+# the authorization code flow and PKCE. Its one redirect URI is on tenantd's public URL, known only at run time
+# (tokens/interactive.py adds it).
+PORTAL_APP_ID = "5c0b7e2a-91d4-4f6e-b8a3-2d7f4e9c1a65"
+PORTAL_NAME = "tenantd portal"
+PORTAL_REDIRECT_PATH = "/portal/signed-in"
 # They run on people's machines and receive the answer on a loopback port of their choosing (RFC 8252).
 LOOPBACK_REPLY_URLS = ("http://localhost",)
 USER_TOKEN_SCOPES = ("user_impersonation",)
@@ -185,6 +191,7 @@ BUILTINS: tuple[BuiltinResource, ...] = (
     BuiltinResource(AZURE_POWERSHELL_APP_ID, "Microsoft Azure PowerShell", (), reply_urls=LOOPBACK_REPLY_URLS,
                     public_client=True),
     BuiltinResource(VISUAL_STUDIO_APP_ID, "Visual Studio", (), reply_urls=LOOPBACK_REPLY_URLS, public_client=True),
+    BuiltinResource(PORTAL_APP_ID, PORTAL_NAME, (), owner=None, public_client=True),
 )
 BUILTIN_APP_IDS = frozenset(b.app_id for b in BUILTINS)
 BUILTIN_BY_APP_ID = {b.app_id: b for b in BUILTINS}

@@ -78,8 +78,10 @@ def find_client(service: TokenService, tenant: Tenant | None, client_id: str) ->
     app_id = client_id.lower()
     builtin = builtins.BUILTIN_BY_APP_ID.get(app_id)
     if builtin is not None:
+        replies = ((service.public_url + builtins.PORTAL_REDIRECT_PATH,) if app_id == builtins.PORTAL_APP_ID
+                   else builtin.reply_urls)
         return Client(app_id, builtin.name, None, MULTIPLE_ORGS,
-                      public_client_redirect_uris=builtin.reply_urls) if builtin.public_client else None
+                      public_client_redirect_uris=replies) if builtin.public_client else None
     with service.store.read() as tx:
         if tenant is not None:
             app = tx.application_by_app_id(tenant.id, app_id)

@@ -65,8 +65,8 @@ class FlowSeal:
         payload = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
         return f"{_b64(payload)}.{_b64(self._mac(b'flow', binding, payload))}"
 
-    def open(self, binding: str | None, sealed: str | None) -> dict[str, Any] | None:
-        """The state sealed for ``binding``'s browser, unless altered, foreign or older than FLOW_LIFETIME."""
+    def open(self, binding: str | None, sealed: str | None, lifetime: int = FLOW_LIFETIME) -> dict[str, Any] | None:
+        """The state sealed for ``binding``'s browser, unless altered, foreign or older than ``lifetime``."""
         if not binding or not sealed or len(sealed) > MAX_FLOW or sealed.count(".") != 1:
             return None
         encoded, mac = sealed.split(".")
@@ -79,6 +79,6 @@ class FlowSeal:
         state = json.loads(payload)
         if not isinstance(state, dict) or not isinstance(state.get("i"), int):
             return None
-        if not 0 <= self._clock() - state["i"] <= FLOW_LIFETIME:
+        if not 0 <= self._clock() - state["i"] <= lifetime:
             return None
         return state

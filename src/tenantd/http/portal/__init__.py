@@ -1,0 +1,46 @@
+"""The portal: the tenant in a browser, at ``/portal/{tenant id}`` on the HTTPS listener.
+
+Server-rendered Jinja2 pages with plain HTML forms and links (no script: every page works without
+JavaScript and from the keyboard), one module per page family: ``overview``, ``users`` (and
+``user_actions``), ``groups``. ``guard`` decides every request (the session, the CSRF token, what the
+person may do), ``signin`` signs people in through tenantd's own sign-in page, ``navigation`` lists the
+sections, ``listing`` pages and searches the lists. See README "Portal".
+
+A new page family: a module with ``routes(prefix)`` added below; its entry in ``navigation.SECTIONS``; each
+handler ``@portal_page``, taking the :class:`~.guard.Visitor`, calling ``await visitor.form()`` first in a POST
+and ``await visitor.require(Act(...), permissions)`` (the Graph call's own Act) before it reads or changes
+anything, with the directory that returns; templates that extend ``base.html`` and import ``_forms.html``
+(``csrf_field()`` in every POST form); its ``{id}`` family named in tests/security/test_52_portal.py.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from . import groups, overview, signin, user_actions, users
+from .render import STATIC_TYPES, static_file
+
+
+async def static(request: Request) -> Response:
+    name = request.path_params["name"]
+    content = static_file(name)
+    if content is None:
+        return Response("Not found", status_code=404, media_type="text/plain")
+    return Response(content, media_type=STATIC_TYPES[name], headers={
+        "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
+_T = "/portal/{tenant}"
+routes: list[BaseRoute] = [
+    Route("/portal", signin.landing, methods=["GET"]),
+    Route("/portal/static/{name}", static, methods=["GET"]),
+    Route("/portal/sign-in", signin.start, methods=["GET"]),
+    Route("/portal/signed-in", signin.signed_in, methods=["GET"]),
+    Route(_T, overview.overview, methods=["GET"]),
+    Route(_T + "/sign-out", signin.sign_out, methods=["POST"]),
+    *users.routes(_T),
+    *user_actions.routes(_T),
+    *groups.routes(_T),
+]
