@@ -17,8 +17,8 @@ from ..support import Server
 
 # Paths that answer without a token by design: the STS (discovery, keys, token and device code endpoints), the
 # pages people sign in and out with (and their stylesheet and script), the Graph API's OpenAPI document, the
-# health check and Resource Manager's cloud metadata (none holds tenant data). The UserInfo endpoint takes a user's own Graph token and refuses any
-# other (test_41_id_tokens.py).
+# health check and Resource Manager's cloud metadata (none holds tenant data). The UserInfo endpoint takes a
+# user's own Graph token and refuses any other (test_41_id_tokens.py).
 PUBLIC = {"/_tenantd/openapi.json", "/_tenantd/health", "/_tenantd/health/live", "/_tenantd/health/ready",
           "/common/discovery/instance", "/common/userrealm/{name}",
           "/{tenant}/.well-known/openid-configuration", "/{tenant}/v2.0/.well-known/openid-configuration",
