@@ -137,7 +137,7 @@ def az_only_env(opts: Options, conn: Connection) -> dict[str, str]:
     DefaultAzureCredential's managed identity step gets IMDS's "Identity not found" there and moves on to the
     Azure CLI, where otherwise it would probe the real IMDS address."""
     variables = set_up(opts, conn)
-    url = os.environ.get("TENANTD_IDENTITY_URL") or opts.server_info().get("identity_url")
+    url = os.environ.get("TENANTD_IDENTITY_URL") or (None if opts.url else opts.server_info().get("identity_url"))
     if url:
         variables["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = f"{str(url).rstrip('/')}/{NO_IDENTITY}"
     return variables
