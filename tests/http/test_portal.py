@@ -18,8 +18,18 @@ import pytest
 from tenantd.domain import builtins
 
 from ..support import Server
-from .delegated_support import GLOBAL_ADMIN, GLOBAL_READER, GROUPS_ADMIN, USER_ADMIN, Obj, person
+from .delegated_support import (
+    GLOBAL_ADMIN,
+    GLOBAL_READER,
+    GROUPS_ADMIN,
+    PRIVILEGED_ROLE_ADMIN,
+    USER_ADMIN,
+    Obj,
+    person,
+)
 from .graph_support import ok
+from .pages_support import add_domain
+from .pages_support import sign_in as complete
 from .portal_support import Portal, shown
 
 HOSTILE = ('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>')
@@ -241,8 +251,9 @@ def test_the_address_to_return_to_is_one_of_the_portals_own(server: Server, port
     to_authorize = portal.http.get("/portal/sign-in", params={"tenant": server.tenant_id,
                                                               "next": "https://attacker.example/portal/x"})
     assert to_authorize.status_code == 303
-    from http.cookies import SimpleCookie as Jar
-    assert "attacker" not in Jar(to_authorize.headers["set-cookie"])["__Host-tenantd-portal-flow"].value
+    sealed = SimpleCookie(to_authorize.headers["set-cookie"])["__Host-tenantd-portal-flow"].value
+    payload = sealed.partition(".")[0]
+    assert json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["next"] is None
 
 
 def test_a_tenant_the_server_does_not_hold_is_a_page_not_a_crash(server: Server, admin: Obj) -> None:
@@ -251,3 +262,76 @@ def test_a_tenant_the_server_does_not_hold_is_a_page_not_a_crash(server: Server,
     assert missing.status_code == 404 and "No such tenant" in missing.text
     assert shown(portal.get("/users", q="zz-none")).count("No users whose name starts with") == 1
     portal.close()
+
+
+def test_members_nest_groups_in_groups_and_both_pages_show_the_nesting(server: Server, admin: Obj) -> None:
+    portal = signed_in(server, admin)
+    outer = portal.post("/groups", {"displayName": f"Outer {uuid.uuid4().hex[:6]}"})
+    inner = portal.post("/groups", {"displayName": f"Inner {uuid.uuid4().hex[:6]}"})
+    outer_id, inner_id = (r.headers["location"].rsplit("/", 1)[1] for r in (outer, inner))
+    someone = person(server, "nested")
+    found = shown(portal.get(f"/groups/{outer_id}", find="Inner"))
+    assert "Add Inner" in found
+    assert portal.post(f"/groups/{outer_id}/members", {"member": inner_id}).status_code == 303
+    assert portal.post(f"/groups/{inner_id}/members", {"member": someone["id"]}).status_code == 303
+    refused = portal.post(f"/groups/{inner_id}/members", {"member": outer_id})   # a cycle
+    assert refused.status_code == 400
+    outer_page = shown(portal.get(f"/groups/{outer_id}"))
+    assert "Members through nested groups" in outer_page and "Nested" in outer_page
+    user_page = shown(portal.get(f"/users/{someone['id']}"))
+    assert "Through nested groups" in user_page and "Outer" in user_page
+    assert portal.post(f"/groups/{outer_id}/members/remove", {"member": inner_id}).status_code == 303
+    assert "Through nested groups" not in shown(portal.get(f"/users/{someone['id']}"))
+    portal.close()
+
+
+def test_lists_search_by_name_prefix_and_page(server: Server, admin: Obj) -> None:
+    prefix = f"Paged{uuid.uuid4().hex[:4]}"
+    for i in range(27):
+        ok(server.graph("POST", "/users", json={"accountEnabled": True, "displayName": f"{prefix} {i:02}",
+                                                "mailNickname": "x", "userPrincipalName": upn()}), 201)
+    portal = signed_in(server, admin)
+    first = portal.get("/users", q=prefix.lower())
+    names = re.findall(rf"{prefix} \d\d", shown(first))
+    assert names == [f"{prefix} {i:02}" for i in range(25)]
+    next_url = re.search(r'href="([^"]+)" rel="next"', first.text)
+    assert next_url is not None
+    second = portal.http.get(next_url.group(1).replace("&amp;", "&"))
+    assert re.findall(rf"{prefix} \d\d", shown(second)) == [f"{prefix} 25", f"{prefix} 26"]
+    assert 'rel="next"' not in second.text
+    portal.close()
+
+
+def test_a_privileged_role_administrator_assigns_and_removes_directory_roles(server: Server) -> None:
+    roles_admin, someone = person(server, "rolesadmin", PRIVILEGED_ROLE_ADMIN), person(server, "promoted")
+    portal = signed_in(server, roles_admin)
+    assert portal.post(f"/users/{someone['id']}/roles", {"role": GLOBAL_READER}).status_code == 303
+    held = ok(server.graph("GET", "/roleManagement/directory/roleAssignments",
+                           params={"$filter": f"principalId eq '{someone['id']}'"}))["value"]
+    assert [a["roleDefinitionId"] for a in held] == [GLOBAL_READER]
+    assert "Remove Global Reader" in shown(portal.get(f"/users/{someone['id']}"))
+    assert portal.post(f"/users/{someone['id']}/roles/remove", {"role": GLOBAL_READER}).status_code == 303
+    assert ok(server.graph("GET", "/roleManagement/directory/roleAssignments",
+                           params={"$filter": f"principalId eq '{someone['id']}'"}))["value"] == []
+    assert portal.post(f"/users/{someone['id']}/password", {"password": "Nope-Pass-777"}).status_code == 403
+    portal.close()
+
+
+def test_the_portal_without_a_tenant_signs_in_through_organizations_and_lands_on_hers(server: Server,
+                                                                                      admin: Obj) -> None:
+    add_domain(server.runtime(), server.tenant_id, "contoso.test")   # her name's domain finds her tenant
+    portal = Portal(server)
+    assert portal.http.get("/portal").headers["location"] == "/portal/sign-in"
+    to_authorize = portal.http.get("/portal/sign-in")
+    assert f"{server.url}/organizations/oauth2/v2.0/authorize?" in to_authorize.headers["location"]
+    name_page = portal.http.get(to_authorize.headers["location"])
+    back = complete(portal.browser, name_page, admin["userPrincipalName"], "Delegated-Graph-7")
+    landed = portal.http.get(back.headers["location"])
+    assert f'url=/portal/{server.tenant_id}"' in landed.text
+    assert portal.http.get("/portal").headers["location"] == f"/portal/{server.tenant_id}"
+    portal.close()
+
+
+def test_tenantd_up_prints_the_portals_address(server: Server) -> None:
+    assert server.info["portal"] == f"{server.url}/portal/{server.tenant_id}"
+    assert f"portal       {server.info['portal']}" in (server.data / "server.log").read_text()

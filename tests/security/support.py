@@ -27,7 +27,9 @@ PUBLIC = {"/_tenantd/openapi.json", "/_tenantd/health", "/_tenantd/health/live",
           "/{tenant}/login", "/{tenant}/oauth2/logout", "/{tenant}/oauth2/v2.0/logout", "/devicelogin",
           "/{tenant}/v2.0/adminconsent", "/{tenant}/adminconsent",
           "/_tenantd/static/{name}", "/{tenant}/oauth2/devicecode", "/{tenant}/oauth2/v2.0/devicecode",
-          "/oidc/userinfo"}
+          "/oidc/userinfo",
+          # the portal's way in: its landing, its sign-in and the sign-in's answer, its stylesheet
+          "/portal", "/portal/sign-in", "/portal/signed-in", "/portal/static/{name}"}
 
 
 def _methods(route: Route) -> list[str]:
@@ -48,6 +50,8 @@ def _walk(prefix: str, found: list[BaseRoute]) -> Iterator[tuple[str, str]]:
 ROUTES = sorted(_walk("", create_app(None).routes))   # type: ignore[arg-type]  # routes need no runtime
 GRAPH = sorted(_walk("/v1.0", graph_routes.routes))
 ADMIN = sorted(c for c in ROUTES if c[1].startswith("/_tenantd/") and c[1] not in PUBLIC)
+# The portal's pages take a person's portal session, not a token: test_52_portal.py checks each of them.
+PORTAL = sorted(c for c in ROUTES if c[1].startswith("/portal/{tenant}"))
 
 
 def client_from(server: Server, source: str) -> httpx.Client:

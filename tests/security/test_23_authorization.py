@@ -14,7 +14,7 @@ from tenantd.http import aadgraph
 
 from ..http.graph_support import graph_token, new_client, ok
 from ..support import Server
-from .support import ADMIN, GRAPH, PUBLIC, ROUTES
+from .support import ADMIN, GRAPH, PORTAL, PUBLIC, ROUTES
 
 ID = "3f2c5a1e-9b7d-4c6e-8a1f-2d3e4c5b6a79"
 
@@ -55,7 +55,7 @@ def tokens(server: Server) -> dict[str, str]:
 def test_23_every_route_is_public_by_design_or_checked_here() -> None:
     assert len(GRAPH) > 40 and ("GET", "/v1.0/auditLogs/directoryAudits") in GRAPH
     assert ("POST", "/_tenantd/token") in ADMIN and ("POST", "/_tenantd/apply") in ADMIN
-    checked = {p for _, p in GRAPH} | {p for _, p in ADMIN} | {p for _, p in AAD_GRAPH} | PUBLIC
+    checked = {p for _, p in (*GRAPH, *ADMIN, *AAD_GRAPH, *PORTAL)} | PUBLIC
     assert {p for _, p in ROUTES} == checked
     assert len(aadgraph.routes) == 4
 

@@ -1,11 +1,15 @@
-"""The Overview page: the tenant's id and endpoints, the environment clients need, and the command-line hints
-(``tenantd run --as``, ``tenantd env``, ``az``) that use them. Everyone signed in to the tenant may read it."""
+"""The Overview page: the tenant's id and endpoints, the environment clients need (and the shape of what a
+managed identity's platform sets, from domain/platforms.py), and the command-line hints (``tenantd run --as``,
+``tenantd env``, their ``az`` counterparts). Everyone signed in to the tenant may read it."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 
+from ...domain.platforms import platform_env
 from .guard import Visitor, portal_page
+
+LISTENER, SECRET = "<identity listener>", "<host secret>"   # `tenantd up` prints the one, `tenantd env` both
 
 
 @portal_page
@@ -23,6 +27,8 @@ async def overview(visitor: Visitor) -> Response:
         ("Microsoft Graph", f"{public}/v1.0"),
     ]
     environment = [f"AZURE_TENANT_ID={tid}", f"AZURE_AUTHORITY_HOST={public}"]
+    platforms = [(name, [f"{k}={v}" for k, v in platform_env(SECRET, platform, LISTENER, tid, None).items()])
+                 for name, platform in (("App Service", "appservice"), ("IMDS (a VM, AKS pod identity)", "imds"))]
     hints = [
         ("Run a program as a managed identity (App Service's IDENTITY_ENDPOINT and IDENTITY_HEADER)",
          "tenantd run --as <identity> -- python app.py"),
@@ -36,4 +42,4 @@ async def overview(visitor: Visitor) -> Response:
          "tenantd token --as <app name or appId> --resource api://<your api>"),
     ]
     return visitor.page("overview.html", title="Overview", section="overview", tenant=visitor.tenant,
-                        endpoints=endpoints, environment=environment, hints=hints)
+                        endpoints=endpoints, environment=environment, platforms=platforms, hints=hints)
