@@ -224,6 +224,11 @@ def test_assigning_a_role_by_picking_names_and_removing_it(server: Server, porta
     assert [(a["principalId"], a["appRoleId"]) for a in held] == [(worker["id"], role_id)]
     page = portal.get(f"/enterprise-apps/{sp['id']}")
     assert worker["name"] in page.text
+    again = portal.post(f"/enterprise-apps/{sp['id']}/assignments", {"principal": worker["id"], "role": role_id})
+    assert again.status_code == 400 and "already exists" in shown(again)
+    assert f'href="{portal.base}/enterprise-apps/{sp["id"]}"' in again.text   # the way back is the page
+    unpicked = portal.post(f"/enterprise-apps/{sp['id']}/assignments", {"principal": "", "role": role_id})
+    assert unpicked.status_code == 400 and "find them by name" in shown(unpicked)
     assert "Things.Read.All" in portal.get(f"/identities/{worker['id']}").text
     assert "Things.Read.All" in portal.get(f"/enterprise-apps/{worker['id']}").text   # what it was granted
     removed = portal.post(f"/enterprise-apps/{sp['id']}/assignments/remove", {"assignment": held[0]["id"]})
@@ -242,6 +247,9 @@ def test_a_managed_identitys_page_says_how_to_run_as_it(server: Server, portal: 
     assert f"tenantd env --as {worker['name']} --format dotenv" in text
     assert f"AZURE_CLIENT_ID={worker['clientId']}" in text and f"AZURE_TENANT_ID={server.tenant_id}" in text
     assert worker["name"] in portal.get("/identities", q=worker["name"][:8]).text
+    _, api, _ = api_with_role(server, "runner-api " + uuid.uuid4().hex[:6])   # a service principal, not an identity
+    listed = portal.get("/identities", q="runner-")
+    assert worker["name"] in listed.text and api["displayName"] not in listed.text
 
 
 def test_a_global_reader_reads_every_page_and_changes_nothing(server: Server, admin: Obj) -> None:
@@ -361,3 +369,20 @@ def test_names_role_descriptions_and_consent_texts_are_shown_escaped(server: Ser
         assert not re.search(r"<(script|img)\b", page.text), page.url
     for page in pages[:-1]:
         assert hostile in shown(page), page.url   # shown, as text
+
+
+def test_the_lists_page_by_name_prefix(server: Server, portal: Portal) -> None:
+    prefix = f"paged{uuid.uuid4().hex[:4]}"
+    for n in range(27):
+        app = ok(server.graph("POST", "/applications", json={"displayName": f"{prefix} {n:02}"}), 201)
+        ok(server.graph("POST", "/servicePrincipals", json={"appId": app["appId"]}), 201)
+        identity(server, f"{prefix}-{n:02}")
+    # 27 registrations, 27 identities; enterprise applications are both: 54 service principals.
+    for path, on_second_page in (("/apps", 2), ("/enterprise-apps", 25), ("/identities", 2)):
+        first = portal.get(path, q=prefix.upper())
+        names = re.findall(rf"{prefix}[ -]\d\d", first.text)
+        assert len(set(names)) == 25 and sorted(set(names)) == sorted(set(names), key=str.casefold), path
+        following = next(f for f in re.findall(r'href="([^"]+)" rel="next"', first.text))
+        second = portal.http.get(following.replace("&amp;", "&"))
+        rest = set(re.findall(rf"{prefix}[ -]\d\d", second.text))
+        assert len(rest) == on_second_page and not rest & set(names), (path, rest)

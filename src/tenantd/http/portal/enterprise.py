@@ -133,6 +133,12 @@ async def show_sp(visitor: Visitor) -> Response:
         may_update=visitor.may(can.SPS_UPDATE, target))
 
 
+def _failed(visitor: Visitor, exc: GraphError) -> Response:
+    """A change the directory refused: its message, and the way back to the service principal's page."""
+    return visitor.page("message.html", exc.status, title="That did not work", text=exc.message,
+                        back=f"{visitor.base}/enterprise-apps/{sp_id_of(visitor)}", section="enterprise")
+
+
 def _back(visitor: Visitor, done: str) -> Response:
     return redirect(f"{visitor.base}/enterprise-apps/{sp_id_of(visitor)}?done={done}")
 
@@ -142,11 +148,12 @@ async def assign(visitor: Visitor) -> Response:
     form = await visitor.form()
     directory = await visitor.require(ASSIGN, ASSIGNMENT_WRITE)
     sp = await run_in_threadpool(directory.service_principal, visitor.tenant.id, sp_id_of(visitor))
-    if not is_guid(form.get("principal")):
-        raise BadRequest("Choose who gets the role: find them by name, then pick one.")
-    if not is_guid(form.get("role")):
-        raise BadRequest("Choose the role to assign.")
-    await run_in_threadpool(directory.assign, visitor.tenant.id, form["principal"], sp.id, form.get("role", ""))
+    if not is_guid(form.get("principal")) or not is_guid(form.get("role")):
+        return _failed(visitor, BadRequest("Choose who gets the role (find them by name, then pick one) and the role."))
+    try:
+        await run_in_threadpool(directory.assign, visitor.tenant.id, form["principal"], sp.id, form["role"])
+    except GraphError as exc:
+        return _failed(visitor, exc)
     return _back(visitor, "assigned")
 
 
@@ -155,8 +162,11 @@ async def unassign(visitor: Visitor) -> Response:
     form = await visitor.form()
     directory = await visitor.require(ASSIGN, ASSIGNMENT_WRITE)
     sp = await run_in_threadpool(directory.service_principal, visitor.tenant.id, sp_id_of(visitor))
-    await run_in_threadpool(lambda: directory.unassign(visitor.tenant.id, form.get("assignment", ""),
-                                                       resource_id=sp.id))
+    try:
+        await run_in_threadpool(lambda: directory.unassign(visitor.tenant.id, form.get("assignment", ""),
+                                                           resource_id=sp.id))
+    except GraphError as exc:
+        return _failed(visitor, exc)
     return _back(visitor, "unassigned")
 
 

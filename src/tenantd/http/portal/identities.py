@@ -5,48 +5,36 @@ roles are assigned on the resource's enterprise application page, where an ident
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ...directory import Directory
 from ...domain import user_permissions as can
 from ...domain.errors import NotFound
 from ...domain.model import ServicePrincipal
+from ...store.listing import Condition
 from ..graph.access import APPLICATION_READ
 from ..graph.acts import Act
 from .enterprise import held_roles
 from .guard import Visitor, portal_page
-from .listing import search_text
+from .listing import listed
 
 READ = Act(can.SPS_READ)
 KINDS = {"SystemAssigned": "System-assigned", "UserAssigned": "User-assigned"}
-
-
-@dataclass(frozen=True)
-class Identity:
-    sp: ServicePrincipal
-    hosts: list[str]
-
-
-def _identities(directory: Directory, tenant_id: str, query: str) -> list[Identity]:
-    found = directory.service_principals(tenant_id, service_principal_type="ManagedIdentity")
-    prefix = query.casefold()
-    return [Identity(sp, directory.hosts_of(sp)) for sp in found if sp.display_name.casefold().startswith(prefix)]
+MANAGED = Condition("service_principal_type", "eq", "ManagedIdentity")
 
 
 @portal_page
 async def list_identities(visitor: Visitor) -> Response:
     directory = await visitor.require(READ, APPLICATION_READ)
-    query = search_text(visitor.request)
-    found = await run_in_threadpool(_identities, directory, visitor.tenant.id, query)
-    return visitor.page("identities.html", title="Managed identities", section="identities", identities=found,
-                        query=query, kinds=KINDS)
+    found = await listed(visitor.request, directory, "service_principals", visitor.tenant.id, scope=[MANAGED])
+    hosts = await run_in_threadpool(lambda: {sp.id: directory.hosts_of(sp) for sp in found.items})
+    return visitor.page("identities.html", title="Managed identities", section="identities", listing=found,
+                        hosts=hosts, kinds=KINDS)
 
 
-def command_lines(sp: ServicePrincipal, hosts: list[str], tenant_id: str) -> list[tuple[str, str]]:
+def command_lines(sp: ServicePrincipal, hosts: list[str]) -> list[tuple[str, str]]:
     """What runs a program as this identity on this machine, as tenantd's command line takes it."""
     name = shlex.quote(sp.display_name)
     host = f" --host {shlex.quote(hosts[0])}" if sp.managed_identity_kind == "UserAssigned" and len(hosts) > 1 else ""
@@ -81,7 +69,7 @@ async def show_identity(visitor: Visitor) -> Response:
     held = await run_in_threadpool(held_roles, directory, sp)
     return visitor.page("identity.html", title=sp.display_name, section="identities", sp=sp, hosts=hosts, held=held,
                         kind=KINDS.get(sp.managed_identity_kind or "", ""),
-                        commands=command_lines(sp, hosts, tid), environment=environment(sp, tid))
+                        commands=command_lines(sp, hosts), environment=environment(sp, tid))
 
 
 def routes(prefix: str) -> list[BaseRoute]:
