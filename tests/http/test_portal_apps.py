@@ -345,7 +345,10 @@ def test_changes_without_the_sessions_csrf_token_are_refused(server: Server, por
 def test_names_role_descriptions_and_consent_texts_are_shown_escaped(server: Server, portal: Portal,
                                                                       hostile: str) -> None:
     app, sp, role_id = api_with_role(server, hostile, description=hostile, consent=hostile)
-    worker = identity(server, f"x{uuid.uuid4().hex[:6]}")
+    worker = ok(server.admin("POST", "/identities", json={
+        "name": hostile + uuid.uuid4().hex[:4], "type": "UserAssigned",
+        "resourceId": f"{UA_HOST.removesuffix('Microsoft.Web/sites/')}Microsoft.ManagedIdentity/"
+                      f"userAssignedIdentities/x{uuid.uuid4().hex[:6]}"}), 201)
     ok(server.graph("PATCH", f"/applications/{app['id']}", json={"web": {"redirectUris": [
         "https://localhost/" + uuid.uuid4().hex]}}), 204)
     ok(server.graph("POST", f"/servicePrincipals/{sp['id']}/appRoleAssignedTo", json={
@@ -362,7 +365,7 @@ def test_names_role_descriptions_and_consent_texts_are_shown_escaped(server: Ser
     pages = [portal.get("/apps", q=first), portal.get(f"/apps/{app['id']}"), portal.get(f"/apps/{app['id']}/manifest"),
              portal.get("/enterprise-apps", q=first), portal.get(f"/enterprise-apps/{sp['id']}"),
              portal.get(f"/enterprise-apps/{sp['id']}", find=first), portal.get(f"/identities/{worker['id']}"),
-             portal.get(f"/enterprise-apps/{worker['id']}"), secret, preview,
+             portal.get(f"/enterprise-apps/{worker['id']}"), portal.get("/identities", q=first), secret, preview,
              portal.post("/apps", {"displayName": hostile * 30})]
     for page in pages:
         assert hostile not in page.text, page.url
