@@ -1,7 +1,8 @@
 """The portal's app pages as a person uses them, in headless Chromium: the demo tenant's admin registers a
 Things-like API with an app role, assigns the role to the managed identity ``joonasmsitest`` by picking
 names (no GUID typed), sees the assignment listed, and removes it; the manifest is previewed as a diff; a
-secret is shown once. Each page is screenshot and checked by axe-core (the foundation's browser fixtures)."""
+secret is shown once; a role is assigned and removed with the keyboard alone. Each page is screenshot and
+checked by axe-core (the foundation's browser fixtures)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from ..support import Server
-from .portal_browser import check_page
+from .portal_browser import check_page, tab_to
 from .test_portal import admin_credentials, admin_page, demo  # noqa: F401 - the foundation's fixtures
 
 
@@ -86,3 +87,32 @@ def test_the_admin_registers_an_api_and_assigns_its_role_to_a_managed_identity_b
     assert not any(a["resourceDisplayName"] == name for a in roles)
     page.get_by_role("link", name="Enterprise applications").click()
     check_page(page, "enterprise-apps")
+
+
+def test_a_role_is_assigned_and_removed_with_the_keyboard_alone(admin_page: Page) -> None:  # noqa: F811
+    page = admin_page
+    tab_to(page, "Enterprise applications")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/enterprise-apps")
+    tab_to(page, "Name starts with")
+    page.keyboard.type("Things API (dev)")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=Things*")
+    tab_to(page, "Things API (dev)")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Things API (dev)")).to_be_visible()
+    tab_to(page, "User, group, app or managed identity whose name starts with")
+    page.keyboard.type("Meg")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**find=Meg*")
+    tab_to(page, "Megan (User")
+    page.keyboard.press("Space")
+    tab_to(page, "Role")
+    tab_to(page, "Assign the role")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("The role was assigned.")
+    expect(page.locator("h3:has-text('Read all things') + p + table")).to_contain_text("Megan")
+    tab_to(page, "Remove Megan from Read all things")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("The assignment was removed.")
+    expect(page.locator("h3:has-text('Read all things') + p + table")).not_to_contain_text("Megan")
