@@ -1,11 +1,11 @@
 """What people's grants cost in process: a refresh token and an authorization code (``openid profile
 offline_access``, as msal asks: two signatures and a new refresh token), and a middle tier's on-behalf-of
 exchange of the user's token as msal asks it and for ``.default`` alone (``bench/obo.py``'s two rows), answered
-as the token endpoint answers them (``token_from_memory``, on the event loop, else ``token`` in a worker thread) and through ``token`` alone,
-beside client credentials, in interleaved rounds so a busy machine shifts them alike. The tenant is
-``bench/people.py``'s: a user with a password holding an API's role (directly and through a group), the API
-pre-authorizing the Azure CLI and a middle tier (a confidential client with a secret, whose own API the Azure
-CLI's token for the user is for).
+as the token endpoint answers them (``token_from_memory``, on the event loop, else ``token`` in a worker
+thread) and through ``token`` alone, beside client credentials, in interleaved rounds so a busy machine shifts
+them alike. The tenant is ``bench/people.py``'s: a user with a password holding an API's role (directly and
+through a group), the API pre-authorizing the Azure CLI and a middle tier (a confidential client with a
+secret, whose own API the Azure CLI's token for the user is for).
 
     .venv/bin/python -m bench.people_cost [--rounds 7] [--calls 300] [--database URL] [--profile GRANT]
 
