@@ -1,15 +1,18 @@
 """What people's grants cost in process: a refresh token and an authorization code (``openid profile
-offline_access``, as msal asks: two signatures and a new refresh token) answered as the token endpoint answers
-them (``token_from_memory``, on the event loop, else ``token`` in a worker thread) and through ``token`` alone,
-beside client credentials, in interleaved rounds so a busy machine shifts them alike. The tenant is
-``bench/people.py``'s: a user with a password holding an API's role (directly and through a group), the API
-pre-authorizing the Azure CLI.
+offline_access``, as msal asks: two signatures and a new refresh token), and a middle tier's on-behalf-of
+exchange of the user's token as msal asks it and for ``.default`` alone (``bench/obo.py``'s two rows), answered
+as the token endpoint answers them (``token_from_memory``, on the event loop, else ``token`` in a worker
+thread) and through ``token`` alone, beside client credentials, in interleaved rounds so a busy machine shifts
+them alike. The tenant is ``bench/people.py``'s: a user with a password holding an API's role (directly and
+through a group), the API pre-authorizing the Azure CLI and a middle tier (a confidential client with a
+secret, whose own API the Azure CLI's token for the user is for).
 
     .venv/bin/python -m bench.people_cost [--rounds 7] [--calls 300] [--database URL] [--profile GRANT]
 
 Each row gives the median CPU time of a request of the thread that answers (steadier than the clock on a shared
 machine), the rate that makes on one core, the share of client credentials' rate, and the rate by the clock.
-``--profile refresh_token`` (or ``authorization_code``, ``client_credentials``) prints the cProfile of one round
+``--profile refresh_token`` (or ``authorization_code``, ``client_credentials``, ``on_behalf_of``,
+``on_behalf_of_default``) prints the cProfile of one round
 of that grant, as the endpoint answers it, instead.
 """
 
@@ -39,6 +42,8 @@ from tenantd.tokens.request import TokenRequest
 
 CLI = builtins.AZURE_CLI_APP_ID
 API = "api://bench-people"
+MIDDLE = "api://bench-people-middle"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SCOPE = f"{API}/.default openid profile offline_access"
 REDIRECT = "http://localhost"
 VERIFIER = "bench-verifier-" + "v" * 40
@@ -54,13 +59,22 @@ class People:
         self.tenant_id = tid = d.create_tenant("bench").id
         role = AppRole(id=str(uuid.uuid4()), value="Read", display_name="Read", description="Read",
                        allowed_member_types=("User", "Application"))
-        scope_id = str(uuid.uuid4())
+        scope_id, middle_scope_id = str(uuid.uuid4()), str(uuid.uuid4())
+        middle = d.create_application(tid, "middle tier", identifier_uris=[MIDDLE], with_service_principal=True,
+                                      settings={"api.oauth2PermissionScopes": [{
+                                          "id": middle_scope_id, "value": "Middle.Access", "type": "User",
+                                          "isEnabled": True, "adminConsentDisplayName": "Use",
+                                          "adminConsentDescription": "Use."}],
+                                          "api.preAuthorizedApplications": [
+                                              {"appId": CLI, "delegatedPermissionIds": [middle_scope_id]}]})
+        _, middle_secret = d.add_password(tid, middle.id)
         api = d.create_application(tid, "API", identifier_uris=[API], app_roles=[role], with_service_principal=True,
                                    settings={"api.oauth2PermissionScopes": [{
                                        "id": scope_id, "value": "Bench.Access", "type": "User", "isEnabled": True,
                                        "adminConsentDisplayName": "Use", "adminConsentDescription": "Use."}],
                                        "api.preAuthorizedApplications": [
-                                           {"appId": CLI, "delegatedPermissionIds": [scope_id]}]})
+                                           {"appId": CLI, "delegatedPermissionIds": [scope_id]},
+                                           {"appId": middle.app_id, "delegatedPermissionIds": [scope_id]}]})
         api_sp = d.service_principal_by_app_id(tid, api.app_id).id
         client = d.create_application(tid, "client", with_service_principal=True)
         _, secret = d.add_password(tid, client.id)
@@ -78,6 +92,13 @@ class People:
             "scope": SCOPE}))
         self.refresh = self._request({"grant_type": "refresh_token", "client_id": CLI, "scope": SCOPE,
                                       "refresh_token": signed_in["refresh_token"], "client_info": "1"})
+        assertion = rt.tokens.token(self._request({
+            "grant_type": "password", "client_id": CLI, "username": "person@bench.test", "password": PASSWORD,
+            "scope": f"{MIDDLE}/Middle.Access"}))["access_token"]
+        obo = {"grant_type": JWT_BEARER, "requested_token_use": "on_behalf_of", "client_id": middle.app_id,
+               "client_secret": middle_secret, "assertion": assertion, "client_info": "1"}
+        self.on_behalf_of = self._request({**obo, "scope": SCOPE})
+        self.on_behalf_of_default = self._request({**obo, "scope": f"{API}/.default"})
 
     def _request(self, form: dict[str, str]) -> TokenRequest:
         return TokenRequest(tenant=self.tenant_id, endpoint_version=2, client_ip="127.0.0.1", basic_auth=None,
@@ -120,6 +141,10 @@ class People:
             "refresh token, token()": lambda: timed([self.refresh] * calls, tokens.token),
             "authorization code, from memory": lambda: timed(self.codes(calls), memory),
             "authorization code, token()": lambda: timed(self.codes(calls), tokens.token),
+            "on-behalf-of, from memory": lambda: timed([self.on_behalf_of] * calls, memory),
+            "on-behalf-of, token()": lambda: timed([self.on_behalf_of] * calls, tokens.token),
+            "on-behalf-of default, from memory": lambda: timed([self.on_behalf_of_default] * calls, memory),
+            "on-behalf-of default, token()": lambda: timed([self.on_behalf_of_default] * calls, tokens.token),
         }
 
 
@@ -128,7 +153,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--database", help="a database URL (default: SQLite in a temporary data directory)")
-    parser.add_argument("--profile", choices=("refresh_token", "authorization_code", "client_credentials"))
+    parser.add_argument("--profile", choices=("refresh_token", "authorization_code", "client_credentials",
+                                              "on_behalf_of", "on_behalf_of_default"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         rt = open_runtime(args.database or sqlite_url(Path(work)), Path(work), None,
@@ -140,7 +166,9 @@ def main() -> None:
             for run in rounds.values():   # warm up: every path once, caches filled
                 run()
             answered = [name for name, request in (("refresh token", people.refresh),
-                                                   ("authorization code", people.codes(1)[0]))
+                                                   ("authorization code", people.codes(1)[0]),
+                                                   ("on-behalf-of", people.on_behalf_of),
+                                                   ("on-behalf-of default", people.on_behalf_of_default))
                         if rt.tokens.token_from_memory(request) is not None]
             if args.profile:
                 _profile(rounds, args.profile)
@@ -152,17 +180,17 @@ def main() -> None:
             base = statistics.median(cpu for cpu, _ in costs["client credentials, token()"])
             print(f"TokenService.token in process, {rt.store.engine.dialect.name}, {args.rounds} interleaved rounds "
                   f"of {args.calls} calls; people's grants answered from memory: {', '.join(answered) or 'none'}")
-            print(f"  {'':<32} {'CPU':>8}  {'on 1 core':>9}  {'of cc':>6}  {'by clock':>9}")
+            print(f"  {'':<34} {'CPU':>8}  {'on 1 core':>9}  {'of cc':>6}  {'by clock':>9}")
             for name, values in costs.items():
                 cpu, clock = (statistics.median(v[i] for v in values) for i in (0, 1))
-                print(f"  {name:<32} {cpu * 1e6:5.0f} us  {1 / cpu:7.0f}/s  {base / cpu:6.0%}  {1 / clock:7.0f}/s")
+                print(f"  {name:<34} {cpu * 1e6:5.0f} us  {1 / cpu:7.0f}/s  {base / cpu:6.0%}  {1 / clock:7.0f}/s")
         finally:
             rt.sign_ins.stop()
             rt.store.dispose()
 
 
 def _profile(rounds: dict[str, Callable[[], tuple[float, float]]], grant: str) -> None:
-    name = f"{grant.replace('_', ' ')}, from memory"
+    name = f"{grant.replace('on_behalf_of', 'on-behalf-of').replace('_', ' ')}, from memory"
     profiler = cProfile.Profile()
     profiler.enable()
     cpu, _ = rounds[name]()

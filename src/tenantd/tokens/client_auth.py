@@ -35,7 +35,7 @@ from cryptography import x509
 from ..domain import builtins
 from ..domain.model import Application, FederatedCredential, KeyCredential, ServicePrincipal, Tenant
 from . import errors, jwt
-from .directory_cache import DirectoryView
+from .directory_cache import DirectoryView, NotInMemory
 from .federation import FederationError
 from .request import TokenRequest, client_id_of
 
@@ -91,6 +91,20 @@ def authenticate(service: TokenService, tenant: Tenant, request: TokenRequest,
     trusted = view.get(("federated", owner_id), lambda tx: tuple(tx.federated_credentials(owner_id)))
     _check_federated(service, trusted, assertion, header, claims)
     return AuthenticatedClient(sp, "2", "federated")
+
+
+def authenticate_from_memory(service: TokenService, tenant: Tenant, request: TokenRequest,
+                             view: DirectoryView) -> AuthenticatedClient:
+    """``authenticate`` on the event loop, on a view that never reads: a client secret only, from a source the
+    failed-authentication throttle does not block. NotInMemory when only the full path can tell (a client
+    assertion, whose issuer may have to be fetched; a blocked source, whose refusal the throttle gives); a
+    refusal is raised uncounted, for the full path (behind ``FailureThrottle.guard``) to give and count."""
+    form = request.form
+    if "client_assertion" in form or "client_assertion_type" in form:
+        raise NotInMemory("client assertion")
+    if service.throttle.blocked(tenant.id, client_id_of(request), request.client_ip):
+        raise NotInMemory("throttled source")
+    return authenticate(service, tenant, request, view)
 
 
 def presented_methods(request: TokenRequest) -> list[str]:

@@ -123,6 +123,12 @@ class Keyring:
         view = self._known(tenant_id)
         return None if view is None else kid in view.kids
 
+    def known_key(self, tenant_id: str, kid: str) -> SigningKey | None:
+        """The published key ``kid`` from the view in memory; None when it is not among them or the view is due
+        to be read again (``verifying`` then tells)."""
+        view = self._known(tenant_id)
+        return None if view is None else next((k for k in view.published if k.kid == kid), None)
+
     def _known(self, tenant_id: str) -> _View | None:
         """The tenant's view while it is in memory and not due to be read again."""
         view = self._views.get(tenant_id)

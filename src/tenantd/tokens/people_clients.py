@@ -23,7 +23,7 @@ from ..domain import builtins
 from ..domain.model import Application, ServicePrincipal, Tenant
 from ..domain.sign_in_rules import LOOPBACK_HOSTS
 from . import errors
-from .client_auth import authenticate, presented_methods
+from .client_auth import authenticate, authenticate_from_memory, presented_methods
 from .directory_cache import DirectoryView
 from .request import TokenRequest, client_id_of
 
@@ -43,16 +43,20 @@ class PeopleClient:
 
 
 def identify(service: TokenService, tenant: Tenant, request: TokenRequest, view: DirectoryView,
-             kind: str | None = None) -> PeopleClient:
+             kind: str | None = None, *, from_memory: bool = False) -> PeopleClient:
     """The request's client. ``kind`` is what the code or refresh token was issued to; without one (the
     password and device code grants), a client that allows public client flows is public and any other must
-    present its credential."""
+    present its credential. ``from_memory``: on the event loop, its credential checked as
+    ``client_auth.authenticate_from_memory`` checks it (a refusal is then the full path's to count)."""
     client_id = client_id_of(request)
     if presented_methods(request):
         if kind == "spa":
             raise errors.public_client_credential(client_id)
-        with service.throttle.guard(tenant.id, client_id, request.client_ip):
-            authenticated = authenticate(service, tenant, request, view)
+        if from_memory:
+            authenticated = authenticate_from_memory(service, tenant, request, view)
+        else:
+            with service.throttle.guard(tenant.id, client_id, request.client_ip):
+                authenticated = authenticate(service, tenant, request, view)
         app, _ = client_of(view, tenant.id, client_id)
         found = PeopleClient(authenticated.service_principal, app, authenticated.auth_class, kind or "confidential")
     else:

@@ -22,7 +22,7 @@ from ..domain.errors import OAuthError, Unavailable
 from ..domain.ids import is_guid
 from ..domain.model import Application, ServicePrincipal, Tenant, User
 from ..store import Store, Tx
-from . import directory_roles, discovery, errors, jwt, sign_in_errors, signins
+from . import directory_roles, discovery, errors, jwt, sign_in_errors, signins, user_assertions
 from .directory_cache import DirectoryCache, DirectoryView
 from .federation import Federation, VerificationKey, own_tenant_id
 from .keys import Keyring, SigningKey
@@ -70,6 +70,8 @@ class TokenService:
         self.clock = clock
         self._tenants: dict[str, Tenant] = {}   # id or name as requested -> tenant
         self.directory_cache = DirectoryCache(store)   # clients, resources and roles on the token path
+        # on-behalf-of assertions whose signature verified (tokens/user_assertions.py)
+        self.verified_assertions = user_assertions.VerifiedAssertions()
         # Issuers federated credentials trust: this server's tenants, else fetched (loopback if allowed).
         self.federation = Federation(self.own_issuer_keys, allow_loopback=allow_loopback_issuers)
 

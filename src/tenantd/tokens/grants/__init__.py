@@ -27,6 +27,7 @@ MEMORY_GRANTS: dict[str, Callable[[TokenService, Tenant, TokenRequest], IssuedTo
     "client_credentials": client_credentials.from_memory,
     "refresh_token": refresh_token.from_memory,
     "authorization_code": authorization_code.from_memory,
+    on_behalf_of.GRANT_TYPE: on_behalf_of.from_memory,
 }
 TENANT_FINDERS: dict[str, Callable[[TokenService, TokenRequest], Tenant]] = {
     "password": password.tenant_of,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ...domain.errors import OAuthError
 from ...domain.model import Tenant
 from ..app_access import app_request
-from ..client_auth import AuthenticatedClient, authenticate
+from ..client_auth import AuthenticatedClient, authenticate, authenticate_from_memory
 from ..directory_cache import DirectoryView, NotInMemory
 from ..keys import SigningKey
 from ..request import IssuedToken, TokenRequest, client_id_of, requested_resource
@@ -34,9 +34,6 @@ def from_memory(service: TokenService, tenant: Tenant, request: TokenRequest) ->
     version known without a wait (``DirectoryCache.quick_view``), and the client, the resource, the roles
     and the signing key all in memory. Else None: the caller takes the full path (``grant``), which also
     gives every refusal and counts every failed authentication."""
-    form = request.form
-    if "client_assertion" in form or "client_assertion_type" in form:
-        return None
     view = service.directory_cache.quick_view()
     key = service.keyring.known_active(tenant.id)
     if view is None or key is None:
@@ -44,9 +41,8 @@ def from_memory(service: TokenService, tenant: Tenant, request: TokenRequest) ->
     memory = view.in_memory()
     try:
         resource_name = requested_resource(request)
-        if service.throttle.blocked(tenant.id, client_id_of(request), request.client_ip):
-            return None
-        return _token(service, tenant, resource_name, memory, authenticate(service, tenant, request, memory), key)
+        return _token(service, tenant, resource_name, memory,
+                      authenticate_from_memory(service, tenant, request, memory), key)
     except (NotInMemory, OAuthError):
         return None
 

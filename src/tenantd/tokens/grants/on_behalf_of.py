@@ -27,8 +27,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...domain.errors import OAuthError
 from ...domain.model import Tenant
+from ...store.grant_state import Busy, GrantState
 from .. import assertion_errors, errors, refresh_tokens, scopes, user_access, user_assertions
+from ..directory_cache import DirectoryView, NotInMemory
+from ..keys import SigningKey
 from ..people_clients import PeopleClient, identify
 from ..request import IssuedToken, TokenRequest
 
@@ -43,25 +47,62 @@ def grant(service: TokenService, tenant: Tenant, request: TokenRequest) -> Issue
     use = request.form.get("requested_token_use", "")
     if use != ON_BEHALF_OF:
         raise assertion_errors.requested_token_use(use)
-    token = _assertion(request)
     view = service.directory_cache.view()   # users are directory rows: a change to one shows at once
-    client = identify(service, tenant, request, view, "confidential")
-    assertion = user_assertions.verify(service, tenant, token, client.service_principal.app_id)
+    return _exchanged(service, tenant, request, view, view, service.store.grant_state)
+
+
+def from_memory(service: TokenService, tenant: Tenant, request: TokenRequest) -> IssuedToken | None:
+    """The answer on the event loop, when memory (and, for a refresh token, SQLite without a wait:
+    ``Store.quick_grant_state``) gives it: a client secret checked as client credentials check it
+    (``client_auth.authenticate_from_memory``), the directory's version known without a wait, the tenant's keys,
+    the middle tier, the user, the resource, her roles and the consent in memory. Every check is the full path's,
+    on a view that never reads: the user's revoked sessions and a deleted grant are directory changes, so the
+    first request after one finds nothing in memory. Else None and nothing written: the full path (``grant``, in
+    a worker thread) answers, every refusal among them."""
+    if request.form.get("requested_token_use") != ON_BEHALF_OF:
+        return None
+    view = service.directory_cache.quick_view()
+    key = service.keyring.known_active(tenant.id)
+    if view is None or key is None:
+        return None
+    try:
+        return _exchanged(service, tenant, request, view.in_memory(), view, service.store.quick_grant_state,
+                          key=key)
+    except (OAuthError, NotInMemory, Busy):
+        return None
+
+
+def _exchanged(service: TokenService, tenant: Tenant, request: TokenRequest, view: DirectoryView,
+               answering: DirectoryView, state: GrantState | None, *, key: SigningKey | None = None) -> IssuedToken:
+    """The exchange; ``view`` for every check, ``answering`` for the answer once a refresh token is written
+    (``user_access.answer``). With ``key`` (on the event loop) ``view`` never reads, and ``state`` None (no
+    connection that does not wait) leaves a refresh token to the full path."""
+    on_loop = key is not None
+    token = _assertion(request)
+    client = identify(service, tenant, request, view, "confidential", from_memory=on_loop)
+    assertion = user_assertions.verify(service, tenant, token, client.service_principal.app_id, from_memory=on_loop)
     if not _is_audience(assertion.audience, client):
         raise assertion_errors.wrong_audience(assertion.audience, client.service_principal.app_id,
                                               client.service_principal.display_name)
     access = scopes.requested(request)
-    user = view.get(("user", tenant.id, assertion.user_id), lambda tx: tx.user(tenant.id, assertion.user_id))
+    user = user_access.user_of(view, tenant.id, assertion.user_id)
     if user is None:
         raise assertion_errors.unknown_user(assertion.user_id, tenant.id)
     user_assertions.not_revoked(assertion, user.sign_in_sessions_valid_from)
-    lineage = None
+    granted = user_access.decide(service, view, tenant, user, client, access)
+    refresh_token = None
     if user_access.wants_refresh_token(request, access):
+        if state is None:
+            raise NotInMemory("a refresh token to write")
         resource = request.form.get("resource") if request.endpoint_version == 1 else None
         lineage = refresh_tokens.Lineage(request.form.get("scope", ""), resource or None,
                                          refresh_tokens.new_grant_id(), assertion.issued_at)
-    return user_access.respond(service, tenant, request, user, client, access, lineage,
-                               id_token=user_access.wants_id_token(request, access))
+        refresh_token = refresh_tokens.issue(service.store, tenant.id, client.service_principal.app_id, user.id,
+                                             client.kind, lineage, int(service.clock()), state=state)
+    else:
+        answering = view   # nothing written: the answer reads no more than the checks did
+    return user_access.answer(service, answering, tenant, request, user, client, access, granted, refresh_token,
+                              id_token=user_access.wants_id_token(request, access), key=key)
 
 
 def tenant_of(service: TokenService, request: TokenRequest) -> Tenant:
