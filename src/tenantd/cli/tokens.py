@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from ..domain.ids import is_guid
+from . import token_preview
 from .client import connect
 from .errors import CliError
 from .login import person_token
@@ -48,14 +49,19 @@ def token(
     ctx: typer.Context,
     principal: str = typer.Option(None, "--as", help="An application, managed identity (name, appId or id) or a "
                                   "user (userPrincipalName or id); without it, the person `tenantd login` signed in."),
-    resource: str = typer.Option(..., "--resource", help="The API: App ID URI, appId or name."),
+    resource: str = typer.Option(None, "--resource", help="The API: App ID URI, appId or name."),
     decode: bool = typer.Option(False, "--decode", help="Print the token's header and claims instead."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Get an access token as PRINCIPAL for RESOURCE, with the roles assigned to PRINCIPAL (a user's token
     also carries its groups' roles, and comes through Azure CLI's client id, as `az account get-access-token`).
     Without --as, the signed-in person's own token (`tenantd login`), by her refresh token: RESOURCE is then
-    an App ID URI or appId."""
+    an App ID URI or appId. `tenantd token preview` shows what a token would carry and why; `tenantd token
+    decode` checks one against the tenant's keys."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if resource is None:
+        raise CliError("Missing option '--resource': the API to get a token for (App ID URI, appId or name).")
     issued = person_token(ctx, resource) if principal is None else _minted(ctx, principal, resource)
     if decode:
         _print_parts(unverified_parts(issued["access_token"]), as_json)
@@ -88,5 +94,9 @@ def decode(
 
 
 def register(root: typer.Typer) -> None:
-    root.command("token")(token)
+    group = typer.Typer(invoke_without_command=True)
+    group.callback()(token)
+    group.command("preview")(token_preview.preview)
+    group.command("decode")(token_preview.decode)
+    root.add_typer(group, name="token")
     root.command("decode")(decode)

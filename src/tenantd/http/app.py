@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Router
 from ..domain.errors import GraphError, OAuthError, Unavailable
 from ..runtime import Runtime
 from ..store.sql import DuplicateKey
-from . import aadgraph, admin, health, pages, portal, sts, userinfo
+from . import aadgraph, admin, admin_tokens, health, pages, portal, sts, userinfo
 from .bodies import client_gone
 from .errors import bad_url, duplicate_key, graph_error, internal_error, oauth_error, unavailable
 from .graph import routes as graph_routes
@@ -56,7 +56,7 @@ def create_app(runtime: Runtime) -> Starlette:
             *health.routes,     # before the /_tenantd mount, which would otherwise take them
             *userinfo.routes,   # before AAD Graph's /{tenant}/... routes
             *pages.asset_routes,  # the pages' stylesheet and script, under /_tenantd too
-            _mount("/_tenantd", admin.routes),
+            _mount("/_tenantd", [*admin_tokens.routes, *admin.routes]),
             *portal.routes,     # before AAD Graph's /{tenant}/..., which /portal/users would otherwise match
             *aadgraph.routes,   # after the mounts, whose paths its /{tenant}/... would otherwise match
             *sts.routes,

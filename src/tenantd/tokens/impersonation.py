@@ -10,11 +10,14 @@ reach: acting as it would hand the caller power over the whole tenant. Only a ca
 from __future__ import annotations
 
 from ..directory import holds_directory_roles, privileged_principal
+from ..domain.claims import UserTokenRequest
 from ..domain.errors import GraphError, OAuthError
 from ..domain.model import ServicePrincipal, User
 from ..store import Tx
 from . import errors, signins
+from .app_access import app_request
 from .group_claims import groups_for
+from .preview import MANAGED_IDENTITY_LIFETIME, Preview
 from .request import IssuedToken
 from .resources import resolve
 from .service import TokenService
@@ -40,6 +43,29 @@ def issue_as(service: TokenService, tenant_id: str, principal_id: str, resource_
     return issued
 
 
+def mint_previewed(service: TokenService, tenant_id: str, previewed: Preview, *,
+                   caller_is_admin: bool = False) -> IssuedToken:
+    """The token a preview showed, signed: the same claims but the minting time and the opaque values. It is
+    impersonation, with its limits (a principal with directory roles needs ``caller_is_admin``) and its
+    sign-in log entry."""
+    request = previewed.request
+    if request is None:
+        raise ValueError("A refused preview has no token to mint.")
+    subject = request.user_object_id if isinstance(request, UserTokenRequest) else request.client_object_id
+    with service.store.read() as tx:
+        principal = tx.service_principal(tenant_id, subject) or tx.user(tenant_id, subject)
+        assert principal is not None   # the preview read it
+        _within_reach(service, tx, principal, caller_is_admin)
+    if isinstance(request, UserTokenRequest):
+        issued = service.sign_user(request)
+    else:
+        managed = previewed.shape == "managed"
+        issued = service.sign_app(request, previewed.principal_name, lifetime=MANAGED_IDENTITY_LIFETIME if managed
+                                  else None)
+    service.record(signins.issued(tenant_id, "impersonation", issued, service.clock()))
+    return issued
+
+
 def _within_reach(service: TokenService, tx: Tx, principal: ServicePrincipal | User, caller_is_admin: bool) -> None:
     if caller_is_admin:
         return
@@ -60,21 +86,9 @@ def _mint_as(service: TokenService, tenant_id: str, principal_id: str, resource_
             _within_reach(service, tx, user, caller_is_admin)
             return _mint_user(service, tx, user, resource_name)
         _within_reach(service, tx, client, caller_is_admin)
-        resource = resolve(tx, tenant_id, resource_name, service.public_url)
-        if resource is None:
-            raise errors.unknown_resource(resource_name, tenant_id)
-        roles = service.roles(tx, [client.id], resource.service_principal)
-    if not client.account_enabled:
-        raise errors.disabled_client(client.app_id)
-    if roles is None and resource.service_principal.app_role_assignment_required:
-        raise errors.assignment_required(client.app_id, resource.service_principal.app_id)
-    managed = client.service_principal_type == "ManagedIdentity"
-    extra: tuple[tuple[str, str], ...] = ()
-    if managed and client.managed_identity_resource_id:
-        extra = (("xms_mirid", client.managed_identity_resource_id),)
-    groups = groups_for(service.directory_cache.view(), tenant_id, resource.service_principal, client.id)
-    return service.issue(tenant_id, client, resource, resource_name, "2" if managed else "1", roles or (), extra,
-                         groups=groups)
+    request = app_request(service, service.directory_cache.view(), tenant_id, client, resource_name,
+                          "2" if client.service_principal_type == "ManagedIdentity" else "1")
+    return service.sign_app(request, client.display_name)
 
 
 def _mint_user(service: TokenService, tx: Tx, user: User, resource_name: str) -> IssuedToken:
@@ -88,4 +102,4 @@ def _mint_user(service: TokenService, tx: Tx, user: User, resource_name: str) ->
     if roles is None and resource.service_principal.app_role_assignment_required:
         raise errors.user_not_assigned(user.user_principal_name, resource.service_principal.app_id)
     groups = groups_for(service.directory_cache.view(), user.tenant_id, resource.service_principal, user.id)
-    return service.issue_user(user.tenant_id, user, resource, resource_name, roles or (), groups=groups)
+    return service.sign_user(service.user_token_request(user, resource, resource_name, roles or (), groups=groups))

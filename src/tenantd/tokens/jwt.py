@@ -47,6 +47,16 @@ def verify(token: str, keys: Iterable[SigningKey], *, issuers: Iterable[str], au
     return claims
 
 
+def signature_verifies(token: str, key: SigningKey) -> bool:
+    """Whether an RS256 token's signature verifies with ``key``, and only that (the token decoder's check,
+    which weighs the claims itself)."""
+    try:
+        pyjwt.api_jws.PyJWS().decode_complete(token, key.private_key.public_key(), algorithms=["RS256"])
+    except pyjwt.PyJWTError:
+        return False
+    return True
+
+
 def unverified_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and claims of a token without any check, for ``tenantd decode``."""
     return pyjwt.get_unverified_header(token), pyjwt.decode(token, options={"verify_signature": False})

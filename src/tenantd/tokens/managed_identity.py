@@ -17,14 +17,15 @@ from datetime import datetime
 from functools import cached_property
 from typing import Literal
 
+from ..domain.errors import OAuthError
 from ..domain.model import Host, ServicePrincipal
 from ..metrics import instruments
 from ..store import Tx
-from . import errors, jwt, signins
+from . import jwt, signins
+from .app_access import app_request
 from .directory_cache import DirectoryView, NotInMemory
 from .group_claims import groups_for
 from .request import IssuedToken
-from .resources import Resource
 from .service import TokenService, resource_key, roles_key
 
 MI_TOKEN_LIFETIME = 24 * 3600
@@ -115,19 +116,20 @@ class ManagedIdentityTokens:
         identity = pick_identity(host, selector)
         if not identity.account_enabled:
             raise IdentityError(400, "invalid_request", "Identity not found")
-        resource = self.service.resource(view, host.tenant_id, resource_name)
-        if resource is None:
-            raise IdentityError(400, "invalid_resource", str(errors.unknown_resource(resource_name, host.tenant_id)))
-        roles = self.service.assigned_roles(view, identity.id, resource.service_principal) or ()
-        groups = groups_for(view, host.tenant_id, resource.service_principal, identity.id)
+        try:
+            request = app_request(self.service, view, host.tenant_id, identity, resource_name, "2",
+                                  require_assignment=False, host_resource_id=host.resource_id)
+        except OAuthError as exc:   # an unknown resource: IMDS says invalid_resource
+            raise IdentityError(400, "invalid_resource", str(exc)) from None
+        roles, groups = request.roles, request.groups
         key = (host.tenant_id, host.resource_id, identity.id, resource_name)  # xms_az_rid names the host
         cached = self._fresh(key, roles, groups)
         if cached and self.service.keyring.is_published(host.tenant_id, cached.kid):
             instruments().identity_cache_outcome(hit=True)
             return cached
         instruments().identity_cache_outcome(hit=False)
-        fresh = IdentityToken(self._issue(host, identity, resource, resource_name, roles, groups), identity.app_id,
-                              roles, groups)
+        fresh = IdentityToken(self.service.sign_app(request, identity.display_name, lifetime=self.lifetime),
+                              identity.app_id, roles, groups)
         self.service.record(signins.issued(host.tenant_id, "managed_identity", fresh.issued, self.service.clock(),
                                            client_ip))
         with self._lock:
@@ -175,14 +177,6 @@ class ManagedIdentityTokens:
                 and (self.stale_cache or (cached.roles, cached.groups) == (roles, groups))):
             return cached
         return None
-
-    def _issue(self, host: Host, identity: ServicePrincipal, resource: Resource, audience: str,
-               roles: tuple[str, ...], groups: tuple[str, ...] | None) -> IssuedToken:
-        extra = [("xms_mirid", identity.managed_identity_resource_id or host.resource_id)]
-        if identity.managed_identity_kind == "UserAssigned":
-            extra.append(("xms_az_rid", host.resource_id))
-        return self.service.issue(host.tenant_id, identity, resource, audience, "2", roles, tuple(extra),
-                                  lifetime=self.lifetime, groups=groups)
 
 
 def _host_key(digest: bytes) -> tuple[str, bytes]:

@@ -249,57 +249,65 @@ class TokenService:
         return view.get(roles_key(principal_id, resource.id),
                         lambda tx: (self.roles(tx, [principal_id], resource),))[0]   # kept even when None
 
-    def issue(self, tenant_id: str, client: ServicePrincipal, resource: Resource, audience: str,
-              auth_class: str, roles: tuple[str, ...], extra: tuple[tuple[str, str], ...] = (),
-              lifetime: int | None = None, key: SigningKey | None = None,
-              groups: tuple[str, ...] | None = None) -> IssuedToken:
-        """A token signed by ``key``, by default the tenant's active key; ``groups``: the client's groups the
-        resource asks for (``tokens/group_claims.py``)."""
-        now = int(self.clock())
-        life = lifetime or random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
-        request = AppTokenRequest(
+    def app_token_request(self, tenant_id: str, client: ServicePrincipal, resource: Resource, audience: str,
+                          auth_class: str, roles: tuple[str, ...], extra: tuple[tuple[str, str], ...] = (),
+                          groups: tuple[str, ...] | None = None) -> AppTokenRequest:
+        """What an app-only token for ``client`` on ``resource`` says (``domain/claims.py`` writes its claims)."""
+        return AppTokenRequest(
             tenant_id=tenant_id, client_app_id=client.app_id, client_object_id=client.id,
             client_auth_class=auth_class, resource_app_id=resource.service_principal.app_id,
             audience_as_requested=audience, version=resource.token_version, roles=roles, extra=extra, groups=groups,
         )
-        claims = app_only_claims(request, self.issuers(tenant_id), now, life)
-        token = jwt.sign(claims, key or self.keyring.active(tenant_id), with_x5t=resource.token_version == 1)
-        return IssuedToken(token, life, now + life, now, audience, app_id=client.app_id, principal_id=client.id,
-                           principal_name=client.display_name, resource_id=resource.service_principal.app_id,
-                           roles=roles)
 
-
-    def issue_user(self, tenant_id: str, user: User, resource: Resource, audience: str,
-                   roles: tuple[str, ...], scopes: tuple[str, ...] = builtins.USER_TOKEN_SCOPES,
-                   client_app_id: str = builtins.AZURE_CLI_APP_ID, client_auth_class: str = "0",
-                   response: tuple[tuple[str, str], ...] = (), id_token: IdTokenFacts | None = None,
-                   view: DirectoryView | None = None, groups: tuple[str, ...] | None = None,
-                   key: SigningKey | None = None) -> IssuedToken:
-        """A user's access token through a client app (by default the Azure CLI), with ``roles``, ``scp``, her
-        directory roles (``wids``, read through ``view``, the request's look at the directory cache) and the
-        ``groups`` the resource asks for; ``response`` is added to the token response, and with ``id_token`` an
-        ID token for the client. Signed by ``key``, by default the tenant's active key."""
+    def sign_app(self, request: AppTokenRequest, principal_name: str, lifetime: int | None = None,
+                 key: SigningKey | None = None) -> IssuedToken:
+        """The app-only token ``request`` describes, signed by ``key``, by default the tenant's active key."""
         now = int(self.clock())
-        life = random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
+        life = lifetime or random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
+        claims = app_only_claims(request, self.issuers(request.tenant_id), now, life)
+        token = jwt.sign(claims, key or self.keyring.active(request.tenant_id), with_x5t=request.version == 1)
+        return IssuedToken(token, life, now + life, now, request.audience_as_requested, app_id=request.client_app_id,
+                           principal_id=request.client_object_id, principal_name=principal_name,
+                           resource_id=request.resource_app_id, roles=request.roles)
+
+    def user_token_request(self, user: User, resource: Resource, audience: str, roles: tuple[str, ...],
+                           scopes: tuple[str, ...] = builtins.USER_TOKEN_SCOPES,
+                           client_app_id: str = builtins.AZURE_CLI_APP_ID, client_auth_class: str = "0",
+                           view: DirectoryView | None = None,
+                           groups: tuple[str, ...] | None = None) -> UserTokenRequest:
+        """What ``user``'s access token through a client app (by default the Azure CLI) says: ``roles``,
+        ``scp``, her directory roles (``wids``, read through ``view``, the request's look at the directory
+        cache) and the ``groups`` the resource asks for."""
         view = view or self.directory_cache.view()
-        request = UserTokenRequest(
-            tenant_id=tenant_id, user_object_id=user.id, user_principal_name=user.user_principal_name,
+        return UserTokenRequest(
+            tenant_id=user.tenant_id, user_object_id=user.id, user_principal_name=user.user_principal_name,
             display_name=user.display_name, client_app_id=client_app_id, client_auth_class=client_auth_class,
             resource_app_id=resource.service_principal.app_id, audience_as_requested=audience,
             version=resource.token_version, roles=roles, scopes=scopes, wids=directory_roles.wids(view, user.id),
             groups=groups,
         )
+
+    def sign_user(self, request: UserTokenRequest, response: tuple[tuple[str, str], ...] = (),
+                  id_token: IdTokenFacts | None = None, view: DirectoryView | None = None,
+                  key: SigningKey | None = None) -> IssuedToken:
+        """The user's access token ``request`` describes; ``response`` is added to the token response, and with
+        ``id_token`` an ID token for the client. Signed by ``key``, by default the tenant's active key."""
+        now = int(self.clock())
+        life = random.randint(*self.app_token_lifetime)  # noqa: S311 - a lifetime, not a secret
+        tenant_id = request.tenant_id
         issuers = self.issuers(tenant_id)
         key = key or self.keyring.active(tenant_id)
-        token = jwt.sign(user_claims(request, issuers, now, life), key, with_x5t=resource.token_version == 1)
+        token = jwt.sign(user_claims(request, issuers, now, life), key, with_x5t=request.version == 1)
         if id_token is not None:
-            facts = replace(id_token, directory_roles=directory_roles.in_id_tokens(view, tenant_id, client_app_id))
+            view = view or self.directory_cache.view()
+            facts = replace(id_token, directory_roles=directory_roles.in_id_tokens(view, tenant_id,
+                                                                                   request.client_app_id))
             signed = jwt.sign(id_token_claims(request, issuers, now, ID_TOKEN_LIFETIME, facts), key,
                               with_x5t=False)
             response = (*response, ("id_token", signed))
-        return IssuedToken(token, life, now + life, now, audience, app_id=client_app_id,
-                           principal_id=user.id, principal_name=user.user_principal_name,
-                           resource_id=resource.service_principal.app_id, roles=roles, response=response)
+        return IssuedToken(token, life, now + life, now, request.audience_as_requested, app_id=request.client_app_id,
+                           principal_id=request.user_object_id, principal_name=request.user_principal_name,
+                           resource_id=request.resource_app_id, roles=request.roles, response=response)
 
     def issue_id_token(self, tenant_id: str, user: User, client_app_id: str, facts: IdTokenFacts) -> str:
         """An ID token alone, for the client ``user`` signed in to (the authorization endpoint's answer): the

@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..domain.claims import IdTokenFacts
+from ..domain.claims import IdTokenFacts, UserTokenRequest
 from ..domain.model import Tenant, User
 from . import consent, errors, refresh_tokens
 from .directory_cache import DirectoryView
@@ -86,7 +86,7 @@ def answer(service: TokenService, view: DirectoryView, tenant: Tenant, request: 
     (the tenant's active key by default). ``view`` may read, on the event loop too: once the grant is written
     the answer is given, and what it still takes from the directory (groups, directory roles) is in memory but
     after a change that raced the request."""
-    resource, scopes = granted.resource, granted.scopes
+    scopes = granted.scopes
     v2 = request.endpoint_version == 2
     response: list[tuple[str, str]] = [
         ("scope", response_scope(access, scopes, offline=refresh_token is not None) if v2 else " ".join(scopes))]
@@ -98,9 +98,17 @@ def answer(service: TokenService, view: DirectoryView, tenant: Tenant, request: 
     if id_token:
         facts = IdTokenFacts(request.endpoint_version, nonce, request.client_ip,
                              groups=groups_for(view, tenant.id, client.service_principal, user.id))
-    return service.issue_user(tenant.id, user, resource, access.resource, granted.roles or (), scopes,
-                              client.service_principal.app_id, client.auth_class, tuple(response), facts, view,
-                              groups=groups_for(view, tenant.id, resource.service_principal, user.id), key=key)
+    return service.sign_user(token_request(service, view, user, client, access, granted), tuple(response), facts,
+                             view, key=key)
+
+
+def token_request(service: TokenService, view: DirectoryView, user: User, client: PeopleClient,
+                  access: AccessRequest, granted: Granted) -> UserTokenRequest:
+    """What the access token for what ``decide`` granted carries (the token preview's too)."""
+    resource = granted.resource
+    return service.user_token_request(user, resource, access.resource, granted.roles or (), granted.scopes,
+                                      client.service_principal.app_id, client.auth_class, view,
+                                      groups=groups_for(view, user.tenant_id, resource.service_principal, user.id))
 
 
 def user_of(view: DirectoryView, tenant_id: str, user_id: str) -> User | None:

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 
 from ...domain.errors import OAuthError
 from ...domain.model import Tenant
-from .. import errors
+from ..app_access import app_request
 from ..client_auth import AuthenticatedClient, authenticate
 from ..directory_cache import DirectoryView, NotInMemory
-from ..group_claims import groups_for
 from ..keys import SigningKey
 from ..request import IssuedToken, TokenRequest, client_id_of, requested_resource
 
@@ -55,17 +54,5 @@ def from_memory(service: TokenService, tenant: Tenant, request: TokenRequest) ->
 def _token(service: TokenService, tenant: Tenant, resource_name: str, view: DirectoryView,
            authenticated: AuthenticatedClient, key: SigningKey | None = None) -> IssuedToken:
     client = authenticated.service_principal
-    if not client.account_enabled:
-        raise errors.disabled_client(client.app_id)
-    resource = service.resource(view, tenant.id, resource_name)
-    if resource is None:
-        raise errors.unknown_resource(resource_name, tenant.id)
-    roles = service.assigned_roles(view, client.id, resource.service_principal)
-    if roles is None and resource.service_principal.app_role_assignment_required:
-        raise errors.assignment_required(client.app_id, resource.service_principal.app_id)
-    extra: tuple[tuple[str, str], ...] = ()
-    if client.service_principal_type == "ManagedIdentity" and client.managed_identity_resource_id:
-        extra = (("xms_mirid", client.managed_identity_resource_id),)
-    groups = groups_for(view, tenant.id, resource.service_principal, client.id)
-    return service.issue(tenant.id, client, resource, resource_name, authenticated.auth_class, roles or (), extra,
-                         key=key, groups=groups)
+    request = app_request(service, view, tenant.id, client, resource_name, authenticated.auth_class)
+    return service.sign_app(request, client.display_name, key=key)
