@@ -2,9 +2,10 @@
 
 Server-rendered Jinja2 pages with plain HTML forms and links (no script: every page works without
 JavaScript and from the keyboard), one module per page family: ``overview``, ``users`` (and
-``user_actions``), ``groups``. ``guard`` decides every request (the session, the CSRF token, what the
-person may do), ``signin`` signs people in through tenantd's own sign-in page, ``navigation`` lists the
-sections, ``listing`` pages and searches the lists. See README "Portal".
+``user_actions``), ``groups``, ``logs``, ``keys``, ``tokens`` (preview and decoder), ``tenant_file``
+(``tenant_roles`` decides its tools, which no Graph call does). ``guard`` decides every request (the session,
+the CSRF token, what the person may do), ``signin`` signs people in through tenantd's own sign-in page,
+``navigation`` lists the sections, ``listing`` pages and searches the lists. See README "Portal".
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from . import groups, overview, signin, user_actions, users
+from . import groups, keys, logs, overview, signin, tenant_file, tokens, user_actions, users
 from .render import STATIC_TYPES, static_file
 
 
@@ -37,4 +38,8 @@ routes: list[BaseRoute] = [
     *users.routes(_T),
     *user_actions.routes(_T),
     *groups.routes(_T),
+    *logs.routes(_T),
+    *keys.routes(_T),
+    *tokens.routes(_T),
+    *tenant_file.routes(_T),
 ]
