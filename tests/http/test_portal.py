@@ -335,3 +335,14 @@ def test_the_portal_without_a_tenant_signs_in_through_organizations_and_lands_on
 def test_tenantd_up_prints_the_portals_address(server: Server) -> None:
     assert server.info["portal"] == f"{server.url}/portal/{server.tenant_id}"
     assert f"portal       {server.info['portal']}" in (server.data / "server.log").read_text()
+
+
+def test_a_user_administrator_does_not_reset_a_global_administrators_password(server: Server, admin: Obj) -> None:
+    """The privileged-user limit of the shared rules (domain/user_permissions.py), through the portal."""
+    users_admin = person(server, "limited", USER_ADMIN)
+    portal = signed_in(server, users_admin)
+    assert "Reset password" not in portal.get(f"/users/{admin['id']}").text
+    assert portal.post(f"/users/{admin['id']}/password", {"password": "Takeover-Pass-77"}).status_code == 403
+    assert portal.post(f"/users/{admin['id']}/enabled", {"enabled": "false"}).status_code == 403
+    assert enabled(server, admin)
+    portal.close()

@@ -6,6 +6,12 @@ JavaScript and from the keyboard), one module per page family: ``overview``, ``u
 (``tenant_roles`` decides its tools, which no Graph call does). ``guard`` decides every request (the session,
 the CSRF token, what the person may do), ``signin`` signs people in through tenantd's own sign-in page,
 ``navigation`` lists the sections, ``listing`` pages and searches the lists. See README "Portal".
+
+A new page family: a module with ``routes(prefix)`` added below; its entry in ``navigation.SECTIONS``; each
+handler ``@portal_page``, taking the :class:`~.guard.Visitor`, calling ``await visitor.form()`` first in a POST
+and ``await visitor.require(Act(...), permissions)`` (the Graph call's own Act) before it reads or changes
+anything, with the directory that returns; templates that extend ``base.html`` and import ``_forms.html``
+(``csrf_field()`` in every POST form); its ``{id}`` family named in tests/security/test_52_portal.py.
 """
 
 from __future__ import annotations
