@@ -17,7 +17,8 @@ from ..store import Tx
 from . import errors, signins
 from .app_access import app_request
 from .group_claims import groups_for
-from .preview import MANAGED_IDENTITY_LIFETIME, Preview
+from .managed_identity import MI_TOKEN_LIFETIME
+from .preview import Preview
 from .request import IssuedToken
 from .resources import resolve
 from .service import TokenService
@@ -60,7 +61,7 @@ def mint_previewed(service: TokenService, tenant_id: str, previewed: Preview, *,
         issued = service.sign_user(request)
     else:
         managed = previewed.shape == "managed"
-        issued = service.sign_app(request, previewed.principal_name, lifetime=MANAGED_IDENTITY_LIFETIME if managed
+        issued = service.sign_app(request, previewed.principal_name, lifetime=MI_TOKEN_LIFETIME if managed
                                   else None)
     service.record(signins.issued(tenant_id, "impersonation", issued, service.clock()))
     return issued

@@ -26,14 +26,13 @@ from . import errors, user_access
 from .app_access import app_request
 from .assertion_errors import unknown_user
 from .directory_cache import DirectoryView
+from .managed_identity import MI_TOKEN_LIFETIME
 from .people_clients import PeopleClient, client_of, is_public_client
 from .preview_explain import Explainer
 from .scopes import AccessRequest, from_scope
 
 if TYPE_CHECKING:
     from .service import TokenService
-
-MANAGED_IDENTITY_LIFETIME = 24 * 3600   # as managed_identity.MI_TOKEN_LIFETIME, the endpoints' default
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def preview_app(service: TokenService, tenant_id: str, principal: str, resource:
                               require_assignment=not managed, host_resource_id=host if managed else None)
     except OAuthError as exc:
         return Preview(shape, None, refusal=refusal_of(exc))
-    lifetime = MANAGED_IDENTITY_LIFETIME if managed else service.app_token_lifetime[0]
+    lifetime = MI_TOKEN_LIFETIME if managed else service.app_token_lifetime[0]
     claims = app_only_claims(request, service.issuers(tenant_id), int(service.clock()), lifetime)
     explain = Explainer(service, view, tenant_id, request.resource_app_id)
     return Preview(shape, request.version, claims, explain.app(claims, client, request, managed), None, request,

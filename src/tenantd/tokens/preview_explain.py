@@ -36,7 +36,7 @@ class Explainer:
     def app(self, claims: dict[str, Any], client: ServicePrincipal, request: AppTokenRequest,
             managed: bool) -> dict[str, str]:
         kind = "managed identity" if managed else "service principal"
-        lifetime = ("24 hours, as the managed identity endpoints issue them" if managed
+        lifetime = ("24 hours, as the managed identity endpoints issue them by default (--mi-token-hours)" if managed
                     else "60 to 90 minutes, a random pick for each token")
         acr = ("2: a managed identity (its platform authenticates it, like a certificate)" if managed
                else "1: the client authenticates with a secret (2 with a certificate or a federated credential)")
