@@ -78,6 +78,7 @@ def test_a_member_without_a_role_opens_none_of_the_tools(server: Server) -> None
     for path in (*READS, "/tenant-file", "/tenant-file/export"):
         page = member.get(path)
         assert page.status_code == 403, path
+    assert member.post("/token-decoder", {"token": "a.b.c"}).status_code == 403
     home = member.get("")
     for path in (*READS, "/tenant-file"):
         assert f'href="{member.base}{path}"' not in home.text, path
