@@ -3,9 +3,9 @@
 Server-rendered Jinja2 pages with plain HTML forms and links (no script: every page works without
 JavaScript and from the keyboard), one module per page family: ``overview``, ``users`` (and
 ``user_actions``), ``groups``, ``logs``, ``keys``, ``tokens`` (preview and decoder), ``tenant_file``
-(``tenant_roles`` decides its tools, which no Graph call does). ``guard`` decides every request (the session,
-the CSRF token, what the person may do), ``signin`` signs people in through tenantd's own sign-in page,
-``navigation`` lists the sections, ``listing`` pages and searches the lists. See README "Portal".
+(``tool_roles`` and ``tenant_roles`` decide its tools, which no Graph call does). ``guard`` decides every
+request (the session, the CSRF token, what the person may do), ``signin`` signs people in through tenantd's
+own sign-in page, ``navigation`` lists the sections, ``listing`` pages and searches the lists. See README "Portal".
 
 A new page family: a module with ``routes(prefix)`` added below; its entry in ``navigation.SECTIONS``; each
 handler ``@portal_page``, taking the :class:`~.guard.Visitor`, calling ``await visitor.form()`` first in a POST

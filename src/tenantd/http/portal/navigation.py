@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...domain import user_permissions as can
-from .tenant_roles import ADMINS, READERS
+from .tool_roles import ADMINS, READERS
 
 if TYPE_CHECKING:
     from .guard import Visitor
