@@ -284,7 +284,7 @@ def test_export_is_what_tenantd_export_writes(server: Server, as_admin: Portal) 
     assert exported.text == cli
 
 
-def test_apply_shows_the_plan_then_applies_what_was_confirmed(server: Server, as_admin: Portal) -> None:
+def test_apply_shows_the_plan_then_applies_what_was_confirmed(server: Server, as_admin: Portal, admin: Obj) -> None:
     name = f"filed {HOSTILE[0]} {uuid.uuid4().hex[:6]}"
     text = yaml.safe_dump({"tenant": {}, "groups": [{"displayName": name}]})
     planned = as_admin.post("/tenant-file/plan", {"file": text})
@@ -300,6 +300,23 @@ def test_apply_shows_the_plan_then_applies_what_was_confirmed(server: Server, as
     assert "review these changes again" in shown(stale) and groups() == []
     applied = as_admin.http.post(as_admin.base + "/tenant-file/apply", data=confirm.fields)
     assert applied.status_code == 200 and len(groups()) == 1
+    audits = ok(server.graph("GET", "/auditLogs/directoryAudits", params={
+        "$filter": f"initiatedBy/user/id eq '{admin['id']}' and activityDisplayName eq 'Add group'"}))["value"]
+    assert any(t["displayName"] == name for a in audits for t in a["targetResources"])
+
+
+def test_a_secret_the_apply_generates_is_shown_once(server: Server, as_admin: Portal) -> None:
+    text = yaml.safe_dump({"tenant": {}, "applications": [{"displayName": f"filed web {uuid.uuid4().hex[:6]}",
+                                                            "passwordCredentials": [{"displayName": "dev"}]}]})
+    planned = as_admin.post("/tenant-file/plan", {"file": text})
+    confirm = next(f for f in forms(planned.text) if f.action.endswith("/tenant-file/apply"))
+    applied = as_admin.http.post(as_admin.base + "/tenant-file/apply", data=confirm.fields)
+    assert applied.status_code == 200 and applied.headers["cache-control"] == "no-store"
+    secret = re.search(r"<td><code>([^<]{30,})</code></td></tr>", applied.text)
+    assert secret, applied.text
+    for later in (as_admin.get("/tenant-file"), as_admin.get("/tenant-file/export"), as_admin.get("/audit-logs")):
+        assert secret.group(1) not in later.text
+    assert secret.group(1) not in (server.data / "server.log").read_text()
 
 
 def test_a_bad_file_and_a_password_reference_are_refused_with_the_problem(as_admin: Portal) -> None:

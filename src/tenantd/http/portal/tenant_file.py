@@ -10,6 +10,7 @@ CLI to use instead. Secrets the apply generates are shown once."""
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import yaml
@@ -27,6 +28,7 @@ from .tenant_roles import require_admin
 
 MAX_FILE = 2 * 1024 * 1024   # a form holding a tenant file of thousands of objects
 SOURCE = "tenant.yaml"
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class _Dumper(yaml.SafeDumper):
@@ -52,7 +54,9 @@ def _document(text: str) -> Document:
 
 
 def digest(result: ApplyResult) -> str:
-    return hashlib.sha256("\n".join(result.changes).encode()).hexdigest()
+    """The plan's fingerprint: its change lines, without the ids a plan makes up for the objects it creates
+    (each run of the plan draws new ones; the names in the lines say what changes)."""
+    return hashlib.sha256(_GUID.sub("<id>", "\n".join(result.changes)).encode()).hexdigest()
 
 
 def _run(visitor: Visitor, directory: Directory, text: str, prune: bool, dry_run: bool) -> ApplyResult:
