@@ -158,14 +158,14 @@ def test_the_time_filter_and_a_bad_time(as_admin: Portal, failed_sign_in: Obj) -
 
 def test_the_audit_log_pages_by_keyset_and_filters_by_who(server: Server, as_admin: Portal, admin: Obj) -> None:
     tag = uuid.uuid4().hex[:6]
-    for i in range(52):
+    for i in range(30):
         ok(server.graph("POST", "/groups", json={"displayName": f"paged-{tag}-{i:02}", "mailEnabled": False,
                                                  "mailNickname": "p", "securityEnabled": True}), 201)
     first = as_admin.get("/audit-logs")
     following = re.search(r'href="([^"]+)" rel="next"', first.text)
     assert following
     second = as_admin.http.get(following.group(1).replace("&amp;", "&"))
-    assert f"paged-{tag}-51" in first.text and f"paged-{tag}-51" not in second.text
+    assert f"paged-{tag}-29" in first.text and f"paged-{tag}-29" not in second.text
     assert f"paged-{tag}-00" in second.text and f"paged-{tag}-00" not in first.text
     as_admin.post("/keys/rotate", {})   # an audited change made by her
     hers = shown(as_admin.get("/audit-logs", principal=admin["userPrincipalName"]))

@@ -14,7 +14,6 @@ from starlette.requests import Request
 from ...domain.ids import is_guid
 from .listing import MAX_QUERY
 
-PAGE_SIZE = 50
 RESULTS = {"": "Any result", "success": "Success", "failure": "Failure"}
 Condition = tuple[str, str, Any]
 

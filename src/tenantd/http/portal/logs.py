@@ -18,8 +18,8 @@ from ..graph.acts import Act
 from ..graph.audit import AUDIT_READ, sign_in
 from ..graph.directory_audits import directory_audit
 from .guard import Visitor, portal_page
-from .listing import name_prefix
-from .log_filters import PAGE_SIZE, RESULTS, Condition, LogFilter, guid_or_none, read_filter, time_conditions
+from .listing import PAGE_SIZE, name_prefix
+from .log_filters import RESULTS, Condition, LogFilter, guid_or_none, read_filter, time_conditions
 
 SIGN_INS, AUDITS = Act(can.SIGN_INS_READ), Act(can.AUDIT_READ)
 
