@@ -298,6 +298,10 @@ sign_ins = sa.Table(
     sa.Column("count", sa.Integer, nullable=False, server_default="1"),
     sa.Column("last_created", TIME, nullable=True),
     sa.Index(None, "tenant_id", "created"),
+    # The log filtered by app or principal (the portal's and Graph's filters), newest first without a scan.
+    sa.Index(None, "tenant_id", "app_id", "created"),
+    sa.Index(None, "tenant_id", "principal_id", "created"),
+    sa.Index(None, "tenant_id", "principal_name", "created"),
 )
 
 # The directory audit log: one row per change, written in the change's own transaction. ``targets`` holds
@@ -318,6 +322,8 @@ directory_audits = sa.Table(
     sa.Column("initiator_name", sa.String(256), nullable=False),
     sa.Column("targets", sa.JSON, nullable=False),
     sa.Index(None, "tenant_id", "created"),
+    sa.Index(None, "tenant_id", "initiator_id", "created"),   # filtered by who made the change
+    sa.Index(None, "tenant_id", "initiator_name", "created"),
 )
 
 # Failed client authentications per fixed window, shared by every worker and replica: one row per (client,
