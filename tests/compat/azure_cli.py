@@ -10,6 +10,7 @@ a loopback-only proxy (loopback_proxy.py), which also carries msal's port-443 us
 
 from __future__ import annotations
 
+import datetime
 import fcntl
 import json
 import os
@@ -62,6 +63,16 @@ def az_environment(config_dir: Path, ca_bundle: str, proxy_url: str, extra: dict
     return env
 
 
+def quiet_version_check(config_dir: Path) -> None:
+    """A configuration directory's record that az checked for a newer version just now: a new directory
+    would otherwise ask the Azure CLI's download site on its first command."""
+    config_dir.mkdir(parents=True, exist_ok=True)
+    local = {"local": VERSION}
+    (config_dir / "versionCheck.json").write_text(json.dumps({
+        "versions": {"azure-cli": local, "core": local},
+        "update_time": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")}))
+
+
 @dataclass
 class Az:
     """One az configuration directory and the environment its commands run with."""
@@ -72,13 +83,16 @@ class Az:
     proxy_url: str
     extra: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        quiet_version_check(self.config_dir)
+
     def env(self, **more: str) -> dict[str, str]:
         return az_environment(self.config_dir, self.ca_bundle, self.proxy_url, {**self.extra, **more})
 
-    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120,
-            prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-        """``az ARGS`` (after ``prefix``, e.g. ``tenantd run ... --``), without standard input."""
-        return subprocess.run([*prefix, str(self.binary), *args], capture_output=True, text=True, timeout=timeout,
+    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+            ) -> subprocess.CompletedProcess[str]:
+        """``az ARGS``, without standard input."""
+        return subprocess.run([str(self.binary), *args], capture_output=True, text=True, timeout=timeout,
                               env={**self.env(), **(env or {})}, stdin=subprocess.DEVNULL, check=False)
 
     def ok(self, *args: str, **kwargs: Any) -> Any:

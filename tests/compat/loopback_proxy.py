@@ -43,7 +43,7 @@ class LoopbackProxy:
             if not chunk:
                 return
             head += chunk
-        method, target = (head.split(b"\r\n", 1)[0].decode("latin-1").split(" ") + ["", ""])[:2]
+        method, target, *_ = [*head.split(b"\r\n", 1)[0].decode("latin-1").split(" "), "", ""]
         host, _, port_text = target.rpartition(":")
         if method != "CONNECT" or host not in LOOPBACK:
             self.refused.append(f"{method} {target}")
