@@ -170,3 +170,20 @@ def test_a_long_list_pages_with_next_links(server: Server, world: Obj) -> None:
     for sub_id in added:
         rt.directory.remove_subscription(server.tenant_id, sub_id)
     rt.store.dispose()
+
+
+def test_a_token_of_another_tenant_sees_that_tenants_subscriptions_only(server: Server, world: Obj) -> None:
+    second = ok(server.admin("POST", "/tenants", json={"name": f"second-{uuid.uuid4().hex[:6]}"}), 201)
+    theirs = str(uuid.uuid4())
+    rt = server.runtime()
+    rt.directory.put_subscription(second["id"], theirs, "Theirs", visible_to_all=True, viewers=[])
+    rt.store.dispose()
+    response = server.token(second["admin"]["clientId"], second["admin"]["clientSecret"], f"{ARM}/.default",
+                            tenant=second["id"])
+    token = str(ok(response)["access_token"])
+    listed = ok(_arm(server, "/subscriptions", token))
+    assert [(s["displayName"], s["tenantId"]) for s in listed["value"]] == [("Theirs", second["id"])]
+    assert ok(_arm(server, "/tenants", token))["value"][0]["tenantId"] == second["id"]
+    # "Shared" is visible to everyone, in its own tenant
+    _arm_error(_arm(server, f"/subscriptions/{world['shared']}", token), 404, "SubscriptionNotFound")
+    _arm_error(_arm(server, f"/subscriptions/{theirs}", _user_token(server)), 404, "SubscriptionNotFound")

@@ -34,7 +34,7 @@ class Subscriptions(UnitOfWork):
             seen = tuple(dict.fromkeys(_principal(tx, tenant_id, v) for v in viewers))
             after = Subscription(key, tenant_id, display_name(name), visible_to_all, seen,
                                  before.created if before else now_iso())
-            if before is not None and _same(before, after):
+            if before is not None and before.settings() == after.settings():
                 return before
             tx.put_subscription(after)
             self._record(tx, tenant_id, audit.subscription(before, after))
@@ -47,10 +47,6 @@ class Subscriptions(UnitOfWork):
             self._record(tx, tenant_id, audit.subscription(found, None))
         return found
 
-
-def _same(a: Subscription, b: Subscription) -> bool:
-    return (a.display_name, a.visible_to_all, sorted(a.viewers)) == (b.display_name, b.visible_to_all,
-                                                                      sorted(b.viewers))
 
 
 def _own(tx: Tx, tenant_id: str, sub_id: str) -> Subscription:

@@ -59,3 +59,20 @@ def cloud_metadata(public_url: str, arm_url: str, name: str = CLOUD_NAME) -> dic
         "graphAudience": "https://graph.windows.net/",
         "suffixes": {},
     }
+
+
+def cli_cloud_options(metadata: dict[str, Any]) -> dict[str, str]:
+    """The Azure CLI's ``clouds.config`` section for a metadata document: what ``az cloud register`` writes
+    after azure-cli-core maps the document (``_arm_to_cli_mapper``; ``_config_add_cloud`` prefixes endpoints
+    with ``endpoint_``). A cloud not named like one of Azure's gets no fallback endpoints, so only these."""
+    audience = metadata["authentication"]["audiences"][0]
+    options = {
+        "endpoint_active_directory": metadata["authentication"]["loginEndpoint"],
+        "endpoint_active_directory_graph_resource_id": metadata["graphAudience"],
+        "endpoint_active_directory_resource_id": audience,
+        "endpoint_management": audience,
+        "endpoint_microsoft_graph_resource_id": metadata["microsoftGraphResourceId"],
+        "endpoint_portal": metadata["portal"],
+        "endpoint_resource_manager": metadata["resourceManager"],
+    }
+    return {"profile": "latest", **options}

@@ -27,6 +27,10 @@ class Subscription:
     def visible_to(self, principal_id: str) -> bool:
         return self.visible_to_all or principal_id.lower() in self.viewers
 
+    def settings(self) -> tuple[str, bool, tuple[str, ...]]:
+        """What a declaration sets: name, visibility, viewers (in order); equal settings need no write."""
+        return self.display_name, self.visible_to_all, tuple(sorted(self.viewers))
+
     @property
     def resource_id(self) -> str:
         return f"/subscriptions/{self.id}"
