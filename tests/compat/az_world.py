@@ -1,7 +1,7 @@
 """What the Azure CLI tests share: one tenantd with the demo tenant (the Things API that pre-authorizes the Azure
 CLI, Megan reading it through her group, Alice, the Global Administrator, the dev app with its secret and
-role, the joonasmsitest identity), a subscription every principal sees, the loopback proxy, and new az
-"users", each with its own configuration directory in which tenantd is the active cloud."""
+role, the joonasmsitest identity), its subscription made visible to every principal, the loopback proxy, and new az
+"users", each with its own configuration directory (``tenantd az --dir``) in which tenantd is the active cloud."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from typing import Any
 
 import jwt
 import pytest
-
-from tenantd.domain import azure_cloud
 
 from ..support import Server, start_server
 from .azure_cli import Az, install
@@ -44,13 +42,12 @@ class AzWorld:
         found = self.secrets["applications"][display_name]
         return str(found["client_id"]), str(found["client_secret"])
 
-    def az(self, folder: Path) -> Az:
-        """A new az user whose active cloud is tenantd (registered from its metadata document)."""
-        az = Az(self.binary, folder, self.server.info["ca_bundle"], self.proxy.url)
-        arm = azure_cloud.default_arm_url(self.server.url)
-        az.ok("cloud", "register", "-n", azure_cloud.CLOUD_NAME, "--endpoint-resource-manager", f"{arm}/")
-        az.ok("cloud", "set", "-n", azure_cloud.CLOUD_NAME)
-        return az
+    def az(self, folder: Path | None = None) -> Az:
+        """A new az user whose configuration ``tenantd az`` wrote (``folder``, default the data directory's
+        ``az``, the one ``tenantd run --az`` hands a child); its variables are the ones az runs with."""
+        command = ["az", "--format", "json", *(["--dir", str(folder)] if folder else [])]
+        printed = json.loads(self.server.cli(*command, check=True).stdout)["set"]
+        return Az(self.binary, Path(printed["AZURE_CONFIG_DIR"]), printed["REQUESTS_CA_BUNDLE"], self.proxy.url)
 
 
 @contextlib.contextmanager
@@ -59,11 +56,8 @@ def az_world(factory: pytest.TempPathFactory, *args: str) -> Iterator[AzWorld]:
     server = start_server(factory.mktemp("tenantd"), "--demo", *args)
     proxy = LoopbackProxy(int(server.url.rsplit(":", 1)[1]))
     try:
-        rt = server.runtime()
-        if not rt.directory.subscriptions(server.tenant_id):
-            rt.directory.put_subscription(server.tenant_id, SUBSCRIPTION, "Contoso dev", visible_to_all=True,
-                                          viewers=[])
-        rt.store.dispose()
+        # The demo's subscription names who sees it; these tests sign in as principals they create too.
+        server.cli("subscription", "add", "Contoso dev", "--id", SUBSCRIPTION, "--everyone", check=True)
         secrets = json.loads((server.data / "demo-secrets.json").read_text())
         yield AzWorld(server, binary, proxy, secrets)
         assert proxy.refused == [], f"az tried to leave loopback: {proxy.refused}"

@@ -210,15 +210,23 @@ def test_a_person_in_the_browser(world: AzWorld, az: Az, tmp_path: Path) -> None
     assert_signed_out(az)
 
 
-def test_azure_cli_credential_reads_the_login(world: AzWorld, az: Az) -> None:
-    """azure-identity's AzureCliCredential runs ``az account get-access-token`` and reads its answer."""
+def test_azure_identity_in_a_process_tenantd_run_az_starts(world: AzWorld) -> None:
+    """``tenantd run --az``: an unchanged app's AzureCliCredential and DefaultAzureCredential (whose managed
+    identity probe ``run`` points at a loopback address that has none) read the login of ``tenantd az``'s
+    directory by running ``az account get-access-token``."""
+    az = world.az()   # the data directory's own configuration, the one ``run --az`` hands its child
     client_id, secret = world.app_secret("Things web (dev)")
     az.ok("login", "--service-principal", "-u", client_id, f"--password={secret}", "--tenant", world.tenant_id)
-    app = ("from azure.identity import AzureCliCredential\n"
-           f"print(AzureCliCredential(process_timeout=60).get_token('{THINGS_DEV}/.default').token)")
-    path = f"{az.binary.parent}:/usr/bin:/bin"
-    result = subprocess.run([sys.executable, "-c", app], capture_output=True, text=True, timeout=90,
-                            env=az.env(PATH=path), check=False)
+    app = ("import sys\n"
+           "from azure.identity import AzureCliCredential, DefaultAzureCredential\n"
+           f"for credential in (AzureCliCredential(process_timeout=60), DefaultAzureCredential()):\n"
+           f"    print(credential.get_token('{THINGS_DEV}/.default').token)\n")
+    env = {k: v for k, v in az.env().items() if k not in ("AZURE_CONFIG_DIR", "REQUESTS_CA_BUNDLE")}
+    env["PATH"] = f"{az.binary.parent}:/usr/bin:/bin"
+    result = subprocess.run([*TENANTD, "--data", str(world.server.data), "run", "--az", "--", sys.executable, "-c",
+                             app], capture_output=True, text=True, timeout=120, env=env, check=False)
     assert result.returncode == 0, result.stderr
-    assert claims(result.stdout.strip())["roles"] == ["Things.Read.All"]
-
+    tokens = result.stdout.split()
+    assert len(tokens) == 2
+    assert all(claims(t)["appid"] == client_id and claims(t)["roles"] == ["Things.Read.All"] for t in tokens)
+    az.ok("logout")
