@@ -107,3 +107,7 @@ class Az:
         assert result.returncode != 0, f"az {' '.join(args)} succeeded:\n{result.stdout}"
         assert "Traceback" not in result.stderr, result.stderr
         return result.stderr
+
+
+if __name__ == "__main__":   # `make test` installs az before pytest starts, outside any test's time limit
+    print(f"azure-cli {VERSION}: {install()}")
