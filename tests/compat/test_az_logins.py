@@ -173,8 +173,12 @@ def test_a_person_with_a_device_code(world: AzWorld, az: Az, browser_context: Br
                                env=az.env())
     try:
         assert process.stderr is not None
-        prompt = process.stderr.readline()
-        found = re.search(r"open the page (\S+) and enter the code (\S+) ", prompt)
+        prompt, found = "", None
+        while found is None and len(prompt) < 4096:   # the prompt, after any warning az prints first
+            line = process.stderr.readline()
+            assert line, f"az exited without a device code: {prompt}"
+            prompt += line
+            found = re.search(r"open the page (\S+) and enter the code (\S+) ", line)
         assert found, prompt
         assert found.group(1) == f"{world.server.url}/devicelogin"
         approve_device_code(browser_context.new_page(), found.group(1), found.group(2), "alice@contoso.test",
