@@ -81,6 +81,8 @@ def test_federated_credentials_are_created_listed_read_updated_and_deleted(serve
     assert [c["id"] for c in listed["value"]] == [created["id"]]
     assert ok(server.graph("GET", f"{base}/{created['id']}"))["subject"] == created["subject"]
     assert ok(server.graph("GET", f"{base}(name='github')"))["id"] == created["id"]
+    assert ok(server.graph("GET", f"{base}/github"))["id"] == created["id"]   # the name as key, as Graph takes it
+    error(server.graph("GET", f"{base}/gitlab"), 404)
     by_app_id = f"/applications(appId='{app['appId']}')/federatedIdentityCredentials"
     assert [c["id"] for c in ok(server.graph("GET", by_app_id))["value"]] == [created["id"]]
     ok(server.graph("PATCH", f"{base}/{created['id']}", json={"subject": "repo:contoso/things:environment:prod"}),

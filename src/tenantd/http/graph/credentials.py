@@ -37,10 +37,11 @@ async def _application(request: Request, tenant_id: str) -> Application:
 
 
 def _key(request: Request) -> str:
-    """The credential's id, or its name in the ``(name='...')`` form."""
+    """The credential's id or name: Graph takes either as the key segment (the Azure CLI's
+    ``federated-credential show --federated-credential-id`` sends a name there), or a name as ``(name='...')``."""
     if "name" in request.path_params:
         return str(request.path_params["name"])
-    return payload.object_id(request.path_params["fid"])
+    return str(request.path_params["fid"])
 
 
 def _collection_path(app: Application) -> str:
