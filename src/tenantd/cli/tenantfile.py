@@ -18,7 +18,6 @@ from typing import IO, Any
 
 import httpx
 import typer
-import yaml
 
 from ..domain import builtins
 from .client import Client, connect
@@ -28,13 +27,6 @@ from .progress import counting, working
 
 SECTIONS = ("applications", "managedIdentities", "users", "groups", "assignments", "consents")
 LONG_REQUEST = httpx.Timeout(30.0, read=900.0)   # a large apply or export may take minutes
-
-
-class _Dumper(yaml.SafeDumper):
-    """Block style with list items indented under their key, as the tenant file is written by hand."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -168,8 +160,8 @@ class _YamlWriter:
 
     @staticmethod
     def dump(data: dict[str, Any]) -> str:
-        return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                         width=120)
+        from ..tenantfile.export import as_yaml  # the tenant file package is only needed here
+        return as_yaml(data)
 
     def write(self, section: str, value: Any) -> str:
         if section == "tenant":

@@ -319,3 +319,15 @@ class _Streamer:
             for entry in sorted(grants, key=_consent_order):
                 yield "consents", entry
 
+
+class _Dumper(yaml.SafeDumper):
+    """Block style with list items indented under their key, as the tenant file is written by hand."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def as_yaml(document: dict[str, Any]) -> str:
+    """A tenant file document (or one section of it) as ``tenantd export`` writes it."""
+    return str(yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                         width=120))

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
 
-import yaml
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -21,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from ...directory import Directory
 from ...tenantfile import ApplyResult, TenantFileError, apply_document, export_tenant
 from ...tenantfile.document import Document
+from ...tenantfile.export import as_yaml
 from ...tenantfile.load import parse_yaml, validate
 from ..pages.render import NO_CACHE
 from .guard import Visitor, portal_page
@@ -29,18 +28,6 @@ from .tenant_roles import require_admin
 MAX_FILE = 2 * 1024 * 1024   # a form holding a tenant file of thousands of objects
 SOURCE = "tenant.yaml"
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-class _Dumper(yaml.SafeDumper):
-    """The YAML of ``tenantd export`` (cli/tenantfile.py): block style, list items indented under their key."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
-def as_exported(document: dict[str, Any]) -> str:
-    return str(yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                         width=120))
 
 
 def _document(text: str) -> Document:
@@ -75,7 +62,7 @@ async def tenant_file(visitor: Visitor) -> Response:
 async def export(visitor: Visitor) -> Response:
     require_admin(visitor)
     store = visitor.request.app.state.runtime.store
-    text = as_exported(await run_in_threadpool(export_tenant, store, visitor.tenant.id))
+    text = as_yaml(await run_in_threadpool(export_tenant, store, visitor.tenant.id))
     return Response(text, media_type="application/yaml; charset=utf-8", headers={
         **NO_CACHE, "Content-Disposition": 'attachment; filename="tenant.yaml"', "X-Content-Type-Options": "nosniff"})
 
