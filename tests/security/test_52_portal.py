@@ -29,7 +29,13 @@ def targets(server: Server) -> dict[str, str]:
     """An object of each family the portal's URLs name by ``{id}``: the segment before it -> its id."""
     group = ok(server.graph("POST", "/groups", json={"displayName": "Target group", "mailEnabled": False,
                                                      "mailNickname": "target", "securityEnabled": True}), 201)
-    return {"users": person(server, "target")["id"], "groups": group["id"]}
+    app = ok(server.graph("POST", "/applications", json={"displayName": "Target app"}), 201)
+    sp = ok(server.graph("POST", "/servicePrincipals", json={"appId": app["appId"]}), 201)
+    identity = ok(server.admin("POST", "/identities", json={"name": "target-identity", "host": (
+        "/subscriptions/00000000-0000-0000-0000-000000000009/resourceGroups/rg/providers/Microsoft.Web/sites/target")}),
+        201)
+    return {"users": person(server, "target")["id"], "groups": group["id"], "apps": app["id"],
+            "enterprise-apps": sp["id"], "identities": identity["id"]}
 
 
 def address(server: Server, path: str, targets: dict[str, str]) -> str:
@@ -37,7 +43,7 @@ def address(server: Server, path: str, targets: dict[str, str]) -> str:
         family = match.group(1)
         assert family in targets, f"name an object for /{family}/{{id}} in this test's targets"
         return f"/{family}/{targets[family]}"
-    return re.sub(r"/([a-zA-Z]+)/\{id\}", fill, path).replace("{tenant}", server.tenant_id)
+    return re.sub(r"/([a-zA-Z-]+)/\{id\}", fill, path).replace("{tenant}", server.tenant_id)
 
 
 @pytest.fixture

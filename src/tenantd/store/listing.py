@@ -26,7 +26,7 @@ TABLES: dict[str, sa.Table] = {
 # Fields a condition may name, per collection; "identifier_uri" is a join to the application's URIs.
 FIELDS: dict[str, frozenset[str]] = {
     "applications": frozenset({"id", "app_id", "name_key", "identifier_uri"}),
-    "service_principals": frozenset({"id", "app_id", "name_key"}),
+    "service_principals": frozenset({"id", "app_id", "name_key", "service_principal_type"}),
     "users": frozenset({"id", "name_key", "upn_key"}),
     "groups": frozenset({"id", "name_key"}),
     "assignments": frozenset({"principal_id", "resource_id", "app_role_id"}),   # ids: case-sensitive text

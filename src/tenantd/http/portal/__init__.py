@@ -2,8 +2,9 @@
 
 Server-rendered Jinja2 pages with plain HTML forms and links (no script: every page works without
 JavaScript and from the keyboard), one module per page family: ``overview``, ``users`` (and
-``user_actions``), ``groups``. ``guard`` decides every request (the session, the CSRF token, what the
-person may do), ``signin`` signs people in through tenantd's own sign-in page, ``navigation`` lists the
+``user_actions``), ``groups``, ``apps`` (and ``app_settings``, ``app_credentials``, ``app_manifest``),
+``enterprise`` (service principals), ``identities``. ``guard`` decides every request (the session, the CSRF
+token, what the person may do), ``signin`` signs people in through tenantd's own sign-in page, ``navigation`` lists the
 sections, ``listing`` pages and searches the lists. See README "Portal".
 
 A new page family: a module with ``routes(prefix)`` added below; its entry in ``navigation.SECTIONS``; each
@@ -19,7 +20,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from . import groups, overview, signin, user_actions, users
+from . import (
+    app_credentials,
+    app_manifest,
+    app_settings,
+    apps,
+    enterprise,
+    groups,
+    identities,
+    overview,
+    signin,
+    user_actions,
+    users,
+)
 from .render import STATIC_TYPES, static_file
 
 
@@ -43,4 +56,10 @@ routes: list[BaseRoute] = [
     *users.routes(_T),
     *user_actions.routes(_T),
     *groups.routes(_T),
+    *apps.routes(_T),
+    *app_settings.routes(_T),
+    *app_credentials.routes(_T),
+    *app_manifest.routes(_T),
+    *enterprise.routes(_T),
+    *identities.routes(_T),
 ]

@@ -3,6 +3,7 @@ by keyset (the store's own order: by name when searching, else by creation), as 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -36,11 +37,11 @@ def name_prefix(text: str) -> list[Condition]:
 
 
 async def listed(request: Request, directory: Directory, kind: listing.Kind, tenant_id: str,
-                 size: int = PAGE_SIZE) -> Listing:
-    """One page of ``kind`` for the request's ``q`` (name prefix) and ``after`` (the last key of the page
-    before), and the address of the next page when there is one."""
+                 size: int = PAGE_SIZE, scope: Sequence[Condition] = ()) -> Listing:
+    """One page of ``kind`` (within ``scope``, when given) for the request's ``q`` (name prefix) and ``after``
+    (the last key of the page before), and the address of the next page when there is one."""
     query = search_text(request)
-    conditions = name_prefix(query)
+    conditions = [*scope, *name_prefix(query)]
     by_name = listing.order(conditions) == "name"
     key, last = request.query_params.get("after_key"), request.query_params.get("after_id")
     after = (key[:MAX_QUERY], last[:64]) if key and last else None

@@ -24,6 +24,9 @@ SECTIONS = (
     Section("overview", "Overview", ""),
     Section("users", "Users", "/users", can.USERS_READ),
     Section("groups", "Groups", "/groups", can.GROUPS_READ),
+    Section("apps", "App registrations", "/apps", can.APPS_READ),
+    Section("enterprise", "Enterprise applications", "/enterprise-apps", can.SPS_READ),
+    Section("identities", "Managed identities", "/identities", can.SPS_READ),
 )
 
 
