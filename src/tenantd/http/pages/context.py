@@ -53,10 +53,10 @@ class BadForm(Exception):
     """A page form that is too large, malformed or repeats a field."""
 
 
-async def read_form(request: Request) -> dict[str, str]:
-    """A page's form body: urlencoded UTF-8, bounded, each field once, no NUL (no store takes it)."""
+async def read_form(request: Request, limit: int = MAX_FORM) -> dict[str, str]:
+    """A page's form body: urlencoded UTF-8, at most ``limit`` bytes, each field once, no NUL (no store takes it)."""
     try:
-        body = await read_limited(request, MAX_FORM)
+        body = await read_limited(request, limit)
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict")
     except (BodyTooLarge, UnicodeDecodeError, ValueError):
         raise BadForm from None

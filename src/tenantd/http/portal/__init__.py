@@ -3,9 +3,10 @@
 Server-rendered Jinja2 pages with plain HTML forms and links (no script: every page works without
 JavaScript and from the keyboard), one module per page family: ``overview``, ``users`` (and
 ``user_actions``), ``groups``, ``apps`` (and ``app_settings``, ``app_credentials``, ``app_manifest``),
-``enterprise`` (service principals), ``identities``. ``guard`` decides every request (the session, the CSRF
-token, what the person may do), ``signin`` signs people in through tenantd's own sign-in page, ``navigation`` lists the
-sections, ``listing`` pages and searches the lists. See README "Portal".
+``enterprise`` (service principals), ``identities``, ``logs``, ``keys``, ``tokens`` (preview and decoder),
+``tenant_file`` (``tenant_roles`` decides its tools, which no Graph call does). ``guard`` decides every request
+(the session, the CSRF token, what the person may do), ``signin`` signs people in through tenantd's own sign-in
+page, ``navigation`` lists the sections, ``listing`` pages and searches the lists. See README "Portal".
 
 A new page family: a module with ``routes(prefix)`` added below; its entry in ``navigation.SECTIONS``; each
 handler ``@portal_page``, taking the :class:`~.guard.Visitor`, calling ``await visitor.form()`` first in a POST
@@ -28,8 +29,12 @@ from . import (
     enterprise,
     groups,
     identities,
+    keys,
+    logs,
     overview,
     signin,
+    tenant_file,
+    tokens,
     user_actions,
     users,
 )
@@ -62,4 +67,8 @@ routes: list[BaseRoute] = [
     *app_manifest.routes(_T),
     *enterprise.routes(_T),
     *identities.routes(_T),
+    *logs.routes(_T),
+    *keys.routes(_T),
+    *tokens.routes(_T),
+    *tenant_file.routes(_T),
 ]

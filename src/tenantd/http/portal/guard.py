@@ -30,7 +30,7 @@ from ...domain.user_permissions import NOTHING, Subject, Target
 from ...runtime import Runtime
 from ..auth import Caller
 from ..graph.acts import Act
-from ..pages.context import BadForm, read_form
+from ..pages.context import MAX_FORM, BadForm, read_form
 from . import navigation
 from .render import page, redirect
 from .session import SESSION_COOKIE, PortalSession, Seals, seals_of
@@ -88,10 +88,11 @@ class Visitor:
             raise Refused(403, "Not allowed", "Your directory roles do not allow this.") from None
         return _runtime(self.request).directory.as_actor(self.caller.actor)
 
-    async def form(self) -> dict[str, str]:
-        """A POST's form, from one of her own portal pages (the session's CSRF token); else Refused 400."""
+    async def form(self, limit: int = MAX_FORM) -> dict[str, str]:
+        """A POST's form (at most ``limit`` bytes), from one of her own portal pages (the session's CSRF token);
+        else Refused 400."""
         try:
-            form = await read_form(self.request)
+            form = await read_form(self.request, limit)
         except BadForm:
             raise Refused(400, "Bad request", "The form could not be read.") from None
         if not self.seals.csrf_ok(self.session, form.get("csrf")):
