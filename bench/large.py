@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import groups, scenario, wrk
+from . import groups, portal, scenario, wrk
 from .bigfile import tenant_file
 from .populate import Sizes, app_name, guid, identity_name, populate
 from .servers import PYTHON, Tenantd, rss_mb, worker_pids
@@ -46,6 +46,8 @@ def rows(table: Table, work: Path, seconds: float, scale: float, args: tuple[str
         log("Graph list and filter pages, large directory")
         graph_pages(table, server)
         groups.transitive_row(table, server, log)
+        pages = Table()
+        portal.rows(pages, server, seconds, log)
         memory = max(rss_mb(pid) for pid in worker_pids(server.pid))
         log("export of the whole tenant")
         export_row(table, server, work)
@@ -60,6 +62,7 @@ def rows(table: Table, work: Path, seconds: float, scale: float, args: tuple[str
     table.rows.insert(len(table.rows) - 2, Row(
         "client credentials, large vs small directory", cc.rps, "req/s", "small directory req/s", small_cc.rps,
         ">= 90%", f"back to back; p99 {cc.p99:.0f} vs {small_cc.p99:.0f} ms{_bad(cc)}", cc.rps / small_cc.rps >= 0.9))
+    table.rows.extend(pages.rows)
     table.add(Row("resident memory per worker, large directory", memory, "MB", "", None, "< 150 MB",
                   f"after the token and Graph loads; {after:.0f} MB after the export; populated in {filled:.0f} s; "
                   f"warm start {server.startup:.2f} s", memory < 150))
