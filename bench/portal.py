@@ -6,6 +6,7 @@ admin app's token) at the same concurrency in the same run. Target of each: p99 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -88,7 +89,7 @@ def admin(server: Tenantd) -> str:
     """A new user holding the Global Administrator role, created through Graph; her sign-in name."""
     headers = server.graph_headers()
     with server.http() as client:
-        name = f"portal-admin-{server.tenant_id[:8]}@bench.test"
+        name = f"portal-admin-{uuid.uuid4().hex[:8]}@bench.test"
         user = scenario.ok(client.post("/v1.0/users", headers=headers, json={
             "userPrincipalName": name, "displayName": "Portal admin", "accountEnabled": True,
             "mailNickname": "portaladmin", "passwordProfile": {"password": PASSWORD,
