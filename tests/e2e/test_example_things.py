@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from azure.identity import ClientSecretCredential
 
 from ..support import Server, start_server
@@ -97,11 +98,13 @@ def test_after_revoke_a_newly_started_web_app_is_403(server: Server, api: str) -
 def test_the_same_api_for_another_tenant_refuses_this_tenants_tokens(server: Server, start_api: StartApi,
                                                                      tmp_path: Path) -> None:
     second = json.loads(server.cli("tenant", "create", "second", "--json", check=True).stdout)
-    # The same file without its appIds and its domain, which are unique across tenants: the second tenant's own.
-    text = (EXAMPLE / "tenant.yaml").read_text()
-    unique = ("appId:", "tenant:", "domains:")
-    (copy := tmp_path / "tenant.yaml").write_text("\n".join(line for line in text.splitlines()
-                                                            if not line.strip().startswith(unique)))
+    # The same file without its appIds, domain and subscription, which are unique across tenants: the second
+    # tenant's own.
+    data = yaml.safe_load((EXAMPLE / "tenant.yaml").read_text())
+    del data["tenant"]
+    for entry in data["applications"]:
+        entry.pop("appId", None)
+    (copy := tmp_path / "tenant.yaml").write_text(yaml.safe_dump(data))
     server.cli("--tenant", "second", "apply", str(copy), check=True)
     other_tenants_api = start_api(tenant_id=second["id"])
     code, answer, challenge = web(server, other_tenants_api)

@@ -16,9 +16,9 @@ from tenantd.http.graph import routes as graph_routes
 from ..support import Server
 
 # Paths that answer without a token by design: the STS (discovery, keys, token and device code endpoints), the
-# pages people sign in and out with (and their stylesheet and script), the Graph API's OpenAPI document and the
-# health check (neither holds tenant data). The UserInfo endpoint takes a user's own Graph token and refuses any
-# other (test_41_id_tokens.py).
+# pages people sign in and out with (and their stylesheet and script), the Graph API's OpenAPI document, the
+# health check and Resource Manager's cloud metadata (none holds tenant data). The UserInfo endpoint takes a
+# user's own Graph token and refuses any other (test_41_id_tokens.py).
 PUBLIC = {"/_tenantd/openapi.json", "/_tenantd/health", "/_tenantd/health/live", "/_tenantd/health/ready",
           "/common/discovery/instance", "/common/userrealm/{name}",
           "/{tenant}/.well-known/openid-configuration", "/{tenant}/v2.0/.well-known/openid-configuration",
@@ -27,7 +27,7 @@ PUBLIC = {"/_tenantd/openapi.json", "/_tenantd/health", "/_tenantd/health/live",
           "/{tenant}/login", "/{tenant}/oauth2/logout", "/{tenant}/oauth2/v2.0/logout", "/devicelogin",
           "/{tenant}/v2.0/adminconsent", "/{tenant}/adminconsent",
           "/_tenantd/static/{name}", "/{tenant}/oauth2/devicecode", "/{tenant}/oauth2/v2.0/devicecode",
-          "/oidc/userinfo",
+          "/oidc/userinfo", "/arm/metadata/endpoints", "/arm//metadata/endpoints",
           # the portal's way in: its landing, its sign-in and the sign-in's answer, its stylesheet
           "/portal", "/portal/sign-in", "/portal/signed-in", "/portal/static/{name}"}
 
@@ -50,6 +50,7 @@ def _walk(prefix: str, found: list[BaseRoute]) -> Iterator[tuple[str, str]]:
 ROUTES = sorted(_walk("", create_app(None).routes))   # type: ignore[arg-type]  # routes need no runtime
 GRAPH = sorted(_walk("/v1.0", graph_routes.routes))
 ADMIN = sorted(c for c in ROUTES if c[1].startswith("/_tenantd/") and c[1] not in PUBLIC)
+ARM = sorted(c for c in ROUTES if c[1].startswith("/arm/") and c[1] not in PUBLIC)
 # The portal's pages take a person's portal session, not a token: test_52_portal.py checks each of them.
 PORTAL = sorted(c for c in ROUTES if c[1].startswith("/portal/{tenant}"))
 

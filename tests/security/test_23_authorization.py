@@ -14,7 +14,7 @@ from tenantd.http import aadgraph
 
 from ..http.graph_support import graph_token, new_client, ok
 from ..support import Server
-from .support import ADMIN, GRAPH, PORTAL, PUBLIC, ROUTES
+from .support import ADMIN, ARM, GRAPH, PORTAL, PUBLIC, ROUTES
 
 ID = "3f2c5a1e-9b7d-4c6e-8a1f-2d3e4c5b6a79"
 
@@ -23,7 +23,7 @@ def _concrete(path: str, tenant_id: str) -> str:
     return (path.replace("{tenant}", tenant_id).replace("{kid}", "somekid").replace("{name}", "somename")
             .replace("{assignment_id}", "qVHX8s4ZHE2pBjHfPTtTQDNfxmDmILpFg1wDJgoWHoM")
             .replace("{app_id}", ID).replace("{id}", ID).replace("{fid}", ID).replace("{member_id}", ID)
-            .replace("{owner_id}", ID))
+            .replace("{owner_id}", ID).replace("{rest:path}", "providers/Microsoft.Compute"))
 
 
 AAD_GRAPH = [("GET", "/{tenant}/servicePrincipals/{id}/appRoleAssignments"),
@@ -44,10 +44,11 @@ def _call(server: Server, method: str, path: str, token: str | None) -> Any:
 
 @pytest.fixture(scope="module")
 def tokens(server: Server) -> dict[str, str]:
-    """Valid tokens without any role, for Graph, AAD Graph and tenantd's admin API."""
+    """Valid tokens without any role, for Graph, AAD Graph, tenantd's admin API and Resource Manager."""
     app, _, secret = new_client(server)
     found = {"graph": graph_token(server, app, secret)}
-    for name, resource in (("aad", "https://graph.windows.net"), ("admin", builtins.TENANTD_RESOURCE)):
+    for name, resource in (("aad", "https://graph.windows.net"), ("admin", builtins.TENANTD_RESOURCE),
+                           ("arm", "https://management.azure.com")):
         found[name] = str(ok(server.token(app["appId"], secret, f"{resource}/.default"))["access_token"])
     return found
 
@@ -55,7 +56,8 @@ def tokens(server: Server) -> dict[str, str]:
 def test_23_every_route_is_public_by_design_or_checked_here() -> None:
     assert len(GRAPH) > 40 and ("GET", "/v1.0/auditLogs/directoryAudits") in GRAPH
     assert ("POST", "/_tenantd/token") in ADMIN and ("POST", "/_tenantd/apply") in ADMIN
-    checked = {p for _, p in (*GRAPH, *ADMIN, *AAD_GRAPH, *PORTAL)} | PUBLIC
+    assert ("GET", "/arm/subscriptions") in ARM
+    checked = {p for _, p in (*GRAPH, *ADMIN, *AAD_GRAPH, *ARM, *PORTAL)} | PUBLIC
     assert {p for _, p in ROUTES} == checked
     assert len(aadgraph.routes) == 4
 
@@ -78,6 +80,20 @@ def test_23_every_admin_action_needs_an_admin_token_with_a_role(server: Server, 
     for token, status in ((None, 401), (tokens["graph"], 401), (tokens["admin"], 403)):
         response = _call(server, method, path, token)
         assert response.status_code == status, (token is not None, response.text)
+
+
+@pytest.mark.parametrize(("method", "path"), ARM, ids=[f"{m} {p}" for m, p in ARM])
+def test_23_every_resource_manager_call_needs_a_resource_manager_token(server: Server, tokens: dict[str, str],
+                                                                       method: str, path: str) -> None:
+    """Resource Manager has no roles (who sees a subscription is declared per subscription, test_arm.py): any
+    token of the tenant with one of its audiences, and no other, gets past its 401."""
+    for token, code in ((None, "AuthenticationFailed"), (tokens["graph"], "InvalidAuthenticationTokenAudience"),
+                        (tokens["admin"], "InvalidAuthenticationTokenAudience")):
+        response = _call(server, method, path, token)
+        assert response.status_code == 401, (token is not None, response.text)
+        assert response.json() == {"error": {"code": code, "message": response.json()["error"]["message"]}}
+        assert response.headers["www-authenticate"].startswith("Bearer authorization_uri=")
+    assert _call(server, method, path, tokens["arm"]).status_code != 401
 
 
 @pytest.mark.parametrize(("method", "path"), AAD_GRAPH, ids=[f"{m} {p}" for m, p in AAD_GRAPH])

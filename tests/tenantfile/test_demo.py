@@ -32,7 +32,7 @@ def test_the_demo_is_the_storys_tenant() -> None:
 
 def test_the_demo_loads_once_and_again_changes_nothing(rt: Runtime, tenant_id: str, tmp_path: Path) -> None:
     first = load_demo(rt, tenant_id, tmp_path)
-    assert len(first.changes) == 32
+    assert len(first.changes) == 33
     assert [s.application for s in first.secrets] == ["Things web (dev)", "Orders API", "Orders web"]
     assert first.changes[0] == "add domain 'contoso.test'"
     path = tmp_path / SECRETS_FILE
@@ -157,3 +157,17 @@ def test_up_demo_serves_the_demo_and_survives_a_restart(tmp_path: Path) -> None:
         finally:
             assert server.stop() == 0
     assert passwords[0] == passwords[1]
+
+
+def test_the_demo_subscription_is_visible_to_its_people_dev_app_and_identity(rt: Runtime, tenant_id: str,
+                                                                              tmp_path: Path) -> None:
+    """az login signs in to the demo tenant without --allow-no-subscriptions, as a user, the dev app or the
+    managed identity; nothing else (the Orders apps) sees it."""
+    load_demo(rt, tenant_id, tmp_path)
+    snap = snapshot(rt, tenant_id)
+    sps = {sp.display_name: sp.id for sp in snap.service_principals}
+    seers = [u.id for u in snap.users] + [sps["Things web (dev)"], sps["joonasmsitest"]]
+    for principal_id in seers:
+        [sub] = rt.directory.visible_subscriptions(tenant_id, principal_id)
+        assert (sub.id, sub.display_name) == ("00000000-0000-0000-0000-000000000001", "Contoso dev")
+    assert rt.directory.visible_subscriptions(tenant_id, sps["Orders web"]) == []

@@ -13,6 +13,7 @@ from rich.markup import escape
 from ..domain.errors import ConfigError
 from . import (
     apps,
+    az,
     backup,
     consents,
     domains,
@@ -27,6 +28,7 @@ from . import (
     run,
     server_cmds,
     sps,
+    subscriptions,
     tenantfile,
     tenants,
     tokens,
@@ -67,7 +69,7 @@ def _options(
 server_cmds.register(app)
 init.register(app)
 for commands in (apps, sps, identities, users, groups, domains, grants, consents, roles, tokens, login, tenants,
-                 tenantfile,
+                 tenantfile, subscriptions, az,
                  run, keys, logs, backup):
     commands.register(app)
 

@@ -26,6 +26,7 @@ import typer
 
 from ..domain import builtins
 from ..domain.platforms import PLATFORMS, STEERING, child_environment, choose_host, platform_env, workload_env
+from .az import set_up
 from .client import Client
 from .context import Connection, Options
 from .errors import CliError
@@ -116,25 +117,55 @@ class TokenFileRefresher:
         self._thread.join(timeout=5)
 
 
+AS_HELP = "Managed identity: name, client id or object id."
+AZ_HELP = ("Also the Azure CLI's configuration for this tenant (tenantd az), so DefaultAzureCredential reaches "
+           "AzureCliCredential signed in to tenantd.")
+NO_IDENTITY = "no-managed-identity"   # a path under the identity listener that names no host
+
+
+def _checked(platform: str, as_: str | None, use_az: bool, host: str | None) -> None:
+    if platform not in PLATFORMS:
+        raise CliError(f"Unknown platform '{platform}': choose one of {', '.join(PLATFORMS)}.")
+    if as_ is None and not use_az:
+        raise CliError("Give --as IDENTITY (a managed identity), --az (the Azure CLI signed in to tenantd), or both.")
+    if as_ is None and host:
+        raise CliError("--host names the host of a managed identity: it needs --as.")
+
+
+def az_only_env(opts: Options, conn: Connection) -> dict[str, str]:
+    """The Azure CLI's variables, and IMDS moved to tenantd's identity listener under a path that names no host:
+    DefaultAzureCredential's managed identity step gets IMDS's "Identity not found" there and moves on to the
+    Azure CLI, where otherwise it would probe the real IMDS address."""
+    variables = set_up(opts, conn)
+    url = os.environ.get("TENANTD_IDENTITY_URL") or (None if opts.url else opts.server_info().get("identity_url"))
+    if url:
+        variables["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = f"{str(url).rstrip('/')}/{NO_IDENTITY}"
+    return variables
+
+
 def run(
     ctx: typer.Context,
     command: list[str] = typer.Argument(..., help="The command to run, after --."),
-    as_: str = typer.Option(..., "--as", help="Managed identity: name, client id or object id."),
+    as_: str = typer.Option(None, "--as", help=AS_HELP),
     host: str = typer.Option(None, "--host", help="Host resource id (user-assigned identities)."),
     platform: str = typer.Option("appservice", "--platform",
                                  help="appservice | imds | msi2017 | cloudshell | workload."),
+    use_az: bool = typer.Option(False, "--az", help=AZ_HELP),
 ) -> None:
-    """Run a command as a managed identity; its exit code is tenantd's."""
+    """Run a command as a managed identity and/or with the Azure CLI signed in to tenantd; its exit code is
+    tenantd's."""
     opts: Options = ctx.obj
-    if platform not in PLATFORMS:
-        raise CliError(f"Unknown platform '{platform}': choose one of {', '.join(PLATFORMS)}.")
+    _checked(platform, as_, use_az, host)
     conn = opts.connection()
+    if as_ is None:
+        raise typer.Exit(_run_child(command, child_environment(os.environ, az_only_env(opts, conn))))
+    extra = set_up(opts, conn) if use_az else {}
     if platform == "workload":
-        raise typer.Exit(_run_workload(opts, conn, as_, host, command))
+        raise typer.Exit(_run_workload(opts, conn, as_, host, command, extra))
     with Client(conn) as client:
         session = open_session(client, as_, host)
-        env = child_environment(os.environ, session_env(
-            session, platform, _identity_url(opts), conn.tenant, opts.ca_bundle()))
+        env = child_environment(os.environ, {**session_env(
+            session, platform, _identity_url(opts), conn.tenant, opts.ca_bundle()), **extra})
         try:
             code = _run_child(command, env)
         finally:
@@ -142,15 +173,16 @@ def run(
     raise typer.Exit(code)
 
 
-def _run_workload(opts: Options, conn: Connection, key: str, host: str | None, command: list[str]) -> int:
+def _run_workload(opts: Options, conn: Connection, key: str, host: str | None, command: list[str],
+                  extra: dict[str, str]) -> int:
     if host:
         raise CliError("--host does not apply to --platform workload: the process signs in with a token file.")
     with Client(conn) as client, tempfile.TemporaryDirectory(prefix="tenantd-workload-") as folder:
         identity = managed_identity(client, key)
         token_file = Path(folder) / "token"
         write_token_file(token_file, workload_token(client, identity))
-        env = child_environment(os.environ, workload_env(identity["clientId"], str(token_file), conn.url,
-                                                         conn.tenant, opts.ca_bundle()))
+        env = child_environment(os.environ, {**workload_env(identity["clientId"], str(token_file), conn.url,
+                                                            conn.tenant, opts.ca_bundle()), **extra})
         refresher = TokenFileRefresher(client, identity, token_file)
         try:
             return _run_child(command, env)
@@ -175,7 +207,7 @@ def _run_child(command: list[str], env: dict[str, str]) -> int:
 
 def env(
     ctx: typer.Context,
-    as_: str = typer.Option(..., "--as", help="Managed identity: name, client id or object id."),
+    as_: str = typer.Option(None, "--as", help=AS_HELP),
     host: str = typer.Option(None, "--host", help="Host resource id (user-assigned identities)."),
     platform: str = typer.Option("appservice", "--platform",
                                  help="appservice | imds | msi2017 | cloudshell | workload."),
@@ -183,12 +215,19 @@ def env(
     lifetime: int = typer.Option(7 * 24 * 3600, "--lifetime", help="Seconds the host secret stays valid."),
     token_file: str = typer.Option(None, "--token-file",
                                    help="workload: where to write the token file (default: in the data directory)."),
+    use_az: bool = typer.Option(False, "--az", help=AZ_HELP),
 ) -> None:
     """Print the environment `tenantd run` would set, for IDEs and compose files."""
     opts: Options = ctx.obj
     if fmt not in ("sh", "dotenv", "json"):
         raise CliError(f"Unknown format '{fmt}': choose sh, dotenv or json.")
+    _checked(platform, as_, use_az, host)
     conn = opts.connection()
+    if as_ is None:
+        variables = az_only_env(opts, conn)
+        print(variables_text(variables, fmt, unset=[v for v in STEERING if v not in variables]))
+        say(f"# the Azure CLI's configuration for this tenant is in {variables['AZURE_CONFIG_DIR']}", to_stderr=True)
+        return
     with Client(conn) as client:
         if platform == "workload":
             if host:
@@ -204,6 +243,8 @@ def env(
             session = open_session(client, as_, host, lifetime)
             variables = session_env(session, platform, _identity_url(opts), conn.tenant, opts.ca_bundle())
             note = f"# host {session.host}; the secret above is valid for {lifetime} s"
+    if use_az:
+        variables.update(set_up(opts, conn))
     print(variables_text(variables, fmt, unset=[v for v in STEERING if v not in variables]))
     say(note, to_stderr=True)
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
+from ..domain import azure_cloud
 from ..domain.errors import ConfigError
 from .context import Options
 from .server_options import (
@@ -48,6 +49,12 @@ if TYPE_CHECKING:
 
 def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
+
+
+def _az_line(base: str) -> str:
+    arm = azure_cloud.default_arm_url(base)
+    where = f"Resource Manager at {arm}" if arm else "pass --arm-url: Resource Manager needs a second origin"
+    return f'eval "$(tenantd az)", then az login ({where})'
 
 
 def _ca_bundle(data_dir: Path, ca_cert: Path) -> Path:
@@ -162,6 +169,7 @@ def up(
                   f"  CA cert      {tls.ca_cert.resolve()}\n"
                   f"  identity     {info['identity_url']} (managed identity endpoints; `tenantd run --as ...`)\n"
                   + (f"  metrics      {info['metrics_url']}\n" if metrics_sock is not None else "") +
+                  f"  Azure CLI    {_az_line(base)}\n"
                   f"Environment for clients:\n"
                   f"  export AZURE_TENANT_ID={tenant.id}\n"
                   f"  export AZURE_AUTHORITY_HOST={base}\n"

@@ -24,12 +24,14 @@ from .owners import Owners
 from .people import People
 from .principals import Principals
 from .roles import DirectoryRoles
+from .subscriptions import Subscriptions
 from .tenants import Tenants
 from .unit import SecretHasher, iso, now_iso
 
 
 class Directory(Tenants, Domains, Applications, Credentials, Principals, People, Assignments, Grants, Hosts,
-                Listings, DirectoryRoles, Memberships, Consents, Owners, Authorization):
+                Listings, DirectoryRoles, Memberships, Consents, Owners, Authorization,
+                Subscriptions):
     """Every aggregate's use cases, acting for ``actor``."""
 
 

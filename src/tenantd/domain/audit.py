@@ -29,6 +29,7 @@ from .model import (
     User,
 )
 from .sign_in_state import Domain
+from .subscriptions import Subscription
 
 CREDENTIALS_ACTIVITY = "Update application \u2013 Certificates and secrets management"
 
@@ -259,3 +260,15 @@ def impersonation(principal_id: str, principal_name: str | None, resource: str, 
     return Entry(f"Issue token as {'user' if user else 'service principal'}", "Impersonation", "Other",
                  (Target(principal_id, principal_name, "User" if user else "ServicePrincipal", changes),),
                  "failure" if reason else "success", reason)
+
+
+def subscription(before: Subscription | None, after: Subscription | None) -> Entry:
+    """A subscription declared, changed or removed (tenantd's own activity: Entra keeps no subscriptions)."""
+    def shown(sub: Subscription | None) -> dict[str, Any] | None:
+        return None if sub is None else {"DisplayName": sub.display_name, "VisibleToAll": sub.visible_to_all,
+                                         "Viewers": list(sub.viewers)}
+    found = after or before
+    assert found is not None
+    operation = "Add" if before is None else "Delete" if after is None else "Update"
+    return Entry(f"{operation} subscription", "ResourceManagement", operation,
+                 (Target(found.id, found.display_name, "Subscription", diff(shown(before), shown(after))),))

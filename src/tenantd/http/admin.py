@@ -22,7 +22,7 @@ from ..domain.model import ServicePrincipal
 from ..runtime import Runtime
 from ..tokens.impersonation import issue_as
 from ..tokens.rotation import KeyState, stamp
-from . import admin_credentials, admin_tenantfile, openapi
+from . import admin_credentials, admin_subscriptions, admin_tenantfile, openapi
 from .auth import admin_caller, directory
 from .bodies import BodyTooLarge, read_limited
 from .text import refuse_unstorable
@@ -270,5 +270,5 @@ routes: list[BaseRoute] = [
     Route("/keys/rotate", rotate_key, methods=["POST"]),
     Route("/keys/{kid}/revoke", revoke_key, methods=["POST"]),
     *admin_credentials.routes,
-    Mount("/", routes=admin_tenantfile.routes),
+    Mount("/", routes=[*admin_tenantfile.routes, *admin_subscriptions.routes]),
 ]

@@ -10,10 +10,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Router
 
+from ..domain.azure_cloud import ARM_PATH
 from ..domain.errors import GraphError, OAuthError, Unavailable
 from ..runtime import Runtime
 from ..store.sql import DuplicateKey
-from . import aadgraph, admin, admin_tokens, health, pages, portal, sts, userinfo
+from . import aadgraph, admin, admin_tokens, arm, health, pages, portal, sts, userinfo
 from .bodies import client_gone
 from .errors import bad_url, duplicate_key, graph_error, internal_error, oauth_error, unavailable
 from .graph import routes as graph_routes
@@ -57,6 +58,7 @@ def create_app(runtime: Runtime) -> Starlette:
             *userinfo.routes,   # before AAD Graph's /{tenant}/... routes
             *pages.asset_routes,  # the pages' stylesheet and script, under /_tenantd too
             _mount("/_tenantd", [*admin_tokens.routes, *admin.routes]),
+            _mount(ARM_PATH, arm.routes),
             *portal.routes,     # before AAD Graph's /{tenant}/..., which /portal/users would otherwise match
             *aadgraph.routes,   # after the mounts, whose paths its /{tenant}/... would otherwise match
             *sts.routes,
@@ -64,7 +66,8 @@ def create_app(runtime: Runtime) -> Starlette:
         ],
         middleware=[Middleware(UrlGuard, refusal=bad_url)],
         exception_handlers={GraphError: graph_error, OAuthError: oauth_error, Unavailable: unavailable,
-                            ClientDisconnect: client_gone, DuplicateKey: duplicate_key, 404: _not_found,
+                            ClientDisconnect: client_gone, arm.ArmError: arm.arm_error, DuplicateKey: duplicate_key,
+                            404: _not_found,
                             Exception: internal_error},
     )
     _no_redirects_from_host(app.router)

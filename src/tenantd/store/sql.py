@@ -33,6 +33,7 @@ from .principals import PrincipalRows
 from .roles import RoleAssignmentRows
 from .rows import DuplicateKey
 from .sign_in_state import SignInStateRows
+from .subscriptions import SubscriptionRows
 
 __all__ = ["DuplicateKey", "Store", "Tx"]
 
@@ -40,7 +41,7 @@ _T = TypeVar("_T")
 
 
 class Tx(CollectionRows, ApplicationRows, AssignmentRows, GrantRows, PrincipalRows, PeopleRows, SigningKeyRows,
-         LogRows, BulkRows, SignInStateRows, RoleAssignmentRows, MembershipRows, OwnerRows):
+         LogRows, BulkRows, SignInStateRows, RoleAssignmentRows, MembershipRows, OwnerRows, SubscriptionRows):
     """One transaction over every table group (each in its own module). Methods read and write rows; they
     never decide whether a change is allowed."""
 

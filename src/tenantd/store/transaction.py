@@ -13,6 +13,7 @@ from . import statements as q
 from .owner_tables import owners
 from .role_tables import directory_role_assignments
 from .rows import DuplicateKey
+from .subscription_tables import subscription_viewers
 
 
 class BaseTx:
@@ -63,11 +64,12 @@ class BaseTx:
         self._exec(t.tenants.insert().values(id=tenant.id, name=tenant.name, created=tenant.created))
 
     def delete_principal_links(self, principal_id: str) -> None:
-        """Remove a principal's assignments (app roles and directory roles), memberships and ownerships (what it
-        owns, and its owners), before the principal itself goes."""
+        """Remove a principal's assignments (app roles and directory roles), memberships, ownerships (what it
+        owns, and its owners) and the subscriptions it sees, before the principal itself goes."""
         self.conn.execute(t.app_role_assignments.delete().where(t.app_role_assignments.c.principal_id == principal_id))
         self.conn.execute(directory_role_assignments.delete().where(
             directory_role_assignments.c.principal_id == principal_id))
         self.conn.execute(t.group_members.delete().where(t.group_members.c.member_id == principal_id))
         self.conn.execute(owners.delete().where(sa.or_(owners.c.owner_id == principal_id,
                                                        owners.c.object_id == principal_id)))
+        self.conn.execute(subscription_viewers.delete().where(subscription_viewers.c.principal_id == principal_id))

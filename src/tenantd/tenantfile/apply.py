@@ -22,6 +22,7 @@ from .errors import TenantFileError
 from .plan import make_plan
 from .snapshot import read_snapshot
 from .state import pinned_ids
+from .subscriptions import declared_subscriptions
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def apply_document(store: Store, directory: Directory, tenant_id: str, doc: Docu
     secrets: list[GeneratedSecret] = []
     try:
         with store.write() as tx:
-            snap = read_snapshot(tx, tenant_id, pinned_ids(doc.data), declared_domains(doc.data))
+            snap = read_snapshot(tx, tenant_id, pinned_ids(doc.data), declared_domains(doc.data),
+                                 declared_subscriptions(doc.data))
             plan = make_plan(doc, snap, prune=prune)
             bound = directory.using(_OneTransaction(tx))
             for change in plan:

@@ -26,6 +26,7 @@ from .directory_roles import held_by
 from .names import Named, named_app, named_group, named_identity, named_objects, named_user
 from .registration import exported as exported_settings
 from .snapshot import BUILTIN_APP_IDS, Snapshot, read_snapshot
+from .subscriptions import exported_subscriptions
 
 T = TypeVar("T")
 
@@ -61,7 +62,7 @@ def export_snapshot(snap: Snapshot) -> dict[str, Any]:
         for a in snap.assignments if admin not in (a.principal_id, a.resource_id)
     ]
     return {
-        "tenant": _tenant(snap.tenant, snap.domains),
+        "tenant": _tenant(snap.tenant, snap.domains, exported_subscriptions(snap.subscriptions, principal_refs)),
         "applications": [_application(app, snap.sp_of(app), snap.federated.get(app.id, []))
                          for app in _sorted(snap.applications, "display_name") if not snap.is_admin_app(app)],
         "managedIdentities": [_identity(sp, snap.attachments.get(sp.id, []), snap.federated.get(sp.id, []))
@@ -87,10 +88,12 @@ def _consent_order(entry: dict[str, Any]) -> tuple[str, str, str]:
     return entry["resource"].casefold(), entry["client"].casefold(), entry.get("principal", "").casefold()
 
 
-def _tenant(tenant: Tenant, domains: list[Domain]) -> dict[str, Any]:
-    """The tenant entry: its custom domains, when it has any (the initial one comes with the tenant)."""
+def _tenant(tenant: Tenant, domains: list[Domain], subscriptions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The tenant entry: its custom domains and its subscriptions, when it has any (the initial domain comes
+    with the tenant)."""
     custom = sorted(d.name for d in domains if not d.is_initial)
-    return {"id": tenant.id, "name": tenant.name, **({"domains": custom} if custom else {})}
+    return {"id": tenant.id, "name": tenant.name, **({"domains": custom} if custom else {}),
+            **({"subscriptions": subscriptions} if subscriptions else {})}
 
 
 class NameCounts:
@@ -270,8 +273,9 @@ class _Streamer:
     def run(self) -> Iterator[tuple[str, Any]]:
         tenant = self.tx.tenant(self.tenant_id)
         assert tenant is not None
-        yield "tenant", _tenant(tenant, self.tx.domains(self.tenant_id))
         self.index()
+        yield "tenant", _tenant(tenant, self.tx.domains(self.tenant_id),
+                                exported_subscriptions(self.tx.subscriptions(self.tenant_id), self.principal_refs))
         for apps in self.batches("applications"):
             sps = {sp.app_id: sp for sp in self.tx.service_principals_of(self.tenant_id, [a.app_id for a in apps])}
             federated = self.tx.federated_credentials_of_each([a.id for a in apps])

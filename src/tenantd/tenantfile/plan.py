@@ -25,6 +25,7 @@ from .principals import plan_group, plan_identity, plan_user
 from .registration import plan_required_access
 from .snapshot import Snapshot
 from .state import Plan
+from .subscriptions import plan_subscriptions
 
 
 def make_plan(doc: Document, snap: Snapshot, *, prune: bool) -> list[Change]:
@@ -49,6 +50,7 @@ def make_plan(doc: Document, snap: Snapshot, *, prune: bool) -> list[Change]:
     if prune:
         prune_assignments(plan, declared)
     plan_consents(plan)
+    plan_subscriptions(plan)
     if plan.problems:
         raise TenantFileError(plan.problems)
     return plan.ordered()

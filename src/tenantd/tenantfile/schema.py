@@ -291,6 +291,22 @@ _CONSENT = _object(
     ],
 )
 
+_SUBSCRIPTION = _object(
+    {
+        "id": _guid("The subscription id (any GUID text; a subscription belongs to one tenant)."),
+        "displayName": _name("The subscription's name, as az account list shows it.", 64),
+        "visibleTo": {
+            "description": "Who sees the subscription: 'everyone' in the tenant, or a list of users (user "
+                           "principal name), applications (displayName: their service principal), managed "
+                           "identities (name) or ids. Declared here, never derived from roles. Default: no one.",
+            "oneOf": [{"const": "everyone"},
+                      {"type": "array", "uniqueItems": True, "items": _REFERENCE}],
+        },
+    },
+    ["id", "displayName"],
+    "An Azure subscription: what az login finds to select, shown to the principals it is visible to.",
+)
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "tenantd tenant file",
@@ -308,7 +324,11 @@ SCHEMA: dict[str, Any] = {
                          "description": "Custom domains the tenant verifies (at once: tenantd has no DNS to check); "
                                         "a user principal name's domain finds its tenant. A domain belongs to one "
                                         "tenant. The initial domain (<name>.onmicrosoft.test) is always there. "
-                                        "With prune, the custom domains not listed are removed."}},
+                                        "With prune, the custom domains not listed are removed."},
+             "subscriptions": {"type": "array", "items": _SUBSCRIPTION,
+                               "description": "Azure subscriptions that tenantd's Resource Manager lists to the "
+                                              "Azure CLI (az login, az account list). With prune, the "
+                                              "subscriptions not listed are removed."}},
             [], "The tenant the file describes.",
         ),
         "applications": {"type": "array", "items": _APPLICATION},

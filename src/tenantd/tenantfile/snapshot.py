@@ -19,6 +19,7 @@ from ..domain.model import (
     User,
 )
 from ..domain.sign_in_state import Domain
+from ..domain.subscriptions import Subscription
 from ..store import Tx
 
 BUILTIN_APP_IDS = builtins.BUILTIN_APP_IDS
@@ -47,6 +48,9 @@ class Snapshot:
     foreign_domains: frozenset[str] = frozenset()
     grants: list[OAuth2PermissionGrant] = field(default_factory=list)   # delegated permission grants
     role_assignments: list[RoleAssignment] = field(default_factory=list)   # directory roles held
+    subscriptions: list[Subscription] = field(default_factory=list)
+    # Of the subscription ids a file declares, those another tenant holds.
+    foreign_subscriptions: frozenset[str] = frozenset()
 
     def is_admin_app(self, app: Application) -> bool:
         return app.app_id == self.admin_app_id
@@ -71,9 +75,10 @@ class Snapshot:
         return [sp for sp in self.service_principals if sp.app_id in BUILTIN_APP_IDS]
 
 
-def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = (), domains: Iterable[str] = ()) -> Snapshot:
-    """The tenant, which of the ``pinned`` ids are taken in any tenant, and which of the ``domains`` another
-    tenant holds."""
+def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = (), domains: Iterable[str] = (),
+                  subscriptions: Iterable[str] = ()) -> Snapshot:
+    """The tenant, which of the ``pinned`` ids are taken in any tenant, and which of the ``domains`` and
+    ``subscriptions`` another tenant holds."""
     tenant = tx.tenant(tenant_id)
     if tenant is None:
         raise NotFound(f"Tenant '{tenant_id}' not found.")
@@ -103,4 +108,7 @@ def read_snapshot(tx: Tx, tenant_id: str, pinned: Iterable[str] = (), domains: I
                                   if (holder := tx.domain(name)) is not None and holder.tenant_id != tenant.id),
         grants=tx.grants(tenant.id),
         role_assignments=tx.role_assignments(tenant.id),
+        subscriptions=tx.subscriptions(tenant.id),
+        foreign_subscriptions=frozenset(key for key in subscriptions if (held := tx.subscription(key)) is not None
+                                        and held.tenant_id != tenant.id),
     )

@@ -16,9 +16,12 @@ from .snapshot import Snapshot
 # Changes run in this order: removals first (they free names, URIs and roles), then what they free.
 # Domains go after the users a prune deletes, and come before the users named in them.
 # Consents go last: they name clients, resources and users, and the scopes the applications will offer.
-PHASES = ("unassign", "unconsent", "unmember", "uncredential", "delete", "undomain", "domain", "application",
-          "credential", "identity", "federated", "user", "group", "member", "assign", "consent")
-REMOVALS = {"unassign", "unconsent", "unmember", "uncredential", "delete", "undomain"}  # listed by name: no file order
+# Subscriptions go after everything they may name as a viewer.
+PHASES = ("unassign", "unconsent", "unmember", "uncredential", "unsubscription", "delete", "undomain", "domain",
+          "application", "credential", "identity", "federated", "user", "group", "member", "assign", "consent",
+          "subscription")
+REMOVALS = {"unassign", "unconsent", "unmember", "uncredential", "unsubscription", "delete",
+            "undomain"}  # listed by name: no file order
 
 
 @dataclass

@@ -23,6 +23,7 @@ from ..domain.platforms import child_environment, choose_host, platform_env
 from ..tenantfile import Document, document_from_json, load_file, load_text
 from ..tenantfile.passwords import resolve_passwords
 from ..tenantfile.state import pinned_ids
+from ..tenantfile.subscriptions import declared_subscriptions
 from . import names
 from .api import ADMIN_API, AdminApi, RequestFailed
 from .auth import ClientCredentialsAuth
@@ -37,9 +38,10 @@ RUN_PLATFORMS = ("appservice", "imds", "msi2017", "cloudshell")
 
 def with_new_ids(doc: Document) -> Document:
     """``doc`` with each object id and appId it pins replaced by a new one wherever it appears (so references
-    follow), and without the domains it verifies: ids and verified domains are unique across a server's
-    tenants, as in Entra, so another tenant cannot hold the same. (A user's name needs no verified domain.)"""
-    renamed = {pin: str(uuid.uuid4()) for pin in pinned_ids(doc.data)}
+    follow), its subscriptions under new ids too, and without the domains it verifies: ids, subscriptions and
+    verified domains are unique across a server's tenants, as in Entra, so another tenant cannot hold the same.
+    (A user's name needs no verified domain.)"""
+    renamed = {pin: str(uuid.uuid4()) for pin in [*pinned_ids(doc.data), *declared_subscriptions(doc.data)]}
 
     def swap(value: Any) -> Any:
         if isinstance(value, str):
