@@ -120,6 +120,8 @@ def test_graph_list_queries_use_their_indexes_on_sqlite(tmp_path: Path) -> None:
     for label in ("servicePrincipals?$filter=displayName eq '...'",
                   "servicePrincipals?$filter=startswith(displayName,'...')"):
         assert "name_key_id" in found[label][0] and len(found[label]) == 1   # no sort step either
+    # The applications' service principals come first in creation order: the identities' page starts past them.
+    assert "service_principal_type=?" in found["portal: managed identities, first page"][0]
 
 
 @pytest.mark.skipif(not pg_available(), reason="no PostgreSQL")

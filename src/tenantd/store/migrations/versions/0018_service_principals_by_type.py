@@ -1,0 +1,28 @@
+"""service principals by type, in creation order
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-05 01:00:00.000000
+
+A page of one type of service principal (the portal's managed identities) in creation order read from an index,
+instead of reading every service principal of the other type created before it.
+"""
+
+from alembic import op
+
+
+revision = '0018'
+down_revision = '0017'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('service_principals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_principals_tenant_id_service_principal_type_created_id'),
+                              ['tenant_id', 'service_principal_type', 'created', 'id'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('service_principals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_principals_tenant_id_service_principal_type_created_id'))
