@@ -47,7 +47,7 @@ def rows(table: Table, work: Path, seconds: float, scale: float, args: tuple[str
         graph_pages(table, server)
         groups.transitive_row(table, server, log)
         pages = Table()
-        portal.rows(pages, server, seconds, log)
+        portal.rows(pages, server, seconds, log, sizes=sizes)
         memory = max(rss_mb(pid) for pid in worker_pids(server.pid))
         log("export of the whole tenant")
         export_row(table, server, work)

@@ -6,19 +6,25 @@ admin app's token) at the same concurrency in the same run. Target of each: p99 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
 from . import scenario, wrk
-from .populate import app_name
+from .populate import CHUNK, Sizes, app_name, guid
 from .servers import Tenantd
 from .table import Row, Table
 
+SIGN_INS = 200_000   # the sign-in log's cap per tenant (100,000 successes and 100,000 refusals)
+AUDITS = 100_000
 CONNECTIONS = 8
 TARGET_MS = 100.0
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"   # the Global Administrator role's template id
@@ -137,8 +143,54 @@ def targets(server: Tenantd, cookie: str) -> list[tuple[str, str]]:
     return found
 
 
-def rows(table: Table, server: Tenantd, seconds: float, log: Callable[[str], None], warmup: float = 1.0) -> None:
-    """A row per list page and per search on it, on a running server (the large directory for `make bench`)."""
+def fill_logs(data: Path, tenant_id: str, sizes: Sizes, sign_ins: int = SIGN_INS, audits: int = AUDITS) -> None:
+    """A full sign-in log and a large audit log, one second apart, spread over every application (so the search
+    for one application's entries finds a few rows in the whole log), written through the store."""
+    from tenantd.runtime import open_runtime, sqlite_url
+
+    start = time.time() - sign_ins - 60
+
+    def at(k: int) -> str:
+        return datetime.fromtimestamp(start + k, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def sign_in(k: int) -> dict[str, Any]:
+        app, failed = k % sizes.applications, k % 2
+        return {"id": str(uuid.uuid4()), "tenant_id": tenant_id, "created": at(k), "kind": "client_credentials",
+                "app_id": guid(2, app), "principal_id": guid(3, app), "principal_name": app_name(app),
+                "resource": "api://bench", "resource_id": None, "roles": [], "error_code": 7000215 * failed,
+                "error": "Invalid client secret provided." if failed else None, "client_ip": "127.0.0.1",
+                "count": 1, "last_created": None}
+
+    def audit(k: int) -> dict[str, Any]:
+        app = k % sizes.applications
+        return {"id": str(uuid.uuid4()), "tenant_id": tenant_id, "created": at(k), "correlation_id": str(uuid.uuid4()),
+                "activity": "Update application", "category": "ApplicationManagement", "operation_type": "Update",
+                "result": "success", "result_reason": None, "initiator_app_id": guid(2, app),
+                "initiator_id": guid(3, app), "initiator_name": app_name(app), "targets": [
+                    {"id": guid(1, app), "displayName": app_name(app), "type": "Application",
+                     "userPrincipalName": None, "groupType": None, "modifiedProperties": []}]}
+
+    rt = open_runtime(sqlite_url(data), data, None)
+    try:
+        for total, make, insert in ((sign_ins, sign_in, "insert_sign_ins"), (audits, audit, "insert_directory_audits")):
+            for first in range(0, total, CHUNK):
+                with rt.store.write() as tx:
+                    getattr(tx, insert)([make(k) for k in range(first, min(total, first + CHUNK))])
+        with rt.store.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE sign_ins")
+            conn.exec_driver_sql("ANALYZE directory_audits")
+    finally:
+        rt.store.dispose()
+
+
+def rows(table: Table, server: Tenantd, seconds: float, log: Callable[[str], None], warmup: float = 1.0,
+         sizes: Sizes | None = None) -> None:
+    """A row per list page and per search on it, on a running server holding bench.populate's directory at
+    ``sizes`` (the large directory for `make bench`); the logs are filled first."""
+    sizes = sizes or Sizes()
+    scale = sizes.applications / Sizes().applications
+    log(f"portal: writing {round(SIGN_INS * scale):,} sign-ins and {round(AUDITS * scale):,} audit entries")
+    fill_logs(server.data, server.tenant_id, sizes, round(SIGN_INS * scale), round(AUDITS * scale))
     log("portal: a Global Administrator signs in through tenantd's sign-in page")
     cookie = sign_in(server, admin(server))
     pages = targets(server, cookie)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import groups, large, limits, people, portal, scenario, wrk
 from .peer import Peer, PeerUnavailable
+from .populate import Sizes
 from .servers import ROOT, Baseline, Tenantd, rss_mb, warm_startup, worker_pids
 from .table import Row, Table
 
@@ -141,7 +142,7 @@ def portal_only(table: Table, work: Path, seconds: float, scale: float, workers:
     """The portal's list pages alone, on the large directory at ``scale``."""
     server = groups.large_directory(work, scale, server_args(workers), log)
     try:
-        portal.rows(table, server, seconds, log)
+        portal.rows(table, server, seconds, log, sizes=Sizes().scaled(scale))
     finally:
         server.stop()
 

@@ -147,8 +147,10 @@ def test_a_database_analyzed_before_migration_0018_keeps_the_plain_list_on_its_i
     index = "ix_service_principals_tenant_id_service_principal_type_created_id"
     try:
         with store.engine.begin() as conn:   # the database as it was before 0018, statistics and all
-            conn.exec_driver_sql(f"DROP INDEX {index}")
-            conn.exec_driver_sql(f"DELETE FROM sqlite_stat1 WHERE idx = '{index}'")
+            for added in (index, "ix_sign_ins_tenant_id_app_id_created",
+                          "ix_directory_audits_tenant_id_initiator_app_id_created"):
+                conn.exec_driver_sql(f"DROP INDEX {added}")
+                conn.exec_driver_sql(f"DELETE FROM sqlite_stat1 WHERE idx = '{added}'")
             conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0017'")
         assert migrate(store) == ("0017", HEAD)
         found = _plan_lines(store)

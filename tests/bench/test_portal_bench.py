@@ -25,7 +25,7 @@ def test_every_portal_list_page_and_its_search_is_loaded_with_a_real_session(tmp
     server = Tenantd(data, ()).start()
     try:
         table = Table()
-        portal.rows(table, server, 1, lambda message: None, warmup=0)
+        portal.rows(table, server, 1, lambda message: None, warmup=0, sizes=SIZES)
         cookie = portal.sign_in(server, portal.admin(server))
         with server.http() as client:
             users = client.get(f"/portal/{server.tenant_id}/users", params={"q": "bench user 00001"},

@@ -300,6 +300,7 @@ sign_ins = sa.Table(
     sa.Column("count", sa.Integer, nullable=False, server_default="1"),
     sa.Column("last_created", TIME, nullable=True),
     sa.Index(None, "tenant_id", "created"),
+    sa.Index(None, "tenant_id", "app_id", "created"),   # one application's sign-ins, newest first
 )
 
 # The directory audit log: one row per change, written in the change's own transaction. ``targets`` holds
@@ -320,6 +321,7 @@ directory_audits = sa.Table(
     sa.Column("initiator_name", sa.String(256), nullable=False),
     sa.Column("targets", sa.JSON, nullable=False),
     sa.Index(None, "tenant_id", "created"),
+    sa.Index(None, "tenant_id", "initiator_app_id", "created"),   # what one application changed, newest first
 )
 
 # Failed client authentications per fixed window, shared by every worker and replica: one row per (client,
