@@ -34,6 +34,8 @@ def listings(created: str) -> list[Listing]:
         ("servicePrincipals?$filter=startswith(displayName,'...')", "service_principals",
          [c("name_key", "prefix", "bench-site-0042")], None),
         ("servicePrincipals?$filter=appId eq ...", "service_principals", [c("app_id", "eq", guid(4, 42))], None),
+        ("portal: managed identities, first page", "service_principals",
+         [c("service_principal_type", "eq", "ManagedIdentity")], None),
         ("applications?$filter=identifierUris/any(x:x eq '...')", "applications",
          [c("identifier_uri", "eq", f"api://{app_name(7)}")], None),
         ("users?$filter=startswith(displayName,'...')", "users", [c("name_key", "prefix", "bench user 0004")], None),

@@ -1,7 +1,7 @@
 """`make bench`: tenantd against the machine's own limits, every pair measured in the same run.
 
     python -m bench.run [--seconds 8] [--scale 1.0] [--no-large] [--workers N] [--keep DIR]
-        [--people-only | --groups-only]
+        [--people-only | --groups-only | --portal-only]
 
 Prints the table of ratios at the end (and, with ``--markdown FILE``, writes it there too). Loads are
 bounded (``--seconds`` per wrk run) and go to loopback only.
@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from . import groups, large, limits, people, scenario, wrk
+from . import groups, large, limits, people, portal, scenario, wrk
 from .peer import Peer, PeerUnavailable
+from .populate import Sizes
 from .servers import ROOT, Baseline, Tenantd, rss_mb, warm_startup, worker_pids
 from .table import Row, Table
 
@@ -137,6 +138,15 @@ def groups_only(table: Table, work: Path, seconds: float, scale: float, workers:
         large_server.stop()
 
 
+def portal_only(table: Table, work: Path, seconds: float, scale: float, workers: int) -> None:
+    """The portal's list pages alone, on the large directory at ``scale``."""
+    server = groups.large_directory(work, scale, server_args(workers), log)
+    try:
+        portal.rows(table, server, seconds, log, sizes=Sizes().scaled(scale))
+    finally:
+        server.stop()
+
+
 def graph_rows(table: Table, server: Tenantd, scene: scenario.Scenario, count: int = 100) -> None:
     headers = server.graph_headers()
     with server.http() as client:
@@ -211,6 +221,7 @@ def main() -> None:
     parser.add_argument("--no-large", action="store_true", help="Skip the large directory.")
     parser.add_argument("--people-only", action="store_true", help="Only the rows of people's sign-ins.")
     parser.add_argument("--groups-only", action="store_true", help="Only the rows of group memberships.")
+    parser.add_argument("--portal-only", action="store_true", help="Only the portal's list pages (large directory).")
     parser.add_argument("--workers", type=int, default=0, help="Workers per server (default: 2 when supported).")
     parser.add_argument("--keep", type=Path, help="Work in this directory and keep it (default: a temp dir).")
     parser.add_argument("--markdown", type=Path, help="Also write the table to this file.")
@@ -227,6 +238,9 @@ def main() -> None:
             args.no_large = True
         elif args.groups_only:
             groups_only(table, work, args.seconds, args.scale, workers)
+            args.no_large = True
+        elif args.portal_only:
+            portal_only(table, work, args.seconds, args.scale, workers)
             args.no_large = True
         else:
             small = small_directory(table, work, args.seconds, workers)

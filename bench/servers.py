@@ -108,9 +108,10 @@ class Tenantd:
         assert self.proc is not None
         return self.proc.pid
 
-    def http(self) -> httpx.Client:
+    def http(self, public: bool = False) -> httpx.Client:
+        """A client of the listener; ``public``: by the server's public URL, the one its redirects name."""
         verify: Any = ssl.create_default_context(cafile=self.info["ca_cert"]) if self.url.startswith("https") else False
-        return httpx.Client(base_url=self.url, verify=verify, timeout=60)
+        return httpx.Client(base_url=str(self.info["url"]) if public else self.url, verify=verify, timeout=60)
 
     def token(self, client_id: str, secret: str, scope: str) -> str:
         with self.http() as client:

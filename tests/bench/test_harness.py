@@ -20,6 +20,7 @@ from bench import wrk
 from tenantd import bootstrap
 from tenantd.runtime import open_runtime, sqlite_url
 from tenantd.store import Store
+from tenantd.store.migrate import HEAD, migrate
 
 from ..databases import pg_available, pg_database
 
@@ -120,6 +121,8 @@ def test_graph_list_queries_use_their_indexes_on_sqlite(tmp_path: Path) -> None:
     for label in ("servicePrincipals?$filter=displayName eq '...'",
                   "servicePrincipals?$filter=startswith(displayName,'...')"):
         assert "name_key_id" in found[label][0] and len(found[label]) == 1   # no sort step either
+    # The applications' service principals come first in creation order: the identities' page starts past them.
+    assert "service_principal_type=?" in found["portal: managed identities, first page"][0]
 
 
 @pytest.mark.skipif(not pg_available(), reason="no PostgreSQL")
@@ -135,3 +138,23 @@ def test_graph_list_queries_use_their_indexes_on_postgresql(tmp_path: Path) -> N
         assert "Index" in text and "Seq Scan" not in text, (label, text)
     assert "ix_service_principals_tenant_id_name_key_id" in "\n".join(
         found["servicePrincipals?$filter=startswith(displayName,'...')"])
+
+
+def test_a_database_analyzed_before_migration_0019_keeps_the_plain_list_on_its_index(tmp_path: Path) -> None:
+    """A bulk-loaded database has statistics for every index; 0019's new one would have none, and SQLite would
+    take it for the plain list and sort the whole table, unless the migration analyzes the table again."""
+    store = _populated(sqlite_url(tmp_path), tmp_path)   # analyzed, as after bench.populate
+    index = "ix_service_principals_tenant_id_service_principal_type_created_id"
+    try:
+        with store.engine.begin() as conn:   # the database as it was before 0019, statistics and all
+            for added in (index, "ix_directory_audits_tenant_id_initiator_app_id_created"):
+                conn.exec_driver_sql(f"DROP INDEX {added}")
+                conn.exec_driver_sql(f"DELETE FROM sqlite_stat1 WHERE idx = '{added}'")
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0018'")
+        assert migrate(store) == ("0018", HEAD)
+        found = _plan_lines(store)
+    finally:
+        store.dispose()
+    assert found["servicePrincipals, first page"] == [
+        "SEARCH service_principals USING INDEX ix_service_principals_tenant_id_created_id (tenant_id=?)"]
+    assert index in found["portal: managed identities, first page"][0]

@@ -28,6 +28,17 @@ class Hosts(UnitOfWork):
         with self.store.read() as tx:
             return tx.hosts_of(identity.id)
 
+    def hosts_of_each(self, identities: list[ServicePrincipal]) -> dict[str, list[str]]:
+        """:meth:`hosts_of` for a page of identities, in one query (a list page would otherwise read once per
+        user-assigned identity)."""
+        attached = [i.id for i in identities if i.managed_identity_kind != "SystemAssigned"]
+        found: dict[str, list[str]] = {}
+        if attached:
+            with self.store.read() as tx:
+                found = tx.hosts_of_each(attached)
+        return {i.id: [i.managed_identity_resource_id or ""] if i.managed_identity_kind == "SystemAssigned"
+                else found.get(i.id, []) for i in identities}
+
     def attach(self, tenant_id: str, identity_id: str, host_resource_id: str) -> None:
         """Attach a user-assigned identity to a host (as assigning it to an App Service site does)."""
         rules.host_resource_id(host_resource_id)

@@ -122,6 +122,8 @@ service_principals = sa.Table(
     sa.Index(None, "tenant_id", "display_name"),
     sa.Index(None, "tenant_id", "name_key", "id"),   # Graph's name filters, in name order
     sa.Index(None, "tenant_id", "created", "id"),
+    # One type's page in creation order (the portal's managed identities) without reading past the others.
+    sa.Index(None, "tenant_id", "service_principal_type", "created", "id"),
 )
 
 users = sa.Table(
@@ -324,6 +326,7 @@ directory_audits = sa.Table(
     sa.Index(None, "tenant_id", "created"),
     sa.Index(None, "tenant_id", "initiator_id", "created"),   # filtered by who made the change
     sa.Index(None, "tenant_id", "initiator_name", "created"),
+    sa.Index(None, "tenant_id", "initiator_app_id", "created"),   # what one application changed, newest first
 )
 
 # Failed client authentications per fixed window, shared by every worker and replica: one row per (client,

@@ -29,7 +29,7 @@ MANAGED = Condition("service_principal_type", "eq", "ManagedIdentity")
 async def list_identities(visitor: Visitor) -> Response:
     directory = await visitor.require(READ, APPLICATION_READ)
     found = await listed(visitor.request, directory, "service_principals", visitor.tenant.id, scope=[MANAGED])
-    hosts = await run_in_threadpool(lambda: {sp.id: directory.hosts_of(sp) for sp in found.items})
+    hosts = await run_in_threadpool(directory.hosts_of_each, found.items)
     return visitor.page("identities.html", title="Managed identities", section="identities", listing=found,
                         hosts=hosts, kinds=KINDS)
 
