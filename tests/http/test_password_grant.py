@@ -108,6 +108,11 @@ def test_a_client_holding_nothing_on_the_api_gets_no_token_whatever_her_roles(se
             f"'{builtins.AZURE_CLI_APP_ID}' named 'Microsoft Azure CLI'. Send an interactive authorization "
             "request for this user and resource."))
         assert response.json()["suberror"] == "consent_required" and "access_token" not in response.json()
+    refresh_token = ropc(server, "alice@contoso.test", PASSWORD).json()["refresh_token"]
+    refreshed = server.http().post(f"/{server.tenant_id}/oauth2/v2.0/token", data={
+        "grant_type": "refresh_token", "client_id": builtins.AZURE_CLI_APP_ID, "refresh_token": refresh_token,
+        "scope": "api://other/.default offline_access"})   # as az account get-access-token asks, by refresh token
+    assert refusal(refreshed)[:3] == (400, "invalid_grant", [65001])
 
 
 def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(server: Server, world: Obj) -> None:
