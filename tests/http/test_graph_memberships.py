@@ -213,7 +213,7 @@ def test_get_by_ids_answers_the_objects_of_the_kinds_asked(tenantd: Server, worl
     assert [o["id"] for o in only_groups["value"]] == [world.g1["id"]]
     assert len(ok(tenantd.graph("POST", "/directoryObjects/getByIds", json={"ids": ids}))["value"]) == 3
     for body in ({}, {"ids": "x"}, {"ids": ["not-a-guid"]}, {"ids": [nobody], "types": ["planet"]},
-                 {"ids": [nobody] * 1001}, {"ids": [], "extra": 1}):
+                 {"ids": [nobody] * 1001}, {"ids": [], "extra": 1}, {"ids": [], "types": None}):
         error(tenantd.graph("POST", "/directoryObjects/getByIds", json=body), 400)
     app, sp, secret = new_client(tenantd)
     grant_graph_role(tenantd, sp, "User.Read.All")

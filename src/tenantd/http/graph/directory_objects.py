@@ -42,7 +42,7 @@ async def get_by_ids(request: Request) -> Response:
         raise BadRequest(f"Too many ids: at most {MAX_IDS} may be given.")
     keys = [payload.guid(i, "ids") for i in ids]
     kinds = set(_TYPES.values())
-    if body.get("types") is not None:
+    if "types" in body:
         named = [_type(t) for t in _list(body["types"], "types")]
         kinds = {n for n in named if n is not None}
     found = await run_in_threadpool(_objects, request, caller.tenant_id, keys, kinds)
