@@ -2,8 +2,8 @@
 secret, a certificate or a federated token; a managed identity (system- and user-assigned) under
 ``tenantd run``; a person with a password, a device code or the browser. Then ``az account show``,
 ``az account get-access-token --resource/--scope/--tenant`` (an app's and a person's roles, a custom API that
-did not pre-authorize the Azure CLI), ``az logout`` and ``az account clear``, and azure-identity's
-AzureCliCredential reading the login. Each test has its own az configuration directory."""
+did not pre-authorize the Azure CLI refusing a person's token), ``az logout`` and ``az account clear``, and
+azure-identity's AzureCliCredential reading the login. Each test has its own az configuration directory."""
 
 from __future__ import annotations
 
@@ -155,7 +155,10 @@ def test_a_person_with_a_password(world: AzWorld, az: Az) -> None:
     assert things["upn"] == "megan@contoso.test" and things["appid"] == builtins.AZURE_CLI_APP_ID
     assert things["scp"] == "Things.Read" and things["roles"] == ["Things.Read.All"]
     assert token(az, "--scope", f"{THINGS}/Things.Read", "--tenant", world.tenant_id)["scp"] == "Things.Read"
-    assert "scp" not in token(az, "--resource", ORDERS)   # no pre-authorization, no grant: no scope
+    refused = az.fails("account", "get-access-token", "--resource", ORDERS)   # no pre-authorization, no grant
+    assert ("AADSTS65001: The user or administrator has not consented to use the application with ID "
+            f"'{builtins.AZURE_CLI_APP_ID}' named 'Microsoft Azure CLI'. Send an interactive authorization "
+            "request for this user and resource.") in refused
     me = az.ok("ad", "signed-in-user", "show")
     assert me["userPrincipalName"] == "megan@contoso.test"
     az.ok("account", "clear")

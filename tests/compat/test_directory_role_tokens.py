@@ -44,8 +44,13 @@ def trust_tenantd(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def setting(server: Server) -> Iterator[Setting]:
     for uri, version in (("api://roles-v1", None), ("api://roles-v2", 2)):
-        app = ok(server.graph("POST", "/applications", json={
-            "displayName": uri, "identifierUris": [uri], "api": {"requestedAccessTokenVersion": version}}), 201)
+        scope = {"id": str(uuid.uuid4()), "value": "Roles.Read", "type": "User", "isEnabled": True,
+                 "adminConsentDisplayName": "Read", "adminConsentDescription": "Read"}
+        app = ok(server.graph("POST", "/applications", json={   # the Azure CLI pre-authorized: Entra needs consent
+            "displayName": uri, "identifierUris": [uri], "api": {
+                "requestedAccessTokenVersion": version, "oauth2PermissionScopes": [scope],
+                "preAuthorizedApplications": [{"appId": builtins.AZURE_CLI_APP_ID,
+                                               "delegatedPermissionIds": [scope["id"]]}]}}), 201)
         ok(server.graph("POST", "/servicePrincipals", json={"appId": app["appId"]}), 201)
     desktop = ok(server.graph("POST", "/applications", json={
         "displayName": "Roles desktop", "isFallbackPublicClient": True, "groupMembershipClaims": "DirectoryRole",

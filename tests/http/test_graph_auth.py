@@ -83,3 +83,19 @@ def test_each_permission_opens_only_its_calls(server: Server) -> None:
     assert server.graph("POST", f"/groups/{group['id']}/members/$ref", token=token, json={
         "@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{user['id']}"}).status_code == 204
     error(server.graph("POST", "/applications", token=token, json={"displayName": unique("no")}), 403)
+
+
+@pytest.mark.parametrize("path", ["/beta", "/beta/users", "/beta/users/someone/memberOf", "/beta/me",
+                                  "/v1.0/nothingHere", "/v1.0/users/x/nothingHere"])
+def test_graph_paths_tenantd_does_not_serve_answer_graphs_envelope(server: Server, path: str) -> None:
+    """Unserved Graph paths (the beta endpoint among them, which AAD Graph's ``/{tenant}/users`` would take for
+    a tenant named beta) answer in Graph's error envelope, with or without a token, whatever the method."""
+    for method in ("GET", "POST", "PATCH"):
+        with server.http() as client:
+            anonymous = client.request(method, path)
+        for response in (anonymous, server.graph(method, path.removeprefix("/v1.0"))
+                         if path.startswith("/v1.0") else anonymous):
+            found = error(response, 404, "BadRequest")
+            assert set(found) == {"code", "message", "innerError"} and "request-id" in found["innerError"]
+    if path.startswith("/beta"):
+        assert "Resource not found for the segment 'beta'" in anonymous.json()["error"]["message"]

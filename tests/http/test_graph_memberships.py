@@ -169,3 +169,53 @@ def test_reading_memberships_needs_a_permission_that_reads_the_member(tenantd: S
     error(tenantd.graph("GET", path, token=readers["Application.Read.All"]), 403, "Authorization_RequestDenied")
     error(tenantd.graph("POST", f"/users/{world.user['id']}/getMemberObjects", json={},
                         token=readers["Application.Read.All"]), 403)
+
+
+def test_directory_objects_answer_as_the_route_of_the_objects_kind(tenantd: Server, world: World) -> None:
+    """``/directoryObjects/{id}/...`` (az ad group member check): a user's, a group's and a service principal's
+    answer as their own routes do, and each is authorized as its own route: User.Read.All reads a user's groups
+    through it, not a group's, nor a service principal's (403, never an answer)."""
+    asked = {"groupIds": [world.g1["id"], world.g3["id"], world.other["id"]]}
+    for obj, expected in ((world.user, [world.g1["id"], world.g3["id"]]), (world.sp, [world.g3["id"]]),
+                          (world.g1, [world.g3["id"]])):
+        answer = ok(tenantd.graph("POST", f"/directoryObjects/{obj['id']}/checkMemberGroups", json=asked))
+        assert answer["@odata.context"] == f"{tenantd.url}/v1.0/$metadata#Collection(Edm.String)"
+        assert answer["value"] == expected
+    groups = ok(tenantd.graph("POST", f"/directoryObjects/{world.user['id']}/getMemberGroups", json={}))
+    assert set(groups["value"]) == {world.g1["id"], world.g2["id"], world.g3["id"]}
+    assert ok(tenantd.graph("POST", f"/directoryObjects/{world.sp['id']}/checkMemberObjects",
+                            json={"ids": [world.g2["id"]]}))["value"] == [world.g2["id"]]
+    app, sp, secret = new_client(tenantd)
+    grant_graph_role(tenantd, sp, "User.Read.All")
+    users_only = graph_token(tenantd, app, secret)
+    assert ok(tenantd.graph("POST", f"/directoryObjects/{world.user['id']}/getMemberObjects", json={},
+                            token=users_only))["value"]
+    for other in (world.g1, world.sp):
+        error(tenantd.graph("POST", f"/directoryObjects/{other['id']}/getMemberObjects", json={},
+                            token=users_only), 403, "Authorization_RequestDenied")
+    error(tenantd.graph("POST", f"/directoryObjects/{uuid.uuid4()}/checkMemberGroups", json=asked), 404,
+          "Request_ResourceNotFound")
+    error(tenantd.graph("POST", f"/directoryObjects/{world.user['id']}/checkMemberGroups", json={}), 400)
+
+
+def test_get_by_ids_answers_the_objects_of_the_kinds_asked(tenantd: Server, world: World) -> None:
+    nobody = str(uuid.uuid4())
+    ids = [world.user["id"], world.g1["id"], world.sp["id"], nobody, world.app["id"]]
+    every = ok(tenantd.graph("POST", "/directoryObjects/getByIds",
+                             json={"ids": ids, "types": ["user", "group", "servicePrincipal",
+                                                         "directoryObjectPartnerReference"]}))
+    assert every["@odata.context"] == f"{tenantd.url}/v1.0/$metadata#directoryObjects"
+    assert [(o["@odata.type"], o["id"]) for o in every["value"]] == [
+        ("#microsoft.graph.user", world.user["id"]), (GROUP_TYPE, world.g1["id"]),
+        ("#microsoft.graph.servicePrincipal", world.sp["id"])]
+    assert every["value"][0]["displayName"] == "Nested Person"
+    only_groups = ok(tenantd.graph("POST", "/directoryObjects/getByIds", json={"ids": ids, "types": ["Group"]}))
+    assert [o["id"] for o in only_groups["value"]] == [world.g1["id"]]
+    assert len(ok(tenantd.graph("POST", "/directoryObjects/getByIds", json={"ids": ids}))["value"]) == 3
+    for body in ({}, {"ids": "x"}, {"ids": ["not-a-guid"]}, {"ids": [nobody], "types": ["planet"]},
+                 {"ids": [nobody] * 1001}, {"ids": [], "extra": 1}, {"ids": [], "types": None}):
+        error(tenantd.graph("POST", "/directoryObjects/getByIds", json=body), 400)
+    app, sp, secret = new_client(tenantd)
+    grant_graph_role(tenantd, sp, "User.Read.All")
+    error(tenantd.graph("POST", "/directoryObjects/getByIds", json={"ids": ids},
+                        token=graph_token(tenantd, app, secret)), 403)

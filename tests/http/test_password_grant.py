@@ -21,6 +21,7 @@ from .graph_support import new_client, ok
 from .test_graph_signins import of_app
 
 READ = "32028ccd-3212-4f39-3212-beabd6787d81"
+ACCESS = "5c1f7a52-0b55-4a8e-9d7e-2f0a3c9b1e64"
 PASSWORD = "Correct-Horse-7"
 Obj = dict[str, Any]
 
@@ -32,8 +33,15 @@ def world(server: Server) -> Iterator[Obj]:
     role = {"id": READ, "value": "Things.Read.All", "displayName": "Read", "allowedMemberTypes": ["User"]}
     api = d.create_application(tid, "Things API", identifier_uris=["api://things"], with_service_principal=True,
                                app_roles=rules.app_roles([role]))
+    others = d.create_application(tid, "Other API", identifier_uris=["api://other"], with_service_principal=True,
+                                  app_roles=rules.app_roles([role]))
     readers = d.create_group(tid, "Things readers")
     rt.store.dispose()
+    ok(server.graph("PATCH", f"/applications/{api.id}", json={"api": {
+        "oauth2PermissionScopes": [{"id": ACCESS, "value": "Things.Access", "type": "User", "isEnabled": True,
+                                    "adminConsentDisplayName": "Access", "adminConsentDescription": "Access"}],
+        "preAuthorizedApplications": [{"appId": builtins.AZURE_CLI_APP_ID, "delegatedPermissionIds": [ACCESS]}]}}),
+       204)
     alice = ok(server.graph("POST", "/users", json={
         "accountEnabled": True, "displayName": "Alice", "mailNickname": "alice",
         "userPrincipalName": "alice@contoso.test",
@@ -41,7 +49,8 @@ def world(server: Server) -> Iterator[Obj]:
     ok(server.graph("POST", f"/groups/{readers.id}/members/$ref",
                     json={"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{alice['id']}"}), 204)
     rt = server.runtime()
-    rt.directory.assign(tid, readers.id, rt.directory.service_principal_by_app_id(tid, api.app_id).id, READ)
+    for app in (api, others):
+        rt.directory.assign(tid, readers.id, rt.directory.service_principal_by_app_id(tid, app.app_id).id, READ)
     rt.store.dispose()
     yield {"alice": alice, "api_app_id": api.app_id}
 
@@ -71,9 +80,11 @@ def test_a_user_signs_in_with_her_password_and_gets_her_groups_roles(server: Ser
     token = claims(response)
     assert token["oid"] == world["alice"]["id"] and token["upn"] == "alice@contoso.test"
     assert token["roles"] == ["Things.Read.All"] and token["aud"] == "api://things" and token["amr"] == ["pwd"]
+    assert token["scp"] == "Things.Access"   # what the API pre-authorizes the Azure CLI for
     assert token["appid"] == builtins.AZURE_CLI_APP_ID and token["appidacr"] == "0" and token["idtyp"] == "user"
     body = response.json()
-    assert body["scope"] == "api://things/.default openid profile offline_access" and body["token_type"] == "Bearer"
+    assert body["scope"] == "api://things/Things.Access api://things/.default openid profile offline_access"
+    assert body["token_type"] == "Bearer"
     assert body["refresh_token"] and jwt.unverified_parts(body["id_token"])[1]["aud"] == builtins.AZURE_CLI_APP_ID
     info = json.loads(base64.urlsafe_b64decode(body["client_info"] + "=="))
     assert info == {"uid": world["alice"]["id"], "utid": server.tenant_id}
@@ -85,6 +96,23 @@ def test_the_v1_endpoint_takes_a_resource(server: Server, world: Obj) -> None:
     assert token["upn"] == "alice@contoso.test" and token["appid"] == builtins.AZURE_CLI_APP_ID
     assert token["aud"] == "api://things" and response.json()["resource"] == "api://things"
     assert "client_info" not in response.json()
+
+
+def test_a_client_holding_nothing_on_the_api_gets_no_token_whatever_her_roles(server: Server, world: Obj) -> None:
+    """Entra's 65001 (azure-cli issues 12566, 15056): a delegated token needs consent for the client to the
+    resource; Alice's role on it does not make up for it."""
+    for response in (ropc(server, "alice@contoso.test", PASSWORD, scope="api://other/.default"),
+                     ropc(server, "alice@contoso.test", PASSWORD, version=1, resource="api://other")):
+        assert refusal(response) == (400, "invalid_grant", [65001], (
+            f"AADSTS65001: The user or administrator has not consented to use the application with ID "
+            f"'{builtins.AZURE_CLI_APP_ID}' named 'Microsoft Azure CLI'. Send an interactive authorization "
+            "request for this user and resource."))
+        assert response.json()["suberror"] == "consent_required" and "access_token" not in response.json()
+    refresh_token = ropc(server, "alice@contoso.test", PASSWORD).json()["refresh_token"]
+    refreshed = server.http().post(f"/{server.tenant_id}/oauth2/v2.0/token", data={
+        "grant_type": "refresh_token", "client_id": builtins.AZURE_CLI_APP_ID, "refresh_token": refresh_token,
+        "scope": "api://other/.default offline_access"})   # as az account get-access-token asks, by refresh token
+    assert refusal(refreshed)[:3] == (400, "invalid_grant", [65001])
 
 
 def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(server: Server, world: Obj) -> None:
@@ -139,8 +167,11 @@ def test_a_disabled_user_is_refused_with_50057(server: Server, world: Obj) -> No
 
 def test_a_confidential_client_signs_in_a_user_with_its_secret(server: Server, world: Obj) -> None:
     app, _, secret = new_client(server)
-    token = claims(ropc(server, "alice@contoso.test", PASSWORD, client_id=app["appId"], client_secret=secret))
+    token = claims(ropc(server, "alice@contoso.test", PASSWORD, client_id=app["appId"], client_secret=secret,
+                        scope="openid profile"))
     assert token["appid"] == app["appId"] and token["appidacr"] == "1" and token["upn"] == "alice@contoso.test"
+    unconsented = ropc(server, "alice@contoso.test", PASSWORD, client_id=app["appId"], client_secret=secret)
+    assert refusal(unconsented)[:3] == (400, "invalid_grant", [65001])   # pre-authorized is the Azure CLI only
 
 
 def test_missing_parameters_and_scopes_get_oauth_errors(server: Server, world: Obj) -> None:
@@ -155,7 +186,8 @@ def test_missing_parameters_and_scopes_get_oauth_errors(server: Server, world: O
 
 def test_sign_ins_are_logged_with_the_user_and_their_codes(server: Server, world: Obj) -> None:
     app, _, secret = new_client(server)
-    claims(ropc(server, "alice@contoso.test", PASSWORD, client_id=app["appId"], client_secret=secret))
+    claims(ropc(server, "alice@contoso.test", PASSWORD, client_id=app["appId"], client_secret=secret,
+                scope="openid profile"))
     ropc(server, "alice@contoso.test", "Wrong-Pass-1", client_id=app["appId"], client_secret=secret)
     rows = of_app(server, app["appId"], 2)
     codes = sorted(r["status"]["errorCode"] for r in rows)

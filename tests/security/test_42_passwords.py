@@ -43,7 +43,7 @@ def ropc(server: Server, source: str, username: str = USER, password: str = PASS
     with client_from(server, source) as client:
         return client.post(f"/{server.tenant_id}/oauth2/v2.0/token", data={
             "grant_type": "password", "client_id": builtins.AZURE_CLI_APP_ID, "username": username,
-            "password": password, "scope": "api://things/.default"})
+            "password": password, "scope": "openid profile"})   # Graph's User.Read: held without consent
 
 
 def timed(server: Server, source: str, username: str, password: str) -> tuple[float, httpx.Response]:

@@ -33,7 +33,7 @@ def alice(server: Server) -> Iterator[dict[str, Any]]:
 def ropc(server: Server, client_id: str, **extra: str) -> Any:
     return server.http().post(f"/{server.tenant_id}/oauth2/v2.0/token", data={
         "grant_type": "password", "client_id": client_id, "username": "alice48@contoso.test",
-        "password": PASSWORD, "scope": "api://things/.default", **extra})
+        "password": PASSWORD, "scope": "openid profile", **extra})   # Graph's User.Read: held without consent
 
 
 def test_48_a_confidential_client_without_its_credential_is_refused(server: Server, alice: dict[str, Any]) -> None:

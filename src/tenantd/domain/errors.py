@@ -56,13 +56,14 @@ class OAuthError(TenantdError):
     """An error from the token service, with Entra's AADSTS code."""
 
     def __init__(self, status: int, error: str, aadsts: int, description: str,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, suberror: str | None = None) -> None:
         super().__init__(f"AADSTS{aadsts}: {description}")
         self.status = status
         self.error = error
         self.aadsts = aadsts
         self.description = description
         self.headers = headers or {}
+        self.suberror = suberror   # Entra's finer reason beside ``error`` (``consent_required``), when it gives one
 
 
 class ConfigError(TenantdError):

@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount, Router
+from starlette.routing import BaseRoute, Mount, Route, Router
 
 from ..domain.azure_cloud import ARM_PATH
 from ..domain.errors import GraphError, OAuthError, Unavailable
@@ -33,6 +33,17 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": "not_found", "error_description": "No such endpoint."}, status_code=404)
 
 
+async def _beta(request: Request) -> Response:
+    """Graph's beta endpoint, which tenantd does not serve: Graph's error envelope, as az and the SDKs read it
+    (before AAD Graph's ``/{tenant}/...`` routes, which would take ``/beta/users`` for a tenant named beta)."""
+    return graph_error(request, GraphError("Resource not found for the segment 'beta': tenantd serves Microsoft "
+                                           "Graph v1.0 only.", code="BadRequest", status=404))
+
+
+BETA = [Route(path, _beta, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        for path in ("/beta", "/beta/{rest:path}")]
+
+
 def _mount(path: str, routes: list[BaseRoute]) -> Mount:
     """A Mount that holds every path below it: Starlette's prefix pattern stops at a newline, which sent
     ``/v1.0/users/a%0Ab`` on to the routes after the mounts (AAD Graph's ``/{tenant}/users/...``)."""
@@ -54,6 +65,7 @@ def create_app(runtime: Runtime) -> Starlette:
     app = Starlette(
         routes=[
             _mount("/v1.0", graph_routes.routes),
+            *BETA,
             *health.routes,     # before the /_tenantd mount, which would otherwise take them
             *userinfo.routes,   # before AAD Graph's /{tenant}/... routes
             *pages.asset_routes,  # the pages' stylesheet and script, under /_tenantd too

@@ -41,6 +41,8 @@ def oauth_error(request: Request, exc: Exception) -> JSONResponse:
         "timestamp": timestamp, "trace_id": trace_id, "correlation_id": correlation_id,
         "error_uri": f"https://login.microsoftonline.com/error?code={exc.aadsts}",
     }
+    if exc.suberror is not None:
+        body["suberror"] = exc.suberror
     return RenderableJSONResponse(body, status_code=exc.status, headers=exc.headers)
 
 

@@ -10,8 +10,12 @@ A client holds, on a resource:
   (``AllPrincipals``, an admin's consent) and the signed-in user's own (``Principal``). They are read through
   the directory cache, so a grant changed or deleted counts from the very next token (SECURITY item 50).
 
-``.default`` grants everything held (possibly nothing: a token with roles only). A scope asked for by name
-must be one the resource offers (AADSTS70011) and one the client holds (AADSTS65001 consent_required).
+``.default`` grants everything held. A client that holds nothing on the resource gets no token (AADSTS65001
+consent_required, as Entra answers the Azure CLI asking for a custom API that neither pre-authorizes it nor was
+consented to), whatever roles the user holds there: a delegated token needs consent for the client to the
+resource. Two need none: a client asking for a token to itself, and Microsoft's public clients on the resources
+built into every tenant (Entra pre-authorizes them on Microsoft's APIs). A scope asked for by name must be one the
+resource offers (AADSTS70011) and one the client holds (AADSTS65001).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ def granted_scopes(client: ServicePrincipal, resource: Resource, resource_app: A
         held |= {v.casefold() for v in view.get(grants_key(client.id, sp.id, user_id),
                                                 lambda tx: tx.granted_scopes(client.id, sp.id, user_id))}
     if requested is None:
+        if not held and not _needs_no_consent(client.app_id, sp.app_id):
+            raise errors.consent_required(client.app_id, client.display_name)
         return tuple(value for key, value in offered.items() if key in held)
     granted = []
     for value in requested:
@@ -45,7 +51,7 @@ def granted_scopes(client: ServicePrincipal, resource: Resource, resource_app: A
         if key not in offered:
             raise errors.invalid_scope(value, f"The resource '{sp.display_name}' offers no such scope.")
         if key not in held:
-            raise errors.consent_required(client.app_id, client.display_name, sp.display_name)
+            raise errors.consent_required(client.app_id, client.display_name)
         granted.append(offered[key])
     return tuple(dict.fromkeys(granted))
 
@@ -61,6 +67,12 @@ def held_scopes(client_app_id: str, resource: ServicePrincipal, resource_app: Ap
 def grants_key(client_id: str, resource_id: str, user_id: str) -> tuple[str, str, str, str]:
     """The directory cache's key of the scope values a client's grants give it on a resource for a user."""
     return ("grants", client_id, resource_id, user_id)
+
+
+def _needs_no_consent(client_app_id: str, resource_app_id: str) -> bool:
+    """A token to the client itself, or a Microsoft public client's to a resource built into every tenant."""
+    return client_app_id == resource_app_id or (
+        client_app_id in builtins.PUBLIC_CLIENT_APP_IDS and resource_app_id in builtins.BUILTIN_APP_IDS)
 
 
 def _held(client_app_id: str, resource: ServicePrincipal, resource_app: Application | None) -> set[str]:

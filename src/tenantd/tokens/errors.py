@@ -155,11 +155,13 @@ def several_resources(scope: str) -> OAuthError:
                       f"because it contains more than one resource. Scope {scope[:SHOWN]} is not valid.")
 
 
-def consent_required(client_app_id: str, client_name: str, resource: str) -> OAuthError:
+def consent_required(client_app_id: str, client_name: str) -> OAuthError:
+    """Entra's words (azure-cli issues 12566, 15056): the resource is not named."""
     return OAuthError(400, "invalid_grant", 65001,
                       f"The user or administrator has not consented to use the application with ID "
-                      f"'{client_app_id}' named '{client_name[:SHOWN]}' for the resource '{resource[:SHOWN]}'. "
-                      "Send an interactive authorization request for this user and resource.")
+                      f"'{client_app_id}' named '{client_name[:SHOWN]}'. "
+                      "Send an interactive authorization request for this user and resource.",
+                      suberror="consent_required")
 
 
 def no_tenant_in_request() -> OAuthError:

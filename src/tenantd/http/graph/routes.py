@@ -17,6 +17,7 @@ from . import (
     audit,
     credentials,
     directory_audits,
+    directory_objects,
     directory_roles,
     domains,
     grants,
@@ -174,5 +175,6 @@ routes: list[BaseRoute] = [
     endpoint("/auditLogs/directoryAudits/{id}", GET=directory_audits.get),
 
     endpoint("/policies/authorizationPolicy", GET=policies.get, PATCH=policies.update),
+    *(endpoint(path, **handlers) for path, handlers in directory_objects.ROUTES),
 ]
 routes += _me_routes(routes)

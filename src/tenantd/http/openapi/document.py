@@ -17,7 +17,7 @@ from ..graph.serialize import DIRECTORY_OBJECT as DIRECTORY_OBJECT_ENTITY
 from ..limits import MAX_HEAD
 from . import delegated, owner_paths, role_paths
 from .blocks import BOOL, GUID, GUID_PATTERN, STRING, Schema, array, obj, ref
-from .membership_paths import MEMBERSHIP_BODIES, membership_paths
+from .membership_paths import MEMBERSHIP_BODIES, directory_object_paths, membership_paths
 from .operations import Operation, Paths
 from .operations import create as _create
 from .operations import get as _get
@@ -180,6 +180,7 @@ def _paths() -> Paths:
                                                         "a directory change")},
         **role_paths.PATHS,
         **owner_paths.PATHS,
+        **directory_object_paths(),
     }
 
 

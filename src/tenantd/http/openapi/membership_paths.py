@@ -1,6 +1,7 @@
 """The OpenAPI paths of memberships read from the member (``http/graph/memberships.py``): memberOf,
 transitiveMemberOf and the four membership actions under a user, group or service principal, and a group's
-transitiveMembers."""
+transitiveMembers; ``/directoryObjects`` (``http/graph/directory_objects.py``): the actions under any object, and
+getByIds."""
 
 from __future__ import annotations
 
@@ -47,12 +48,28 @@ def membership_paths(prefix: str) -> dict[str, dict[str, Operation]]:
     return paths
 
 
+def directory_object_paths() -> dict[str, dict[str, Operation]]:
+    """``/directoryObjects``: getByIds, and the four actions as the object's own kind of route takes them (the
+    permissions listed are a user's, which an id of no object also needs)."""
+    check = SUBJECTS["users"][1]
+    paths = {f"/directoryObjects/{{id}}/{action}": {"POST": Operation(
+        f"{summary}; authorized as the route of the object's kind (users, groups, servicePrincipals)",
+        "directoryObjects", check,
+        result="stringCollection", body=body)} for action, (body, summary) in _ACTIONS.items()}
+    paths["/directoryObjects/getByIds"] = {"POST": Operation(
+        "The users, groups and service principals among up to 1,000 ids", "directoryObjects",
+        ("Directory.Read.All", "Directory.ReadWrite.All"), result="[directoryObject]", body="getByIdsRequest")}
+    return paths
+
+
 _IDS: Schema = array(GUID, maxItems=MAX_CHECKED_IDS)
 MEMBERSHIP_BODIES: dict[str, Any] = {
     "memberGroupsRequest": obj({"securityEnabledOnly": nullable(BOOL)},
                                description="Every group in tenantd is a security group: true and false answer alike."),
     "checkMemberGroupsRequest": obj({"groupIds": _IDS}, required=("groupIds",)),
     "checkMemberObjectsRequest": obj({"ids": _IDS}, required=("ids",)),
+    "getByIdsRequest": obj({"ids": array(GUID, maxItems=1000), "types": array({"type": "string"})},
+                           required=("ids",)),
     "stringCollection": obj({"@odata.context": {"type": "string"}, "value": array({"type": "string"})},
                             required=("@odata.context", "value"), description="An action's ids."),
 }
