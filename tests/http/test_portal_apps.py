@@ -277,9 +277,10 @@ def test_a_global_reader_reads_every_page_and_changes_nothing(server: Server, ad
 
 
 def test_registering_apps_follows_the_tenants_default_member_permissions(server: Server) -> None:
-    """Any member may register apps unless the authorization policy says otherwise (a Global Reader too: her
-    role adds reading, it takes none of a member's permissions away); an Application Administrator always may."""
-    reader = signed_in(server, person(server, "closedreader", GLOBAL_READER))
+    """Any member may register apps unless the authorization policy says otherwise; an Application
+    Administrator always may; a Global Reader never does in the portal (she reads only)."""
+    reader = signed_in(server, person(server, "closedmember"))
+    global_reader = signed_in(server, person(server, "openreader", GLOBAL_READER))
     app_admin = signed_in(server, person(server, "closedadmin", APP_ADMIN))
     ok(server.graph("PATCH", POLICY, json={"defaultUserRolePermissions": {"allowedToCreateApps": False}}), 204)
     try:
@@ -292,8 +293,10 @@ def test_registering_apps_follows_the_tenants_default_member_permissions(server:
         create_in_portal(app_admin, unique("Still made"))
     finally:
         ok(server.graph("PATCH", POLICY, json={"defaultUserRolePermissions": {"allowedToCreateApps": True}}), 204)
-    create_in_portal(reader, unique("Made by a reader"))
+    create_in_portal(reader, unique("Made by a member"))
+    assert global_reader.post("/apps", {"displayName": unique("Not made by a reader")}).status_code == 403
     reader.close()
+    global_reader.close()
     app_admin.close()
 
 

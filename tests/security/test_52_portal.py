@@ -50,10 +50,8 @@ def address(server: Server, path: str, targets: dict[str, str]) -> str:
 
 @pytest.fixture
 def reader(server: Server) -> Iterator[Portal]:
-    """A Global Reader, in a tenant whose members may not create apps or groups (so nothing is left to her
-    but reading)."""
-    ok(server.graph("PATCH", "/policies/authorizationPolicy", json={"defaultUserRolePermissions": {
-        "allowedToCreateApps": False, "allowedToCreateSecurityGroups": False}}), 204)
+    """A Global Reader, in a tenant whose members may create apps and groups (the default): the portal still
+    lets her change nothing."""
     portal = Portal(server)
     portal.sign_in(person(server, "reader", GLOBAL_READER))
     yield portal

@@ -24,6 +24,7 @@ from starlette.responses import Response
 
 from ...directory import Directory
 from ...domain import builtins, user_permissions
+from ...domain.directory_roles import MEMBER_ROLE_TEMPLATE_ID
 from ...domain.errors import Forbidden, GraphError
 from ...domain.model import Tenant
 from ...domain.user_permissions import NOTHING, Subject, Target
@@ -34,7 +35,9 @@ from ..pages.context import MAX_FORM, BadForm, read_form
 from . import navigation
 from .render import page, redirect
 from .session import SESSION_COOKIE, PortalSession, Seals, seals_of
+from .tool_roles import GLOBAL_READER_ID
 
+_READ_ONLY_ROLES = frozenset({GLOBAL_READER_ID, MEMBER_ROLE_TEMPLATE_ID})
 # What the portal holds of Microsoft Graph, as the other first-party public clients do (domain/builtins.py).
 SCOPES = frozenset(builtins.FIRST_PARTY_SCOPES[builtins.GRAPH_APP_ID])
 ROOT = "/portal"
@@ -88,9 +91,15 @@ class Visitor:
             raise Refused(403, "Not allowed", "Your directory roles do not allow this.") from None
         return _runtime(self.request).directory.as_actor(self.caller.actor)
 
-    async def form(self, limit: int = MAX_FORM) -> dict[str, str]:
+    @property
+    def reads_only(self) -> bool:
+        """A Global Reader with no role that changes anything: the portal shows her everything and lets her change
+        nothing, not even what the tenant's policy lets every member do (through Graph she still may)."""
+        return GLOBAL_READER_ID in self.subject.roles and not self.subject.roles - _READ_ONLY_ROLES
+
+    async def form(self, limit: int = MAX_FORM, changes: bool = True) -> dict[str, str]:
         """A POST's form (at most ``limit`` bytes), from one of her own portal pages (the session's CSRF token);
-        else Refused 400."""
+        else Refused 400. A form that ``changes`` something is refused 403 to a reader (:attr:`reads_only`)."""
         try:
             form = await read_form(self.request, limit)
         except BadForm:
@@ -98,6 +107,8 @@ class Visitor:
         if not self.seals.csrf_ok(self.session, form.get("csrf")):
             raise Refused(400, "This page has expired", "The form was not sent from this portal session. "
                                                           "Open the page again and retry.")
+        if changes and self.reads_only:
+            raise Refused(403, "Not allowed", "A Global Reader sees everything in the portal and changes nothing.")
         return form
 
     def page(self, template: str, status: int = 200, **context: Any) -> Response:

@@ -130,6 +130,6 @@ def _redeem(request: Request, flow: dict[str, Any], code: str) -> dict[str, Any]
 @portal_page
 async def sign_out(visitor: Visitor) -> Response:
     """``POST /portal/{tenant}/sign-out``: the portal session ends, then the browser's tenantd sign-in session."""
-    await visitor.form()
+    await visitor.form(changes=False)
     response = redirect(f"/{visitor.tenant.id}/oauth2/v2.0/logout")
     return _cookie(response, SESSION_COOKIE, "", 0, "strict")

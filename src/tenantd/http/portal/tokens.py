@@ -104,7 +104,7 @@ async def decoder(visitor: Visitor) -> Response:
 
 @portal_page
 async def decode_token(visitor: Visitor) -> Response:
-    form = await visitor.form()
+    form = await visitor.form(changes=False)
     require_reader(visitor)
     token, audience = form.get("token", ""), form.get("audience", "").strip()[:MAX_QUERY]
     if not token.strip():

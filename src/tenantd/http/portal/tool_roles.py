@@ -12,3 +12,4 @@ GLOBAL_READER = find("Global Reader")
 assert GLOBAL_ADMIN is not None and GLOBAL_READER is not None
 READERS = frozenset({GLOBAL_ADMIN.template_id, GLOBAL_READER.template_id})
 ADMINS = frozenset({GLOBAL_ADMIN.template_id})
+GLOBAL_READER_ID = GLOBAL_READER.template_id
