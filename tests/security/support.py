@@ -28,6 +28,8 @@ PUBLIC = {"/_tenantd/openapi.json", "/_tenantd/health", "/_tenantd/health/live",
           "/{tenant}/v2.0/adminconsent", "/{tenant}/adminconsent",
           "/_tenantd/static/{name}", "/{tenant}/oauth2/devicecode", "/{tenant}/oauth2/v2.0/devicecode",
           "/oidc/userinfo", "/arm/metadata/endpoints", "/arm//metadata/endpoints",
+          # Graph's beta: not served, answered with Graph's error envelope and nothing else
+          "/beta", "/beta/{rest:path}",
           # the portal's way in: its landing, its sign-in and the sign-in's answer, its stylesheet
           "/portal", "/portal/sign-in", "/portal/signed-in", "/portal/static/{name}"}
 
