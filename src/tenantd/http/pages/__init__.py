@@ -8,26 +8,14 @@ outside the server: one stylesheet and one script, both served here."""
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from . import authorize, device, logout
-from .render import STATIC_TYPES, static_file
+from .render import STATIC, STATIC_TYPES, static_route
 
 STATIC_PATH = "/_tenantd/static"
 
-
-async def static(request: Request) -> Response:
-    name = request.path_params["name"]
-    content = static_file(name)
-    if content is None:
-        return Response("Not found", status_code=404, media_type="text/plain")
-    return Response(content, media_type=STATIC_TYPES[name], headers={
-        "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
-
-
-asset_routes: list[BaseRoute] = [Route(STATIC_PATH + "/{name}", static, methods=["GET"])]
+asset_routes: list[BaseRoute] = [static_route(STATIC_PATH, STATIC, STATIC_TYPES)]
 routes: list[BaseRoute] = [
     Route("/devicelogin", device.device_login, methods=["GET", "POST"]),
     Route("/{tenant}/oauth2/v2.0/authorize", authorize.endpoint(2), methods=["GET", "POST"]),

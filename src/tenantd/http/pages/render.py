@@ -14,7 +14,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -65,9 +67,15 @@ def redirect(url: str) -> Response:
     return RedirectResponse(url, status_code=302, headers=NO_CACHE)
 
 
-def static_file(name: str) -> bytes | None:
-    """A file of the pages' own assets (the listed names only)."""
-    return (STATIC / name).read_bytes() if name in STATIC_TYPES else None
+def static_route(path: str, folder: Path, types: dict[str, str]) -> Route:
+    """``GET {path}/{name}``: one of the listed files of ``folder`` (its media type in ``types``), else 404."""
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in types:
+            return Response("Not found", status_code=404, media_type="text/plain")
+        return Response((folder / name).read_bytes(), media_type=types[name], headers={
+            "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+    return Route(path + "/{name}", static, methods=["GET"])
 
 
 STATIC_TYPES = {"pages.css": "text/css; charset=utf-8", "form_post.js": "text/javascript; charset=utf-8"}

@@ -18,10 +18,9 @@ anything, with the directory that returns; templates that extend ``base.html`` a
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from ..pages.render import static_route
 from . import (
     app_credentials,
     app_manifest,
@@ -39,22 +38,12 @@ from . import (
     user_actions,
     users,
 )
-from .render import STATIC_TYPES, static_file
-
-
-async def static(request: Request) -> Response:
-    name = request.path_params["name"]
-    content = static_file(name)
-    if content is None:
-        return Response("Not found", status_code=404, media_type="text/plain")
-    return Response(content, media_type=STATIC_TYPES[name], headers={
-        "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
-
+from .render import STATIC, STATIC_TYPES
 
 _T = "/portal/{tenant}"
 routes: list[BaseRoute] = [
     Route("/portal", signin.landing, methods=["GET"]),
-    Route("/portal/static/{name}", static, methods=["GET"]),
+    static_route("/portal/static", STATIC, STATIC_TYPES),
     Route("/portal/sign-in", signin.start, methods=["GET"]),
     Route("/portal/signed-in", signin.signed_in, methods=["GET"]),
     Route(_T, overview.overview, methods=["GET"]),

@@ -27,7 +27,3 @@ def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
 def redirect(url: str) -> Response:
     """A 303 (a POST's answer is then fetched with GET) to one of the portal's own paths."""
     return RedirectResponse(url, status_code=303, headers=NO_CACHE)
-
-
-def static_file(name: str) -> bytes | None:
-    return (STATIC / name).read_bytes() if name in STATIC_TYPES else None

@@ -16,7 +16,7 @@ from ...domain.errors import BadRequest
 from ..graph import acts
 from ..graph.access import ROLE_WRITE, USER_WRITE
 from ..graph.acts import Act
-from .guard import Visitor, portal_page
+from .guard import Handler, Visitor, portal_page
 from .render import redirect
 
 UPDATE, REVOKE = Act(can.USERS_UPDATE, acts.user), Act(can.USERS_REVOKE, acts.user)
@@ -59,24 +59,18 @@ async def revoke_sessions(visitor: Visitor) -> Response:
     return redirect(f"{visitor.base}/users/{user.id}?done=revoked")
 
 
-@portal_page
-async def add_role(visitor: Visitor) -> Response:
-    form = await visitor.form()
-    directory = await visitor.require(ROLES, ROLE_WRITE)
-    role = role_definition(form.get("role", ""))
-    user = await run_in_threadpool(directory.user, visitor.tenant.id, _user_id(visitor))
-    await run_in_threadpool(directory.add_directory_role_member, visitor.tenant.id, role.template_id, user.id)
-    return redirect(f"{visitor.base}/users/{user.id}?done=role-added")
-
-
-@portal_page
-async def remove_role(visitor: Visitor) -> Response:
-    form = await visitor.form()
-    directory = await visitor.require(ROLES, ROLE_WRITE)
-    role = role_definition(form.get("role", ""))
-    user = await run_in_threadpool(directory.user, visitor.tenant.id, _user_id(visitor))
-    await run_in_threadpool(directory.remove_directory_role_member, visitor.tenant.id, role.template_id, user.id)
-    return redirect(f"{visitor.base}/users/{user.id}?done=role-removed")
+def _role_change(add: bool) -> Handler:
+    """A route that gives her user a directory role (``add``) or takes it away."""
+    @portal_page
+    async def route(visitor: Visitor) -> Response:
+        form = await visitor.form()
+        directory = await visitor.require(ROLES, ROLE_WRITE)
+        role = role_definition(form.get("role", ""))
+        user = await run_in_threadpool(directory.user, visitor.tenant.id, _user_id(visitor))
+        change = directory.add_directory_role_member if add else directory.remove_directory_role_member
+        await run_in_threadpool(change, visitor.tenant.id, role.template_id, user.id)
+        return redirect(f"{visitor.base}/users/{user.id}?done=role-{'added' if add else 'removed'}")
+    return route
 
 
 def routes(prefix: str) -> list[BaseRoute]:
@@ -85,6 +79,6 @@ def routes(prefix: str) -> list[BaseRoute]:
         Route(user + "/password", reset_password, methods=["POST"]),
         Route(user + "/enabled", set_enabled, methods=["POST"]),
         Route(user + "/revoke", revoke_sessions, methods=["POST"]),
-        Route(user + "/roles", add_role, methods=["POST"]),
-        Route(user + "/roles/remove", remove_role, methods=["POST"]),
+        Route(user + "/roles", _role_change(add=True), methods=["POST"]),
+        Route(user + "/roles/remove", _role_change(add=False), methods=["POST"]),
     ]
